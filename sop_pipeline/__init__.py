@@ -1,0 +1,8 @@
+"""sop_pipeline: the monthly Sales & Operations Planning cycle as Dagster assets over DuckDB."""
+
+import warnings
+
+# The backfill policy we rely on for single-run backfills is marked beta in Dagster 1.13.
+warnings.filterwarnings("ignore", message=r".*is currently in beta.*")
+
+__version__ = "0.1.0"

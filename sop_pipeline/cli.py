@@ -1,0 +1,97 @@
+"""The ``sop-pipeline`` command line."""
+
+import argparse
+import datetime as dt
+import sys
+import time
+
+from sop_pipeline.lib.months import parse_month
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _add_location_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", help="the company's data directory (default: $SOP_DATA_DIR or ./data)"
+    )
+    parser.add_argument(
+        "--db",
+        help="the warehouse DuckDB file BI tools read "
+        "(default: $SOP_DUCKDB_PATH or <data dir>/warehouse/sop.duckdb)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sop-pipeline", description="Monthly Sales & Operations Planning on Dagster + DuckDB."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="bring the warehouse up to date and plan a month",
+        description="Ingest every closed month not yet ingested, plan the given month (default: "
+        "the latest closed one) and the earlier months accuracy tracking needs.",
+    )
+    run.add_argument("--month", type=_month, help="plan month YYYY-MM (default: latest closed)")
+    _add_location_arguments(run)
+    run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's run log")
+
+    status = commands.add_parser("status", help="what is ingested, planned, and the last run")
+    _add_location_arguments(status)
+
+    forecast = commands.add_parser(
+        "forecast",
+        help="forecast any monthly long-format CSV (unique_id, ds, y)",
+        description="Run the pipeline's model selection on any monthly series file.",
+    )
+    from sop_pipeline.forecast.cli import add_forecast_arguments
+
+    add_forecast_arguments(forecast)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sop_pipeline.runner import Paths, PipelineFailed, run_pipeline
+
+    paths = Paths.resolve(args.data_dir, args.db)
+    started = time.perf_counter()
+    try:
+        summary = run_pipeline(paths, args.month, verbose=args.verbose)
+    except PipelineFailed as exc:
+        print(f"sop-pipeline: {exc}", file=sys.stderr)
+        return exc.exit_code
+    from sop_pipeline.report import summary_lines
+
+    for line in summary_lines(paths, summary, time.perf_counter() - started):
+        print(line)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from sop_pipeline.runner import Paths
+    from sop_pipeline.status import status_lines
+
+    for line in status_lines(Paths.resolve(args.data_dir, args.db)):
+        print(line)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "status":
+        return _status(args)
+    from sop_pipeline.forecast.cli import forecast_from_args
+
+    return forecast_from_args(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The Dagster definitions of sop_pipeline: every asset, check, job, schedule and resource."""
+
+import dagster as dg
+
+from sop_pipeline.ingest.assets import raw_inputs
+from sop_pipeline.jobs import ingest_job, monthly_plan_job
+from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
+from sop_pipeline.sql_assets import build_sql_assets
+from sop_pipeline.validate.checks import validate_inputs
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    """Resources bound to the environment (``SOP_DATA_DIR``, ``SOP_DUCKDB_PATH``, ...).
+
+    The ``sop-pipeline`` command and ``dagster dev`` (through ``.env``) set these variables.
+    """
+    return {
+        "inputs": InputFilesResource(data_dir=dg.EnvVar("SOP_DATA_DIR")),
+        "warehouse": WarehouseResource(
+            database=dg.EnvVar("SOP_WORK_DUCKDB_PATH"),
+            serving_path=dg.EnvVar("SOP_DUCKDB_PATH"),
+        ),
+        "settings": SettingsResource(settings_file=dg.EnvVar("SOP_SETTINGS_FILE")),
+    }
+
+
+defs = dg.Definitions(
+    assets=[raw_inputs, *build_sql_assets()],
+    asset_checks=[validate_inputs],
+    jobs=[ingest_job, monthly_plan_job],
+    resources=build_resources(),
+)

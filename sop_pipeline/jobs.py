@@ -1,0 +1,17 @@
+"""Jobs: ingest closed months (any range in one run), and the monthly plan of one month."""
+
+import dagster as dg
+
+INGEST_GROUPS = ("ingest", "staging")
+
+ingest_job = dg.define_asset_job(
+    name="ingest_job",
+    selection=dg.AssetSelection.groups(*INGEST_GROUPS),
+    description="Load, validate and stage the input files of closed months (a range is one run).",
+)
+
+monthly_plan_job = dg.define_asset_job(
+    name="monthly_plan_job",
+    selection=dg.AssetSelection.all(),
+    description="The whole S&OP cycle for one plan month: ingest to meeting pack.",
+)

@@ -1,0 +1,69 @@
+"""Dagster resources: where the company's files are, the warehouse, and the planning settings."""
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from sop_pipeline.ingest.contract import InputFile
+from sop_pipeline.ingest.readers import LoadedFile, closed_months, month_folders, read_input
+from sop_pipeline.settings import Settings, load_settings
+
+
+class InputFilesResource(dg.ConfigurableResource):
+    """The data directory: ``master/`` plus one ``YYYY-MM/`` folder per closed month."""
+
+    data_dir: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    def read(self, spec: InputFile, month: dt.date) -> LoadedFile:
+        return read_input(self.root, spec, month)
+
+    def month_folder(self, month: dt.date) -> Path | None:
+        return month_folders(self.root).get(month)
+
+    def closed_months(self) -> list[dt.date]:
+        return closed_months(self.root)
+
+
+class WarehouseResource(DuckDBResource):
+    """The pipeline's working DuckDB file (``database``) and the published copy BI tools read.
+
+    The pipeline only ever writes the working file. After a successful run the ``sop_mart``
+    schema is published to ``serving_path`` by building a new file and atomically replacing the
+    old one, so a BI tool holding a read connection neither blocks a run nor sees a half-written
+    month.
+    """
+
+    serving_path: str = ""
+
+    @property
+    def serving_file(self) -> Path:
+        if self.serving_path:
+            return Path(self.serving_path).expanduser().resolve()
+        work = Path(self.database).expanduser().resolve()
+        return work.with_name(work.name.replace(".work", "") or "sop.duckdb")
+
+
+class SettingsResource(dg.ConfigurableResource):
+    """Planning settings: code defaults, then the settings file, then ``overrides``.
+
+    Override a value for one run in the launchpad, e.g.::
+
+        resources:
+          settings:
+            config:
+              overrides:
+                inventory: {default_service_level: 0.97}
+    """
+
+    settings_file: str = ""
+    overrides: dict[str, Any] = {}
+
+    def load(self) -> Settings:
+        return load_settings(self.settings_file or None, self.overrides)

@@ -1,0 +1,149 @@
+"""Planning settings: defaults here, one YAML file to change them, run config to override per run.
+
+Precedence, lowest first: the defaults in this module, the settings file
+(``<data dir>/settings.yaml`` or ``SOP_SETTINGS_FILE``), the ``overrides`` of the ``settings``
+resource in a run's config. Every value is validated; an unknown key is an error, so a typo in
+the file does not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ForecastSettings(_Section):
+    horizon_months: int = Field(12, ge=1, le=36, description="months forecast after the plan month")
+    levels: tuple[int, ...] = Field((80, 95), description="prediction interval levels, percent")
+    selection: Literal["fast", "full"] = Field(
+        "fast", description="candidate models and CV depth: 'fast' scales to 10,000 series"
+    )
+    engine: Literal["local", "dask"] = Field("local", description="where statsforecast runs")
+    dask_address: str | None = Field(
+        None, description="Dask scheduler address (engine 'dask'); empty starts a local cluster"
+    )
+    n_jobs: int = Field(-1, description="processes for the local engine (-1: all cores)")
+    accuracy_lags: tuple[int, ...] = Field((1, 3), description="forecast lags tracked for accuracy")
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_in_range(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v or any(not 50 <= lv < 100 for lv in v):
+            raise ValueError("levels must be percentages between 50 and 99")
+        return tuple(sorted(set(v)))
+
+
+class ExceptionSettings(_Section):
+    change_pct: float = Field(
+        0.25, ge=0, description="forecast change vs the prior plan month that makes an exception"
+    )
+    change_revenue: float = Field(
+        5000.0, ge=0, description="revenue change vs the prior plan month that makes an exception"
+    )
+
+
+class InventorySettings(_Section):
+    default_service_level: float = Field(
+        0.95, gt=0.5, lt=1, description="cycle service level when the item master gives none"
+    )
+    review_period_months: float = Field(1.0, gt=0, description="time between ordering decisions")
+    tradeoff_service_levels: tuple[float, ...] = Field(
+        (0.85, 0.90, 0.92, 0.95, 0.97, 0.98, 0.99, 0.995),
+        description="service levels on the inventory-versus-service curve",
+    )
+    slow_mover_months: float = Field(
+        12.0, gt=0, description="months of cover above which stock counts as excess"
+    )
+
+
+class KpiTargets(_Section):
+    fill_rate: float = Field(0.95, description="share of ordered quantity shipped")
+    wape_lag1: float = Field(0.30, description="weighted absolute percentage error, lag 1")
+    bias_lag1: float = Field(0.05, description="largest acceptable |bias| at lag 1")
+    months_of_supply: float = Field(2.5, description="months of forecast demand covered by stock")
+    inventory_turns: float = Field(5.0, description="annual cost of goods sold / inventory value")
+    excess_obsolete_value: float = Field(25_000.0, description="largest acceptable E&O value")
+    inventory_value: float | None = Field(
+        None, description="inventory value target; empty: current value minus the cash target"
+    )
+    cash_reduction: float = Field(
+        250_000.0, description="working-capital reduction the company wants from inventory"
+    )
+    watch_band: float = Field(
+        0.10, ge=0, description="relative distance from target still reported as 'watch'"
+    )
+
+
+class MeetingSettings(_Section):
+    overdue_grace_days: int = Field(
+        15, ge=0, description="an open action is overdue when due before plan-month end + this"
+    )
+    top_issues: int = Field(5, ge=3, le=10, description="issues on the agenda")
+    chart_items: int = Field(6, ge=1, le=20, description="items with a forecast fan chart")
+    max_rows: int = Field(15, ge=5, description="rows per table in the meeting pack")
+
+
+class Settings(_Section):
+    currency: str = Field("USD", min_length=3, max_length=3)
+    planning_months_back: int = Field(
+        3, ge=0, le=24, description="earlier plan months the CLI plans for accuracy tracking"
+    )
+    forecast: ForecastSettings = ForecastSettings()
+    exceptions: ExceptionSettings = ExceptionSettings()
+    inventory: InventorySettings = InventorySettings()
+    kpi_targets: KpiTargets = KpiTargets()
+    meeting: MeetingSettings = MeetingSettings()
+
+    @model_validator(mode="after")
+    def _months_back_covers_lags(self) -> Settings:
+        if self.forecast.accuracy_lags and self.planning_months_back < max(
+            self.forecast.accuracy_lags
+        ):
+            raise ValueError(
+                "planning_months_back must be at least the largest forecast accuracy lag"
+            )
+        return self
+
+
+def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``update`` into ``base`` recursively; ``update`` wins."""
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(
+    settings_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build the settings: defaults, then the YAML file (if it exists), then ``overrides``.
+
+    Raises:
+        ValueError: naming the file when it is not valid YAML or a value is out of range.
+    """
+    values: dict[str, Any] = {}
+    if settings_file is not None and Path(settings_file).is_file():
+        try:
+            loaded = yaml.safe_load(Path(settings_file).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"settings file {settings_file} is not valid YAML: {exc}") from exc
+        if not isinstance(loaded, Mapping):
+            raise ValueError(f"settings file {settings_file} must hold a mapping of settings")
+        values = dict(loaded)
+    values = deep_merge(values, overrides or {})
+    try:
+        return Settings.model_validate(values)
+    except ValueError as exc:
+        source = f"settings file {settings_file} or run config" if settings_file else "settings"
+        raise ValueError(f"invalid {source}: {exc}") from exc

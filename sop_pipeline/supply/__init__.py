@@ -1,0 +1,49 @@
+"""Supply planning: pure pandas/numpy functions behind the supply assets.
+
+Public functions, one per output table (their columns in the ``*_COLUMNS`` constants):
+
+- :func:`compute_inventory_policy` → ``inventory_policy`` (:data:`POLICY_COLUMNS`)
+- :func:`run_mrp` / :func:`run_mrp_scenarios` → ``material_requirements`` (:data:`MRP_COLUMNS`)
+- :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`)
+- :func:`shelf_life_risk` → ``shelf_life_risk`` (:data:`SHELF_LIFE_COLUMNS`)
+- :func:`excess_and_obsolete` → E&O per item (:data:`EXCESS_OBSOLETE_COLUMNS`)
+- :func:`service_cash_tradeoff` → ``service_cash_tradeoff`` (:data:`TRADEOFF_COLUMNS`)
+- :func:`detect_bom_cycles` and :func:`low_level_codes` for the BOM checks.
+"""
+
+from sop_pipeline.supply.bom import detect_bom_cycles, explosion_factor, low_level_codes
+from sop_pipeline.supply.gaps import GAP_COLUMNS, find_supply_gaps
+from sop_pipeline.supply.mrp import (
+    MRP_COLUMNS,
+    SCENARIO_COLUMNS,
+    lot_size,
+    run_mrp,
+    run_mrp_scenarios,
+    scenario_demand,
+)
+from sop_pipeline.supply.obsolescence import EXCESS_OBSOLETE_COLUMNS, excess_and_obsolete
+from sop_pipeline.supply.policy import POLICY_COLUMNS, compute_inventory_policy
+from sop_pipeline.supply.shelf_life import SHELF_LIFE_COLUMNS, shelf_life_risk
+from sop_pipeline.supply.tradeoff import TRADEOFF_COLUMNS, service_cash_tradeoff
+
+__all__ = [
+    "EXCESS_OBSOLETE_COLUMNS",
+    "GAP_COLUMNS",
+    "MRP_COLUMNS",
+    "POLICY_COLUMNS",
+    "SCENARIO_COLUMNS",
+    "SHELF_LIFE_COLUMNS",
+    "TRADEOFF_COLUMNS",
+    "compute_inventory_policy",
+    "detect_bom_cycles",
+    "excess_and_obsolete",
+    "explosion_factor",
+    "find_supply_gaps",
+    "low_level_codes",
+    "lot_size",
+    "run_mrp",
+    "run_mrp_scenarios",
+    "scenario_demand",
+    "service_cash_tradeoff",
+    "shelf_life_risk",
+]

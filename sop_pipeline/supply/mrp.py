@@ -1,0 +1,315 @@
+"""Time-phased, multi-level material requirements planning (MRP), vectorised by BOM level.
+
+Conventions (monthly buckets ``t = 1..horizon`` after the plan month):
+
+- Gross requirement = independent demand (the finished-goods plan) + dependent demand: each
+  parent's planned release in month ``t`` times ``qty_per / (1 - scrap_rate)`` (see
+  :mod:`.bom`), needed in the parent's release month.
+- Usable stock is held in expiry buckets (:mod:`.lots`): a lot counts only in months in which it
+  is still in date at month end; stock is consumed first-expiry-first-out and what is left when it
+  expires drops out (``expired_qty``). Receipts get the item's shelf life from their arrival.
+- Open orders are scheduled receipts in the month of their due date (late ones in month 1).
+- Net requirement with safety stock as a target:
+  ``net_t = max(0, gross_t + SS - (usable stock after expiry + scheduled receipts_t))``.
+- Lot sizing: ``q = max(net, moq)`` rounded up to the order multiple (lot-for-lot when neither
+  is set); the receipt is planned in the month of need.
+- Lead-time offset: release month ``t - L`` with ``L = round(lead_time_days / 30.4375)``. A
+  release that falls in the plan month or earlier should already have happened: it is shown in
+  month 1 and flagged ``release_past_due`` (the receipt stays where it is needed, so projected
+  on-hand never goes below the safety stock; :mod:`.gaps` reports what cannot arrive in time).
+
+References:
+    Ptak & Smith, *Orlicky's Material Requirements Planning*, 3rd ed. (netting, lot sizing,
+    offsetting, low-level codes); Silver, Pyke & Thomas, *Inventory and Production Management in
+    Supply Chains*, 4th ed. (MRP with safety stock and lot sizing); APICS Dictionary, 16th ed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sop_pipeline.supply import lots
+from sop_pipeline.supply._common import QTY_TOL, require_columns
+from sop_pipeline.supply.network import Network, build_network
+
+SCENARIO_COLUMNS: Mapping[str, str] = {"base": "forecast_qty", "upside": "hi80"}
+"""Demand column of the forecast table behind each MRP scenario."""
+
+MRP_COLUMNS = [
+    "scenario",
+    "item",
+    "month",
+    "level_code",
+    "lead_time_months",
+    "gross_qty",
+    "scheduled_receipts",
+    "expired_qty",
+    "projected_on_hand",
+    "safety_stock",
+    "net_qty",
+    "planned_receipt_qty",
+    "planned_release_qty",
+    "release_past_due",
+    "past_due_release_qty",
+]
+
+
+@dataclass(frozen=True)
+class MrpPlan:
+    """MRP results as ``(items, horizon)`` arrays in the network's item order.
+
+    ``past_due`` (one value per item) is the quantity of releases that fall before month 1 and
+    are shown in month 1.
+    """
+
+    gross: np.ndarray
+    expired: np.ndarray
+    on_hand: np.ndarray
+    net: np.ndarray
+    receipt: np.ndarray
+    release: np.ndarray
+    past_due: np.ndarray
+
+
+def lot_size(net: np.ndarray, moq: np.ndarray, multiple: np.ndarray) -> np.ndarray:
+    """Order quantity covering a net requirement under a minimum and a multiple.
+
+    Formula: ``q = 0`` if ``net <= 0``, else ``ceil(max(net, moq) / m) * m`` for an order
+    multiple ``m > 0`` and ``max(net, moq)`` otherwise (lot-for-lot with a minimum). The result
+    is the smallest quantity that covers ``net``, respects the MOQ, and is a multiple of ``m``.
+
+    Args:
+        net: Net requirement(s).
+        moq: Minimum order quantity (0: none).
+        multiple: Order multiple (0: none).
+
+    Returns:
+        Planned order quantity, same shape as ``net``.
+
+    References:
+        APICS Dictionary, 16th ed., "minimum order quantity", "order multiple"; Silver, Pyke &
+        Thomas, 4th ed., lot sizing with order-quantity constraints.
+    """
+    net = np.asarray(net, dtype=float)
+    moq = np.broadcast_to(np.asarray(moq, dtype=float), net.shape)
+    mult = np.broadcast_to(np.asarray(multiple, dtype=float), net.shape)
+    qty = np.maximum(net, moq)
+    steps = np.ceil(qty / np.where(mult > 0, mult, 1.0) - 1e-9)
+    qty = np.where(mult > 0, steps * mult, qty)
+    return np.where(net > 0, qty, 0.0)
+
+
+def plan_network(net: Network) -> MrpPlan:
+    """Net, lot-size and offset every item, one BOM level at a time (parents first).
+
+    Within a level all items are netted together month by month (numpy over items), so the
+    Python loop runs ``levels x horizon`` times whatever the number of items.
+    """
+    n, horizon = len(net.items), net.horizon
+    gross = net.independent.copy()
+    shape = (n, horizon)
+    expired, on_hand, net_qty, receipt, release = (np.zeros(shape) for _ in range(5))
+    past_due = np.zeros(n)
+    months = np.arange(1, horizon + 1)
+    parent_level = net.level[net.edge_parent]
+    for level in range(int(net.level.max()) + 1 if n else 0):
+        rows = np.flatnonzero(net.level == level)
+        stock = net.stock[rows].copy()
+        arrive_bucket = np.minimum(months[None, :] + net.shelf[rows, None] - 1, horizon + 1)
+        g, sr, ss = gross[rows], net.scheduled[rows], net.safety_stock[rows]
+        moq, mult = net.moq[rows], net.multiple[rows]
+        rec = np.zeros((len(rows), horizon))
+        for j in range(horizon):
+            expired[rows, j] = lots.expire(stock, j + 1)
+            lots.add(stock, sr[:, j], arrive_bucket[:, j])
+            need = g[:, j] + ss - stock.sum(axis=1)
+            need = np.where(need > QTY_TOL * np.maximum(1.0, g[:, j] + ss), need, 0.0)
+            net_qty[rows, j] = need
+            rec[:, j] = lot_size(need, moq, mult)
+            lots.add(stock, rec[:, j], arrive_bucket[:, j])
+            lots.consume_fefo(stock, g[:, j])
+            on_hand[rows, j] = stock.sum(axis=1)
+        receipt[rows] = rec
+        rel_month = months[None, :] - net.lead[rows, None]
+        late = rel_month < 1
+        flat = np.arange(len(rows))[:, None] * horizon + np.maximum(rel_month, 1) - 1
+        release[rows] = np.bincount(
+            flat.ravel(), weights=rec.ravel(), minlength=len(rows) * horizon
+        ).reshape(len(rows), horizon)
+        past_due[rows] = np.where(late, rec, 0.0).sum(axis=1)
+        sel = np.flatnonzero(parent_level == level)
+        if len(sel):
+            add_rows(
+                gross,
+                net.edge_comp[sel],
+                release[net.edge_parent[sel]] * net.edge_factor[sel, None],
+            )
+    return MrpPlan(gross, expired, on_hand, net_qty, receipt, release, past_due)
+
+
+def add_rows(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``target[rows[k]] += values[k]`` for every k, repeated rows summed (sort + reduceat)."""
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    target[sorted_rows[starts]] += np.add.reduceat(values[order], starts, axis=0)
+
+
+def run_mrp(
+    items: pd.DataFrame,
+    bom: pd.DataFrame,
+    demand: pd.DataFrame,
+    on_hand: pd.DataFrame,
+    open_orders: pd.DataFrame,
+    plan_month: object,
+    *,
+    scenario: str = "base",
+    horizon: int = 12,
+    safety_stock: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Multi-level MRP over the horizon for one demand scenario.
+
+    Formulas per item and month ``t`` (see the module docstring for the conventions):
+    ``gross_t = demand_t + sum_parents release_parent,t * qty_per / (1 - scrap)``;
+    ``net_t = max(0, gross_t + SS - (POH_{t-1} - expired_t + SR_t))``;
+    ``receipt_t = lot_size(net_t)``; ``POH_t = POH_{t-1} - expired_t + SR_t + receipt_t -
+    gross_t``; ``release_{t-L} = receipt_t`` (month 1 and ``release_past_due`` when
+    ``t - L < 1``).
+
+    Args:
+        items: Item master (``item, item_type, unit_cost, lead_time_days``; ``moq``,
+            ``order_multiple``, ``shelf_life_days`` used when present).
+        bom: ``parent, component, qty_per`` (``scrap_rate`` optional).
+        demand: Independent demand ``item, month, qty`` (finished goods; see
+            :func:`scenario_demand`).
+        on_hand: Lots ``item, on_hand_qty`` (``expiry_date`` optional).
+        open_orders: ``item, qty_open, due_date``.
+        plan_month: First day of the plan month (the month just closed).
+        scenario: Label written to the ``scenario`` column.
+        horizon: Months planned after the plan month.
+        safety_stock: Target stock per item (index: item), e.g. the inventory policy's
+            ``safety_stock``; missing items get 0.
+
+    Returns:
+        One row per item and month for every item with demand, stock, open orders or planned
+        orders; columns :data:`MRP_COLUMNS`: ``gross_qty`` (independent + dependent demand),
+        ``scheduled_receipts`` (open orders due that month; late ones in month 1),
+        ``expired_qty`` (usable stock that expires that month; month 1 includes lots already
+        out of date at the plan date), ``projected_on_hand`` (usable stock at month end, after
+        planned receipts; never below ``safety_stock``), ``net_qty``, ``planned_receipt_qty``,
+        ``planned_release_qty`` (month 1 includes past-due releases), ``release_past_due``
+        and ``past_due_release_qty`` (set on month 1 only), ``level_code``,
+        ``lead_time_months``.
+
+    Raises:
+        ValueError: on bad arguments (missing columns, unknown items, negative quantities, a
+            BOM cycle, a bad plan month or horizon).
+
+    References:
+        Ptak & Smith, *Orlicky's Material Requirements Planning*, 3rd ed.; APICS Dictionary.
+    """
+    net = build_network(
+        items,
+        bom,
+        demand,
+        on_hand,
+        open_orders,
+        plan_month,
+        horizon=horizon,
+        safety_stock=safety_stock,
+    )
+    return mrp_frame(net, plan_network(net), scenario)
+
+
+def mrp_frame(net: Network, plan: MrpPlan, scenario: str) -> pd.DataFrame:
+    """Lay an :class:`MrpPlan` out as the ``material_requirements`` table (active items only)."""
+    active = (
+        (plan.gross > 0).any(axis=1)
+        | (net.stock.sum(axis=1) > 0)
+        | (net.scheduled > 0).any(axis=1)
+        | (plan.receipt > 0).any(axis=1)
+    )
+    rows = np.flatnonzero(active)
+    horizon = net.horizon
+    past_due_qty = np.zeros((len(rows), horizon))
+    past_due_qty[:, 0] = plan.past_due[rows]
+    frame = pd.DataFrame(
+        {
+            "scenario": scenario,
+            "item": np.repeat(net.items.to_numpy()[rows], horizon),
+            "month": np.tile(net.months.to_numpy(), len(rows)),
+            "level_code": np.repeat(net.level[rows], horizon),
+            "lead_time_months": np.repeat(net.lead[rows], horizon),
+            "gross_qty": plan.gross[rows].ravel(),
+            "scheduled_receipts": net.scheduled[rows].ravel(),
+            "expired_qty": plan.expired[rows].ravel(),
+            "projected_on_hand": plan.on_hand[rows].ravel(),
+            "safety_stock": np.repeat(net.safety_stock[rows], horizon),
+            "net_qty": plan.net[rows].ravel(),
+            "planned_receipt_qty": plan.receipt[rows].ravel(),
+            "planned_release_qty": plan.release[rows].ravel(),
+            "release_past_due": past_due_qty.ravel() > 0,
+            "past_due_release_qty": past_due_qty.ravel(),
+        }
+    )
+    return frame[MRP_COLUMNS]
+
+
+def scenario_demand(forecast: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """The demand ``item, month, qty`` of a scenario from the forecast table.
+
+    ``base`` uses ``forecast_qty``, ``upside`` uses ``hi80`` (:data:`SCENARIO_COLUMNS`).
+
+    Raises:
+        ValueError: for an unknown scenario or a forecast without the needed column.
+    """
+    if scenario not in SCENARIO_COLUMNS:
+        raise ValueError(f"unknown scenario {scenario!r}; expected one of {list(SCENARIO_COLUMNS)}")
+    column = SCENARIO_COLUMNS[scenario]
+    require_columns(forecast, ("item", "month", column), "forecast")
+    return pd.DataFrame(
+        {"item": forecast["item"], "month": forecast["month"], "qty": forecast[column]}
+    )
+
+
+def run_mrp_scenarios(
+    items: pd.DataFrame,
+    bom: pd.DataFrame,
+    forecast: pd.DataFrame,
+    on_hand: pd.DataFrame,
+    open_orders: pd.DataFrame,
+    plan_month: object,
+    *,
+    horizon: int = 12,
+    safety_stock: pd.Series | None = None,
+    scenarios: tuple[str, ...] = ("base", "upside"),
+) -> pd.DataFrame:
+    """:func:`run_mrp` for each scenario of :data:`SCENARIO_COLUMNS`, stacked.
+
+    Args:
+        forecast: The forecast table (``item, month, forecast_qty, hi80``).
+        scenarios: Scenarios to run.
+        (others as in :func:`run_mrp`)
+
+    Returns:
+        The ``material_requirements`` rows of every scenario.
+    """
+    frames = [
+        run_mrp(
+            items,
+            bom,
+            scenario_demand(forecast, s),
+            on_hand,
+            open_orders,
+            plan_month,
+            scenario=s,
+            horizon=horizon,
+            safety_stock=safety_stock,
+        )
+        for s in scenarios
+    ]
+    return pd.concat(frames, ignore_index=True)

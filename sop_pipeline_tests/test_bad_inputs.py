@@ -1,0 +1,133 @@
+"""Every kind of bad input stops the month with a clear message and loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sop_pipeline.runner import Paths, PipelineFailed, run_pipeline
+from sop_pipeline_tests.conftest import copy_company, paths_for, snapshot
+from sop_pipeline_tests.tiny_company import write_tiny_company
+
+BAD_MONTH = "2025-10"
+
+
+@pytest.fixture(scope="session")
+def planned_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny company whose first three months are ingested (and planned), built once."""
+    root = tmp_path_factory.mktemp("baseline")
+    paths = paths_for(root)
+    write_tiny_company(paths.data_dir, "2025-07", 4)
+    with pytest.MonkeyPatch.context() as mp:
+        run_pipeline(paths, pd.Timestamp("2025-09-01").date(), echo=lambda _: None)
+        for name in (
+            "SOP_DATA_DIR",
+            "SOP_DUCKDB_PATH",
+            "SOP_WORK_DUCKDB_PATH",
+            "SOP_SETTINGS_FILE",
+            "DAGSTER_HOME",
+        ):
+            mp.delenv(name, raising=False)
+    return root
+
+
+def _edit(path: Path, change: Callable[[str], str]) -> None:
+    path.write_text(change(path.read_text()))
+
+
+def missing_file(folder: Path) -> None:
+    (folder / "inventory.csv").unlink()
+
+
+def missing_column(folder: Path) -> None:
+    frame = pd.read_csv(folder / "inventory.csv", dtype=str)
+    frame.drop(columns=["on_hand_qty"]).to_csv(folder / "inventory.csv", index=False)
+
+
+def unparsable_number(folder: Path) -> None:
+    _edit(folder / "inventory.csv", lambda t: t.replace("FG3,60,", "FG3,6O,"))
+
+
+def negative_stock(folder: Path) -> None:
+    _edit(folder / "inventory.csv", lambda t: t.replace("FG3,60,", "FG3,-60,"))
+
+
+def unknown_item(folder: Path) -> None:
+    _edit(folder / "sales.csv", lambda t: t + f"{BAD_MONTH}-22,FG404,5,5,100,Shop A,retail,WH1\n")
+
+
+def duplicate_key(folder: Path) -> None:
+    _edit(folder / "inventory.csv", lambda t: t + "FG1,7,WH1,,,\n")
+
+
+def bom_cycle(folder: Path) -> None:
+    bom = (folder.parent / "master" / "bom.csv").read_text()
+    (folder / "bom.csv").write_text(bom + "C2,FG3,1,\n")
+
+
+def date_outside_month(folder: Path) -> None:
+    _edit(folder / "sales.csv", lambda t: t.replace(f"{BAD_MONTH}-10,", "2025-11-02,"))
+
+
+def header_only(folder: Path) -> None:
+    _edit(folder / "sales.csv", lambda t: t.splitlines()[0] + "\n")
+
+
+def non_utf8(folder: Path) -> None:
+    raw = (folder / "sales.csv").read_bytes().replace(b"Spa B", b"Spa \xe9t\xe9")
+    (folder / "sales.csv").write_bytes(raw)
+
+
+CASES = [
+    (missing_file, "inventory.csv", "file_present", "missing"),
+    (missing_column, "inventory.csv", "required_columns", "lacks on_hand_qty"),
+    (unparsable_number, "inventory.csv", "values_parse", "on_hand_qty is not a number"),
+    (negative_stock, "inventory.csv", "value_ranges", "on_hand_qty is negative"),
+    (unknown_item, "sales.csv", "items_known", "item is not in items.csv"),
+    (duplicate_key, "inventory.csv", "keys_unique", "repeats another row"),
+    (bom_cycle, "bom.csv", "bom_acyclic", "C2 -> FG3 -> SA1 -> C2"),
+    (date_outside_month, "sales.csv", "dates_in_month", "outside the month"),
+    (header_only, "sales.csv", "not_empty", "no data rows"),
+    (non_utf8, "sales.csv", "file_readable", "not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "file", "rule", "words"), CASES, ids=[c[0].__name__ for c in CASES]
+)
+def test_bad_input_stops_the_month_and_loses_nothing(
+    planned_company: Path,
+    tmp_path: Path,
+    corrupt: Callable[[Path], None],
+    file: str,
+    rule: str,
+    words: str,
+) -> None:
+    paths: Paths = copy_company(planned_company, tmp_path / "company")
+    before = snapshot(paths.work_db)
+    corrupt(paths.data_dir / BAD_MONTH)
+
+    with pytest.raises(PipelineFailed) as failure:
+        run_pipeline(paths, echo=lambda _: None)
+
+    message = str(failure.value)
+    assert failure.value.exit_code == 1
+    assert f"{BAD_MONTH}/{file}" in message
+    assert f"check '{rule}'" in message
+    assert words in message
+    after = snapshot(paths.work_db)
+    for table, rows in before.items():
+        if table.startswith("raw."):
+            # raw holds what arrived, bad month included; earlier months stay as they were
+            months = [m for m in ("2025-07-01", "2025-08-01", "2025-09-01")]
+            rows = rows[rows["plan_month"].isin(months)].reset_index(drop=True)
+            now = after[table]
+            now = now[now["plan_month"].isin(months)].reset_index(drop=True)
+            pd.testing.assert_frame_equal(rows, now)
+        else:
+            pd.testing.assert_frame_equal(rows, after[table], obj=table)
+    new_tables = set(after) - set(before)
+    assert not {t for t in new_tables if not t.startswith("raw.")}

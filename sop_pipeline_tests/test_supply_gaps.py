@@ -1,0 +1,170 @@
+"""Supply gaps: what can be supplied in time, the revenue at risk and the limiting item.
+
+Plan month January 2025, horizon 4: month 1..4 = February..May 2025.
+"""
+
+import numpy as np
+import pandas as pd
+from numpy.testing import assert_allclose
+
+from sop_pipeline.supply.gaps import find_supply_gaps
+from sop_pipeline.supply.mrp import run_mrp
+
+PLAN = pd.Timestamp("2025-01-01")
+MONTHS = pd.date_range("2025-02-01", periods=4, freq="MS")
+NO_BOM = pd.DataFrame(columns=["parent", "component", "qty_per"])
+NO_ORDERS = pd.DataFrame({"po": [], "item": [], "qty_open": [], "due_date": []})
+
+
+def _items(rows: list[dict]) -> pd.DataFrame:
+    base = {"item_type": "component", "unit_cost": 1.0, "lead_time_days": 0.0}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def _demand(item: str, qty: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"item": item, "month": MONTHS[: len(qty)], "qty": qty})
+
+
+def test_shared_component_with_long_lead_time_limits_both_products() -> None:
+    """A (price 20) and B (price 30) both use C: 1 C per A, 2 C per B; A, B lead 0, no stock.
+
+    Demand A 10 and B 5 every month → C is needed 10 + 2·5 = 20 a month. C has 15 in stock
+    and a lead time of 91 days (3 months): whatever is ordered today arrives in month 4.
+    month 1: C serves 15 of 20 → fill 0.75 (fair share) → A gets 7.5 C → 7.5 A (short 2.5);
+             B gets 7.5 C → 3.75 B (short 1.25).
+    months 2–3: no C at all → A short 10, B short 5.
+    month 4: C's orders arrive (5 + 20 + 20 + 20 = 65), covering all backlog: no shortage.
+    Revenue at risk: A 2.5·20 = 50, then 200, 200; B 1.25·30 = 37.5, then 150, 150.
+    The limiting item is C in every month (A and B could be made in time, C cannot).
+    """
+    items = _items(
+        [
+            {"item": "A", "item_type": "finished_good", "unit_price": 20.0},
+            {"item": "B", "item_type": "finished_good", "unit_price": 30.0},
+            {"item": "C", "lead_time_days": 91},
+        ]
+    )
+    bom = pd.DataFrame({"parent": ["A", "B"], "component": ["C", "C"], "qty_per": [1.0, 2.0]})
+    demand = pd.concat([_demand("A", [10] * 4), _demand("B", [5] * 4)])
+    stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [15.0]})
+    gaps = find_supply_gaps(items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4)
+    a = gaps[gaps["item"] == "A"].sort_values("month")
+    b = gaps[gaps["item"] == "B"].sort_values("month")
+    assert a["month"].tolist() == list(MONTHS[:3])
+    assert_allclose(a["shortage_qty"], [2.5, 10, 10])
+    assert_allclose(a["available_qty"], [7.5, 0, 0])
+    assert_allclose(a["revenue_at_risk"], [50, 200, 200])
+    assert_allclose(b["shortage_qty"], [1.25, 5, 5])
+    assert_allclose(b["revenue_at_risk"], [37.5, 150, 150])
+    assert (gaps["limiting_item"] == "C").all()
+    assert (gaps["binding_component"] == "C").all()
+    assert_allclose(gaps["demand_qty"], gaps["available_qty"] + gaps["shortage_qty"])
+
+
+def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
+    """The two-level example of test_supply_mrp: A ← B (2.5 per with scrap) ← C (3 per), A ← D.
+
+    Lead times A 1, B 1, C 2 months, D 0. MRP releases: A 30, 30; B 80; C 140 (past due).
+    Replay, deepest level first:
+    C: stock 100, needs 240 in month 1 → serves 100; its 140 arrive in month 3 (1 + 2).
+       Cumulative C served to B: 100, 100, 240, 240 → B may release 33.3, 33.3, 80, 80 (÷3).
+    B: stock 50 + open order 20; releases 33.3 in month 1 (arrive month 2) and 46.7 in month
+       3 (arrive month 4). Needs 75, 75 → serves 70 in month 1, 33.3 in month 2, 0 in month 3,
+       46.7 in month 4 → A may release (cumulative, ÷2.5) 28, 41.3, 41.3, 60.
+    D: purchased, lead 0, planned 50, 25: never short.
+    A: planned cumulative releases 30, 60, 60, 60 → feasible 28, 41.3, 41.3, 60: 28 arrive in
+       month 2, 13.3 in month 3. Stock 10.
+       month 1: 10 of 20 (short 10; nothing can arrive before month 2: A itself limits).
+       month 2: 28 in, 20 served, 8 left. month 3: 8 + 13.3 = 21.3 of 30 (short 8.67).
+       The month-3 shortage comes from A's release in month 2, bound by B, which in month 2
+       is short because of C: limiting item C, binding component B.
+    """
+    items = _items(
+        [
+            {"item": "A", "item_type": "finished_good", "lead_time_days": 30, "unit_price": 25.0},
+            {"item": "B", "lead_time_days": 31, "moq": 40, "order_multiple": 10},
+            {"item": "C", "lead_time_days": 61},
+            {"item": "D", "order_multiple": 25},
+        ]
+    )
+    bom = pd.DataFrame(
+        {
+            "parent": ["A", "B", "A"],
+            "component": ["B", "C", "D"],
+            "qty_per": [2.0, 3.0, 1.0],
+            "scrap_rate": [0.2, 0.0, 0.0],
+        }
+    )
+    stock = pd.DataFrame({"item": ["A", "B", "C"], "on_hand_qty": [10.0, 50.0, 100.0]})
+    orders = pd.DataFrame(
+        {"po": ["P1"], "item": ["B"], "qty_open": [20.0], "due_date": [pd.Timestamp("2025-02-15")]}
+    )
+    gaps = find_supply_gaps(
+        items, bom, _demand("A", [20, 20, 30, 0]), stock, orders, PLAN,
+        horizon=4, safety_stock=pd.Series({"D": 5.0}),
+    )  # fmt: skip
+    assert gaps["month"].tolist() == [MONTHS[0], MONTHS[2]]
+    assert_allclose(gaps["shortage_qty"], [10, 30 - 8 - 40 / 3])
+    assert_allclose(gaps["revenue_at_risk"], gaps["shortage_qty"] * 25)
+    assert gaps["limiting_item"].tolist() == ["A", "C"]
+    assert gaps["binding_component"].tolist() == [None, "B"]
+
+
+def test_purchased_item_with_lead_time_beyond_horizon() -> None:
+    """L: lead 200 days (7 months), stock 8, demand 5 a month: nothing new arrives in time.
+
+    month 1: 5 served (3 left); month 2: 3 of 5 (short 2); months 3–4: short 5. Price 4.
+    """
+    items = _items(
+        [{"item": "L", "item_type": "finished_good", "lead_time_days": 200, "unit_price": 4.0}]
+    )
+    gaps = find_supply_gaps(
+        items, NO_BOM, _demand("L", [5] * 4), pd.DataFrame({"item": ["L"], "on_hand_qty": [8.0]}),
+        NO_ORDERS, PLAN, horizon=4,
+    )  # fmt: skip
+    assert_allclose(gaps["shortage_qty"], [2, 5, 5])
+    assert_allclose(gaps["revenue_at_risk"], [8, 20, 20])
+    assert (gaps["limiting_item"] == "L").all()
+
+
+def test_no_gap_when_supply_is_in_time() -> None:
+    """Lead times within reach and open orders on time: no rows; and the MRP's projected
+    on-hand never goes below zero."""
+    items = _items(
+        [
+            {"item": "A", "item_type": "finished_good", "lead_time_days": 30, "unit_price": 9.0},
+            {"item": "C", "lead_time_days": 30},
+        ]
+    )
+    bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [2.0]})
+    stock = pd.DataFrame({"item": ["A", "C"], "on_hand_qty": [10.0, 20.0]})
+    demand = _demand("A", [10, 10, 10, 10])
+    gaps = find_supply_gaps(items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4)
+    mrp = run_mrp(items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4)
+    assert gaps.empty
+    assert list(gaps.columns)[:7] == [
+        "item",
+        "month",
+        "demand_qty",
+        "available_qty",
+        "shortage_qty",
+        "revenue_at_risk",
+        "limiting_item",
+    ]
+    assert (mrp["projected_on_hand"] >= 0).all()
+    assert not mrp["release_past_due"].any()
+
+
+def test_expired_lot_does_not_supply() -> None:
+    """E: 30 in stock that expires 15 March (usable in February only), lead 61 days (2 months),
+    demand 10 a month. month 1 served from the lot; month 2 the 20 left have expired and new
+    supply arrives only in month 3: short 10 in month 2, limited by E itself."""
+    items = _items([{"item": "E", "item_type": "finished_good", "lead_time_days": 61}])
+    lots = pd.DataFrame(
+        {"item": ["E"], "expiry_date": [pd.Timestamp("2025-03-15")], "on_hand_qty": [30.0]}
+    )
+    gaps = find_supply_gaps(items, NO_BOM, _demand("E", [10] * 4), lots, NO_ORDERS, PLAN, horizon=4)
+    assert gaps["month"].tolist() == [MONTHS[1]]
+    assert_allclose(gaps["shortage_qty"], [10])
+    assert np.isnan(gaps["revenue_at_risk"]).all()  # no unit_price: revenue unknown
+    assert gaps["limiting_item"].tolist() == ["E"]
