@@ -18,8 +18,42 @@ def load_dictionary() -> dict[str, Any]:
 
 
 def column_descriptions(table: str) -> dict[str, str]:
-    return dict(load_dictionary().get(table, {}).get("columns", {}))
+    """``{column: description}`` of a table (empty if the dictionary does not list it)."""
+    columns = load_dictionary().get(table, {}).get("columns", {})
+    return {name: str(entry[1]) for name, entry in columns.items()}
+
+
+def column_types(table: str) -> dict[str, str]:
+    """``{column: DuckDB type}`` of a table (empty if the dictionary does not list it)."""
+    columns = load_dictionary().get(table, {}).get("columns", {})
+    return {name: str(entry[0]) for name, entry in columns.items()}
 
 
 def table_description(table: str) -> str:
     return str(load_dictionary().get(table, {}).get("description", ""))
+
+
+def render_markdown() -> str:
+    """``docs/DATA_DICTIONARY.md``: every table and column of the dictionary."""
+    lines = [
+        "# Data dictionary",
+        "",
+        "Generated from `sop_pipeline/data_dictionary.yaml` by "
+        "`python -m sop_pipeline.data_dictionary`; the same descriptions show in the Dagster UI.",
+        "Every `sop_mart` table is keyed by `plan_month` (DATE, first day of the month just "
+        "closed); money is in the settings' currency; `month` is the first day of a month.",
+        "",
+    ]
+    for table, entry in load_dictionary().items():
+        lines += [f"## `{table}`", "", str(entry.get("description", "")), ""]
+        lines += ["| column | type | description |", "|---|---|---|"]
+        for column, (kind, text) in entry.get("columns", {}).items():
+            lines.append(f"| `{column}` | {kind} | {text} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    target = Path(__file__).resolve().parents[1] / "docs" / "DATA_DICTIONARY.md"
+    target.write_text(render_markdown(), encoding="utf-8")
+    print(f"wrote {target}")

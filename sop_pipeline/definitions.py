@@ -2,10 +2,19 @@
 
 import dagster as dg
 
+from sop_pipeline.forecast.assets import statistical_forecast
 from sop_pipeline.ingest.assets import raw_inputs
 from sop_pipeline.jobs import ingest_job, monthly_plan_job
+from sop_pipeline.meeting.assets import meeting_pack
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
 from sop_pipeline.sql_assets import build_sql_assets
+from sop_pipeline.supply.assets import (
+    inventory_policy,
+    material_requirements,
+    service_cash_tradeoff_curve,
+    shelf_life_and_obsolescence,
+    supply_gaps,
+)
 from sop_pipeline.validate.checks import validate_inputs
 
 
@@ -25,7 +34,17 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=[raw_inputs, *build_sql_assets()],
+    assets=[
+        raw_inputs,
+        *build_sql_assets(),
+        statistical_forecast,
+        inventory_policy,
+        material_requirements,
+        supply_gaps,
+        shelf_life_and_obsolescence,
+        service_cash_tradeoff_curve,
+        meeting_pack,
+    ],
     asset_checks=[validate_inputs],
     jobs=[ingest_job, monthly_plan_job],
     resources=build_resources(),

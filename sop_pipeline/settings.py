@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Section(BaseModel):
@@ -22,7 +22,6 @@ class _Section(BaseModel):
 
 class ForecastSettings(_Section):
     horizon_months: int = Field(12, ge=1, le=36, description="months forecast after the plan month")
-    levels: tuple[int, ...] = Field((80, 95), description="prediction interval levels, percent")
     selection: Literal["fast", "full"] = Field(
         "fast", description="candidate models and CV depth: 'fast' scales to 10,000 series"
     )
@@ -32,13 +31,6 @@ class ForecastSettings(_Section):
     )
     n_jobs: int = Field(-1, description="processes for the local engine (-1: all cores)")
     accuracy_lags: tuple[int, ...] = Field((1, 3), description="forecast lags tracked for accuracy")
-
-    @field_validator("levels")
-    @classmethod
-    def _levels_in_range(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        if not v or any(not 50 <= lv < 100 for lv in v):
-            raise ValueError("levels must be percentages between 50 and 99")
-        return tuple(sorted(set(v)))
 
 
 class ExceptionSettings(_Section):

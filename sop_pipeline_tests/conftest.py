@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sop_pipeline.runner import Paths
+from sop_pipeline.runner import Paths, run_pipeline
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
 ENV_VARS = (
@@ -80,3 +81,28 @@ def pytest_configure(config: pytest.Config) -> None:
     shm = Path("/dev/shm")
     if config.option.basetemp is None and shm.is_dir() and not hasattr(config, "workerinput"):
         config.option.basetemp = shm / f"sop-pytest-{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def planned_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny company with 2025-07..2025-09 ingested and planned (2025-10 closed, not run).
+
+    Built once per session; tests that change it work on a copy (:func:`copy_company`).
+    """
+    root = tmp_path_factory.mktemp("planned_company")
+    paths = paths_for(root)
+    write_tiny_company(paths.data_dir, "2025-07", 4)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ENV_VARS:
+            mp.delenv(name, raising=False)
+        run_pipeline(paths, dt.date(2025, 9, 1), echo=lambda _: None)
+    return root
+
+
+def read_table(db: Path, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Query a warehouse file read-only."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).df()
+    finally:
+        con.close()

@@ -9,29 +9,9 @@ import pandas as pd
 import pytest
 
 from sop_pipeline.runner import Paths, PipelineFailed, run_pipeline
-from sop_pipeline_tests.conftest import copy_company, paths_for, snapshot
-from sop_pipeline_tests.tiny_company import write_tiny_company
+from sop_pipeline_tests.conftest import copy_company, snapshot
 
 BAD_MONTH = "2025-10"
-
-
-@pytest.fixture(scope="session")
-def planned_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny company whose first three months are ingested (and planned), built once."""
-    root = tmp_path_factory.mktemp("baseline")
-    paths = paths_for(root)
-    write_tiny_company(paths.data_dir, "2025-07", 4)
-    with pytest.MonkeyPatch.context() as mp:
-        run_pipeline(paths, pd.Timestamp("2025-09-01").date(), echo=lambda _: None)
-        for name in (
-            "SOP_DATA_DIR",
-            "SOP_DUCKDB_PATH",
-            "SOP_WORK_DUCKDB_PATH",
-            "SOP_SETTINGS_FILE",
-            "DAGSTER_HOME",
-        ):
-            mp.delenv(name, raising=False)
-    return root
 
 
 def _edit(path: Path, change: Callable[[str], str]) -> None:

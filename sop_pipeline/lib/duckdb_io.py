@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import duckdb
@@ -72,17 +72,31 @@ def ensure_table_like(
             con.execute(f"alter table {table} add column {quote_ident(column_name)} {column_type}")
 
 
+def _typed_select(con: duckdb.DuckDBPyConnection, frame_name: str, types: Mapping[str, str]) -> str:
+    """A SELECT over the registered frame that casts columns to their declared types (and
+    columns pandas could not type, e.g. of an empty frame, to VARCHAR)."""
+    described = con.execute(f"describe select * from {frame_name}").fetchall()
+    parts = []
+    for column_name, column_type, *_ in described:
+        target = types.get(column_name) or ("VARCHAR" if column_type == "NULL" else None)
+        quoted = quote_ident(column_name)
+        parts.append(f"cast({quoted} as {target}) as {quoted}" if target else quoted)
+    return f"select {', '.join(parts)} from {frame_name}"
+
+
 def replace_partitions(
     con: duckdb.DuckDBPyConnection,
     table: str,
     frame: pd.DataFrame,
     months: Sequence[dt.date],
     partition_column: str = "plan_month",
+    types: Mapping[str, str] | None = None,
 ) -> int:
     """Replace the rows of ``months`` in ``table`` with ``frame``, atomically.
 
     Rows of other months are never touched. ``frame`` must carry ``partition_column`` and its
-    values must lie in ``months``.
+    values must lie in ``months``. ``types`` casts columns to declared DuckDB types, so a table
+    first created from an empty frame still gets the right column types.
 
     Returns:
         The number of rows written.
@@ -94,9 +108,13 @@ def replace_partitions(
     if not present <= wanted:
         stray = sorted(str(p.date()) for p in present - wanted)
         raise ValueError(f"rows for {table} fall outside the months being written: {stray}")
+    con.register("__replace_input", frame)
     frame_name = "__replace_frame"
-    con.register(frame_name, frame)
     try:
+        con.execute(
+            f"create or replace temp view {frame_name} as "
+            + _typed_select(con, "__replace_input", types or {})
+        )
         with transaction(con):
             ensure_table_like(con, table, frame_name, partition_column)
             con.execute(
@@ -106,5 +124,6 @@ def replace_partitions(
             )
             con.execute(f"insert into {table} by name select * from {frame_name}")
     finally:
-        con.unregister(frame_name)
+        con.execute(f"drop view if exists {frame_name}")
+        con.unregister("__replace_input")
     return len(frame)

@@ -1,0 +1,150 @@
+-- group: kpis
+-- The S&OP scorecard: every KPI of the plan month with its target (from the settings) and a
+-- status - on_track, watch (within the watch band of the target) or off_track.
+with cash as (
+    select
+        max(inventory_value) filter (where month = getvariable('plan_month')) as inventory_value,
+        max(target_inventory_value) as target_inventory_value,
+        arg_max(inventory_value, month) as projected_inventory_value
+    from sop_mart.cash_projection
+    where plan_month = getvariable('plan_month')
+),
+
+unit_costs as (
+    select item, unit_cost
+    from staging.items
+    where plan_month = getvariable('plan_month')
+),
+
+service as (
+    select sum(fill_rate * ordered_qty) / nullif(sum(ordered_qty) filter (
+        where fill_rate is not null), 0) as fill_rate
+    from staging.demand_history
+    where plan_month = getvariable('plan_month')
+),
+
+accuracy as (
+    select
+        max(wape) filter (where lag = 1) as wape_lag1,
+        max(bias) filter (where lag = 1) as bias_lag1,
+        max(wape) filter (where lag = 3) as wape_lag3
+    from sop_mart.forecast_accuracy
+    where plan_month = getvariable('plan_month')
+      and item = '__total__'
+),
+
+forward_cogs as (
+    select sum(forecast.forecast_qty * unit_costs.unit_cost) / 3 as monthly_cogs
+    from sop_mart.forecast as forecast
+    join unit_costs using (item)
+    where forecast.plan_month = getvariable('plan_month')
+      and forecast.month <= getvariable('plan_month') + interval 3 month
+),
+
+trailing_cogs as (
+    select sum(history.shipped_qty * unit_costs.unit_cost) * 12 / count(distinct history.plan_month)
+        as annual_cogs
+    from staging.demand_history as history
+    join unit_costs using (item)
+    where history.plan_month > getvariable('plan_month') - interval 12 month
+      and history.plan_month <= getvariable('plan_month')
+),
+
+risks as (
+    select
+        (select coalesce(sum(total_value), 0) from sop_mart.excess_obsolete
+            where plan_month = getvariable('plan_month')) as excess_obsolete_value,
+        (select coalesce(sum(revenue_at_risk), 0) from sop_mart.supply_gaps
+            where plan_month = getvariable('plan_month')) as revenue_at_risk,
+        (select coalesce(sum(value_at_risk), 0) from sop_mart.shelf_life_risk
+            where plan_month = getvariable('plan_month') and reason in ('expired', 'expiry'))
+            as shelf_life_value_at_risk,
+        (select sum(gap) / nullif(sum(planned_revenue), 0) from sop_mart.financial_reconciliation
+            where plan_month = getvariable('plan_month') and family = '__total__'
+              and planned_revenue is not null) as forecast_vs_plan
+),
+
+kpi_values as (
+    select 'inventory_value' as kpi, cash.inventory_value as value,
+           cash.target_inventory_value as target, 'currency' as unit, 'lower' as better,
+           'value of stock on hand at the plan month''s close' as description
+    from cash
+    union all
+    select 'cash_vs_target', cash.inventory_value - cash.target_inventory_value, 0, 'currency',
+           'lower', 'cash tied in inventory above the target (negative: below target)'
+    from cash
+    union all
+    select 'projected_inventory_value', cash.projected_inventory_value,
+           cash.target_inventory_value, 'currency', 'lower',
+           'inventory value at the end of the horizon in the base plan'
+    from cash
+    union all
+    select 'fill_rate', service.fill_rate, getvariable('kpi_targets_fill_rate'), 'ratio',
+           'higher', 'share of ordered quantity shipped in the month'
+    from service
+    union all
+    select 'wape_lag1', accuracy.wape_lag1, getvariable('kpi_targets_wape_lag1'), 'ratio',
+           'lower', 'weighted absolute percentage error of the forecast made one month before'
+    from accuracy
+    union all
+    select 'bias_lag1', accuracy.bias_lag1, getvariable('kpi_targets_bias_lag1'), 'ratio',
+           'closer_to_zero', 'forecast bias one month before (positive: over-forecast)'
+    from accuracy
+    union all
+    select 'wape_lag3', accuracy.wape_lag3, getvariable('kpi_targets_wape_lag1'), 'ratio',
+           'lower', 'weighted absolute percentage error of the forecast made three months before'
+    from accuracy
+    union all
+    select 'months_of_supply', cash.inventory_value / nullif(forward_cogs.monthly_cogs, 0),
+           getvariable('kpi_targets_months_of_supply'), 'months', 'target',
+           'inventory value / forecast cost of goods sold per month (next 3 months)'
+    from cash, forward_cogs
+    union all
+    select 'inventory_turns', trailing_cogs.annual_cogs / nullif(cash.inventory_value, 0),
+           getvariable('kpi_targets_inventory_turns'), 'turns', 'higher',
+           'cost of goods shipped over the last 12 months / inventory value'
+    from cash, trailing_cogs
+    union all
+    select 'excess_obsolete_value', risks.excess_obsolete_value,
+           getvariable('kpi_targets_excess_obsolete_value'), 'currency', 'lower',
+           'value of stock that will expire, is obsolete or exceeds the slow-mover horizon'
+    from risks
+    union all
+    select 'revenue_at_risk', risks.revenue_at_risk, 0, 'currency', 'lower',
+           'forecast revenue that supply cannot meet over the horizon'
+    from risks
+    union all
+    select 'shelf_life_value_at_risk', risks.shelf_life_value_at_risk, 0, 'currency', 'lower',
+           'value of lots that expire before the forecast uses them'
+    from risks
+    union all
+    select 'forecast_vs_plan', risks.forecast_vs_plan, 0, 'ratio', 'higher',
+           'forecast revenue over the horizon against the financial plan'
+    from risks
+),
+
+band as (
+    select getvariable('kpi_targets_watch_band') as width
+)
+
+select
+    getvariable('plan_month') as plan_month,
+    kpi,
+    value,
+    target,
+    case
+        when value is null then 'no_data'
+        when better = 'higher' and value >= target then 'on_track'
+        when better = 'higher' and value >= target - band.width * abs(target) then 'watch'
+        when better = 'lower' and value <= target then 'on_track'
+        when better = 'lower' and value <= target + band.width * abs(target) then 'watch'
+        when better = 'closer_to_zero' and abs(value) <= target then 'on_track'
+        when better = 'closer_to_zero' and abs(value) <= 2 * target then 'watch'
+        when better = 'target' and abs(value - target) <= band.width * 2 * target then 'on_track'
+        when better = 'target' and abs(value - target) <= band.width * 4 * target then 'watch'
+        else 'off_track'
+    end as status,
+    unit,
+    better,
+    description
+from kpi_values, band

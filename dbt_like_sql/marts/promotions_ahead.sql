@@ -1,0 +1,43 @@
+-- group: meeting
+-- Promotions running in the forecast horizon, with the lift the forecast carries for them.
+with horizon as (
+    select min(month) as first_month, max(month) as last_month
+    from sop_mart.forecast
+    where plan_month = getvariable('plan_month')
+),
+
+promotions as (
+    select *
+    from staging.promotions
+    where plan_month = getvariable('plan_month')
+      and end_month >= (select first_month from horizon)
+      and start_month <= (select last_month from horizon)
+),
+
+lift as (
+    select
+        promotions.promo_id,
+        promotions.item,
+        sum(forecast.promo_qty) as promo_qty,
+        sum(forecast.promo_qty * coalesce(forecast.unit_price, 0)) as promo_revenue
+    from promotions
+    join sop_mart.forecast as forecast
+        on forecast.plan_month = getvariable('plan_month')
+        and forecast.item = promotions.item
+        and forecast.month between promotions.start_month and promotions.end_month
+    group by promotions.promo_id, promotions.item
+)
+
+select
+    getvariable('plan_month') as plan_month,
+    promotions.promo_id,
+    promotions.item,
+    promotions.description,
+    promotions.start_month,
+    promotions.end_month,
+    promotions.uplift_pct,
+    coalesce(lift.promo_qty, 0) as promo_qty,
+    coalesce(lift.promo_revenue, 0) as promo_revenue
+from promotions
+left join lift using (promo_id, item)
+order by promotions.start_month, promotions.item

@@ -1,0 +1,169 @@
+"""Forecast: the rolling statistical forecast per finished good, versioned by plan month."""
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+
+import dagster as dg
+import pandas as pd
+
+from sop_pipeline.forecast.monthly import build_monthly_forecast
+from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.lib import planning_data as read
+from sop_pipeline.lib.mart_io import mart_result, write_plan_month
+from sop_pipeline.lib.metadata import markdown_table
+from sop_pipeline.partitions import monthly_partitions
+from sop_pipeline.resources import SettingsResource, WarehouseResource
+from sop_pipeline.settings import Settings
+
+FORECAST = dg.AssetKey(["sop_mart", "forecast"])
+FORECAST_MODELS = dg.AssetKey(["sop_mart", "forecast_models"])
+INTERVALS_NESTED = "intervals_nested_and_non_negative"
+EVERY_ITEM_FORECAST = "every_finished_good_forecast"
+PROGRESS_EVERY_SECONDS = 10.0
+
+
+def engine_settings(settings: Settings) -> ForecastSettings:
+    """The forecasting engine's settings from the pipeline's."""
+    section = settings.forecast
+    return ForecastSettings(
+        horizon=section.horizon_months,
+        levels=(80, 95),
+        selection=section.selection,
+        engine=section.engine,
+        dask_address=section.dask_address or None,
+        n_jobs=section.n_jobs,
+    )
+
+
+def _interval_check(forecast: pd.DataFrame) -> dg.AssetCheckResult:
+    tol = 1e-6
+    ordered = (
+        (forecast["lo95"] >= -tol)
+        & (forecast["lo95"] <= forecast["lo80"] + tol)
+        & (forecast["lo80"] <= forecast["forecast_qty"] + tol)
+        & (forecast["forecast_qty"] <= forecast["hi80"] + tol)
+        & (forecast["hi80"] <= forecast["hi95"] + tol)
+    )
+    bad = forecast[~ordered]
+    return dg.AssetCheckResult(
+        asset_key=FORECAST,
+        check_name=INTERVALS_NESTED,
+        passed=bad.empty,
+        metadata={
+            "rows_checked": len(forecast),
+            "rows_failing": len(bad),
+            "examples": dg.MetadataValue.md(markdown_table(bad.head(5))),
+        },
+    )
+
+
+def _coverage_check(
+    forecast: pd.DataFrame, skipped: list[str], horizon: int
+) -> dg.AssetCheckResult:
+    months = forecast.groupby("item")["month"].nunique()
+    short = months[months < horizon]
+    return dg.AssetCheckResult(
+        asset_key=FORECAST,
+        check_name=EVERY_ITEM_FORECAST,
+        passed=short.empty,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "items_forecast": int(months.size),
+            "items_short_of_horizon": int(short.size),
+            "items_without_demand_yet": ", ".join(skipped[:20]) or "none",
+        },
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            FORECAST,
+            description=(
+                "The rolling forecast per finished good for the months after the plan month, "
+                "with 80/95% intervals, the promotion lift and the planners' overrides."
+            ),
+            deps=[
+                dg.AssetKey(["staging", name])
+                for name in ("demand_history", "items", "promotions", "forecast_overrides")
+            ],
+            group_name="forecast",
+            kinds={"duckdb", "statsforecast"},
+        ),
+        dg.AssetSpec(
+            FORECAST_MODELS,
+            description="The model chosen per finished good by cross-validation and its error.",
+            deps=[dg.AssetKey(["staging", "demand_history"]), dg.AssetKey(["staging", "items"])],
+            group_name="forecast",
+            kinds={"duckdb", "statsforecast"},
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(INTERVALS_NESTED, asset=FORECAST, blocking=True),
+        dg.AssetCheckSpec(EVERY_ITEM_FORECAST, asset=FORECAST),
+    ],
+    partitions_def=monthly_partitions,
+    name="statistical_forecast",
+)
+def statistical_forecast(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> Iterator[dg.MaterializeResult]:
+    """Forecast every finished good from the demand known at the plan month's close."""
+    month = dt.date.fromisoformat(context.partition_key)
+    config = settings.load()
+    with warehouse.get_connection() as con:
+        items = read.items(con, month)
+        demand = read.demand_history(con, month)
+        promotions = read.promotions(con, month)
+        overrides = read.forecast_overrides(con, month)
+
+    started = time.perf_counter()
+    last_log = [started]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done == total or now - last_log[0] >= PROGRESS_EVERY_SECONDS:
+            context.log.info(f"forecast: {done}/{total} series ({now - started:.0f} s)")
+            last_log[0] = now
+
+    result = build_monthly_forecast(
+        demand,
+        items,
+        promotions,
+        overrides,
+        pd.Timestamp(month),
+        engine_settings(config),
+        progress=progress,
+    )
+    seconds = time.perf_counter() - started
+    with warehouse.get_connection() as con:
+        forecast_rows = write_plan_month(con, "sop_mart.forecast", result.forecast, month)
+        model_rows = write_plan_month(con, "sop_mart.forecast_models", result.models, month)
+
+    fc = result.forecast
+    by_model = result.models.groupby(["series_class", "model"]).size().rename("items")
+    yield mart_result(
+        "sop_mart.forecast",
+        forecast_rows,
+        asset_key=FORECAST,
+        metadata={
+            "items": int(fc["item"].nunique()),
+            "forecast_revenue": float(fc["forecast_revenue"].sum()),
+            "overridden_rows": int(fc["override_reason"].notna().sum()),
+            "seconds": round(seconds, 1),
+        },
+        check_results=[
+            _interval_check(fc),
+            _coverage_check(fc, result.skipped, config.forecast.horizon_months),
+        ],
+    )
+    yield mart_result(
+        "sop_mart.forecast_models",
+        model_rows,
+        asset_key=FORECAST_MODELS,
+        metadata={
+            "models_chosen": dg.MetadataValue.md(markdown_table(by_model.reset_index(), 30)),
+            "mean_cv_wape": float(result.models["cv_wape"].mean()),
+        },
+    )

@@ -1,0 +1,140 @@
+"""The plan month's forecast of every finished good: history as of the plan month, the
+statistical forecast, promotions, the planners' overrides and revenue, in one pure function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sop_pipeline.forecast.baseline import seasonal_naive
+from sop_pipeline.forecast.consensus import apply_overrides
+from sop_pipeline.forecast.pipeline import forecast_series
+from sop_pipeline.forecast.promotions import apply_promotions
+from sop_pipeline.forecast.settings import ForecastSettings
+
+FORECAST_COLUMNS = [
+    "item",
+    "month",
+    "family",
+    "forecast_qty",
+    "baseline_qty",
+    "promo_qty",
+    "lo80",
+    "hi80",
+    "lo95",
+    "hi95",
+    "forecast_revenue",
+    "model",
+    "series_class",
+    "statistical_qty",
+    "override_qty",
+    "adjustment_pct",
+    "override_reason",
+    "override_owner",
+    "naive_qty",
+    "unit_price",
+]
+MODEL_COLUMNS = [
+    "item",
+    "series_class",
+    "model",
+    "n_obs",
+    "cv_mae",
+    "cv_rmse",
+    "cv_wape",
+    "cv_bias",
+]
+
+
+@dataclass
+class MonthlyForecast:
+    forecast: pd.DataFrame  # FORECAST_COLUMNS, one row per item and horizon month
+    models: pd.DataFrame  # MODEL_COLUMNS, one row per item
+    skipped: list[str]  # finished goods without any demand yet (no forecast made)
+
+
+def demand_series(
+    demand: pd.DataFrame, items: pd.DataFrame, plan_month: pd.Timestamp
+) -> tuple[pd.DataFrame, list[str]]:
+    """The long frame ``unique_id, ds, y`` the engine forecasts, as of ``plan_month``.
+
+    Only finished goods and months up to ``plan_month`` (what was known then). The engine drops
+    the months before a launch and the zeros before the first demand; finished goods that have
+    never had demand are returned apart.
+    """
+    finished = items.loc[items["item_type"] == "finished_good", "item"]
+    history = demand[(demand["month"] <= plan_month) & demand["item"].isin(finished)]
+    ever_sold = history.groupby("item")["demand_qty"].max() > 0
+    history = history[history["item"].map(ever_sold).fillna(False).astype(bool)]
+    series = history.rename(columns={"item": "unique_id", "month": "ds", "demand_qty": "y"})
+    series = series[["unique_id", "ds", "y"]].assign(y=lambda f: f["y"].clip(lower=0.0))
+    skipped = sorted(set(finished) - set(series["unique_id"]))
+    return series.reset_index(drop=True), skipped
+
+
+def build_monthly_forecast(
+    demand: pd.DataFrame,
+    items: pd.DataFrame,
+    promotions: pd.DataFrame,
+    overrides: pd.DataFrame,
+    plan_month: pd.Timestamp,
+    settings: ForecastSettings,
+    progress: Callable[[int, int], None] | None = None,
+) -> MonthlyForecast:
+    """Forecast every finished good for the ``settings.horizon`` months after ``plan_month``.
+
+    Args:
+        demand: ``item, month, demand_qty`` (monthly ordered quantity); rows after
+            ``plan_month`` are ignored, so the forecast sees only what was known then.
+        items: the item master (``item, item_type, family, unit_price, launch_date``).
+        promotions: ``item, start_month, end_month, uplift_pct``.
+        overrides: ``item, month, override_qty, adjustment_pct, reason, owner``.
+        plan_month: first day of the plan month.
+        settings: forecasting settings.
+        progress: called with (series done, total) while the engine runs.
+    """
+    series, skipped = demand_series(demand, items, plan_month)
+    finished = items[items["item_type"] == "finished_good"].set_index("item")
+    families = finished.loc[series["unique_id"].unique(), ["family"]].reset_index()
+    families.columns = ["unique_id", "family"]
+    launches = finished.loc[series["unique_id"].unique(), ["launch_date"]].reset_index()
+    launches.columns = ["unique_id", "launch_date"]
+    result = forecast_series(
+        series,
+        settings,
+        families=families,
+        launch_dates=launches.dropna(),
+        progress=progress,
+        history_end=plan_month,
+    )
+    fc = apply_promotions(result.forecast, promotions).rename(
+        columns={
+            "unique_id": "item",
+            "ds": "month",
+            "lo-80": "lo80",
+            "hi-80": "hi80",
+            "lo-95": "lo95",
+            "hi-95": "hi95",
+        }
+    )
+    fc = apply_overrides(fc, overrides)
+    naive = seasonal_naive(series, settings.horizon, settings.season_length).rename(
+        columns={"unique_id": "item", "ds": "month", "yhat": "naive_qty"}
+    )
+    fc = fc.merge(naive, on=["item", "month"], how="left")
+    fc["family"] = fc["item"].map(finished["family"])
+    fc["unit_price"] = fc["item"].map(finished["unit_price"]).astype(float)
+    fc["forecast_revenue"] = fc["forecast_qty"] * fc["unit_price"].fillna(0.0)
+    models = result.selection.rename(columns={"unique_id": "item"})
+    fc["series_class"] = fc["item"].map(models.set_index("item")["series_class"])
+    for column in FORECAST_COLUMNS:
+        if column not in fc.columns:
+            fc[column] = np.nan
+    return MonthlyForecast(
+        forecast=fc[FORECAST_COLUMNS].sort_values(["item", "month"]).reset_index(drop=True),
+        models=models[MODEL_COLUMNS].sort_values("item").reset_index(drop=True),
+        skipped=skipped,
+    )

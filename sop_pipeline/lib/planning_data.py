@@ -1,0 +1,113 @@
+"""Read the typed inputs of one plan month from the warehouse, as the planning functions take them.
+
+Every reader returns plain pandas frames with the column names of ``docs/ARCHITECTURE.md``
+(without ``plan_month``), dates as pandas Timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
+    frame = con.execute(sql, params).df()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].astype("datetime64[ns]")
+    return frame
+
+
+def items(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The item master in force for ``plan_month``."""
+    return _frame(
+        con,
+        "select * exclude (plan_month) from staging.items where plan_month = ? order by item",
+        [plan_month],
+    )
+
+
+def bom(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    return _frame(
+        con,
+        "select parent, component, qty_per, scrap_rate from staging.bom where plan_month = ?",
+        [plan_month],
+    )
+
+
+def on_hand(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The month-end stock count: item, location, lot, expiry_date, on_hand_qty, unit_cost."""
+    return _frame(
+        con,
+        "select item, location, lot, expiry_date, on_hand_qty, unit_cost"
+        " from staging.inventory where plan_month = ?",
+        [plan_month],
+    )
+
+
+def open_orders(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    return _frame(
+        con,
+        "select po, item, qty_open, due_date from staging.open_purchase_orders"
+        " where plan_month = ?",
+        [plan_month],
+    )
+
+
+def promotions(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    return _frame(
+        con,
+        "select promo_id, item, start_month, end_month, uplift_pct, description"
+        " from staging.promotions where plan_month = ?",
+        [plan_month],
+    )
+
+
+def forecast_overrides(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    return _frame(
+        con,
+        "select item, month, override_qty, adjustment_pct, reason, owner"
+        " from staging.forecast_overrides where plan_month = ?",
+        [plan_month],
+    )
+
+
+def demand_history(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """Monthly demand of every finished good up to and including ``plan_month`` (as of then):
+    item, month, demand_qty."""
+    return _frame(
+        con,
+        "select item, plan_month as month, demand_qty from staging.demand_history"
+        " where plan_month <= ? order by item, month",
+        [plan_month],
+    )
+
+
+def forecast(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The plan month's final forecast (``sop_mart.forecast``)."""
+    return _frame(
+        con,
+        "select * exclude (plan_month) from sop_mart.forecast where plan_month = ?"
+        " order by item, month",
+        [plan_month],
+    )
+
+
+def forecast_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The model chosen per finished good and its cross-validation error."""
+    return _frame(
+        con,
+        "select * exclude (plan_month) from sop_mart.forecast_models where plan_month = ?",
+        [plan_month],
+    )
+
+
+def table(con: duckdb.DuckDBPyConnection, name: str, plan_month: dt.date) -> pd.DataFrame:
+    """Any ``sop_mart`` table's rows of ``plan_month`` (``name`` comes from code, not users)."""
+    return _frame(
+        con,
+        f"select * exclude (plan_month) from sop_mart.{name} where plan_month = ?",
+        [plan_month],
+    )

@@ -1,0 +1,288 @@
+"""Supply: inventory targets, material requirements, gaps and shelf-life risk per plan month.
+
+Thin wrappers: each asset reads the plan month's inputs, calls a pure planning function of
+this package and writes its table.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
+
+import dagster as dg
+import pandas as pd
+
+from sop_pipeline.lib import planning_data as read
+from sop_pipeline.lib.mart_io import mart_result, write_plan_month
+from sop_pipeline.lib.metadata import markdown_table
+from sop_pipeline.partitions import monthly_partitions
+from sop_pipeline.resources import SettingsResource, WarehouseResource
+from sop_pipeline.supply import (
+    compute_inventory_policy,
+    excess_and_obsolete,
+    find_supply_gaps,
+    run_mrp_scenarios,
+    scenario_demand,
+    service_cash_tradeoff,
+    shelf_life_risk,
+)
+
+GROUP = "supply"
+STAGING_INPUTS = [
+    dg.AssetKey(["staging", name]) for name in ("items", "bom", "inventory", "open_purchase_orders")
+]
+FORECAST = dg.AssetKey(["sop_mart", "forecast"])
+FORECAST_MODELS = dg.AssetKey(["sop_mart", "forecast_models"])
+INVENTORY_POLICY = dg.AssetKey(["sop_mart", "inventory_policy"])
+MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
+SHELF_LIFE_RISK = dg.AssetKey(["sop_mart", "shelf_life_risk"])
+EXCESS_OBSOLETE = dg.AssetKey(["sop_mart", "excess_obsolete"])
+
+RECEIPTS_COVER_NET = "planned_receipts_cover_net_requirements"
+ON_HAND_NOT_NEGATIVE = "projected_on_hand_not_negative"
+
+
+def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
+    return dt.date.fromisoformat(context.partition_key)
+
+
+def _safety_stock(policy: pd.DataFrame) -> pd.Series:
+    return policy.set_index("item")["safety_stock"]
+
+
+@dg.asset(
+    key=INVENTORY_POLICY,
+    deps=[FORECAST, FORECAST_MODELS, *STAGING_INPUTS],
+    group_name=GROUP,
+    partitions_def=monthly_partitions,
+    kinds={"duckdb", "pandas"},
+)
+def inventory_policy(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    """Safety stock, reorder point, target stock and months of cover per item, from the forecast
+    error of the chosen model, lead-time variability and the item's service level."""
+    month, config = _plan_month(context), settings.load()
+    with warehouse.get_connection() as con:
+        forecast = read.forecast(con, month)
+        policy = compute_inventory_policy(
+            read.items(con, month),
+            read.bom(con, month),
+            scenario_demand(forecast, "base"),
+            read.forecast_models(con, month),
+            read.on_hand(con, month),
+            read.open_orders(con, month),
+            pd.Timestamp(month),
+            horizon=config.forecast.horizon_months,
+            default_service_level=config.inventory.default_service_level,
+            review_period_months=config.inventory.review_period_months,
+        )
+        rows = write_plan_month(con, "sop_mart.inventory_policy", policy, month)
+    investment = float(policy["target_inventory_value"].sum())
+    return mart_result(
+        "sop_mart.inventory_policy",
+        rows,
+        metadata={
+            "on_hand_value": float(policy["on_hand_value"].sum()),
+            "target_inventory_value": investment,
+            "items_below_reorder_point": int(
+                (policy["on_hand_qty"] + policy["on_order_qty"] < policy["reorder_point"]).sum()
+            ),
+        },
+    )
+
+
+@dg.asset(
+    key=MATERIAL_REQUIREMENTS,
+    deps=[FORECAST, INVENTORY_POLICY, *STAGING_INPUTS],
+    group_name=GROUP,
+    partitions_def=monthly_partitions,
+    kinds={"duckdb", "pandas"},
+    check_specs=[
+        dg.AssetCheckSpec(RECEIPTS_COVER_NET, asset=MATERIAL_REQUIREMENTS),
+        dg.AssetCheckSpec(ON_HAND_NOT_NEGATIVE, asset=MATERIAL_REQUIREMENTS),
+    ],
+)
+def material_requirements(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    """Time-phased multi-level MRP over the horizon for the base forecast and the upside (hi80):
+    gross requirements through the BOM with scrap, netted against usable stock and open orders,
+    lot-sized and offset by lead time; releases already past due are flagged."""
+    month, config = _plan_month(context), settings.load()
+    with warehouse.get_connection() as con:
+        policy = read.table(con, "inventory_policy", month)
+        plan = run_mrp_scenarios(
+            read.items(con, month),
+            read.bom(con, month),
+            read.forecast(con, month),
+            read.on_hand(con, month),
+            read.open_orders(con, month),
+            pd.Timestamp(month),
+            horizon=config.forecast.horizon_months,
+            safety_stock=_safety_stock(policy),
+        )
+        rows = write_plan_month(con, "sop_mart.material_requirements", plan, month)
+    short = plan[plan["planned_receipt_qty"] + 1e-6 < plan["net_qty"]]
+    negative = plan[plan["projected_on_hand"] < -1e-6]
+    past_due = plan[plan["release_past_due"]]
+    base = plan[plan["scenario"] == "base"]
+    return mart_result(
+        "sop_mart.material_requirements",
+        rows,
+        metadata={
+            "items_planned": int(base["item"].nunique()),
+            "planned_releases_base": int((base["planned_release_qty"] > 0).sum()),
+            "releases_past_due": int(past_due["item"].nunique()),
+            "past_due_releases": dg.MetadataValue.md(
+                markdown_table(past_due[["scenario", "item", "month", "planned_release_qty"]])
+            ),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=RECEIPTS_COVER_NET,
+                passed=short.empty,
+                metadata={"rows_short": len(short)},
+            ),
+            dg.AssetCheckResult(
+                check_name=ON_HAND_NOT_NEGATIVE,
+                passed=negative.empty,
+                metadata={"rows_negative": len(negative)},
+            ),
+        ],
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["sop_mart", "supply_gaps"]),
+    deps=[FORECAST, INVENTORY_POLICY, *STAGING_INPUTS],
+    group_name=GROUP,
+    partitions_def=monthly_partitions,
+    kinds={"duckdb", "pandas"},
+)
+def supply_gaps(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    """Months in which a finished good cannot be supplied in full, the quantity and revenue at
+    risk, and the component that limits it."""
+    month, config = _plan_month(context), settings.load()
+    with warehouse.get_connection() as con:
+        gaps = find_supply_gaps(
+            read.items(con, month),
+            read.bom(con, month),
+            scenario_demand(read.forecast(con, month), "base"),
+            read.on_hand(con, month),
+            read.open_orders(con, month),
+            pd.Timestamp(month),
+            horizon=config.forecast.horizon_months,
+            safety_stock=_safety_stock(read.table(con, "inventory_policy", month)),
+        )
+        rows = write_plan_month(con, "sop_mart.supply_gaps", gaps, month)
+    return mart_result(
+        "sop_mart.supply_gaps",
+        rows,
+        metadata={
+            "revenue_at_risk": float(gaps["revenue_at_risk"].fillna(0).sum()),
+            "items_short": int(gaps["item"].nunique()),
+        },
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            SHELF_LIFE_RISK,
+            description=(
+                "Lots that will not be consumed before expiry (first-expiry, first-out against "
+                "the forecast and the components' dependent demand), slow movers and phase-out "
+                "stock."
+            ),
+            deps=[FORECAST, MATERIAL_REQUIREMENTS, *STAGING_INPUTS],
+            group_name=GROUP,
+            kinds={"duckdb", "pandas"},
+        ),
+        dg.AssetSpec(
+            EXCESS_OBSOLETE,
+            description="Excess and obsolete stock per item, summed from the lots at risk.",
+            deps=[SHELF_LIFE_RISK],
+            group_name=GROUP,
+            kinds={"duckdb", "pandas"},
+        ),
+    ],
+    partitions_def=monthly_partitions,
+    name="shelf_life_and_obsolescence",
+)
+def shelf_life_and_obsolescence(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> Iterator[dg.MaterializeResult]:
+    """Shelf-life risk per lot and excess and obsolete value per item."""
+    month, config = _plan_month(context), settings.load()
+    with warehouse.get_connection() as con:
+        finished = scenario_demand(read.forecast(con, month), "base")
+        mrp = read.table(con, "material_requirements", month)
+        dependent = mrp.loc[mrp["scenario"] == "base", ["item", "month", "gross_qty"]]
+        dependent = dependent[~dependent["item"].isin(finished["item"])]
+        demand = pd.concat([finished, dependent.rename(columns={"gross_qty": "qty"})])
+        risk = shelf_life_risk(
+            read.items(con, month),
+            read.on_hand(con, month),
+            demand,
+            pd.Timestamp(month),
+            horizon=config.forecast.horizon_months,
+            slow_mover_months=config.inventory.slow_mover_months,
+        )
+        excess = excess_and_obsolete(risk)
+        risk_rows = write_plan_month(con, "sop_mart.shelf_life_risk", risk, month)
+        excess_rows = write_plan_month(con, "sop_mart.excess_obsolete", excess, month)
+    yield mart_result(
+        "sop_mart.shelf_life_risk",
+        risk_rows,
+        asset_key=SHELF_LIFE_RISK,
+        metadata={
+            "value_at_risk": float(risk["value_at_risk"].sum()),
+            "by_reason": dg.MetadataValue.md(
+                markdown_table(
+                    risk.groupby("reason", as_index=False)[["qty_at_risk", "value_at_risk"]].sum()
+                )
+            ),
+        },
+    )
+    yield mart_result(
+        "sop_mart.excess_obsolete",
+        excess_rows,
+        asset_key=EXCESS_OBSOLETE,
+        metadata={"total_value": float(excess["total_value"].sum())},
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["sop_mart", "service_cash_tradeoff"]),
+    deps=[
+        FORECAST,
+        FORECAST_MODELS,
+        INVENTORY_POLICY,
+        dg.AssetKey(["staging", "items"]),
+        dg.AssetKey(["staging", "bom"]),
+    ],
+    group_name=GROUP,
+    partitions_def=monthly_partitions,
+    kinds={"duckdb", "pandas"},
+)
+def service_cash_tradeoff_curve(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    """Inventory investment (safety plus cycle stock at cost) against service level across the
+    portfolio, with the expected fill rate; the current policy's point is marked."""
+    month, config = _plan_month(context), settings.load()
+    with warehouse.get_connection() as con:
+        curve = service_cash_tradeoff(
+            read.items(con, month),
+            read.bom(con, month),
+            scenario_demand(read.forecast(con, month), "base"),
+            read.forecast_models(con, month),
+            pd.Timestamp(month),
+            service_levels=config.inventory.tradeoff_service_levels,
+            horizon=config.forecast.horizon_months,
+            default_service_level=config.inventory.default_service_level,
+            review_period_months=config.inventory.review_period_months,
+        )
+        rows = write_plan_month(con, "sop_mart.service_cash_tradeoff", curve, month)
+    return mart_result("sop_mart.service_cash_tradeoff", rows)
