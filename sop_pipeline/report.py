@@ -41,7 +41,7 @@ def summary_lines(paths: Paths, summary: RunSummary, seconds: float) -> list[str
         f"warehouse      {paths.db}  (BI, read-only)",
         f"working file   {paths.work_db}",
     ]
-    pack = _pack_path(paths.db, summary)
+    pack = _pack_path(paths.work_db, summary)
     if pack:
         lines.append(f"meeting pack   {pack}")
     if summary.warnings:

@@ -21,8 +21,8 @@ class InputFilesResource(dg.ConfigurableResource):
     def root(self) -> Path:
         return Path(self.data_dir).expanduser().resolve()
 
-    def read(self, spec: InputFile, month: dt.date) -> LoadedFile:
-        return read_input(self.root, spec, month)
+    def read(self, spec: InputFile, month: dt.date, cache: dict | None = None) -> LoadedFile:
+        return read_input(self.root, spec, month, cache)
 
     def month_folder(self, month: dt.date) -> Path | None:
         return month_folders(self.root).get(month)

@@ -59,9 +59,10 @@ def raw_inputs(
     )
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     results = []
+    cache: dict = {}
     with warehouse.get_connection() as con:
         for spec in selected:
-            loads = [inputs.read(spec, month) for month in months]
+            loads = [inputs.read(spec, month, cache) for month in months]
             rows = write_raw_month(con, spec, loads, loaded_at)
             context.log.info(
                 f"raw.{spec.name}: {rows} rows from "

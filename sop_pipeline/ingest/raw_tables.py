@@ -97,17 +97,15 @@ def write_raw_month(
         con.register("__load_log", log)
         con.execute(f"insert into {LOAD_LOG} by name select * from __load_log")
         con.unregister("__load_log")
-        written = 0
-        for frame in frames:
-            text_columns = [
-                c for c in frame.columns if c not in ("plan_month", "_line", "_loaded_at")
-            ]
-            select = ", ".join(
-                ["plan_month::DATE as plan_month", "_line::BIGINT as _line", "_loaded_at"]
-                + [f"{quote_ident(c)}::VARCHAR as {quote_ident(c)}" for c in text_columns]
-            )
-            con.register("__raw_frame", frame)
-            con.execute(f"insert into {table} by name select {select} from __raw_frame")
-            con.unregister("__raw_frame")
-            written += len(frame)
-    return written
+        if not frames:
+            return 0
+        rows = pd.concat(frames, ignore_index=True)
+        text_columns = [c for c in rows.columns if c not in ("plan_month", "_line", "_loaded_at")]
+        select = ", ".join(
+            ["plan_month::DATE as plan_month", "_line::BIGINT as _line", "_loaded_at"]
+            + [f"{quote_ident(c)}::VARCHAR as {quote_ident(c)}" for c in text_columns]
+        )
+        con.register("__raw_frame", rows)
+        con.execute(f"insert into {table} by name select {select} from __raw_frame")
+        con.unregister("__raw_frame")
+    return len(rows)

@@ -57,12 +57,26 @@ def locate(data_dir: Path, spec: InputFile, month: dt.date) -> tuple[Path | None
     return None, "missing"
 
 
-def read_input(data_dir: Path, spec: InputFile, month: dt.date) -> LoadedFile:
-    """Read the month's copy of ``spec`` (CSV or Parquet) as text."""
+def read_input(
+    data_dir: Path, spec: InputFile, month: dt.date, cache: dict | None = None
+) -> LoadedFile:
+    """Read the month's copy of ``spec`` (CSV or Parquet) as text.
+
+    ``cache`` (a dict the caller keeps for one ingestion) reads a master file that serves many
+    months once.
+    """
     path, scope = locate(data_dir, spec, month)
     loaded = LoadedFile(spec=spec, month=month, path=path, scope=scope)
     if path is None:
         return loaded
+    key = (path, path.stat().st_mtime_ns, path.stat().st_size)
+    if cache is not None and key in cache:
+        cached = cache[key]
+        loaded.columns, loaded.error = list(cached.columns), cached.error
+        loaded.frame = None if cached.frame is None else cached.frame.copy()
+        return loaded
+    if cache is not None:
+        cache[key] = loaded
     try:
         frame = _read_parquet(path) if path.suffix == ".parquet" else _read_csv(path)
     except _UnreadableFile as exc:

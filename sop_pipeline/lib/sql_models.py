@@ -148,28 +148,31 @@ def run_model(
     written: dict[dt.date, int] = {}
     with transaction(con):
         con.execute(f"create schema if not exists {quote_ident(model.schema)}")
+        con.execute("set variable plan_month = ?::DATE", [months[0]])
+        try:
+            con.execute(f"create or replace temp view {view} as {model.sql}")
+            columns = [r[0] for r in con.execute(f"describe {view}").fetchall()]
+        except duckdb.Error as exc:
+            raise SqlModelError(f"{model.path}: {exc}") from exc
+        if PARTITION_COLUMN not in columns:
+            raise SqlModelError(f"{model.path}: the query must return a plan_month column")
+        ensure_table_like(con, model.table, view, PARTITION_COLUMN)
         for month in months:
             con.execute("set variable plan_month = ?::DATE", [month])
-            try:
-                con.execute(f"create or replace temp view {view} as {model.sql}")
-                columns = [r[0] for r in con.execute(f"describe {view}").fetchall()]
-            except duckdb.Error as exc:
-                raise SqlModelError(f"{model.path}: {exc}") from exc
-            if PARTITION_COLUMN not in columns:
-                raise SqlModelError(f"{model.path}: the query must return a plan_month column")
-            ensure_table_like(con, model.table, view, PARTITION_COLUMN)
-            stray = con.execute(
-                f"select count(*) from {view} where plan_month is distinct from "
-                "getvariable('plan_month')"
-            ).fetchall()[0][0]
-            if stray:
+            con.execute(f"create or replace temp table __model_rows as select * from {view}")
+            counts = con.execute(
+                "select count(*), count(*) filter (where plan_month is distinct from "
+                "getvariable('plan_month')) from __model_rows"
+            ).fetchall()[0]
+            if counts[1]:
                 raise SqlModelError(
-                    f"{model.path}: {stray} rows carry a plan_month other than {month}"
+                    f"{model.path}: {counts[1]} rows carry a plan_month other than {month}"
                 )
-            con.execute(f"delete from {model.table} where plan_month = getvariable('plan_month')")
-            con.execute(f"insert into {model.table} by name select * from {view}")
-            written[month] = con.execute(
-                f"select count(*) from {model.table} where plan_month = getvariable('plan_month')"
-            ).fetchall()[0][0]
+            con.execute(
+                f"delete from {model.table} where plan_month = getvariable('plan_month')"
+            )
+            con.execute(f"insert into {model.table} by name select * from __model_rows")
+            written[month] = counts[0]
+        con.execute("drop table if exists __model_rows")
         con.execute(f"drop view if exists {view}")
     return written
