@@ -168,9 +168,7 @@ def run_model(
                 raise SqlModelError(
                     f"{model.path}: {counts[1]} rows carry a plan_month other than {month}"
                 )
-            con.execute(
-                f"delete from {model.table} where plan_month = getvariable('plan_month')"
-            )
+            con.execute(f"delete from {model.table} where plan_month = getvariable('plan_month')")
             con.execute(f"insert into {model.table} by name select * from __model_rows")
             written[month] = counts[0]
         con.execute("drop table if exists __model_rows")
