@@ -10,7 +10,7 @@ with actuals as (
 ),
 
 lags as (
-    select unnest(getvariable('forecast_accuracy_lags')) as lag
+    select unnest(getvariable('forecast_accuracy_lags'))::bigint as lag
 ),
 
 forecasts_for_month as (

@@ -1,0 +1,89 @@
+"""The ``sop-pipeline`` command as a user runs it: exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sop_pipeline_tests.conftest import copy_company, paths_for
+from sop_pipeline_tests.tiny_company import write_tiny_company
+
+CLI = [sys.executable, "-m", "sop_pipeline.cli"]
+
+
+def _run(args: list[str], home: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOP_", "DAGSTER_"))}
+    env["DAGSTER_HOME"] = str(home)
+    return subprocess.run(CLI + args, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_bad_input_exits_non_zero_naming_file_check_and_rows(
+    planned_company: Path, tmp_path: Path
+) -> None:
+    paths = copy_company(planned_company, tmp_path / "company")
+    inventory = paths.data_dir / "2025-10" / "inventory.csv"
+    inventory.write_text(inventory.read_text().replace("FG3,60,", "FG3,-60,"))
+
+    result = _run(
+        ["run", "--data-dir", str(paths.data_dir), "--db", str(paths.db)], paths.dagster_home
+    )
+
+    assert result.returncode == 1
+    assert "2025-10/inventory.csv" in result.stderr
+    assert "check 'value_ranges'" in result.stderr
+    assert "1 row where on_hand_qty is negative" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_month_that_is_not_closed_is_refused(tmp_path: Path) -> None:
+    paths = paths_for(tmp_path)
+    write_tiny_company(paths.data_dir, "2025-07", 2)
+    result = _run(
+        ["run", "--month", "2025-12", "--data-dir", str(paths.data_dir), "--db", str(paths.db)],
+        paths.dagster_home,
+    )
+    assert result.returncode == 2
+    assert "2025-12 is not a closed month" in result.stderr
+
+
+def test_status_reports_closed_ingested_and_planned_months(planned_company: Path) -> None:
+    paths = paths_for(planned_company)
+    result = _run(
+        ["status", "--data-dir", str(paths.data_dir), "--db", str(paths.db)], paths.dagster_home
+    )
+    assert result.returncode == 0, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "2025-07..2025-10 (4)" in lines["closed"]
+    assert "2025-07..2025-09 (3)" in lines["ingested"] and "not yet: 2025-10" in lines["ingested"]
+    assert "2025-07, 2025-08, 2025-09" in lines["planned"]
+    assert "success" in lines["last"]
+
+
+def test_forecast_command_writes_the_contracted_columns(tmp_path: Path) -> None:
+    months = pd.date_range("2021-01-01", periods=48, freq="MS")
+    series = pd.concat(
+        pd.DataFrame({"unique_id": uid, "ds": months, "y": base + 10 * (months.month % 12)})
+        for uid, base in (("a", 100.0), ("b", 40.0))
+    )
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    series.to_csv(source, index=False)
+    result = _run(
+        ["forecast", "--input", str(source), "--horizon", "6", "--output", str(target)], tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    out = pd.read_csv(target)
+    assert list(out.columns) == [
+        "unique_id",
+        "ds",
+        "yhat",
+        "lo-80",
+        "hi-80",
+        "lo-95",
+        "hi-95",
+        "model",
+    ]
+    assert len(out) == 12 and (out["lo-95"] <= out["yhat"]).all()
