@@ -12,9 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from sop_pipeline.sample_data import CompanySummary, generate_company
 from sop_pipeline.sample_data.__main__ import main
+from sop_pipeline.settings import Settings, load_settings
+from sop_pipeline.supply import find_supply_gaps
+from sop_pipeline.supply.shelf_life import shelf_life_risk
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 MASTER_COLUMNS = {
@@ -125,6 +129,40 @@ def company(request: pytest.FixtureRequest) -> Company:
     return request.getfixturevalue("committed")
 
 
+def _flat_plan(company: Company, months_back: int = 3, horizon: int = 12) -> pd.DataFrame:
+    """A simple demand plan: each finished good's mean demand of the last months, held flat."""
+    mean = company.demand().iloc[:, -months_back:].mean(axis=1)
+    future = pd.date_range(
+        pd.Timestamp(company.months[-1]) + pd.offsets.MonthBegin(1), periods=horizon, freq="MS"
+    )
+    return pd.DataFrame(
+        {
+            "item": np.repeat(mean.index.to_numpy(), horizon),
+            "month": np.tile(future, len(mean)),
+            "qty": np.repeat(mean.to_numpy(), horizon),
+        }
+    )
+
+
+def _last_close(company: Company) -> tuple[pd.DataFrame, pd.DataFrame]:
+    folder = company.root / company.months[-1]
+    return company.read(folder / "inventory.csv"), company.read(folder / "open_purchase_orders.csv")
+
+
+_GAPS: dict[Path, pd.DataFrame] = {}
+
+
+def _flat_gaps(company: Company) -> pd.DataFrame:
+    """``find_supply_gaps`` at the last close against the flat plan (computed once)."""
+    if company.root not in _GAPS:
+        on_hand, open_orders = _last_close(company)
+        plan_month = pd.Timestamp(company.months[-1])
+        _GAPS[company.root] = find_supply_gaps(
+            company.items, company.bom, _flat_plan(company), on_hand, open_orders, plan_month
+        )
+    return _GAPS[company.root].copy()
+
+
 def _files(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
@@ -184,6 +222,25 @@ def test_parquet_output_is_readable_and_matches_csv(tmp_path: Path) -> None:
     sales_a, sales_b = csv.monthly("sales"), pq.monthly("sales")
     np.testing.assert_allclose(sales_a["net_revenue"], sales_b["net_revenue"])
     assert (sales_a["date"].astype(str) == sales_b["date"].astype(str)).all()
+
+
+def test_settings_file_holds_only_valid_changed_values(company: Company) -> None:
+    path = company.root / "settings.yaml"
+    settings = load_settings(path)
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    defaults = Settings().model_dump()
+    for section, values in written.items():
+        for key, value in values.items():
+            assert value != defaults[section][key], f"{section}.{key} repeats the default"
+    on_hand, _ = _last_close(company)
+    cost = on_hand["unit_cost"].fillna(
+        on_hand["item"].map(company.items.set_index("item")["unit_cost"])
+    )
+    stock = float((on_hand["on_hand_qty"] * cost).sum())
+    targets = settings.kpi_targets
+    assert 0.1 * stock <= targets.cash_reduction <= 0.25 * stock
+    assert 0 < targets.excess_obsolete_value < targets.cash_reduction
+    assert settings.exceptions.change_revenue > 0
 
 
 def test_summary_counts_match_the_files(small) -> None:
@@ -368,6 +425,74 @@ def test_finished_good_stock_follows_receipts_and_shipments(small) -> None:
 
 
 # --- the S&OP stories of the committed company ------------------------------------------------
+
+
+def test_supplier_disruption_limits_supply_after_the_last_close(
+    company: Company, request: pytest.FixtureRequest
+) -> None:
+    """One purchased component is on allocation: its open orders were cut and come too late,
+    so several finished goods are short in the next months and it is their limiting item."""
+    flat_gaps = _flat_gaps(company)
+    items = company.items.set_index("item")
+    purchased = items.index[(items["item_type"] == "component")].difference(company.bom["parent"])
+    limiting = set(flat_gaps["limiting_item"]) & set(purchased)
+    assert len(limiting) == 1, limiting
+    (part,) = limiting
+    summary, small = request.getfixturevalue("small")
+    if company is small:
+        assert part == summary.disrupted_item
+    assert items.loc[part, "lead_time_days"] >= 45
+    hit = flat_gaps[flat_gaps["limiting_item"] == part]
+    close = pd.Timestamp(company.months[-1])
+    soon = hit[hit["month"] <= close + pd.DateOffset(months=3)]
+    assert soon["item"].nunique() >= 2
+    assert set(hit["item"]) <= set(company.bom.loc[company.bom["component"] == part, "parent"])
+
+    # its cover: stock plus what is due in the next two months against the two months' need
+    uses = company.bom[company.bom["component"] == part].set_index("parent")
+    per_unit = uses["qty_per"] * (1 + uses["scrap_rate"].fillna(0))
+    need = float(
+        (company.demand().iloc[:, -3:].mean(axis=1).reindex(per_unit.index) * per_unit).sum()
+    )
+    on_hand, open_orders = _last_close(company)
+    stock = on_hand.loc[on_hand["item"] == part, "on_hand_qty"].sum()
+    orders = open_orders[open_orders["item"] == part]
+    due = pd.to_datetime(orders["due_date"], format="%Y-%m-%d")
+    assert len(orders) and (due >= close + pd.DateOffset(months=2)).all()  # pushed out
+    assert stock + orders.loc[due < close + pd.DateOffset(months=3), "qty_open"].sum() < 2 * need
+    assert stock + orders["qty_open"].sum() < 3 * need
+
+    # the supplier cut orders that were already open
+    book = company.monthly("open_purchase_orders")
+    book = book[book["item"] == part].pivot_table(index="po", columns="folder", values="qty_open")
+    recent = book[company.months[-4:]]
+    assert (recent.diff(axis=1) < 0).any().any()
+
+
+def test_disruption_hits_a_handful_of_items_and_shelf_life_risk_stays(
+    committed: Company,
+) -> None:
+    """The disruption puts tens to a few hundred thousand of revenue at risk in a few items
+    and shows as lower fill in the last closed month; finished goods that will expire before
+    they sell are still in stock."""
+    gaps = _flat_gaps(committed)
+    assert set(gaps["limiting_item"]) == {"PK-010"}  # Amber glass dropper bottle 50 ml
+    assert 2 <= gaps["item"].nunique() <= 6
+    assert 50_000 <= gaps["revenue_at_risk"].sum() <= 400_000
+    sales = committed.monthly("sales")
+    sales = sales[(sales["ordered_qty"] > 0) & sales["item"].isin(gaps["item"])]
+    last = sales[sales["folder"] == committed.months[-1]]
+    assert last["shipped_qty"].sum() < 0.97 * last["ordered_qty"].sum()
+
+    on_hand, _ = _last_close(committed)
+    fg = committed.items.loc[committed.items["item_type"] == "finished_good", "item"]
+    risk = shelf_life_risk(
+        committed.items,
+        on_hand[on_hand["item"].isin(fg)],
+        _flat_plan(committed),
+        pd.Timestamp(committed.months[-1]),
+    )
+    assert (risk.loc[risk["reason"] == "expiry", "qty_at_risk"] > 0).any()
 
 
 def test_committed_company_shape(committed: Company) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.sample_data.actions import action_log
+from sop_pipeline.sample_data.company_settings import write_settings
 from sop_pipeline.sample_data.demand import Demand, generate_demand
 from sop_pipeline.sample_data.files import check_format, clear_company, mark_closed, write_table
 from sop_pipeline.sample_data.finance import expected_revenue, financial_plan
@@ -19,12 +20,18 @@ from sop_pipeline.sample_data.orders import open_orders_frame, order_book
 from sop_pipeline.sample_data.overrides import forecast_overrides
 from sop_pipeline.sample_data.promotions import plan_promotions, promo_multiplier
 from sop_pipeline.sample_data.sales import generate_sales, sales_frame
-from sop_pipeline.sample_data.supply import SupplyResult, Surcharge, simulate
+from sop_pipeline.sample_data.supply import Disruption, SupplyResult, Surcharge, simulate
 
 PROMO_COLUMNS = ("promo_id", "item", "start_month", "end_month", "uplift_pct", "description")
 SURCHARGE = 1.18  # the one-month supplier surcharge on butters, shown by a month-folder items file
 SURCHARGE_MONTHS_BACK = 3  # the month folder holding it: 2025-07 for a history ending 2025-10
 RICH_LINES_UP_TO = 200  # companies this small get more order lines per item-month
+DISRUPTION_MONTHS_BACK = 1  # a supplier rations one item from 2025-09 (history to 2025-10)
+DISRUPTION_RESUME_AHEAD = 2  # its new orders are due from this month after the history on
+DISRUPTION_ALLOCATION = 0.4  # share of each open and new order it confirms
+DISRUPTION_SHARE = 0.10  # the hit item goes into finished goods with about this revenue share
+DISRUPTION_MIN_LEAD = 45  # days: too long to re-source before the next two months
+DISRUPTION_MIN_USERS = 3  # active finished goods using the item
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class CompanySummary:
     n_promotions: int
     n_override_rows: int
     n_actions: int
+    disrupted_item: str  # the purchased item whose supplier fails at the end ('' if none)
     launches: tuple[str, ...]
     phase_out: tuple[str, ...]
     intermittent: tuple[str, ...]
@@ -66,12 +74,48 @@ def _surcharge(catalog: Catalog, axis: MonthAxis) -> Surcharge | None:
     return Surcharge(axis.n_hist - 1 - SURCHARGE_MONTHS_BACK, kind == "butter", SURCHARGE)
 
 
+def _disruption(catalog: Catalog, demand: Demand, axis: MonthAxis) -> Disruption | None:
+    """The supplier problem of the last months: a purchased container or closure with a long
+    lead time, shared by several active finished goods and only by finished goods, whose
+    users make the revenue share closest to ``DISRUPTION_SHARE`` over the coming year."""
+    if axis.n_hist <= DISRUPTION_MONTHS_BACK + 3:
+        return None
+    items, bom, n_fg = catalog.items, catalog.index, catalog.n_fg
+    kind = items["_kind"].fillna("").to_numpy()
+    lead = pd.to_numeric(items["lead_time_days"]).to_numpy(dtype=float)
+    active = np.zeros(len(items))
+    active[:n_fg] = catalog.fg["status"].to_numpy() == "active"
+    users = np.bincount(bom.child, weights=active[bom.parent], minlength=len(items))
+    under_made = np.zeros(len(items), dtype=bool)
+    under_made[bom.child[bom.parent >= n_fg]] = True
+    candidate = np.isin(kind, ["container", "closure"]) & ~under_made
+    candidate &= (lead >= DISRUPTION_MIN_LEAD) & (users >= DISRUPTION_MIN_USERS)
+    if not candidate.any():
+        return None
+    ahead = slice(axis.n_hist, axis.n_hist + 12)
+    revenue = expected_revenue(catalog.fg, demand.mean)[:, ahead].sum(axis=1)
+    on_fg = bom.parent < n_fg
+    used_for = np.bincount(
+        bom.child[on_fg], weights=revenue[bom.parent[on_fg]], minlength=len(items)
+    )
+    score = np.abs(used_for / max(revenue.sum(), 1e-9) - DISRUPTION_SHARE)
+    start = axis.n_hist - 1 - DISRUPTION_MONTHS_BACK
+    return Disruption(
+        item=int(np.argmin(np.where(candidate, score, np.inf))),
+        start=start,
+        start_day=int(axis.start_days[start]),
+        resume_day=int(axis.start_days[axis.n_hist - 1 + DISRUPTION_RESUME_AHEAD]),
+        allocation=DISRUPTION_ALLOCATION,
+    )
+
+
 def _subjects(
     catalog: Catalog,
     demand: Demand,
     result: SupplyResult,
     plan_gap: pd.Series,
     surcharge: Surcharge | None,
+    disruption: Disruption | None,
 ) -> dict[str, str]:
     """Names the action log talks about."""
     items = catalog.items
@@ -93,7 +137,9 @@ def _subjects(
     return {
         "phase_out": first(fg["status"].to_numpy() == "phase_out", "the phase-out range"),
         "launch": first(fg["_launch_idx"].to_numpy() >= 0, "the new launches"),
-        "glass": first(np.char.find(desc.astype(str), "glass") >= 0, "glass bottles"),
+        "glass": str(desc[disruption.item])
+        if disruption is not None
+        else first(np.char.find(desc.astype(str), "glass") >= 0, "glass bottles"),
         "raw": first(raw, "raw materials"),
         "perishable": str(desc[soonest]) if soonest >= 0 else "raw materials",
         "stockout": str(desc[int(np.argmax(lost))]),
@@ -122,8 +168,8 @@ def generate_company(
     """Generate the seeded sample company into ``out_dir`` (same seed, same bytes).
 
     Args:
-        out_dir: the data directory; its ``master/`` and ``YYYY-MM/`` folders are replaced,
-            anything else in it is left alone.
+        out_dir: the data directory; its ``master/`` and ``YYYY-MM/`` folders and its
+            ``settings.yaml`` are replaced, anything else in it is left alone.
         n_items: finished goods (at least 6).
         n_components: components; default two per finished good plus 20.
         n_months: closed months of history.
@@ -144,14 +190,22 @@ def generate_company(
     promos = plan_promotions(fg, axis, rngs[1])
     demand = generate_demand(fg, axis, promo_multiplier(promos, len(fg), axis), rngs[2])
     surcharge = _surcharge(catalog, axis)
+    disruption = _disruption(catalog, demand, axis)
     result = simulate(
-        catalog.items, catalog.index, demand.qty, demand.mean, axis, rngs[3], surcharge
+        catalog.items,
+        catalog.index,
+        demand.qty,
+        demand.mean,
+        axis,
+        rngs[3],
+        surcharge,
+        disruption,
     )
     max_lines = 12 if n_items <= RICH_LINES_UP_TO else 4
     lines = generate_sales(fg, demand.qty, result.shipped, demand.promo, axis, rngs[4], max_lines)
     plan = financial_plan(fg, demand.mean, axis, rngs[5])
     gap = _plan_gap(fg, demand, plan, axis)
-    subjects = _subjects(catalog, demand, result, gap, surcharge)
+    subjects = _subjects(catalog, demand, result, gap, surcharge, disruption)
     actions = action_log(subjects, len(fg), axis, rngs[6])
     overrides = forecast_overrides(fg, demand, axis, rngs[7])
 
@@ -168,11 +222,15 @@ def generate_company(
     bounds = lines.month_bounds(axis.n_hist)
     codes = catalog.items["item"].to_numpy()
     n_inventory = n_open = 0
+    master_cost = catalog.items.set_index("item")["unit_cost"]
+    stock_value = 0.0
     for t, label in enumerate(axis.labels[: axis.n_hist]):
         folder = out_dir / label
         write_table(sales_frame(lines, bounds[t], bounds[t + 1], codes), folder, "sales", fmt)
         stock = inventory_frame(t, catalog, result)
         write_table(stock, folder, "inventory", fmt)
+        cost = stock["unit_cost"].fillna(stock["item"].map(master_cost))
+        stock_value = float((stock["on_hand_qty"] * cost).sum())
         open_orders = open_orders_frame(book, t)
         write_table(open_orders, folder, "open_purchase_orders", fmt)
         n_inventory, n_open = n_inventory + len(stock), n_open + len(open_orders)
@@ -184,6 +242,9 @@ def generate_company(
             changed["unit_cost"] = np.where(surcharge.mask, np.round(cost * SURCHARGE, 4), cost)
             write_table(changed, folder, "items", fmt)
         mark_closed(folder)
+    year = lines.month >= axis.n_hist - 12
+    last = str(axis.labels[axis.n_hist - 1])
+    write_settings(out_dir, stock_value, float(lines.revenue[year].sum()), len(fg), last)
 
     arche = fg["_archetype"].to_numpy()
     shipped_short = demand.qty[:, : axis.n_hist] > result.shipped
@@ -206,6 +267,7 @@ def generate_company(
         n_promotions=len(promos),
         n_override_rows=sum(len(f) for f in overrides.values()),
         n_actions=len(actions),
+        disrupted_item="" if disruption is None else str(codes[disruption.item]),
         launches=tuple(fg["item"][arche == "launch"]),
         phase_out=tuple(fg["item"][arche == "phase_out"]),
         intermittent=tuple(fg["item"][arche == "intermittent"]),

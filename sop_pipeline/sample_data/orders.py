@@ -29,14 +29,20 @@ def order_book(catalog: Catalog, result: SupplyResult, axis: MonthAxis) -> pd.Da
     )
     prefix = np.where(made, "MO-", "PO-")
     po = np.char.add(np.char.add(np.char.add(prefix, yymm), "-"), number)
-    qty = orders["qty"].to_numpy()
     each = catalog.items["uom"].to_numpy()[pos] == "each"
+
+    def rounded(qty: pd.Series) -> np.ndarray:
+        return np.where(each, np.round(qty.to_numpy()), np.round(qty.to_numpy(), 3))
+
     book = pd.DataFrame(
         {
             "po": po.astype(object),
             "item": catalog.items["item"].to_numpy()[pos],
-            "qty_open": np.where(each, np.round(qty), np.round(qty, 3)),
+            "qty_open": rounded(orders["qty"]),
             "due_date": days_to_iso(orders["due_day"].to_numpy()),
+            "_placed_qty": rounded(orders["placed_qty"]),
+            "_placed_due_date": days_to_iso(orders["placed_due_day"].to_numpy()),
+            "_replan": orders["replan"].to_numpy(),
             "_release": orders["release"].to_numpy(),
             "_arrive_month": orders["arrive_month"].to_numpy(),
         }
@@ -45,6 +51,14 @@ def order_book(catalog: Catalog, result: SupplyResult, axis: MonthAxis) -> pd.Da
 
 
 def open_orders_frame(book: pd.DataFrame, month: int) -> pd.DataFrame:
-    """Orders released by the end of ``month`` and not yet received then."""
+    """Orders released by the end of ``month`` and not yet received then, with the quantity
+    and due date known then (a supplier's cut and new date show from its ``_replan`` month)."""
     open_ = (book["_release"] <= month) & (book["_arrive_month"] > month)
-    return book.loc[open_.to_numpy(), list(PO_COLUMNS)].reset_index(drop=True)
+    frame = book.loc[open_.to_numpy()]
+    before = (frame["_replan"] > month).to_numpy()
+    if before.any():
+        frame = frame.assign(
+            qty_open=np.where(before, frame["_placed_qty"], frame["qty_open"]),
+            due_date=np.where(before, frame["_placed_due_date"], frame["due_date"]),
+        )
+    return frame[list(PO_COLUMNS)].reset_index(drop=True)

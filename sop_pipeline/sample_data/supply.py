@@ -6,6 +6,10 @@ not anticipated) covers the lead time plus a month plus some safety stock, lot-s
 order multiple. Production and purchase orders arrive after their lead time, sometimes late.
 Finished goods ship first-expiry-first-out from stock; demand beyond stock is lost (a
 stock-out). Components are issued when their parent is produced; a shortfall is expedited.
+
+An optional supplier disruption hits one purchased item near the end of the history: the
+supplier ships only part of its open orders and confirms new ones in part and late, and planners
+release no more of the item's parents than its stock can serve, so their stock runs down.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ LATE_SHARE = 0.03  # orders hit by a supplier or line disruption
 LAST_BATCH_MONTHS = 10.0  # the phase-out item's last production covers this many months
 REVIEW_COVER = 0.5  # receipts arrive mid-month: half the review month to cover
 LAST_BATCH_BACK = 5  # months before the end of history of the phase-out item's last batch
+RECEIPTS_AHEAD = 12  # months after the history whose receipts are tracked (availability checks)
+MIN_SLIP_DAYS = 30  # a disrupted order is due at least this much later than first agreed
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,34 @@ class Surcharge:
     factor: float
 
 
+@dataclass(frozen=True)
+class Disruption:
+    """A supplier that puts one purchased item on allocation from month ``start`` on.
+
+    Orders still open at ``start`` are cut to ``allocation`` of their quantity (rounded up to
+    the order multiple) and shipped by their due date (late ones at ``start_day``); the month
+    folders before ``start`` show them as first placed, the supplier announcing the cut in
+    ``start``. Orders placed from ``start`` on are confirmed at once, cut the same way and due
+    no earlier than ``resume_day`` plus half their normal due date's distance from
+    ``start_day`` (and at least ``MIN_SLIP_DAYS`` later than normal).
+    """
+
+    item: int
+    start: int  # month index
+    start_day: int  # first day of month ``start``, days since 1970-01-01
+    resume_day: int  # new orders are not due before this day
+    allocation: float
+
+    def cut(self, qty: float, mult: float) -> float:
+        """The quantity the supplier confirms of an order of ``qty``."""
+        return float(min(qty, np.ceil(np.round(qty * self.allocation / mult, 6)) * mult))
+
+    def due(self, due_day: int) -> int:
+        """The due day the supplier confirms for a new order normally due on ``due_day``."""
+        later = self.resume_day + max(0, due_day - self.start_day) // 2
+        return int(max(due_day + MIN_SLIP_DAYS, later))
+
+
 @dataclass
 class SupplyResult:
     """What the simulation produced, as arrays indexed by item position and month."""
@@ -41,7 +75,7 @@ class SupplyResult:
     lot_day: np.ndarray  # items x lots: day of receipt (lot 0 = opening stock, t + 1 = month t)
     lot_cost: np.ndarray  # items x lots: unit cost of the lot (NaN: none recorded)
     snapshots: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
-    orders: pd.DataFrame = field(default_factory=pd.DataFrame)
+    orders: pd.DataFrame = field(default_factory=pd.DataFrame)  # as confirmed in the end
     expedited_qty: float = 0.0
     written_off_qty: float = 0.0
 
@@ -107,6 +141,28 @@ def _made_to_order(
         qty[at] = _lot_size(np.where(need > 0, need, 0.0), p)[at]
 
 
+def _cap_parents(
+    qty: np.ndarray,
+    stock: float,
+    receipts: np.ndarray,
+    t: int,
+    d: Disruption,
+    bom: BomIndex,
+    p: _Params,
+) -> None:
+    """Release no more of the disrupted item's parents than its stock and next month's receipts
+    can serve, after the parents' orders already due then (fair share, order multiples)."""
+    edges = bom.child == d.item
+    parents, per = bom.parent[edges], bom.qty[edges]
+    room = stock + receipts[d.item, t + 1] - float((receipts[parents, t + 1] * per).sum())
+    want = float((qty[parents] * per).sum())
+    if want <= max(room, 0.0):
+        return
+    mult = p.mult[parents]
+    scaled = qty[parents] * max(room, 0.0) / want
+    qty[parents] = np.floor(np.round(scaled / mult, 6)) * mult
+
+
 def _consume_fefo(lots: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Take ``out`` from the oldest lots first (columns are in receipt order)."""
     cum = np.cumsum(lots, axis=1)
@@ -121,6 +177,7 @@ def simulate(
     axis: MonthAxis,
     rng: np.random.Generator,
     surcharge: Surcharge | None = None,
+    disruption: Disruption | None = None,
 ) -> SupplyResult:
     """Run the supply chain over the closed months.
 
@@ -132,6 +189,10 @@ def simulate(
         axis: the month axis.
         rng: the random generator of this stage.
         surcharge: an optional one-month cost change that the lots of that month carry.
+        disruption: an optional supplier disruption of one purchased item.
+
+    ``result.orders`` holds every order as finally confirmed (``qty``, ``due_day``) and as first
+    placed (``placed_qty``, ``placed_due_day``), which the month folders before ``replan`` show.
     """
     n, n_fg, n_hist = len(items), fg_mean.shape[0], axis.n_hist
     p = _params(items, n_hist)
@@ -153,7 +214,9 @@ def simulate(
     lot_day = np.full((n, n_hist + 1), np.iinfo(np.int64).max // 4, dtype=np.int64)
     lot_day[:, 0] = start_days[0] - age.astype(np.int64)
     lot_cost = np.full((n, n_hist + 1), np.nan)
-    receipts = np.zeros((n, n_hist))
+    receipts = np.zeros((n, n_hist + RECEIPTS_AHEAD))
+    d = disruption
+    cancelled = 0.0  # quantity the disrupted supplier cuts from the orders open at its start
     on_order = np.zeros(n)
     used = np.zeros((n, n_hist))
     result = SupplyResult(
@@ -167,6 +230,8 @@ def simulate(
     for t in range(n_hist):
         got = receipts[:, t]
         on_order -= got
+        if d is not None and t == d.start:
+            on_order[d.item] -= cancelled
         lots[:, t + 1] = got
         noise = rng.lognormal(0.0, 0.03, n)
         if surcharge is not None and surcharge.month == t:
@@ -201,6 +266,8 @@ def simulate(
         final = p.last_batch == t
         qty[final] = _lot_size(np.maximum(qty, LAST_BATCH_MONTHS * forecast), p)[final]
         qty[(p.last_batch >= 0) & (t > p.last_batch)] = 0.0
+        if d is not None and t >= d.start:
+            _cap_parents(qty, float(live[d.item].sum()), receipts, t, d, bom, p)
         _made_to_order(qty, forecast, position, bom, made_below, p)
         qty = np.where(p.each, qty, np.round(qty, 3))
 
@@ -208,10 +275,23 @@ def simulate(
         delay += np.where(rng.random(n) < LATE_SHARE, rng.integers(15, 46, n), 0)
         arrive = np.maximum(due + delay, end_days[t] + 1)
         arrive_month = axis.month_of_days(arrive)
+        placed_qty, placed_due, replan = qty.copy(), due.copy(), np.full(n, t)
+        if d is not None and qty[d.item] > 0 and max(t, arrive_month[d.item]) >= d.start:
+            c = d.item
+            qty[c] = d.cut(qty[c], p.mult[c])
+            if t < d.start:
+                cancelled += placed_qty[c] - qty[c]
+                replan[c] = d.start
+                arrive[c] = max(min(arrive[c], due[c]), d.start_day)
+            else:
+                due[c] = arrive[c] = d.due(int(due[c]))
+                placed_qty[c], placed_due[c] = qty[c], due[c]
+            arrive_month[c] = axis.month_of_days(arrive[c : c + 1])[0]
         placed = np.flatnonzero(qty > 0)
-        on_order[placed] += qty[placed]
+        on_order[placed] += placed_qty[placed]
+        booked = placed[arrive_month[placed] < receipts.shape[1]]
+        np.add.at(receipts, (booked, arrive_month[booked]), qty[booked])
         in_hist = placed[arrive_month[placed] < n_hist]
-        np.add.at(receipts, (in_hist, arrive_month[in_hist]), qty[in_hist])
         lot_col = arrive_month[in_hist] + 1
         np.minimum.at(lot_day, (in_hist, lot_col), arrive[in_hist])
         order_parts.append(
@@ -223,6 +303,9 @@ def simulate(
                     "due_day": due[placed],
                     "arrive_day": arrive[placed],
                     "arrive_month": arrive_month[placed],
+                    "placed_qty": placed_qty[placed],
+                    "placed_due_day": placed_due[placed],
+                    "replan": replan[placed],
                 }
             )
         )
