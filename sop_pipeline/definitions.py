@@ -6,6 +6,7 @@ from sop_pipeline.forecast.assets import statistical_forecast
 from sop_pipeline.ingest.assets import raw_inputs
 from sop_pipeline.jobs import ingest_job, monthly_plan_job
 from sop_pipeline.meeting.assets import meeting_pack
+from sop_pipeline.ops.definitions import with_ops_definitions
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
 from sop_pipeline.sql_assets import build_sql_assets
 from sop_pipeline.supply.assets import (
@@ -33,19 +34,22 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
-defs = dg.Definitions(
-    assets=[
-        raw_inputs,
-        *build_sql_assets(),
-        statistical_forecast,
-        inventory_policy,
-        material_requirements,
-        supply_gaps,
-        shelf_life_and_obsolescence,
-        service_cash_tradeoff_curve,
-        meeting_pack,
-    ],
-    asset_checks=[validate_inputs],
-    jobs=[ingest_job, monthly_plan_job],
-    resources=build_resources(),
+defs = with_ops_definitions(  # + publication, the monthly schedule, the "month closed" sensor
+    dg.Definitions(
+        assets=[
+            raw_inputs,
+            *build_sql_assets(),
+            statistical_forecast,
+            inventory_policy,
+            material_requirements,
+            supply_gaps,
+            shelf_life_and_obsolescence,
+            service_cash_tradeoff_curve,
+            meeting_pack,
+        ],
+        asset_checks=[validate_inputs],
+        jobs=[ingest_job, monthly_plan_job],
+        resources=build_resources(),
+    ),
+    monthly_plan_job,
 )

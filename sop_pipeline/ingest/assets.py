@@ -44,13 +44,13 @@ def raw_inputs(
 ) -> Iterator[dg.MaterializeResult]:
     """Load each month's input files into ``raw``, one table per file, replacing the month."""
     months = [dt.date.fromisoformat(k) for k in context.partition_keys]
-    missing = [m for m in months if inputs.month_folder(m) is None]
-    if missing:
+    open_months = [m for m in months if m not in set(inputs.closed_months())]
+    if open_months:
         raise dg.Failure(
             description=(
-                f"no folder for {', '.join(folder_name(m) for m in missing)} under "
-                f"{inputs.root}: a month can be ingested once its folder exists "
-                f"(and is complete when it holds {CLOSED_MARKER})"
+                f"{', '.join(folder_name(m) for m in open_months)} is not closed under "
+                f"{inputs.root}: a month is ingested once its folder holds an empty "
+                f"{CLOSED_MARKER} file (the sign that all of its files have arrived)"
             )
         )
     selected = sorted(

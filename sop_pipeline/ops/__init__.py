@@ -1,0 +1,1 @@
+"""Operations: the monthly schedule, the "month closed" sensor and BI-safe publishing."""

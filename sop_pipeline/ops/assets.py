@@ -1,0 +1,85 @@
+"""The publish asset: once a plan month's marts are built, hand the warehouse to BI safely."""
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from sop_pipeline.data_dictionary import column_descriptions, table_description
+from sop_pipeline.lib.metadata import markdown_table
+from sop_pipeline.lib.partition_context import partition_months
+from sop_pipeline.ops.publish import Publication, publish
+from sop_pipeline.partitions import monthly_partitions
+from sop_pipeline.resources import WarehouseResource
+
+PUBLISH_KEY = dg.AssetKey(["publish", "serving_warehouse"])
+PUBLISH_GROUP = "publish"
+
+
+def describe_table(table: str) -> tuple[str, Mapping[str, str]]:
+    """The data dictionary's text for ``table``, written into the serving file as comments."""
+    return table_description(table), column_descriptions(table)
+
+
+def publication_metadata(publication: Publication, exports_root: Path) -> dict[str, object]:
+    """Tables, rows, file size and paths of a publication, for the Dagster UI."""
+    frame = pd.DataFrame(
+        {
+            "table": [t.table for t in publication.tables],
+            "rows": [t.rows for t in publication.tables],
+            "rows_of_run_months": [t.plan_month_rows for t in publication.tables],
+        }
+    )
+    return {
+        "dagster/row_count": publication.mart_rows,
+        "serving_file": dg.MetadataValue.path(str(publication.serving_file)),
+        "file_size_bytes": publication.file_size,
+        "file_size": f"{publication.file_size / 1_048_576:,.1f} MiB",
+        "tables": dg.MetadataValue.md(markdown_table(frame, max_rows=200, floatfmt=",.0f")),
+        "table_count": len(publication.tables),
+        "exports": dg.MetadataValue.path(str(exports_root)),
+        "export_folders": ", ".join(p.name for p in publication.export_dirs) or "none",
+        "published_at": publication.published_at.isoformat(timespec="seconds") + "Z",
+        "stale_temporaries_removed": len(publication.removed_stale),
+        "row_counts_verified": True,
+    }
+
+
+def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The asset publishing the warehouse after every ``sop_mart`` asset in ``mart_keys``."""
+
+    @dg.asset(
+        key=PUBLISH_KEY,
+        deps=list(mart_keys),
+        group_name=PUBLISH_GROUP,
+        partitions_def=monthly_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"duckdb", "parquet"},
+        description=(
+            "The file BI tools read (`SOP_DUCKDB_PATH`): every `sop_mart` and `staging` table of "
+            "every plan month, copied from the working warehouse into a new DuckDB file that, "
+            "once its row counts match, atomically replaces the old one; plus Parquet exports of "
+            "the run's plan months under `exports/plan_month=YYYY-MM-01/`. Connected readers "
+            "keep their snapshot; new readers see the new month."
+        ),
+    )
+    def serving_warehouse(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        """Copy the marts to a new serving file, swap it in, export the plan months."""
+        months = partition_months(context)
+        with warehouse.get_connection() as con:
+            publication = publish(con, warehouse.serving_file, months, describe=describe_table)
+        for path in publication.removed_stale:
+            context.log.warning(f"removed {path}, left by a publication that did not finish")
+        if not any(t.table.startswith("sop_mart.") for t in publication.tables):
+            context.log.warning("the working warehouse has no sop_mart table yet")
+        context.log.info(
+            f"published {len(publication.tables)} tables ({publication.mart_rows} sop_mart rows) "
+            f"to {publication.serving_file}"
+        )
+        exports_root = publication.serving_file.parent / "exports"
+        return dg.MaterializeResult(metadata=publication_metadata(publication, exports_root))
+
+    return serving_warehouse

@@ -1,0 +1,360 @@
+"""Publish the working warehouse to the file BI tools read, without ever showing a half month.
+
+The pipeline writes only its working DuckDB file. Publishing copies the ``sop_mart`` (and
+``staging``) tables of every plan month into a *new* DuckDB file beside the serving file and
+then ``os.replace``-s it over the serving file in one atomic rename. A BI tool that is connected
+keeps reading the old file (its open handle still points at it) and never blocks the pipeline;
+a tool that connects afterwards reads the new file. Nothing is ever written into the serving
+file itself.
+
+The run's plan months are also exported as Parquet, hive-style:
+``<serving dir>/exports/plan_month=YYYY-MM-01/<table>.parquet``. Each month folder is written
+aside and renamed into place whole.
+
+A killed publication leaves only ``<serving>.tmp-<pid>-<id>`` files (or ``.exports.tmp-*``
+folders) behind; the next publication removes those whose process is gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from sop_pipeline.lib.duckdb_io import quote_ident
+from sop_pipeline.lib.months import partition_key
+
+SERVING_SCHEMAS: tuple[str, ...] = ("sop_mart", "staging")
+EXPORT_SCHEMA = "sop_mart"
+EXPORTS_DIR = "exports"
+PARTITION_COLUMN = "plan_month"
+INFO_TABLE = "meta.publication"
+TMP_INFIX = ".tmp-"
+_ATTACHED = "serving_new"
+
+Describe = Callable[[str], tuple[str, Mapping[str, str]]]
+"""``table -> (table description, {column: description})``, written as DuckDB comments."""
+
+
+class PublishError(RuntimeError):
+    """The new serving file does not match the working file; nothing was published."""
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    table: str  # schema.name
+    rows: int
+    plan_month_rows: int  # rows of the publication's plan months (0 without plan_month)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What one publication wrote."""
+
+    serving_file: Path
+    tables: tuple[PublishedTable, ...]
+    file_size: int
+    export_dirs: tuple[Path, ...]
+    removed_stale: tuple[Path, ...]
+    published_at: dt.datetime
+
+    @property
+    def mart_rows(self) -> int:
+        return sum(t.rows for t in self.tables if t.table.startswith(EXPORT_SCHEMA + "."))
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal (for file paths, which DuckDB does not take as parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def list_tables(con: duckdb.DuckDBPyConnection, schemas: Sequence[str]) -> list[str]:
+    """Base tables of ``schemas`` in the connection's default database, sorted."""
+    rows = con.execute(
+        "select schema_name, table_name from duckdb_tables()"
+        " where database_name = current_database() and schema_name in (select unnest(?))"
+        " order by schema_name, table_name",
+        [list(schemas)],
+    ).fetchall()
+    return [f"{schema}.{name}" for schema, name in rows]
+
+
+def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    schema, name = table.split(".", 1)
+    found = con.execute(
+        "select count(*) from duckdb_columns() where database_name = current_database()"
+        " and schema_name = ? and table_name = ? and column_name = ?",
+        [schema, name, column],
+    ).fetchall()
+    return bool(found[0][0])
+
+
+def _qualified(table: str, database: str | None = None) -> str:
+    parts = ([database] if database else []) + table.split(".", 1)
+    return ".".join(quote_ident(p) for p in parts)
+
+
+def _pid_of(path: Path) -> int | None:
+    """The process id in ``<name>.tmp-<pid>-<id>``, or None."""
+    _, _, rest = path.name.partition(TMP_INFIX)
+    head = rest.split("-", 1)[0].split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(serving: Path) -> list[Path]:
+    """Delete what killed publications left beside ``serving`` (their process is gone)."""
+    removed: list[Path] = []
+    patterns = (f"{serving.name}{TMP_INFIX}*", f".{EXPORTS_DIR}{TMP_INFIX}*")
+    for pattern in patterns:
+        for path in sorted(serving.parent.glob(pattern)):
+            pid = _pid_of(path)
+            if pid is None or pid == os.getpid() or _process_alive(pid):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _temporary_name(base: str) -> str:
+    return f"{base}{TMP_INFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
+    con.execute(f"attach {sql_string(str(path))} as {_ATTACHED} (READ_WRITE)")
+    try:
+        yield _ATTACHED
+    finally:
+        con.execute(f"detach {_ATTACHED}")
+
+
+def build_serving_file(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    plan_months: Sequence[dt.date],
+    *,
+    schemas: Sequence[str] = SERVING_SCHEMAS,
+    published_at: dt.datetime,
+    describe: Describe | None = None,
+) -> list[PublishedTable]:
+    """Copy every table of ``schemas`` from ``con``'s database into the new file ``target``.
+
+    Also writes :data:`INFO_TABLE` (when, which plan months) and, with ``describe``, the
+    data dictionary as table and column comments.
+    """
+    if target.exists():
+        raise FileExistsError(f"{target} exists; a publication writes a new file only")
+    source = con.execute("select current_database()").fetchall()[0][0]
+    tables = list_tables(con, schemas)
+    written: list[PublishedTable] = []
+    with _attached(con, target) as db:
+        for schema in sorted({t.split(".", 1)[0] for t in tables} | {INFO_TABLE.split(".")[0]}):
+            con.execute(f"create schema {quote_ident(db)}.{quote_ident(schema)}")
+        for table in tables:
+            con.execute(
+                f"create table {_qualified(table, db)} as select * from {_qualified(table, source)}"
+            )
+            rows = con.execute(f"select count(*) from {_qualified(table, db)}").fetchall()[0][0]
+            month_rows = 0
+            if has_column(con, table, PARTITION_COLUMN):
+                month_rows = con.execute(
+                    f"select count(*) from {_qualified(table, db)}"
+                    f" where {quote_ident(PARTITION_COLUMN)} in (select unnest(?::DATE[]))",
+                    [list(plan_months)],
+                ).fetchall()[0][0]
+            written.append(PublishedTable(table, int(rows), int(month_rows)))
+            if describe is not None:
+                _comment(con, db, table, *describe(table))
+        con.execute(
+            f"create table {_qualified(INFO_TABLE, db)} as select"
+            " ?::TIMESTAMP as published_at, ?::DATE[] as plan_months, ?::VARCHAR[] as tables",
+            [published_at, list(plan_months), [t.table for t in written]],
+        )
+    return written
+
+
+def _comment(
+    con: duckdb.DuckDBPyConnection,
+    db: str,
+    table: str,
+    description: str,
+    columns: Mapping[str, str],
+) -> None:
+    if description:
+        con.execute(f"comment on table {_qualified(table, db)} is {sql_string(description)}")
+    schema, name = table.split(".", 1)
+    present = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns()"
+            " where database_name = ? and schema_name = ? and table_name = ?",
+            [db, schema, name],
+        ).fetchall()
+    }
+    for column, text in columns.items():
+        if column in present and text:
+            con.execute(
+                f"comment on column {_qualified(table, db)}.{quote_ident(column)}"
+                f" is {sql_string(text)}"
+            )
+
+
+def compare_row_counts(
+    con: duckdb.DuckDBPyConnection, built: Path, tables: Sequence[PublishedTable]
+) -> list[str]:
+    """Tables whose row count in the file ``built`` differs from ``con``'s database."""
+    other = duckdb.connect(str(built), read_only=True)
+    try:
+        mismatched = []
+        for table in tables:
+            name = _qualified(table.table)
+            served = other.execute(f"select count(*) from {name}").fetchall()[0][0]
+            working = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+            if served != working:
+                mismatched.append(f"{table.table}: {served} rows published, {working} in work")
+    finally:
+        other.close()
+    return mismatched
+
+
+def replace_file(source: Path, target: Path) -> None:
+    """Make ``source`` durable, then atomically rename it over ``target``."""
+    _fsync(source)
+    os.replace(source, target)
+    _fsync(target.parent)
+
+
+def export_plan_months(
+    con: duckdb.DuckDBPyConnection,
+    exports_dir: Path,
+    plan_months: Sequence[dt.date],
+    *,
+    schema: str = EXPORT_SCHEMA,
+) -> list[Path]:
+    """Write ``<exports_dir>/plan_month=YYYY-MM-01/<table>.parquet`` for each plan month.
+
+    Each month folder is built aside and renamed into place whole, replacing the old one.
+    """
+    tables = [t for t in list_tables(con, [schema]) if has_column(con, t, PARTITION_COLUMN)]
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    staging = exports_dir.parent / _temporary_name(f".{exports_dir.name}")
+    staging.mkdir()
+    written: list[Path] = []
+    try:
+        for month in plan_months:
+            name = f"{PARTITION_COLUMN}={partition_key(month)}"
+            folder = staging / name
+            folder.mkdir()
+            for table in tables:
+                out = folder / f"{table.split('.', 1)[1]}.parquet"
+                con.execute(
+                    f"copy (select * from {_qualified(table)}"
+                    f" where {quote_ident(PARTITION_COLUMN)} = ?)"
+                    f" to {sql_string(str(out))} (format parquet)",
+                    [month],
+                )
+            final = exports_dir / name
+            if final.exists():
+                final.rename(staging / f"{name}.old")
+            folder.rename(final)
+            written.append(final)
+        _fsync(exports_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    serving: Path,
+    plan_months: Sequence[dt.date],
+    *,
+    schemas: Sequence[str] = SERVING_SCHEMAS,
+    export: bool = True,
+    describe: Describe | None = None,
+) -> Publication:
+    """Publish ``con``'s warehouse to ``serving`` (new file, row counts checked, atomic
+    replace) and export ``plan_months`` as Parquet.
+
+    Hold ``con`` (the working file, read-write or read-only) for the whole call: publications
+    then follow one another in the order they read the working file.
+
+    Raises:
+        PublishError: if the new file does not hold the working file's rows (the serving file
+            is then left as it was).
+    """
+    serving = serving.resolve()
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    removed = remove_stale_temporaries(serving)
+    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    temporary = serving.with_name(_temporary_name(serving.name))
+    try:
+        tables = build_serving_file(
+            con,
+            temporary,
+            plan_months,
+            schemas=schemas,
+            published_at=published_at,
+            describe=describe,
+        )
+        mismatched = compare_row_counts(con, temporary, tables)
+        if mismatched:
+            raise PublishError("the new serving file is incomplete: " + "; ".join(mismatched))
+        replace_file(temporary, serving)
+    finally:
+        temporary.unlink(missing_ok=True)
+        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+    exports = export_plan_months(con, serving.parent / EXPORTS_DIR, plan_months) if export else []
+    return Publication(
+        serving_file=serving,
+        tables=tuple(tables),
+        file_size=serving.stat().st_size,
+        export_dirs=tuple(exports),
+        removed_stale=tuple(removed),
+        published_at=published_at,
+    )
+
+
+def publish_file(
+    work_db: Path,
+    serving: Path,
+    plan_months: Sequence[dt.date],
+    *,
+    schemas: Sequence[str] = SERVING_SCHEMAS,
+    export: bool = True,
+    describe: Describe | None = None,
+) -> Publication:
+    """:func:`publish` from the working file at ``work_db``, opened read-only."""
+    con = duckdb.connect(str(work_db), read_only=True)
+    try:
+        return publish(con, serving, plan_months, schemas=schemas, export=export, describe=describe)
+    finally:
+        con.close()

@@ -1,0 +1,195 @@
+"""Idempotent and crash-safe: a month run twice, or killed part-way and run again, leaves exactly
+the warehouse of one uninterrupted run."""
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+import sop_pipeline.definitions as definitions
+from sop_pipeline.jobs import monthly_plan_job
+from sop_pipeline.ops.definitions import with_ops_definitions
+from sop_pipeline.runner import INGEST_GROUPS, Paths, run_pipeline
+from sop_pipeline_tests.conftest import ENV_VARS, paths_for
+from sop_pipeline_tests.tiny_company import write_tiny_company
+
+# Columns that record when or by which run a row was written: they differ between runs.
+RUN_COLUMNS = re.compile(r"(_at|^run_id)$")
+COMPARED_SCHEMAS = ("sop_mart", "staging")
+SOP_PIPELINE = Path(sys.executable).with_name("sop-pipeline")
+KILL_TIMEOUT_S = 240
+
+
+def use_ops_definitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``run_pipeline`` use the definitions with the publication merged in."""
+    monkeypatch.setattr(
+        definitions, "defs", with_ops_definitions(definitions.defs, monthly_plan_job)
+    )
+
+
+def as_compared(frame: pd.DataFrame, root: Path) -> pd.DataFrame:
+    """Without run-stamp columns, as text with the company's folder spelled ``<root>``, rows
+    sorted: two companies in different folders then compare equal."""
+    frame = frame.drop(columns=[c for c in frame.columns if RUN_COLUMNS.search(c)])
+    text = frame.astype(str).apply(lambda column: column.str.replace(str(root), "<root>"))
+    return text.sort_values(list(text.columns)).reset_index(drop=True)
+
+
+def tables(
+    db: Path, root: Path, schemas: tuple[str, ...] = COMPARED_SCHEMAS
+) -> dict[str, pd.DataFrame]:
+    """Every table of ``schemas`` of the warehouse ``db``, as :func:`as_compared` shows it."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+            " where schema_name in (select unnest(?)) order by 1",
+            [list(schemas)],
+        ).fetchall()
+        out = {}
+        for (name,) in names:
+            out[name] = as_compared(con.execute(f"select * from {name}").df(), root)
+        return out
+    finally:
+        con.close()
+
+
+def exports(folder: Path, root: Path) -> dict[str, pd.DataFrame]:
+    """Every Parquet export under ``folder``, as :func:`as_compared` shows it."""
+    return {
+        str(path.relative_to(folder)): as_compared(pd.read_parquet(path), root)
+        for path in sorted(folder.glob("*/*.parquet"))
+    }
+
+
+def warehouse_state(paths: Paths) -> dict[str, dict[str, pd.DataFrame]]:
+    """The working file's marts and staging, the serving file's marts and the exports."""
+    root = paths.data_dir.parent
+    state = {"working": tables(paths.work_db, root)}
+    if paths.db.exists():
+        state["serving"] = tables(paths.db, root, ("sop_mart",))
+        state["exports"] = exports(paths.db.parent / "exports", root)
+    return state
+
+
+def assert_same_state(got: dict, expected: dict) -> None:
+    assert got.keys() == expected.keys()
+    for part in expected:
+        assert got[part].keys() == expected[part].keys(), part
+        for name, frame in expected[part].items():
+            pd.testing.assert_frame_equal(got[part][name], frame, obj=f"{part} {name}")
+
+
+def company(root: Path) -> Paths:
+    """The tiny company with two closed months: each ``sop-pipeline run`` is short, and the
+    second plan month still has a prior month to compare its forecast with."""
+    paths = paths_for(root)
+    write_tiny_company(paths.data_dir, "2025-09", 2)
+    return paths
+
+
+def test_running_the_same_month_twice_leaves_identical_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_ops_definitions(monkeypatch)
+    paths = company(tmp_path)
+    run_pipeline(paths, echo=lambda _: None)
+    first = warehouse_state(paths)
+
+    summary = run_pipeline(paths, echo=lambda _: None)  # the plan month again
+
+    assert summary.planned[-1] == summary.plan_month
+    assert_same_state(warehouse_state(paths), first)
+    assert first["working"], "nothing was compared"
+
+
+def plan_assets_exist() -> bool:
+    """Whether ``sop-pipeline run`` plans (runs beyond ingest) with the current definitions."""
+    graph = definitions.defs.resolve_asset_graph()
+    return any(
+        graph.get(key).group_name not in INGEST_GROUPS
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).is_materializable
+    )
+
+
+def wait_for_kill_point(process: subprocess.Popen, *, plan_run: bool, timeout: float) -> str:
+    """Wait until a run of ``sop-pipeline run`` (whose instance ``DAGSTER_HOME`` names) has
+    materialized its first asset: the first plan-month run when the command plans, else the
+    ingest run. Returns that run's id."""
+    runs_db = Path(os.environ["DAGSTER_HOME"]) / "history" / "runs.db"
+    deadline = time.monotonic() + timeout
+    instance = None
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"sop-pipeline ended (rc {process.returncode}) before the kill"
+                )
+            if instance is None and runs_db.exists():
+                time.sleep(0.5)  # let the command finish creating its storage
+                instance = dg.DagsterInstance.get()
+            if instance is not None:
+                started = dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])
+                for run in instance.get_runs(started):
+                    if plan_run and not _is_plan_run(run):
+                        continue
+                    if instance.all_logs(
+                        run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+                    ):
+                        return run.run_id
+            time.sleep(0.1)
+    finally:
+        if instance is not None:
+            instance.dispose()
+    raise AssertionError(f"no run reached the kill point within {timeout} s")
+
+
+def _is_plan_run(run: dg.DagsterRun) -> bool:
+    # ingest runs of several months carry a partition range; a plan run carries one month
+    # and selects no ingest asset
+    return "dagster/partition" in run.tags and not any(
+        key.path[0] == "raw" for key in (run.asset_selection or ())
+    )
+
+
+def test_a_run_killed_part_way_then_rerun_matches_an_uninterrupted_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    killed, clean = company(tmp_path / "killed"), company(tmp_path / "clean")
+    plan_run = plan_assets_exist()
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env["DAGSTER_HOME"] = str(killed.dagster_home)
+    command = [SOP_PIPELINE, "run", "--data-dir", str(killed.data_dir), "--db", str(killed.db)]
+    log = (tmp_path / "killed.log").open("wb")
+    process = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    monkeypatch.setenv("DAGSTER_HOME", str(killed.dagster_home))
+    try:
+        run_id = wait_for_kill_point(process, plan_run=plan_run, timeout=KILL_TIMEOUT_S)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        log.close()
+    assert process.returncode == -signal.SIGKILL
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED  # cut short
+
+    use_ops_definitions(monkeypatch)
+    run_pipeline(killed, echo=lambda _: None)  # the same command again, after the crash
+    run_pipeline(clean, echo=lambda _: None)  # never interrupted
+
+    assert_same_state(warehouse_state(killed), warehouse_state(clean))
+    leftovers = [p.name for p in killed.db.parent.iterdir() if ".tmp-" in p.name]
+    assert leftovers == []

@@ -1,0 +1,207 @@
+"""The monthly schedule and the "month closed" sensor, with Dagster's test contexts."""
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from sop_pipeline.definitions import defs
+from sop_pipeline.jobs import monthly_plan_job
+from sop_pipeline.ops.assets import PUBLISH_GROUP, PUBLISH_KEY
+from sop_pipeline.ops.definitions import mart_asset_keys, with_ops_definitions
+from sop_pipeline.ops.schedules import (
+    MONTHLY_SCHEDULE_NAME,
+    ScheduleTiming,
+    build_monthly_schedule,
+)
+from sop_pipeline.ops.sensors import (
+    MINIMUM_INTERVAL_SECONDS,
+    MONTH_CLOSED_SENSOR_NAME,
+    RUN_KEY_TAG,
+    SENSOR_NAME_TAG,
+    pending_months,
+)
+from sop_pipeline.partitions import monthly_partitions
+from sop_pipeline.resources import InputFilesResource
+from sop_pipeline_tests.tiny_company import write_tiny_company
+
+JUL, AUG, SEP = dt.date(2025, 7, 1), dt.date(2025, 8, 1), dt.date(2025, 9, 1)
+
+
+@pytest.fixture(scope="module")
+def merged() -> dg.Definitions:
+    """The project's definitions with the operations merged in, as ``definitions.py`` does."""
+    return with_ops_definitions(defs, monthly_plan_job)
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """The tiny company: 2025-07..2025-10 closed, and 2025-11 delivered but not yet closed."""
+    root = tmp_path / "data"
+    write_tiny_company(root, "2025-07", 5)
+    (root / "2025-11" / "_CLOSED").unlink()
+    return root
+
+
+def mark_published(instance: dg.DagsterInstance, *keys: str) -> None:
+    for key in keys:
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key=PUBLISH_KEY, partition=key)
+        )
+
+
+def tick(
+    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+) -> dg.RunRequest | dg.SkipReason:
+    sensor = merged.resolve_sensor_def(MONTH_CLOSED_SENSOR_NAME)
+    context = dg.build_sensor_context(
+        instance=instance,
+        resources={"inputs": InputFilesResource(data_dir=str(data_dir))},
+        definitions=merged,
+    )
+    return sensor(context)
+
+
+# --- definitions ---------------------------------------------------------------------------
+
+
+def test_merged_definitions_load_and_publish_waits_for_every_mart(merged: dg.Definitions) -> None:
+    merged.validate_loadable(merged)
+    graph = merged.resolve_asset_graph()
+    publish = graph.get(PUBLISH_KEY)
+    assert publish.group_name == PUBLISH_GROUP
+    assert set(publish.parent_keys) == set(mart_asset_keys(defs))
+    assert PUBLISH_KEY in merged.resolve_job_def("monthly_plan_job").asset_layer.selected_asset_keys
+    assert with_ops_definitions(merged, monthly_plan_job) is merged
+
+
+# --- schedule ------------------------------------------------------------------------------
+
+
+def test_schedule_plans_the_month_just_closed_on_the_fifth(merged: dg.Definitions) -> None:
+    schedule = merged.resolve_schedule_def(MONTHLY_SCHEDULE_NAME)
+    assert schedule.cron_schedule == "0 6 5 * *"
+    assert schedule.job_name == "monthly_plan_job"
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+
+    context = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2025, 11, 5, 6, 0, tzinfo=dt.UTC)
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2025-10-01"
+    assert request.tags["sop/launched_by"] == MONTHLY_SCHEDULE_NAME
+
+    january = dg.build_schedule_context(
+        scheduled_execution_time=dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC)
+    )
+    (request,) = schedule.evaluate_tick(january).run_requests
+    assert request.partition_key == "2025-12-01"
+
+
+def test_schedule_day_and_hour_are_configurable() -> None:
+    @dg.asset(partitions_def=monthly_partitions)
+    def planned() -> None:
+        """A stand-in for the plan-month assets."""
+
+    timing = ScheduleTiming.from_env({"SOP_SCHEDULE_DAY_OF_MONTH": "12", "SOP_SCHEDULE_HOUR": "22"})
+    ops = dg.Definitions(
+        assets=[planned], schedules=[build_monthly_schedule(monthly_plan_job, timing)]
+    )
+    schedule = ops.resolve_schedule_def(MONTHLY_SCHEDULE_NAME)
+    assert schedule.cron_schedule == "0 22 12 * *"
+    assert ScheduleTiming.from_env({}) == ScheduleTiming(5, 6)
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"SOP_SCHEDULE_DAY_OF_MONTH": "31"}, "1..28"),
+        ({"SOP_SCHEDULE_DAY_OF_MONTH": "fifth"}, "whole number"),
+        ({"SOP_SCHEDULE_HOUR": "24"}, "0..23"),
+    ],
+)
+def test_schedule_timing_rejects_impossible_values(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ScheduleTiming.from_env(env)
+
+
+# --- sensor --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "closed, done, expected",
+    [
+        ([], [], []),
+        ([JUL, AUG], [], [AUG]),
+        ([JUL, AUG, SEP], [JUL], [AUG, SEP]),
+        ([JUL, AUG], [AUG], []),
+        ([JUL, SEP], [SEP], []),  # history is not back-filled
+    ],
+)
+def test_pending_months(closed: list[dt.date], done: list[dt.date], expected: list) -> None:
+    assert pending_months(closed, done) == expected
+
+
+def test_sensor_definition(merged: dg.Definitions) -> None:
+    sensor = merged.resolve_sensor_def(MONTH_CLOSED_SENSOR_NAME)
+    assert sensor.job_name == "monthly_plan_job"
+    assert sensor.minimum_interval_seconds == MINIMUM_INTERVAL_SECONDS
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    assert sensor.required_resource_keys == {"inputs"}
+
+
+def test_sensor_requests_the_latest_closed_month_once_with_a_run_key(
+    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+) -> None:
+    first = tick(merged, instance, data_dir)
+    again = tick(merged, instance, data_dir)
+
+    assert isinstance(first, dg.RunRequest)
+    assert first.partition_key == "2025-10-01"  # 2025-11 has no _CLOSED marker yet
+    assert first.run_key == "month-closed-2025-10"
+    assert again == first  # same key: Dagster launches it once
+
+
+def test_sensor_requests_closed_months_after_the_last_published_oldest_first(
+    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+) -> None:
+    mark_published(instance, "2025-07-01", "2025-08-01")
+    request = tick(merged, instance, data_dir)
+    assert isinstance(request, dg.RunRequest) and request.partition_key == "2025-09-01"
+
+    mark_published(instance, "2025-09-01", "2025-10-01")
+    skip = tick(merged, instance, data_dir)
+    assert isinstance(skip, dg.SkipReason) and "latest planned: 2025-10" in skip.skip_message
+
+    (data_dir / "2025-11" / "_CLOSED").touch()  # the month closes
+    request = tick(merged, instance, data_dir)
+    assert isinstance(request, dg.RunRequest)
+    assert (request.partition_key, request.run_key) == ("2025-11-01", "month-closed-2025-11")
+
+
+def test_sensor_explains_a_failed_month_instead_of_going_on(
+    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+) -> None:
+    mark_published(instance, "2025-09-01")
+
+    @dg.asset
+    def failing() -> None:
+        raise ValueError("bad input")
+
+    tags = {RUN_KEY_TAG: "month-closed-2025-10", SENSOR_NAME_TAG: MONTH_CLOSED_SENSOR_NAME}
+    run = dg.materialize([failing], instance=instance, tags=tags, raise_on_error=False)
+    assert not run.success
+
+    skip = tick(merged, instance, data_dir)
+
+    assert isinstance(skip, dg.SkipReason)
+    assert "2025-10" in skip.skip_message and "FAILURE" in skip.skip_message
+    assert "re-run the month from the UI" in skip.skip_message
