@@ -234,16 +234,34 @@ def run_pipeline(
         summary.ingested.extend(month_range(first, last))
 
     if plan_keys:
-        planned = months_in_table(paths.work_db, "sop_mart.meeting_pack")
+        earlier_scope = settings.earlier_months_scope
+        earlier_keys = (
+            plan_keys
+            if earlier_scope == "full"
+            else [k for k in plan_keys if graph.get(k).group_name == "forecast"]
+        )
+        marker = "sop_mart.meeting_pack" if earlier_scope == "full" else "sop_mart.forecast"
+        planned = months_in_table(paths.work_db, marker)
         earlier = [add_months(target, -k) for k in range(settings.planning_months_back, 0, -1)]
-        to_plan = [m for m in earlier if m in closed and m not in planned] + [target]
-        for plan_month in to_plan:
-            echo(f"planning {folder_name(plan_month)} ...")
+        for plan_month in [m for m in earlier if m in closed and m not in planned]:
+            echo(f"planning {folder_name(plan_month)} ({earlier_scope}, for accuracy tracking) ...")
             result = execute(
-                job, instance, months=(plan_month, plan_month), selection=plan_keys, verbose=verbose
+                job,
+                instance,
+                months=(plan_month, plan_month),
+                selection=earlier_keys,
+                verbose=verbose,
             )
             summary.run_ids.append(result.run_id)
             if not result.success:
                 raise PipelineFailed(f"{folder_name(plan_month)}: " + _failure_message(result))
             summary.planned.append(plan_month)
+        echo(f"planning {folder_name(target)} ...")
+        result = execute(
+            job, instance, months=(target, target), selection=plan_keys, verbose=verbose
+        )
+        summary.run_ids.append(result.run_id)
+        if not result.success:
+            raise PipelineFailed(f"{folder_name(target)}: " + _failure_message(result))
+        summary.planned.append(target)
     return summary

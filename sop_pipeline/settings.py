@@ -88,6 +88,11 @@ class Settings(_Section):
     planning_months_back: int = Field(
         3, ge=0, le=24, description="earlier plan months the CLI plans for accuracy tracking"
     )
+    earlier_months_scope: Literal["full", "forecast"] = Field(
+        "full",
+        description="what the CLI plans for those earlier months: everything (KPI trends in the "
+        "meeting pack) or only the forecast stage (enough for accuracy; faster at scale)",
+    )
     forecast: ForecastSettings = ForecastSettings()
     exceptions: ExceptionSettings = ExceptionSettings()
     inventory: InventorySettings = InventorySettings()

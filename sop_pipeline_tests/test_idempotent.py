@@ -16,24 +16,14 @@ import pandas as pd
 import pytest
 
 import sop_pipeline.definitions as definitions
-from sop_pipeline.jobs import monthly_plan_job
-from sop_pipeline.ops.definitions import with_ops_definitions
 from sop_pipeline.runner import INGEST_GROUPS, Paths, run_pipeline
-from sop_pipeline_tests.conftest import ENV_VARS, paths_for
-from sop_pipeline_tests.tiny_company import write_tiny_company
+from sop_pipeline_tests.conftest import ENV_VARS, copy_company
 
 # Columns that record when or by which run a row was written: they differ between runs.
 RUN_COLUMNS = re.compile(r"(_at|^run_id)$")
 COMPARED_SCHEMAS = ("sop_mart", "staging")
 SOP_PIPELINE = Path(sys.executable).with_name("sop-pipeline")
 KILL_TIMEOUT_S = 240
-
-
-def use_ops_definitions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make ``run_pipeline`` use the definitions with the publication merged in."""
-    monkeypatch.setattr(
-        definitions, "defs", with_ops_definitions(definitions.defs, monthly_plan_job)
-    )
 
 
 def as_compared(frame: pd.DataFrame, root: Path) -> pd.DataFrame:
@@ -89,20 +79,11 @@ def assert_same_state(got: dict, expected: dict) -> None:
             pd.testing.assert_frame_equal(got[part][name], frame, obj=f"{part} {name}")
 
 
-def company(root: Path) -> Paths:
-    """The tiny company with two closed months: each ``sop-pipeline run`` is short, and the
-    second plan month still has a prior month to compare its forecast with."""
-    paths = paths_for(root)
-    write_tiny_company(paths.data_dir, "2025-09", 2)
-    return paths
-
-
 def test_running_the_same_month_twice_leaves_identical_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    planned_company: Path, tmp_path: Path
 ) -> None:
-    use_ops_definitions(monkeypatch)
-    paths = company(tmp_path)
-    run_pipeline(paths, echo=lambda _: None)
+    paths = copy_company(planned_company, tmp_path / "company")
+    run_pipeline(paths, echo=lambda _: None)  # October: ingest and plan
     first = warehouse_state(paths)
 
     summary = run_pipeline(paths, echo=lambda _: None)  # the plan month again
@@ -163,9 +144,11 @@ def _is_plan_run(run: dg.DagsterRun) -> bool:
 
 
 def test_a_run_killed_part_way_then_rerun_matches_an_uninterrupted_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    planned_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    killed, clean = company(tmp_path / "killed"), company(tmp_path / "clean")
+    """Both copies start from the same planned months; the next month is run on each."""
+    killed = copy_company(planned_company, tmp_path / "killed")
+    clean = copy_company(planned_company, tmp_path / "clean")
     plan_run = plan_assets_exist()
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     env["DAGSTER_HOME"] = str(killed.dagster_home)
@@ -186,7 +169,6 @@ def test_a_run_killed_part_way_then_rerun_matches_an_uninterrupted_run(
     with dg.DagsterInstance.get() as instance:
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED  # cut short
 
-    use_ops_definitions(monkeypatch)
     run_pipeline(killed, echo=lambda _: None)  # the same command again, after the crash
     run_pipeline(clean, echo=lambda _: None)  # never interrupted
 

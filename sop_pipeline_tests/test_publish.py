@@ -14,17 +14,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-import sop_pipeline.definitions as definitions
-from sop_pipeline.jobs import monthly_plan_job
 from sop_pipeline.ops import assets as ops_assets
 from sop_pipeline.ops import publish as publish_module
 from sop_pipeline.ops.assets import PUBLISH_KEY, build_publish_asset
-from sop_pipeline.ops.definitions import with_ops_definitions
 from sop_pipeline.ops.publish import INFO_TABLE, Publication, PublishError, publish, publish_file
 from sop_pipeline.resources import WarehouseResource
 from sop_pipeline.runner import run_pipeline
-from sop_pipeline_tests.conftest import paths_for
-from sop_pipeline_tests.tiny_company import write_tiny_company
+from sop_pipeline_tests.conftest import copy_company
 
 SEP, OCT = dt.date(2025, 9, 1), dt.date(2025, 10, 1)
 
@@ -291,17 +287,12 @@ def test_publish_asset_materializes_with_metadata(tmp_path: Path) -> None:
 
 
 def test_bi_reader_connected_through_a_whole_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    planned_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A BI process holds a read-only connection to the serving file during a whole run, and
     another keeps reconnecting: the run succeeds; the held connection keeps the old warehouse;
     every fresh look is a complete publication (the old one, one of the run's, or the final)."""
-    monkeypatch.setattr(
-        definitions, "defs", with_ops_definitions(definitions.defs, monthly_plan_job)
-    )
-    company = paths_for(tmp_path / "company")
-    write_tiny_company(company.data_dir, "2025-09", 2)  # September and October closed
-    run_pipeline(company, SEP, echo=lambda _: None)
+    company = copy_company(planned_company, tmp_path / "company")  # up to September
     serving = company.db
     old = look(serving)
     published: list[dict[str, list]] = []

@@ -88,10 +88,28 @@ def validate_months(
     items = _prepare(ITEMS, frames.get(ITEMS.name), month_stamps)
     results: list[RuleResult] = []
     for spec in files:
-        file_log = log[log["file"] == spec.name]
-        frame = _prepare(spec, frames.get(spec.name), month_stamps)
+        if spec.scope.value == "master":
+            month_stamps_for_spec = _representative_months(spec, log, month_stamps)
+        else:
+            month_stamps_for_spec = month_stamps
+        file_log = log[(log["file"] == spec.name) & log["plan_month"].isin(month_stamps_for_spec)]
+        frame = _prepare(spec, frames.get(spec.name), month_stamps_for_spec)
         results.extend(_validate_file(spec, frame, file_log, items, horizon_months))
     return results
+
+
+def _representative_months(
+    spec: InputFile, log: pd.DataFrame, months: list[pd.Timestamp]
+) -> list[pd.Timestamp]:
+    """One month per distinct copy of a master file (and of the item master it is checked
+    against): months served by the same ``master/`` files hold the same rows."""
+
+    def sources(name: str) -> pd.Series:
+        rows = log[log["file"] == name].set_index("plan_month")["source_path"]
+        return rows.reindex(months).fillna("(missing)")
+
+    signature = pd.DataFrame({"own": sources(spec.name), "items": sources(ITEMS.name)})
+    return list(signature.drop_duplicates().index)
 
 
 def _prepare(
@@ -408,20 +426,15 @@ def _derive(
             .dt.strftime("%Y-%m")
             .str.cat([frame[k].fillna("").astype(str) for k in spec.key], sep="|")
         )
-    known = set(zip(items["plan_month"], items["item"], strict=True))
-    finished = set(
-        zip(
-            items.loc[items["item_type"] == "finished_good", "plan_month"],
-            items.loc[items["item_type"] == "finished_good", "item"],
-            strict=True,
-        )
-    )
     for name in spec.item_columns:
-        pool = finished if spec is FORECAST_OVERRIDES else known
-        frame[f"_{name}_known"] = [
-            (m, v) in pool or v is None
-            for m, v in zip(frame["plan_month"], frame[name], strict=True)
-        ]
+        pool = (
+            items
+            if spec is not FORECAST_OVERRIDES
+            else items[items["item_type"] == "finished_good"]
+        )
+        keys = pd.MultiIndex.from_arrays([pool["plan_month"], pool["item"]])
+        wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
+        frame[f"_{name}_known"] = wanted.isin(keys) | frame[name].isna().to_numpy()
     if spec is ITEMS:
         frame["_active_finished_good"] = (frame["item_type"] == "finished_good") & (
             frame["status"].fillna("active") == "active"

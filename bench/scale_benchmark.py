@@ -1,0 +1,229 @@
+"""End-to-end scale benchmark: ``sop-pipeline run`` on a generated company from a cold warehouse.
+
+    .venv/bin/python bench/scale_benchmark.py --items 10000 --months 48 [--work DIR] [--keep]
+    .venv/bin/python bench/scale_benchmark.py --items 1000 3000 10000   # the scaling curve
+
+For each size it generates the company (``python -m sop_pipeline.sample_data``, not timed),
+runs ``sop-pipeline run`` in a fresh process with an empty warehouse and Dagster home, samples the
+resident memory of the whole process tree every 0.2 s, and reads the time of every step from the
+Dagster instance, summed by stage (ingest, validate, staging, forecast, supply, marts, pack,
+publish). Results are printed as a Markdown table and appended as JSON lines to
+``bench/out/scale.jsonl``; ``--plot`` draws ``bench/scale_curve.png`` from that file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+OUT = ROOT / "bench" / "out"
+
+# step key prefix -> stage; SQL models are split between staging and marts by their schema.
+STAGE_OF_STEP = {
+    "raw_inputs": "ingest",
+    "validate_inputs": "validate",
+    "statistical_forecast": "forecast",
+    "sop_mart__meeting_pack": "pack",
+    "publish__serving_warehouse": "publish",
+}
+SUPPLY_STEPS = (
+    "sop_mart__inventory_policy",
+    "sop_mart__material_requirements",
+    "sop_mart__supply_gaps",
+    "shelf_life_and_obsolescence",
+    "sop_mart__service_cash_tradeoff",
+)
+FORECAST_SQL = (
+    "sop_mart__forecast_changes",
+    "sop_mart__forecast_accuracy",
+    "sop_mart__override_value",
+    "sop_mart__override_scorecard",
+)
+STAGES = ("ingest", "validate", "staging", "forecast", "supply", "marts", "pack", "publish")
+
+
+def stage_of(step_key: str) -> str:
+    if step_key in STAGE_OF_STEP:
+        return STAGE_OF_STEP[step_key]
+    if step_key in SUPPLY_STEPS:
+        return "supply"
+    if step_key in FORECAST_SQL:
+        return "forecast"
+    if step_key.startswith("staging__"):
+        return "staging"
+    return "marts"
+
+
+def generate(items: int, months: int, data_dir: Path) -> float:
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(BIN / "python"),
+            "-m",
+            "sop_pipeline.sample_data",
+            "--out",
+            str(data_dir),
+            "--items",
+            str(items),
+            "--months",
+            str(months),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def run_pipeline(data_dir: Path, warehouse: Path, settings_lines: list[str]) -> dict:
+    """Run ``sop-pipeline run`` cold; return wall time, peak tree RSS and the run ids' stages."""
+    if warehouse.exists():
+        shutil.rmtree(warehouse)
+    warehouse.mkdir(parents=True)
+    home = warehouse / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    if settings_lines:
+        settings = data_dir / "settings.yaml"
+        existing = settings.read_text() if settings.exists() else ""
+        settings.write_text(existing + "\n" + "\n".join(settings_lines) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOP_")}
+    env["DAGSTER_HOME"] = str(home)
+    command = [
+        str(BIN / "sop-pipeline"),
+        "run",
+        "--data-dir",
+        str(data_dir),
+        "--db",
+        str(warehouse / "sop.duckdb"),
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    watcher, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(watcher))
+        time.sleep(0.2)
+    wall = time.perf_counter() - started
+    output = process.stdout.read().decode() if process.stdout else ""
+    if process.returncode != 0:
+        raise SystemExit(f"sop-pipeline run failed ({process.returncode}):\n{output}")
+    return {"wall_s": wall, "peak_rss_mb": peak / 2**20, "output": output, "home": str(home)}
+
+
+def stage_times(home: str) -> dict[str, float]:
+    os.environ["DAGSTER_HOME"] = home
+    import dagster as dg
+
+    totals = dict.fromkeys(STAGES, 0.0)
+    with dg.DagsterInstance.get() as instance:
+        for record in instance.get_run_records():
+            for step in instance.get_run_step_stats(record.dagster_run.run_id):
+                if step.end_time and step.start_time:
+                    totals[stage_of(step.step_key)] += step.end_time - step.start_time
+    return totals
+
+
+def measure(items: int, months: int, work: Path, settings_lines: list[str]) -> dict:
+    data_dir, warehouse = work / f"company_{items}", work / f"warehouse_{items}"
+    generate_s = generate(items, months, data_dir)
+    result = run_pipeline(data_dir, warehouse, settings_lines)
+    stages = stage_times(result.pop("home"))
+    size = sum(p.stat().st_size for p in warehouse.glob("*.duckdb"))
+    return {
+        "items": items,
+        "months": months,
+        "generate_s": round(generate_s, 1),
+        "wall_s": round(result["wall_s"], 1),
+        "peak_rss_mb": round(result["peak_rss_mb"]),
+        "warehouse_mb": round(size / 2**20, 1),
+        "stages_s": {k: round(v, 1) for k, v in stages.items()},
+        "settings": settings_lines,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{round(psutil.virtual_memory().total / 2**30)} GiB",
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "summary": result["output"].strip().splitlines()[-8:],
+    }
+
+
+def markdown(rows: list[dict]) -> str:
+    head = "| items | wall (s) | peak RSS (MB) | warehouse (MB) | " + " | ".join(STAGES) + " |"
+    lines = [head, "|" + "---|" * (4 + len(STAGES))]
+    for r in rows:
+        stages = " | ".join(f"{r['stages_s'][s]:.0f}" for s in STAGES)
+        lines.append(
+            f"| {r['items']:,} | {r['wall_s']:.0f} | {r['peak_rss_mb']:,} | "
+            f"{r['warehouse_mb']:.0f} | {stages} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted(rows, key=lambda r: r["items"])
+    items = [r["items"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(items, [r["wall_s"] / 60 for r in rows], marker="o")
+    left.set(xlabel="finished goods", ylabel="minutes", title="sop-pipeline run, cold")
+    right.plot(items, [r["peak_rss_mb"] / 1024 for r in rows], marker="o", color="tab:orange")
+    right.set(xlabel="finished goods", ylabel="GiB", title="peak memory, process tree")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/sop_scale"))
+    parser.add_argument(
+        "--setting", action="append", default=[], help="a settings.yaml line, e.g. 'x: 1'"
+    )
+    parser.add_argument("--plot", action="store_true", help="redraw bench/scale_curve.png")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = OUT / "scale.jsonl"
+    if args.plot:
+        rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+        plot(rows, ROOT / "bench" / "scale_curve.png")
+        print(markdown(rows))
+        return
+    rows = []
+    for items in args.items:
+        row = measure(items, args.months, args.work, args.setting)
+        rows.append(row)
+        with results.open("a") as handle:
+            handle.write(json.dumps(row) + "\n")
+        print(markdown([row]), flush=True)
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
