@@ -132,3 +132,30 @@ def test_a_planted_demand_jump_shows_as_an_exception() -> None:
     assert out.loc["A", "months_compared"] == 11
     assert out.loc["A", "change_qty"] == 1100 and out.loc["A", "change_revenue"] == 11000
     assert out["is_exception"].to_dict() == {"A": True, "B": False}
+
+
+def test_a_product_launching_in_the_horizon_sells_nothing_before_its_launch() -> None:
+    items = pd.concat(
+        [
+            ITEMS,
+            pd.DataFrame(
+                {
+                    "item": ["LAUNCH"],
+                    "item_type": ["finished_good"],
+                    "family": ["Body"],
+                    "unit_price": [12.0],
+                    "launch_date": [pd.Timestamp("2025-09-15")],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    demand = pd.concat(
+        [_demand(MONTHS), pd.DataFrame({"item": "LAUNCH", "month": MONTHS, "demand_qty": 0.0})]
+    )
+    settings = ForecastSettings(horizon=12, n_jobs=1)
+    result = build_monthly_forecast(demand, items, NO_PROMOTIONS, NO_OVERRIDES, PLAN, settings)
+    launch = result.forecast[result.forecast["item"] == "LAUNCH"].set_index("month")
+    assert (launch.loc[:"2025-08-01", ["forecast_qty", "hi95"]] == 0).all().all()
+    assert (launch.loc["2025-09-01":, "forecast_qty"] > 0).all()
+    assert "LAUNCH" not in result.skipped

@@ -74,7 +74,7 @@ def apply_overrides(forecast: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataF
         out["override_qty"].to_numpy(float),
         np.where(
             out["adjustment_pct"].notna(),
-            statistical * (1 + out["adjustment_pct"].fillna(0).to_numpy(float) / 100),
+            statistical * (1 + np.nan_to_num(out["adjustment_pct"].to_numpy(float)) / 100),
             statistical,
         ),
     )

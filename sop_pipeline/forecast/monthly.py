@@ -62,16 +62,21 @@ def demand_series(
     """The long frame ``unique_id, ds, y`` the engine forecasts, as of ``plan_month``.
 
     Only finished goods and months up to ``plan_month`` (what was known then). The engine drops
-    the months before a launch and the zeros before the first demand; finished goods that have
-    never had demand are returned apart.
+    the months before a launch and the zeros before the first demand, and forecasts a product
+    about to launch from its analogues. Finished goods that have never had demand and have no
+    launch date are returned apart.
     """
-    finished = items.loc[items["item_type"] == "finished_good", "item"]
-    history = demand[(demand["month"] <= plan_month) & demand["item"].isin(finished)]
+    finished = items[items["item_type"] == "finished_good"]
+    history = demand[(demand["month"] <= plan_month) & demand["item"].isin(finished["item"])]
     ever_sold = history.groupby("item")["demand_qty"].max() > 0
-    history = history[history["item"].map(ever_sold).fillna(False).astype(bool)]
+    launching = set(finished.loc[finished["launch_date"].notna(), "item"])
+    keep = history["item"].map(ever_sold).fillna(False).astype(bool) | history["item"].isin(
+        launching
+    )
+    history = history[keep]
     series = history.rename(columns={"item": "unique_id", "month": "ds", "demand_qty": "y"})
     series = series[["unique_id", "ds", "y"]].assign(y=lambda f: f["y"].clip(lower=0.0))
-    skipped = sorted(set(finished) - set(series["unique_id"]))
+    skipped = sorted(set(finished["item"]) - set(series["unique_id"]))
     return series.reset_index(drop=True), skipped
 
 
@@ -110,7 +115,7 @@ def build_monthly_forecast(
         progress=progress,
         history_end=plan_month,
     )
-    fc = apply_promotions(result.forecast, promotions).rename(
+    fc = apply_promotions(_nothing_before_launch(result.forecast, launches), promotions).rename(
         columns={
             "unique_id": "item",
             "ds": "month",
@@ -121,9 +126,9 @@ def build_monthly_forecast(
         }
     )
     fc = apply_overrides(fc, overrides)
-    naive = seasonal_naive(series, settings.horizon, settings.season_length).rename(
-        columns={"unique_id": "item", "ds": "month", "yhat": "naive_qty"}
-    )
+    naive = seasonal_naive(
+        series, settings.horizon, settings.season_length, history_end=plan_month
+    ).rename(columns={"unique_id": "item", "ds": "month", "yhat": "naive_qty"})
     fc = fc.merge(naive, on=["item", "month"], how="left")
     fc["family"] = fc["item"].map(finished["family"])
     fc["unit_price"] = fc["item"].map(finished["unit_price"]).astype(float)
@@ -138,3 +143,13 @@ def build_monthly_forecast(
         models=models[MODEL_COLUMNS].sort_values("item").reset_index(drop=True),
         skipped=skipped,
     )
+
+
+def _nothing_before_launch(forecast: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame:
+    """A product launching inside the horizon sells nothing before its launch month."""
+    launch = launches.set_index("unique_id")["launch_date"].dt.to_period("M").dt.to_timestamp()
+    before = forecast["ds"] < forecast["unique_id"].map(launch)
+    out = forecast.copy()
+    value_columns = [c for c in out.columns if c == "yhat" or c.startswith(("lo-", "hi-"))]
+    out.loc[before.to_numpy(), value_columns] = 0.0
+    return out

@@ -1,0 +1,254 @@
+"""Unit tests of the forecasting building blocks: history, classes, intervals, selection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from sop_pipeline.forecast import ForecastSettings, seasonal_naive
+from sop_pipeline.forecast.candidates import COMBINATION, CandidateSet
+from sop_pipeline.forecast.classify import (
+    acf_seasonality,
+    classify_series,
+    is_seasonal,
+    stable_seasonality,
+)
+from sop_pipeline.forecast.history import fill_months, trim_to_start, validate_history
+from sop_pipeline.forecast.intervals import (
+    check_intervals,
+    conformal_halfwidths,
+    finalize_intervals,
+)
+from sop_pipeline.forecast.models import SeasonallyAdjusted, seasonal_indices
+from sop_pipeline.forecast.selection import CVErrors, select_models
+from sop_pipeline.forecast.synthetic import intermittent_series, seasonal_series
+
+
+def frame(uid: str, start: str, values: list[float]) -> pd.DataFrame:
+    ds = pd.date_range(start, periods=len(values), freq="MS")
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.asarray(values, dtype=float)})
+
+
+class TestHistory:
+    def test_months_are_summed_and_gaps_are_zero_demand(self):
+        raw = pd.DataFrame(
+            {
+                "unique_id": ["a", "a", "a", "a"],
+                "ds": ["2024-01-05", "2024-01-20", "2024-03-01", "2024-04-30"],
+                "y": [1.0, 2.0, 5.0, 4.0],
+            }
+        )
+        filled = fill_months(validate_history(raw))
+        assert_array_equal(filled["y"], [3.0, 0.0, 5.0, 4.0])
+        assert list(filled["ds"].dt.strftime("%Y-%m")) == [
+            "2024-01",
+            "2024-02",
+            "2024-03",
+            "2024-04",
+        ]
+
+    def test_common_end_zero_fills_series_that_stopped(self):
+        raw = pd.concat([frame("a", "2024-01-01", [1, 2, 3]), frame("b", "2024-01-01", [4])])
+        filled = fill_months(validate_history(raw), pd.Timestamp("2024-04-01"))
+        assert filled.groupby("unique_id").size().to_dict() == {"a": 4, "b": 4}
+        assert_array_equal(filled.loc[filled["unique_id"] == "b", "y"], [4, 0, 0, 0])
+
+    def test_history_after_the_end_is_an_error(self):
+        with pytest.raises(ValueError, match="after the last month"):
+            fill_months(
+                validate_history(frame("a", "2024-01-01", [1, 2])), pd.Timestamp("2024-01-01")
+            )
+
+    @pytest.mark.parametrize(
+        ("column", "value", "message"),
+        [("y", -1.0, "must be a finite demand"), ("y", np.nan, "must be a finite demand")],
+    )
+    def test_bad_demand_is_rejected_with_examples(self, column, value, message):
+        raw = frame("a", "2024-01-01", [1, 2])
+        raw.loc[1, column] = value
+        with pytest.raises(ValueError, match=message):
+            validate_history(raw)
+
+    def test_missing_columns_are_named(self):
+        with pytest.raises(ValueError, match=r"\['y'\]"):
+            validate_history(pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"]}))
+
+    def test_leading_zeros_and_months_before_launch_are_dropped(self):
+        raw = pd.concat(
+            [frame("a", "2024-01-01", [0, 0, 3, 0, 4]), frame("b", "2024-01-01", [0, 0, 0, 2, 1])]
+        )
+        launch = pd.DataFrame({"unique_id": ["b"], "launch_date": ["2024-02-15"]})
+        trimmed, n_obs = trim_to_start(fill_months(validate_history(raw)), launch)
+        assert n_obs.to_dict() == {"a": 3, "b": 4}
+        assert_array_equal(trimmed.loc[trimmed["unique_id"] == "b", "y"], [0, 0, 2, 1])
+
+
+class TestClassify:
+    def test_each_class_is_recognised(self):
+        settings = ForecastSettings()
+        history = pd.concat(
+            [
+                seasonal_series(1, 48, amplitude=0.5, noise=0.02, prefix="seasonal"),
+                seasonal_series(1, 48, amplitude=0.0, noise=0.05, prefix="smooth"),
+                intermittent_series(1, 48, p_demand=0.2, prefix="sparse"),
+                seasonal_series(1, 15, prefix="short"),
+                seasonal_series(1, 4, prefix="new"),
+                frame("dead", "2021-01-01", [0.0] * 12),
+            ]
+        )
+        filled = fill_months(validate_history(history))
+        trimmed, n_obs = trim_to_start(filled)
+        classes = classify_series(trimmed, n_obs, settings).set_index("unique_id")
+        assert classes["series_class"].to_dict() == {
+            "seasonal-0": "seasonal",
+            "smooth-0": "smooth",
+            "sparse-0": "intermittent",
+            "short-0": "short",
+            "new-0": "new",
+            "dead": "inactive",
+        }
+
+    def test_clean_strong_seasonality_is_found_by_the_stable_seasonality_test(self):
+        months = pd.date_range("2022-01-01", periods=42, freq="MS").month.to_numpy()
+        rng = np.random.default_rng(7)
+        y = 100 + 80 * np.sin(2 * np.pi * (months - 3) / 12) + rng.normal(0, 5, 42)
+        assert not acf_seasonality(y, 12)  # every lag correlates: Bartlett's error is large
+        assert stable_seasonality(y, 12) and is_seasonal(y, 12)
+        assert not stable_seasonality(100 + rng.normal(0, 5, 48), 12)
+
+    def test_seasonality_test_needs_two_seasons(self):
+        y = 10 + np.sin(2 * np.pi * np.arange(60) / 12)
+        assert is_seasonal(y, 12)
+        assert not is_seasonal(y[:23], 12)
+        assert not is_seasonal(np.arange(60.0), 12)
+
+
+class TestIntervals:
+    def test_conformal_halfwidth_is_the_conformal_rank_of_the_scores(self):
+        scores = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]])
+        # n = 9: 80% -> rank ceil(10 * 0.8) = 8; 95% -> rank ceil(9.5) = 10 > 9, capped at 9
+        assert_allclose(conformal_halfwidths(scores, [80, 95]), [[8.0, 9.0]])
+
+    def test_missing_scores_are_ignored(self):
+        scores = np.array([[np.nan, 2.0, 1.0], [np.nan, np.nan, np.nan]])
+        out = conformal_halfwidths(scores, [50])
+        assert_allclose(out[0], [2.0])
+        assert np.isnan(out[1, 0])
+
+    def test_finalize_floors_at_zero_and_nests(self):
+        fc = pd.DataFrame(
+            {
+                "yhat": [-1.0, 5.0, 5.0],
+                "lo-80": [-3.0, 6.0, 1.0],
+                "hi-80": [1.0, 4.0, 9.0],
+                "lo-95": [-5.0, 2.0, 2.0],
+                "hi-95": [3.0, 3.0, 8.0],
+            }
+        )
+        finalize_intervals(fc, [80, 95])
+        values = fc[["lo-95", "lo-80", "yhat", "hi-80", "hi-95"]].to_numpy()
+        assert (values >= 0).all()
+        assert (np.diff(values, axis=1) >= 0).all()
+        assert_allclose(fc.loc[1].to_numpy(), [5.0, 5.0, 5.0, 2.0, 5.0])
+
+    def test_check_rejects_swapped_bounds(self):
+        fc = pd.DataFrame(
+            {"yhat": [5.0], "lo-80": [2.0], "hi-80": [8.0], "lo-95": [3.0], "hi-95": [9.0]}
+        )
+        with pytest.raises(ValueError, match="nested"):
+            check_intervals(fc, [80, 95])
+
+
+class TestSeasonalAdjustment:
+    def test_indices_recover_a_multiplicative_pattern(self):
+        pattern = np.array([0.5, 0.8, 1.0, 1.2, 1.5, 1.0, 0.9, 1.1, 1.3, 0.7, 0.9, 1.1])
+        pattern = pattern / pattern.mean()
+        y = 100 * np.tile(pattern, 4)
+        indices, kind = seasonal_indices(y, 12, decompose=True)
+        assert kind == "multiplicative"
+        assert_allclose(indices, pattern, rtol=1e-10)
+
+    def test_wrapped_model_reseasonalises(self):
+        from statsforecast.models import Naive
+
+        pattern = 1 + 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)
+        y = 50 * np.tile(pattern, 3)
+        fc = SeasonallyAdjusted(Naive(), 12, decompose=True).forecast(y, h=12)
+        assert_allclose(fc["mean"], y[-12:], rtol=1e-6)
+
+
+class TestSelection:
+    def candidates(self) -> CandidateSet:
+        return CandidateSet("t", (("good", object), ("bad", object)), combination=("good", "bad"))
+
+    def cv_frame(self, good_error: float, bad_error: float) -> pd.DataFrame:
+        ds = pd.date_range("2024-01-01", periods=4, freq="MS")
+        y = np.array([10.0, 12.0, 11.0, 13.0])
+        return pd.DataFrame(
+            {
+                "unique_id": "a",
+                "ds": ds,
+                "cutoff": [ds[0] - pd.offsets.MonthBegin(1)] * 2 + [ds[1]] * 2,
+                "y": y,
+                "good": y + good_error,
+                "bad": y - bad_error,
+            }
+        )
+
+    def test_the_candidate_with_the_smaller_error_is_chosen(self):
+        errors = CVErrors.from_frame(self.cv_frame(1.0, 5.0), self.candidates())
+        chosen = select_models(errors, self.candidates(), [80])
+        assert chosen.loc[0, "model"] == "good"
+        assert_allclose(chosen.loc[0, ["cv_mae", "cv_rmse"]].astype(float), [1.0, 1.0])
+        assert_allclose(chosen.loc[0, "cv_bias"], 4.0 / 46.0)
+
+    def test_the_combination_is_a_candidate(self):
+        errors = CVErrors.from_frame(self.cv_frame(2.0, 2.0), self.candidates())
+        assert_allclose(errors.forecasts[COMBINATION], errors.y)
+        assert select_models(errors, self.candidates(), [80]).loc[0, "model"] == COMBINATION
+
+    def test_a_margin_keeps_the_combination_unless_a_model_is_clearly_better(self):
+        errors = CVErrors.from_frame(self.cv_frame(1.0, 3.0), self.candidates())
+        # combination error = |1 - 3| / 2 = 1: "good" (1.0) only ties it
+        kept = select_models(errors, self.candidates(), [80], combination_margin=0.2)
+        assert kept.loc[0, "model"] == COMBINATION
+
+
+def test_seasonal_naive_repeats_the_last_season_or_the_last_value():
+    history = pd.concat(
+        [frame("a", "2023-01-01", list(range(1, 15))), frame("b", "2024-01-01", [0, 0, 7, 9])]
+    )
+    fc = seasonal_naive(history, horizon=13)
+    a = fc[fc["unique_id"] == "a"]
+    assert a["ds"].iloc[0] == pd.Timestamp("2024-03-01")
+    assert_array_equal(a["yhat"], [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 3])
+    assert_array_equal(fc.loc[fc["unique_id"] == "b", "yhat"], [9] * 13)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"horizon": 0}, "horizon"),
+        ({"levels": (80, 100)}, "levels"),
+        ({"selection": "best"}, "selection"),
+        ({"engine": "spark"}, "engine"),
+        ({"cv_windows": 0}, "cv_windows"),
+        ({"new_product_months": 3}, "new_product_months"),
+        ({"combination_margin": 1.0}, "combination_margin"),
+    ],
+)
+def test_settings_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ForecastSettings(**kwargs)
+
+
+def test_levels_are_sorted_and_deduplicated():
+    assert ForecastSettings(levels=(95, 80, 95)).levels == (80, 95)
+
+
+def test_seasonal_naive_aligns_to_the_plan_month():
+    fc = seasonal_naive(frame("a", "2024-01-01", [5, 6]), 2, history_end=pd.Timestamp("2024-04-01"))
+    assert list(fc["ds"].dt.strftime("%Y-%m")) == ["2024-05", "2024-06"]
+    assert_array_equal(fc["yhat"], [0, 0])
