@@ -19,6 +19,9 @@ import sop_pipeline.definitions as definitions
 from sop_pipeline.runner import INGEST_GROUPS, Paths, run_pipeline
 from sop_pipeline_tests.conftest import ENV_VARS, copy_company
 
+# Both tests compare with one uninterrupted run: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("october_reference")
+
 # Columns that record when or by which run a row was written: they differ between runs.
 RUN_COLUMNS = re.compile(r"(_at|^run_id)$")
 COMPARED_SCHEMAS = ("sop_mart", "staging")
@@ -79,18 +82,28 @@ def assert_same_state(got: dict, expected: dict) -> None:
             pd.testing.assert_frame_equal(got[part][name], frame, obj=f"{part} {name}")
 
 
+@pytest.fixture(scope="module")
+def october_reference(planned_company: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The warehouse after October is run once, uninterrupted, on a copy of the planned
+    company: what every rerun or crash-and-rerun must reproduce."""
+    paths = copy_company(planned_company, tmp_path_factory.mktemp("october_reference"))
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ENV_VARS:
+            mp.delenv(name, raising=False)
+        run_pipeline(paths, echo=lambda _: None)  # October: ingest and plan
+        return {"root": paths.data_dir.parent, "state": warehouse_state(paths)}
+
+
 def test_running_the_same_month_twice_leaves_identical_rows(
-    planned_company: Path, tmp_path: Path
+    october_reference: dict, tmp_path: Path
 ) -> None:
-    paths = copy_company(planned_company, tmp_path / "company")
-    run_pipeline(paths, echo=lambda _: None)  # October: ingest and plan
-    first = warehouse_state(paths)
+    paths = copy_company(october_reference["root"], tmp_path / "company")
 
     summary = run_pipeline(paths, echo=lambda _: None)  # the plan month again
 
     assert summary.planned[-1] == summary.plan_month
-    assert_same_state(warehouse_state(paths), first)
-    assert first["working"], "nothing was compared"
+    assert_same_state(warehouse_state(paths), october_reference["state"])
+    assert october_reference["state"]["working"], "nothing was compared"
 
 
 def plan_assets_exist() -> bool:
@@ -144,11 +157,10 @@ def _is_plan_run(run: dg.DagsterRun) -> bool:
 
 
 def test_a_run_killed_part_way_then_rerun_matches_an_uninterrupted_run(
-    planned_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    planned_company: Path, october_reference: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Both copies start from the same planned months; the next month is run on each."""
+    """From the same planned months as the reference, October is run, killed, run again."""
     killed = copy_company(planned_company, tmp_path / "killed")
-    clean = copy_company(planned_company, tmp_path / "clean")
     plan_run = plan_assets_exist()
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     env["DAGSTER_HOME"] = str(killed.dagster_home)
@@ -170,8 +182,7 @@ def test_a_run_killed_part_way_then_rerun_matches_an_uninterrupted_run(
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED  # cut short
 
     run_pipeline(killed, echo=lambda _: None)  # the same command again, after the crash
-    run_pipeline(clean, echo=lambda _: None)  # never interrupted
 
-    assert_same_state(warehouse_state(killed), warehouse_state(clean))
+    assert_same_state(warehouse_state(killed), october_reference["state"])
     leftovers = [p.name for p in killed.db.parent.iterdir() if ".tmp-" in p.name]
     assert leftovers == []

@@ -12,6 +12,9 @@ from sop_pipeline.sample_data import generate_company
 from sop_pipeline_tests.conftest import ENV_VARS, paths_for, read_table
 
 PLAN = dt.date(2025, 10, 1)
+# The tests share one generated company: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("generated_company")
+
 QUICK_SETTINGS = "planning_months_back: 1\nforecast:\n  accuracy_lags: [1]\n"
 
 
