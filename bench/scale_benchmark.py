@@ -1,7 +1,9 @@
 """End-to-end scale benchmark: ``sop-pipeline run`` on a generated company from a cold warehouse.
 
-    .venv/bin/python bench/scale_benchmark.py --items 10000 --months 48 [--work DIR] [--keep]
+    .venv/bin/python bench/scale_benchmark.py --items 10000 --months 48 [--setting 'key: value']
     .venv/bin/python bench/scale_benchmark.py --items 1000 3000 10000   # the scaling curve
+    .venv/bin/python bench/scale_benchmark.py --items 1000 3000 10000 --plot  # redraw the plot
+    .venv/bin/python bench/scale_benchmark.py --items 10000 --profile   # pyinstrument call tree
 
 For each size it generates the company (``python -m sop_pipeline.sample_data``, not timed),
 runs ``sop-pipeline run`` in a fresh process with an empty warehouse and Dagster home, samples the
@@ -14,6 +16,7 @@ publish). Results are printed as a Markdown table and appended as JSON lines to
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,8 +24,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +71,11 @@ def stage_of(step_key: str) -> str:
     return "marts"
 
 
-def generate(items: int, months: int, data_dir: Path) -> float:
+def generate(items: int, months: int, data_dir: Path) -> float | None:
+    """Generate the company unless ``data_dir`` already holds this size; seconds taken."""
+    stamp, wanted = data_dir / ".bench_generated", f"{items} {months}"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return None
     if data_dir.exists():
         shutil.rmtree(data_dir)
     started = time.perf_counter()
@@ -84,6 +94,8 @@ def generate(items: int, months: int, data_dir: Path) -> float:
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    shutil.copy(data_dir / "settings.yaml", data_dir / "settings.generated.yaml")
+    stamp.write_text(wanted)
     return time.perf_counter() - started
 
 
@@ -97,22 +109,28 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run_pipeline(data_dir: Path, warehouse: Path, settings_lines: list[str]) -> dict:
-    """Run ``sop-pipeline run`` cold; return wall time, peak tree RSS and the run ids' stages."""
+def run_pipeline(
+    data_dir: Path, warehouse: Path, settings_lines: list[str], profile: Path | None = None
+) -> dict:
+    """Run ``sop-pipeline run`` cold; return wall time, peak tree RSS and the run ids' stages.
+
+    With ``profile``, the command runs under pyinstrument (10 ms sampling) and its call tree
+    is written there as text (slower: for finding hot spots, not for the figures)."""
     if warehouse.exists():
         shutil.rmtree(warehouse)
     warehouse.mkdir(parents=True)
     home = warehouse / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    if settings_lines:
-        settings = data_dir / "settings.yaml"
-        existing = settings.read_text() if settings.exists() else ""
-        settings.write_text(existing + "\n" + "\n".join(settings_lines) + "\n")
+    generated = (data_dir / "settings.generated.yaml").read_text()
+    (data_dir / "settings.yaml").write_text(generated + "\n" + "\n".join(settings_lines) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOP_")}
     env["DAGSTER_HOME"] = str(home)
-    command = [
-        str(BIN / "sop-pipeline"),
+    command = [str(BIN / "sop-pipeline")]
+    if profile is not None:
+        command = [str(BIN / "python"), "-m", "pyinstrument", "-i", "0.01", "-o", str(profile)]
+        command += ["-m", "sop_pipeline.cli"]
+    command += [
         "run",
         "--data-dir",
         str(data_dir),
@@ -145,21 +163,92 @@ def stage_times(home: str) -> dict[str, float]:
     return totals
 
 
-def measure(items: int, months: int, work: Path, settings_lines: list[str]) -> dict:
-    data_dir, warehouse = work / f"company_{items}", work / f"warehouse_{items}"
+def forecast_rows(warehouse: Path) -> pd.DataFrame:
+    """Every forecast row of a finished run's working file, in a fixed order."""
+    con = duckdb.connect(str(warehouse / "sop.work.duckdb"), read_only=True)
+    try:
+        frame = con.execute("select * from sop_mart.forecast").df()
+    finally:
+        con.close()
+    frame = frame.drop(columns=[c for c in frame.columns if c.endswith("_at") or c == "run_id"])
+    return frame.sort_values(["plan_month", "item", "month"]).reset_index(drop=True)
+
+
+def pack_table_rows(pack: Path) -> int:
+    """Table rows in the meeting pack: what the meeting has to read."""
+    return pack.read_text(encoding="utf-8").count("<tr")
+
+
+def count_rows(warehouse: Path, table: str) -> int:
+    con = duckdb.connect(str(warehouse / "sop.work.duckdb"), read_only=True)
+    try:
+        plan_month = con.execute(f"select max(plan_month) from {table}").fetchall()[0][0]
+        sql = f"select count(*) from {table} where plan_month = ?"
+        return con.execute(sql, [plan_month]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def compare_with_local(items: int, work: Path, dask_warehouse: Path) -> dict:
+    """Whether the Dask run's forecasts equal those of the in-process run of the same company."""
+    local = work / f"warehouse_{items}"
+    if not (local / "sop.work.duckdb").exists():
+        return {"compared": False, "why": f"no in-process run in {local}: run it first"}
+    expected, got = forecast_rows(local), forecast_rows(dask_warehouse)
+    try:
+        pd.testing.assert_frame_equal(got, expected)
+    except AssertionError as difference:
+        return {"compared": True, "identical": False, "difference": str(difference)[:2000]}
+    return {"compared": True, "identical": True, "rows": len(got)}
+
+
+@contextlib.contextmanager
+def local_dask_cluster(workers: int) -> Iterator[str]:
+    """A ``LocalCluster`` of single-threaded worker processes; yields its scheduler address."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def measure(
+    items: int,
+    months: int,
+    work: Path,
+    settings_lines: list[str],
+    profile: bool = False,
+    dask_workers: int = 0,
+) -> dict:
+    data_dir = work / f"company_{items}"
+    warehouse = work / f"warehouse_{items}{'_dask' if dask_workers else ''}"
     generate_s = generate(items, months, data_dir)
-    result = run_pipeline(data_dir, warehouse, settings_lines)
+    profile_path = OUT / f"profile_{items}x{months}.txt" if profile else None
+    dask_check: dict = {}
+    if dask_workers:
+        with local_dask_cluster(dask_workers) as address:
+            dask_lines = ["forecast:", "  engine: dask", f"  dask_address: {address}"]
+            result = run_pipeline(data_dir, warehouse, settings_lines + dask_lines, profile_path)
+        dask_check = compare_with_local(items, work, warehouse)
+    else:
+        result = run_pipeline(data_dir, warehouse, settings_lines, profile_path)
     stages = stage_times(result.pop("home"))
     size = sum(p.stat().st_size for p in warehouse.glob("*.duckdb"))
+    packs = sorted((warehouse / "meeting_packs").glob("*.html"))
     return {
         "items": items,
         "months": months,
-        "generate_s": round(generate_s, 1),
+        "generate_s": None if generate_s is None else round(generate_s, 1),
         "wall_s": round(result["wall_s"], 1),
         "peak_rss_mb": round(result["peak_rss_mb"]),
         "warehouse_mb": round(size / 2**20, 1),
         "stages_s": {k: round(v, 1) for k, v in stages.items()},
         "settings": settings_lines,
+        "profiled": profile,
+        "dask_workers": dask_workers,
+        "pack_kb": round(packs[-1].stat().st_size / 1024) if packs else None,
+        "pack_table_rows": pack_table_rows(packs[-1]) if packs else None,
+        "top_issues": count_rows(warehouse, "sop_mart.top_issues"),
+        "dask_vs_local": dask_check,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{round(psutil.virtual_memory().total / 2**30)} GiB",
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -207,21 +296,44 @@ def main() -> None:
         "--setting", action="append", default=[], help="a settings.yaml line, e.g. 'x: 1'"
     )
     parser.add_argument("--plot", action="store_true", help="redraw bench/scale_curve.png")
+    parser.add_argument(
+        "--profile", action="store_true", help="run under pyinstrument; tree in bench/out/"
+    )
+    parser.add_argument(
+        "--dask",
+        type=int,
+        default=0,
+        metavar="WORKERS",
+        help="forecast on a LocalCluster of this many workers started here; compare the "
+        "forecasts with the in-process run of the same size (run that first)",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = OUT / "scale.jsonl"
     if args.plot:
         rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+        # the latest unprofiled run of each size with the settings given now
+        latest = {
+            r["items"]: r
+            for r in rows
+            if not r.get("profiled")
+            and not r.get("dask_workers")
+            and r["settings"] == args.setting
+            and r["months"] == args.months
+        }
+        rows = list(latest.values())
         plot(rows, ROOT / "bench" / "scale_curve.png")
         print(markdown(rows))
         return
     rows = []
     for items in args.items:
-        row = measure(items, args.months, args.work, args.setting)
+        row = measure(items, args.months, args.work, args.setting, args.profile, args.dask)
         rows.append(row)
         with results.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         print(markdown([row]), flush=True)
+        if args.dask:
+            print("Dask against in-process:", json.dumps(row["dask_vs_local"]), flush=True)
     print(markdown(rows))
 
 

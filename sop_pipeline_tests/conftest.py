@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from filelock import FileLock
 
 from sop_pipeline.runner import Paths, run_pipeline
 from sop_pipeline_tests.tiny_company import write_tiny_company
@@ -83,20 +85,38 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.basetemp = shm / f"sop-pytest-{os.getpid()}"
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]
+) -> Path:
+    """A folder ``build`` fills once per test session, shared by all pytest-xdist workers: the
+    first worker to ask builds it under a file lock, the others wait for it and reuse it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root, done = shared / name, shared / f"{name}.done"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            with pytest.MonkeyPatch.context() as mp:
+                for variable in ENV_VARS:
+                    mp.delenv(variable, raising=False)
+                build(root)
+            done.touch()
+    return root
+
+
+def _plan_tiny_company(root: Path) -> None:
+    paths = paths_for(root)
+    write_tiny_company(paths.data_dir, "2025-07", 4)
+    run_pipeline(paths, dt.date(2025, 9, 1), echo=lambda _: None)
+
+
 @pytest.fixture(scope="session")
 def planned_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny company with 2025-07..2025-09 ingested and planned (2025-10 closed, not run).
 
     Built once per session; tests that change it work on a copy (:func:`copy_company`).
     """
-    root = tmp_path_factory.mktemp("planned_company")
-    paths = paths_for(root)
-    write_tiny_company(paths.data_dir, "2025-07", 4)
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ENV_VARS:
-            mp.delenv(name, raising=False)
-        run_pipeline(paths, dt.date(2025, 9, 1), echo=lambda _: None)
-    return root
+    return built_once(tmp_path_factory, "planned_company", _plan_tiny_company)
 
 
 def read_table(db: Path, sql: str, params: list | None = None) -> pd.DataFrame:

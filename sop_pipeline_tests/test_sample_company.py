@@ -9,12 +9,9 @@ import pytest
 
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline.sample_data import generate_company
-from sop_pipeline_tests.conftest import ENV_VARS, paths_for, read_table
+from sop_pipeline_tests.conftest import built_once, paths_for, read_table
 
 PLAN = dt.date(2025, 10, 1)
-# The tests share one generated company: keep them on one xdist worker.
-pytestmark = pytest.mark.xdist_group("generated_company")
-
 QUICK_SETTINGS = "planning_months_back: 1\nforecast:\n  accuracy_lags: [1]\n"
 
 
@@ -24,10 +21,7 @@ def _planned(root: Path, n_items: int, n_months: int, settings: str = QUICK_SETT
     (paths.data_dir / "settings.yaml").write_text(
         (paths.data_dir / "settings.yaml").read_text() + settings
     )
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ENV_VARS:
-            mp.delenv(name, raising=False)
-        run_pipeline(paths, PLAN, echo=lambda _: None)
+    run_pipeline(paths, PLAN, echo=lambda _: None)
     (root / "disrupted_item").write_text(summary.disrupted_item)
     return root
 
@@ -35,7 +29,9 @@ def _planned(root: Path, n_items: int, n_months: int, settings: str = QUICK_SETT
 @pytest.fixture(scope="session")
 def generated_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 14-product company with 18 months of history, its last two months planned."""
-    return _planned(tmp_path_factory.mktemp("generated"), n_items=14, n_months=18)
+    return built_once(
+        tmp_path_factory, "generated_company", lambda root: _planned(root, n_items=14, n_months=18)
+    )
 
 
 def _mart(root: Path, table: str) -> object:
