@@ -206,10 +206,14 @@ def run_pipeline(
             f"(closed: {folder_name(closed[0])} .. {folder_name(closed[-1])})",
             exit_code=2,
         )
-    from sop_pipeline.definitions import defs  # after export(): resources read the environment
     from sop_pipeline.settings import load_settings
 
-    settings = load_settings(paths.settings_file)
+    try:
+        settings = load_settings(paths.settings_file)
+    except ValueError as exc:
+        raise PipelineFailed(str(exc), exit_code=2) from exc
+    from sop_pipeline.definitions import defs  # after export(): resources read the environment
+
     relax_sqlite_sync()
     instance = dg.DagsterInstance.get()
     graph = defs.resolve_asset_graph()

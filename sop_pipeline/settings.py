@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Section(BaseModel):
@@ -86,7 +86,12 @@ class MeetingSettings(_Section):
 class Settings(_Section):
     currency: str = Field("USD", min_length=3, max_length=3)
     planning_months_back: int = Field(
-        3, ge=0, le=24, description="earlier plan months the CLI plans for accuracy tracking"
+        3,
+        ge=0,
+        le=24,
+        description="earlier plan months the CLI plans, if not yet planned, for accuracy "
+        "tracking; fewer than the largest accuracy lag leaves that lag's accuracy empty until "
+        "enough months have been planned (0: plan only the month asked for)",
     )
     earlier_months_scope: Literal["full", "forecast"] = Field(
         "full",
@@ -98,16 +103,6 @@ class Settings(_Section):
     inventory: InventorySettings = InventorySettings()
     kpi_targets: KpiTargets = KpiTargets()
     meeting: MeetingSettings = MeetingSettings()
-
-    @model_validator(mode="after")
-    def _months_back_covers_lags(self) -> Settings:
-        if self.forecast.accuracy_lags and self.planning_months_back < max(
-            self.forecast.accuracy_lags
-        ):
-            raise ValueError(
-                "planning_months_back must be at least the largest forecast accuracy lag"
-            )
-        return self
 
 
 def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

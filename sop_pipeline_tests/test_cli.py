@@ -50,6 +50,19 @@ def test_a_month_that_is_not_closed_is_refused(tmp_path: Path) -> None:
     assert "2025-12 is not a closed month" in result.stderr
 
 
+def test_invalid_settings_exit_2_naming_the_setting(tmp_path: Path) -> None:
+    paths = paths_for(tmp_path)
+    write_tiny_company(paths.data_dir, "2025-07", 1)
+    paths.settings_file.write_text("planning_months_back: -1\n")
+
+    result = _run(["run", "--data-dir", str(paths.data_dir)], tmp_path / "home")
+
+    assert result.returncode == 2
+    assert str(paths.settings_file) in result.stderr
+    assert "planning_months_back" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_status_reports_closed_ingested_and_planned_months(planned_company: Path) -> None:
     paths = paths_for(planned_company)
     result = _run(
