@@ -111,3 +111,25 @@ def test_bad_input_stops_the_month_and_loses_nothing(
             pd.testing.assert_frame_equal(rows, after[table], obj=table)
     new_tables = set(after) - set(before)
     assert not {t for t in new_tables if not t.startswith("raw.")}
+
+
+def test_a_rule_failing_in_many_months_names_the_first_files_and_counts_the_rest() -> None:
+    from sop_pipeline.validate.engine import RuleResult
+    from sop_pipeline.validate.rules import Severity
+
+    paths = [f"data/2025-{m:02d}/open_purchase_orders.csv" for m in range(1, 11)]
+    result = RuleResult(
+        "open_purchase_orders",
+        "no_past_due_orders",
+        Severity.WARNING,
+        False,
+        12,
+        "12 rows",
+        paths=paths,
+    )
+
+    text = result.describe()
+
+    assert text.startswith("data/2025-01/open_purchase_orders.csv, data/2025-02/")
+    assert "and 8 more files: rule 'no_past_due_orders' warning: 12 rows" in text
+    assert "2025-10" not in text

@@ -57,9 +57,16 @@ class RuleResult:
 
     def describe(self) -> str:
         """One paragraph: file, rule, how many rows, what to do."""
-        where = ", ".join(self.paths) or self.file
+        where = _where(self.paths) or self.file
         status = "passed" if self.passed else ("FAILED" if self.blocking else "warning")
         return f"{where}: rule '{self.rule}' {status}: {self.message}"
+
+
+def _where(paths: Sequence[str], shown: int = 3) -> str:
+    """The failing files, the first few by name: a rule can fail in every month of a backfill."""
+    if len(paths) <= shown:
+        return ", ".join(paths)
+    return ", ".join(paths[: shown - 1]) + f" and {len(paths) - shown + 1} more files"
 
 
 def validate_months(
