@@ -99,14 +99,20 @@ def generate(items: int, months: int, data_dir: Path) -> float | None:
     return time.perf_counter() - started
 
 
-def tree_rss(process: psutil.Process) -> int:
-    total = 0
+def tree_memory(process: psutil.Process) -> tuple[int, int]:
+    """Resident memory of a process and its children: (sum of RSS, sum of PSS).
+
+    Forked workers share the parent's pages, so summed RSS counts them twice; PSS splits each
+    shared page between its sharers and sums to what the tree really occupies."""
+    rss = pss = 0
     for proc in [process, *process.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            info = proc.memory_full_info()
         except psutil.Error:
             continue
-    return total
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return rss, pss
 
 
 def run_pipeline(
@@ -139,15 +145,22 @@ def run_pipeline(
     ]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    watcher, peak = psutil.Process(process.pid), 0
+    watcher, peak_rss, peak_pss = psutil.Process(process.pid), 0, 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(watcher))
+        rss, pss = tree_memory(watcher)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         time.sleep(0.2)
     wall = time.perf_counter() - started
     output = process.stdout.read().decode() if process.stdout else ""
     if process.returncode != 0:
         raise SystemExit(f"sop-pipeline run failed ({process.returncode}):\n{output}")
-    return {"wall_s": wall, "peak_rss_mb": peak / 2**20, "output": output, "home": str(home)}
+    return {
+        "wall_s": wall,
+        "peak_rss_mb": peak_rss / 2**20,
+        "peak_pss_mb": peak_pss / 2**20,
+        "output": output,
+        "home": str(home),
+    }
 
 
 def stage_times(home: str) -> dict[str, float]:
@@ -240,6 +253,7 @@ def measure(
         "generate_s": None if generate_s is None else round(generate_s, 1),
         "wall_s": round(result["wall_s"], 1),
         "peak_rss_mb": round(result["peak_rss_mb"]),
+        "peak_pss_mb": round(result["peak_pss_mb"]),
         "warehouse_mb": round(size / 2**20, 1),
         "stages_s": {k: round(v, 1) for k, v in stages.items()},
         "settings": settings_lines,
@@ -257,12 +271,15 @@ def measure(
 
 
 def markdown(rows: list[dict]) -> str:
-    head = "| items | wall (s) | peak RSS (MB) | warehouse (MB) | " + " | ".join(STAGES) + " |"
+    head = (
+        "| items | wall (s) | peak PSS / RSS (MB) | warehouse (MB) | " + " | ".join(STAGES) + " |"
+    )
     lines = [head, "|" + "---|" * (4 + len(STAGES))]
     for r in rows:
         stages = " | ".join(f"{r['stages_s'][s]:.0f}" for s in STAGES)
         lines.append(
-            f"| {r['items']:,} | {r['wall_s']:.0f} | {r['peak_rss_mb']:,} | "
+            f"| {r['items']:,} | {r['wall_s']:.0f} | {r.get('peak_pss_mb', '–'):,} / "
+            f"{r['peak_rss_mb']:,} | "
             f"{r['warehouse_mb']:.0f} | {stages} |"
         )
     return "\n".join(lines)
@@ -279,8 +296,9 @@ def plot(rows: list[dict], target: Path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(items, [r["wall_s"] / 60 for r in rows], marker="o")
     left.set(xlabel="finished goods", ylabel="minutes", title="sop-pipeline run, cold")
-    right.plot(items, [r["peak_rss_mb"] / 1024 for r in rows], marker="o", color="tab:orange")
-    right.set(xlabel="finished goods", ylabel="GiB", title="peak memory, process tree")
+    memory = [r.get("peak_pss_mb", r["peak_rss_mb"]) / 1024 for r in rows]
+    right.plot(items, memory, marker="o", color="tab:orange")
+    right.set(xlabel="finished goods", ylabel="GiB", title="peak memory (PSS), process tree")
     for axis in (left, right):
         axis.grid(alpha=0.3)
     fig.tight_layout()

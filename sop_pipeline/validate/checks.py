@@ -7,14 +7,15 @@ import dagster as dg
 import pandas as pd
 
 from sop_pipeline.ingest.assets import raw_asset_key
-from sop_pipeline.ingest.contract import INPUT_FILES, INPUTS_BY_NAME
+from sop_pipeline.ingest.contract import INPUT_FILES, INPUTS_BY_NAME, InputFile
 from sop_pipeline.ingest.raw_tables import LOAD_LOG, raw_table
 from sop_pipeline.lib.duckdb_io import table_exists
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.lib.months import folder_name
 from sop_pipeline.lib.partition_context import partition_months
 from sop_pipeline.resources import SettingsResource, WarehouseResource
-from sop_pipeline.validate.engine import RuleResult, validate_months
+from sop_pipeline.validate.batches import validate_in_batches
+from sop_pipeline.validate.engine import RuleResult
 from sop_pipeline.validate.rules import ALL_RULES, Severity
 
 CHECK_SPECS = [
@@ -41,16 +42,15 @@ def validate_inputs(
     files = [
         spec for spec in INPUT_FILES if any(k.asset_key == raw_asset_key(spec) for k in selected)
     ]
-    needed = {spec.name for spec in files} | {"items"}
-    with warehouse.get_connection() as con:
-        frames = {
-            name: _read(con, raw_table(INPUTS_BY_NAME[name]), months)
-            for name in needed
-            if table_exists(con, raw_table(INPUTS_BY_NAME[name]))
-        }
-        log = _read(con, LOAD_LOG, months) if table_exists(con, LOAD_LOG) else _empty_log()
     horizon = settings.load().forecast.horizon_months
-    results = validate_months(frames, log, months, horizon_months=horizon, files=files)
+    with warehouse.get_connection() as con:
+        log = _read(con, LOAD_LOG, months) if table_exists(con, LOAD_LOG) else _empty_log()
+
+        def read(spec: InputFile, batch: list[dt.date]) -> pd.DataFrame | None:
+            table = raw_table(spec)
+            return _read(con, table, batch) if table_exists(con, table) else None
+
+        results = validate_in_batches(read, log, months, horizon_months=horizon, files=files)
     for result in results:
         key = dg.AssetCheckKey(raw_asset_key(INPUTS_BY_NAME[result.file]), result.rule)
         if key not in selected:
