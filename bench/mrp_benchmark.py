@@ -174,29 +174,19 @@ def main() -> None:
     levels = low_level_codes(data["bom"], pd.Index(data["items"]["item"]))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    def base() -> pd.DataFrame:
-        return run_mrp(
+    def mrp(scenario: str, demand: str) -> Callable[[], pd.DataFrame]:
+        return lambda: run_mrp(
             data["items"],
             data["bom"],
-            data["demand"],
+            data[demand],
             data["on_hand"],
             data["open_orders"],
             PLAN_MONTH,
-            scenario="base",
+            scenario=scenario,
             **common,
         )
 
-    def upside() -> pd.DataFrame:
-        return run_mrp(
-            data["items"],
-            data["bom"],
-            data["upside"],
-            data["on_hand"],
-            data["open_orders"],
-            PLAN_MONTH,
-            scenario="upside",
-            **common,
-        )
+    base, upside = mrp("base", "demand"), mrp("upside", "upside")
 
     def gaps() -> pd.DataFrame:
         return find_supply_gaps(

@@ -24,6 +24,7 @@ import pandas as pd
 from sop_pipeline.ingest.contract import InputFile
 from sop_pipeline.ingest.raw_tables import LOAD_LOG, raw_table
 from sop_pipeline.validate.batches import validate_in_batches
+from sop_pipeline.validate.checks import read_months
 
 
 def main() -> None:
@@ -36,12 +37,9 @@ def main() -> None:
     months = [d.date() for d in pd.date_range(end=last, periods=args.months, freq="MS")]
 
     def read(spec: InputFile, batch: list) -> pd.DataFrame:
-        sql = f"select * from {raw_table(spec)} where plan_month in (select unnest(?::DATE[]))"
-        return con.execute(sql, [batch]).df()
+        return read_months(con, raw_table(spec), batch)
 
-    log = con.execute(
-        f"select * from {LOAD_LOG} where plan_month in (select unnest(?::DATE[]))", [months]
-    ).df()
+    log = read_months(con, LOAD_LOG, months)
     import great_expectations  # noqa: F401  (its ~6 s import is not validation time)
 
     started = time.perf_counter()

@@ -12,6 +12,7 @@ import pytest
 from sop_pipeline.ingest.contract import INVENTORY, InputFile
 from sop_pipeline.ingest.raw_tables import LOAD_LOG, raw_table
 from sop_pipeline.validate.batches import merge_results, month_batches, validate_in_batches
+from sop_pipeline.validate.checks import read_months
 from sop_pipeline.validate.engine import RuleResult
 from sop_pipeline.validate.rules import Severity
 from sop_pipeline_tests.conftest import paths_for
@@ -70,10 +71,7 @@ def raw_reader(planned_company: Path):
     con = duckdb.connect(str(paths_for(planned_company).work_db), read_only=True)
 
     def read(spec: InputFile, months: list[dt.date]) -> pd.DataFrame:
-        frame = con.execute(
-            f"select * from {raw_table(spec)} where plan_month in (select unnest(?::DATE[]))",
-            [months],
-        ).df()
+        frame = read_months(con, raw_table(spec), months)
         if spec is INVENTORY:
             month = pd.to_datetime(frame["plan_month"]).dt.month
             for bad_month in (7, 9):

@@ -44,11 +44,11 @@ def validate_inputs(
     ]
     horizon = settings.load().forecast.horizon_months
     with warehouse.get_connection() as con:
-        log = _read(con, LOAD_LOG, months) if table_exists(con, LOAD_LOG) else _empty_log()
+        log = read_months(con, LOAD_LOG, months) if table_exists(con, LOAD_LOG) else _empty_log()
 
         def read(spec: InputFile, batch: list[dt.date]) -> pd.DataFrame | None:
             table = raw_table(spec)
-            return _read(con, table, batch) if table_exists(con, table) else None
+            return read_months(con, table, batch) if table_exists(con, table) else None
 
         results = validate_in_batches(read, log, months, horizon_months=horizon, files=files)
     for result in results:
@@ -61,7 +61,7 @@ def validate_inputs(
         yield _to_check_result(result, months)
 
 
-def _read(con, table: str, months: list[dt.date]) -> pd.DataFrame:
+def read_months(con, table: str, months: list[dt.date]) -> pd.DataFrame:
     return con.execute(
         f"select * from {table} where plan_month in (select unnest(?::DATE[]))", [months]
     ).df()
