@@ -8,21 +8,15 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from sop_pipeline.forecast import ForecastSettings, seasonal_naive
-from sop_pipeline.forecast.candidates import COMBINATION, CandidateSet
-from sop_pipeline.forecast.classify import (
-    acf_seasonality,
-    classify_series,
-    is_seasonal,
-    stable_seasonality,
-)
+from sop_pipeline.forecast.candidates import COMBINATION, CandidateSet, Model
+from sop_pipeline.forecast.classify import classify_series
 from sop_pipeline.forecast.history import fill_months, trim_to_start, validate_history
 from sop_pipeline.forecast.intervals import (
     check_intervals,
     conformal_halfwidths,
     finalize_intervals,
 )
-from sop_pipeline.forecast.models import SeasonallyAdjusted, seasonal_indices
-from sop_pipeline.forecast.selection import CVErrors, select_models
+from sop_pipeline.forecast.selection import select_models, with_combination
 from sop_pipeline.forecast.synthetic import intermittent_series, seasonal_series
 
 
@@ -101,28 +95,15 @@ class TestClassify:
         filled = fill_months(validate_history(history))
         trimmed, n_obs = trim_to_start(filled)
         classes = classify_series(trimmed, n_obs, settings).set_index("unique_id")
+        # no seasonality test decides the class: seasonal and flat long series are both long
         assert classes["series_class"].to_dict() == {
-            "seasonal-0": "seasonal",
-            "smooth-0": "smooth",
+            "seasonal-0": "long",
+            "smooth-0": "long",
             "sparse-0": "intermittent",
             "short-0": "short",
             "new-0": "new",
             "dead": "inactive",
         }
-
-    def test_clean_strong_seasonality_is_found_by_the_stable_seasonality_test(self):
-        months = pd.date_range("2022-01-01", periods=42, freq="MS").month.to_numpy()
-        rng = np.random.default_rng(7)
-        y = 100 + 80 * np.sin(2 * np.pi * (months - 3) / 12) + rng.normal(0, 5, 42)
-        assert not acf_seasonality(y, 12)  # every lag correlates: Bartlett's error is large
-        assert stable_seasonality(y, 12) and is_seasonal(y, 12)
-        assert not stable_seasonality(100 + rng.normal(0, 5, 48), 12)
-
-    def test_seasonality_test_needs_two_seasons(self):
-        y = 10 + np.sin(2 * np.pi * np.arange(60) / 12)
-        assert is_seasonal(y, 12)
-        assert not is_seasonal(y[:23], 12)
-        assert not is_seasonal(np.arange(60.0), 12)
 
 
 class TestIntervals:
@@ -161,59 +142,56 @@ class TestIntervals:
             check_intervals(fc, [80, 95])
 
 
-class TestSeasonalAdjustment:
-    def test_indices_recover_a_multiplicative_pattern(self):
-        pattern = np.array([0.5, 0.8, 1.0, 1.2, 1.5, 1.0, 0.9, 1.1, 1.3, 0.7, 0.9, 1.1])
-        pattern = pattern / pattern.mean()
-        y = 100 * np.tile(pattern, 4)
-        indices, kind = seasonal_indices(y, 12, decompose=True)
-        assert kind == "multiplicative"
-        assert_allclose(indices, pattern, rtol=1e-10)
-
-    def test_wrapped_model_reseasonalises(self):
-        from statsforecast.models import Naive
-
-        pattern = 1 + 0.3 * np.sin(2 * np.pi * np.arange(12) / 12)
-        y = 50 * np.tile(pattern, 3)
-        fc = SeasonallyAdjusted(Naive(), 12, decompose=True).forecast(y, h=12)
-        assert_allclose(fc["mean"], y[-12:], rtol=1e-6)
-
-
 class TestSelection:
-    def candidates(self) -> CandidateSet:
-        return CandidateSet("t", (("good", object), ("bad", object)), combination=("good", "bad"))
+    candidates = CandidateSet(
+        "t", (Model("good", object), Model("bad", object)), combination=("good", "bad")
+    )
+    y = np.array([[10.0, 12.0, 11.0, 13.0]])
+    step = np.array([1, 2, 1, 2])
 
-    def cv_frame(self, good_error: float, bad_error: float) -> pd.DataFrame:
-        ds = pd.date_range("2024-01-01", periods=4, freq="MS")
-        y = np.array([10.0, 12.0, 11.0, 13.0])
-        return pd.DataFrame(
-            {
-                "unique_id": "a",
-                "ds": ds,
-                "cutoff": [ds[0] - pd.offsets.MonthBegin(1)] * 2 + [ds[1]] * 2,
-                "y": y,
-                "good": y + good_error,
-                "bad": y - bad_error,
-            }
+    def select(self, good_error: float, bad_error: float, **kwargs) -> pd.DataFrame:
+        forecasts = {"good": self.y + good_error, "bad": self.y - bad_error}
+        return select_models(
+            np.array(["a"]),
+            self.y,
+            with_combination(forecasts, self.candidates),
+            self.step,
+            self.candidates,
+            [80],
+            **kwargs,
         )
 
     def test_the_candidate_with_the_smaller_error_is_chosen(self):
-        errors = CVErrors.from_frame(self.cv_frame(1.0, 5.0), self.candidates())
-        chosen = select_models(errors, self.candidates(), [80])
+        chosen = self.select(1.0, 5.0)
         assert chosen.loc[0, "model"] == "good"
         assert_allclose(chosen.loc[0, ["cv_mae", "cv_rmse"]].astype(float), [1.0, 1.0])
         assert_allclose(chosen.loc[0, "cv_bias"], 4.0 / 46.0)
 
     def test_the_combination_is_a_candidate(self):
-        errors = CVErrors.from_frame(self.cv_frame(2.0, 2.0), self.candidates())
-        assert_allclose(errors.forecasts[COMBINATION], errors.y)
-        assert select_models(errors, self.candidates(), [80]).loc[0, "model"] == COMBINATION
+        forecasts = with_combination({"good": self.y + 2.0, "bad": self.y - 2.0}, self.candidates)
+        assert_allclose(forecasts[COMBINATION], self.y)
+        assert self.select(2.0, 2.0).loc[0, "model"] == COMBINATION
 
     def test_a_margin_keeps_the_combination_unless_a_model_is_clearly_better(self):
-        errors = CVErrors.from_frame(self.cv_frame(1.0, 3.0), self.candidates())
         # combination error = |1 - 3| / 2 = 1: "good" (1.0) only ties it
-        kept = select_models(errors, self.candidates(), [80], combination_margin=0.2)
+        assert self.select(1.0, 3.0, combination_margin=0.2).loc[0, "model"] == COMBINATION
+
+    def test_the_previous_model_stays_unless_another_is_clearly_better(self):
+        # errors: good 1.0, bad 1.1, combination |1 - 1.1| / 2 = 0.05 -> the combination wins
+        assert self.select(1.0, 1.1).loc[0, "model"] == COMBINATION
+        # last month the series had "bad": 1.1 x (1 - 0.2) = 0.88 still loses to 0.05
+        kept = self.select(1.0, 1.1, previous={"a": "bad"}, switch_margin=0.2)
         assert kept.loc[0, "model"] == COMBINATION
+        # errors good 1.0, bad 1.1, combination 1.05 (both over-forecast): "good" wins alone...
+        assert self.select(1.0, -1.1).loc[0, "model"] == "good"
+        # ...but a series that had "bad" keeps it: 1.1 x 0.8 = 0.88 < 1.0
+        kept = self.select(1.0, -1.1, previous={"a": "bad"}, switch_margin=0.2)
+        assert kept.loc[0, "model"] == "bad"
+        # and an unknown previous model changes nothing
+        assert (
+            self.select(1.0, -1.1, previous={"a": "gone"}, switch_margin=0.2).loc[0, "model"]
+            == "good"
+        )
 
 
 def test_seasonal_naive_repeats_the_last_season_or_the_last_value():
@@ -237,6 +215,7 @@ def test_seasonal_naive_repeats_the_last_season_or_the_last_value():
         ({"cv_windows": 0}, "cv_windows"),
         ({"new_product_months": 3}, "new_product_months"),
         ({"combination_margin": 1.0}, "combination_margin"),
+        ({"switch_margin": -0.1}, "switch_margin"),
     ],
 )
 def test_settings_are_checked(kwargs, message):

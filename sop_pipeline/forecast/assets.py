@@ -12,12 +12,14 @@ from sop_pipeline.forecast.settings import ForecastSettings
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.metadata import markdown_table
+from sop_pipeline.lib.months import add_months
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.settings import Settings
 
 FORECAST = dg.AssetKey(["sop_mart", "forecast"])
 FORECAST_MODELS = dg.AssetKey(["sop_mart", "forecast_models"])
+PROMOTION_LIFT = dg.AssetKey(["sop_mart", "promotion_lift"])
 INTERVALS_NESTED = "intervals_nested_and_non_negative"
 EVERY_ITEM_FORECAST = "every_finished_good_forecast"
 PROGRESS_EVERY_SECONDS = 10.0
@@ -93,10 +95,26 @@ def _coverage_check(
         ),
         dg.AssetSpec(
             FORECAST_MODELS,
-            description="The model chosen per finished good by cross-validation and its error.",
+            description=(
+                "The model chosen per finished good by cross-validation, its error, and where "
+                "its seasonality comes from (its own history, its family, the portfolio)."
+            ),
             deps=[dg.AssetKey(["staging", "demand_history"]), dg.AssetKey(["staging", "items"])],
             group_name="forecast",
             kinds={"duckdb", "statsforecast"},
+        ),
+        dg.AssetSpec(
+            PROMOTION_LIFT,
+            description=(
+                "The lift observed on past promotions (taken out of the history before fitting) "
+                "and the uplift planned ones are forecast with."
+            ),
+            deps=[
+                dg.AssetKey(["staging", "demand_history"]),
+                dg.AssetKey(["staging", "promotions"]),
+            ],
+            group_name="forecast",
+            kinds={"duckdb"},
         ),
     ],
     check_specs=[
@@ -117,6 +135,7 @@ def statistical_forecast(
         demand = read.demand_history(con, month)
         promotions = read.promotions(con, month)
         overrides = read.forecast_overrides(con, month)
+        previous = read.previous_models(con, add_months(month, -1))
 
     started = time.perf_counter()
     last_log = [started]
@@ -135,14 +154,17 @@ def statistical_forecast(
         pd.Timestamp(month),
         engine_settings(config),
         progress=progress,
+        previous_models=previous,
     )
     seconds = time.perf_counter() - started
     with warehouse.get_connection() as con:
         forecast_rows = write_plan_month(con, "sop_mart.forecast", result.forecast, month)
         model_rows = write_plan_month(con, "sop_mart.forecast_models", result.models, month)
+        lift_rows = write_plan_month(con, "sop_mart.promotion_lift", result.promotion_lifts, month)
 
     fc = result.forecast
     by_model = result.models.groupby(["series_class", "model"]).size().rename("items")
+    by_source = result.models.groupby("seasonality_source").size().rename("items")
     yield mart_result(
         "sop_mart.forecast",
         forecast_rows,
@@ -164,6 +186,27 @@ def statistical_forecast(
         asset_key=FORECAST_MODELS,
         metadata={
             "models_chosen": dg.MetadataValue.md(markdown_table(by_model.reset_index(), 30)),
+            "seasonality_sources": dg.MetadataValue.md(markdown_table(by_source.reset_index())),
             "mean_cv_wape": float(result.models["cv_wape"].mean()),
+            "models_kept_from_prior_month": int(
+                result.models.merge(previous, on=["item", "model"]).shape[0]
+            )
+            if len(previous)
+            else 0,
+        },
+    )
+    lifts = result.promotion_lifts
+    yield mart_result(
+        "sop_mart.promotion_lift",
+        lift_rows,
+        asset_key=PROMOTION_LIFT,
+        metadata={
+            "past_promotions_measured": int((lifts["months_observed"] > 0).sum()),
+            "median_observed_uplift_pct": float(lifts["observed_uplift_pct"].median())
+            if lifts["observed_uplift_pct"].notna().any()
+            else 0.0,
+            "planned_without_uplift": int(
+                (lifts["planned_uplift_pct"].isna() & (lifts["phase"] != "past")).sum()
+            ),
         },
     )

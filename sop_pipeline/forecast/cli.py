@@ -60,9 +60,9 @@ def add_forecast_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--selection",
-        choices=["fast", "full"],
+        choices=["standard", "fast"],
         default=ForecastSettings.selection,
-        help="candidate models: 'fast' (default) or 'full' (adds seasonal AutoETS, ~5x slower)",
+        help="candidate models: 'standard' (default) or 'fast' (without seasonal AutoETS)",
     )
     parser.add_argument("--n-jobs", type=int, default=-1, help="worker processes (-1: every core)")
     parser.add_argument("--selection-output", type=Path, help="also write the model table here")

@@ -12,7 +12,7 @@ import pandas as pd
 from sop_pipeline.forecast.baseline import seasonal_naive
 from sop_pipeline.forecast.consensus import apply_overrides
 from sop_pipeline.forecast.pipeline import forecast_series
-from sop_pipeline.forecast.promotions import apply_promotions
+from sop_pipeline.forecast.promotions import apply_promotions, promotion_lifts, promotion_months
 from sop_pipeline.forecast.settings import ForecastSettings
 
 FORECAST_COLUMNS = [
@@ -36,6 +36,7 @@ FORECAST_COLUMNS = [
     "override_owner",
     "naive_qty",
     "unit_price",
+    "uplift_pct",
 ]
 MODEL_COLUMNS = [
     "item",
@@ -46,6 +47,8 @@ MODEL_COLUMNS = [
     "cv_rmse",
     "cv_wape",
     "cv_bias",
+    "seasonality_source",
+    "seasonal_weight",
 ]
 
 
@@ -54,6 +57,7 @@ class MonthlyForecast:
     forecast: pd.DataFrame  # FORECAST_COLUMNS, one row per item and horizon month
     models: pd.DataFrame  # MODEL_COLUMNS, one row per item
     skipped: list[str]  # finished goods without any demand yet (no forecast made)
+    promotion_lifts: pd.DataFrame  # promotions.LIFT_COLUMNS, one row per promotion
 
 
 def demand_series(
@@ -88,6 +92,7 @@ def build_monthly_forecast(
     plan_month: pd.Timestamp,
     settings: ForecastSettings,
     progress: Callable[[int, int], None] | None = None,
+    previous_models: pd.DataFrame | None = None,
 ) -> MonthlyForecast:
     """Forecast every finished good for the ``settings.horizon`` months after ``plan_month``.
 
@@ -95,11 +100,16 @@ def build_monthly_forecast(
         demand: ``item, month, demand_qty`` (monthly ordered quantity); rows after
             ``plan_month`` are ignored, so the forecast sees only what was known then.
         items: the item master (``item, item_type, family, unit_price, launch_date``).
-        promotions: ``item, start_month, end_month, uplift_pct``.
+        promotions: ``promo_id, item, start_month, end_month, uplift_pct`` (blank: the lift
+            measured on past promotions, see :func:`.promotions.promotion_lifts`). Past promoted
+            months are replaced by their baseline before fitting; planned ones lift the
+            forecast once.
         overrides: ``item, month, override_qty, adjustment_pct, reason, owner``.
         plan_month: first day of the plan month.
         settings: forecasting settings.
         progress: called with (series done, total) while the engine runs.
+        previous_models: ``item, model`` of the previous plan month: a series keeps its model
+            unless another is clearly better (``ForecastSettings.switch_margin``).
     """
     series, skipped = demand_series(demand, items, plan_month)
     finished = items[items["item_type"] == "finished_good"].set_index("item")
@@ -107,6 +117,9 @@ def build_monthly_forecast(
     families.columns = ["unique_id", "family"]
     launches = finished.loc[series["unique_id"].unique(), ["launch_date"]].reset_index()
     launches.columns = ["unique_id", "launch_date"]
+    previous = None
+    if previous_models is not None and len(previous_models):
+        previous = dict(zip(previous_models["item"], previous_models["model"], strict=True))
     result = forecast_series(
         series,
         settings,
@@ -114,8 +127,12 @@ def build_monthly_forecast(
         launch_dates=launches.dropna(),
         progress=progress,
         history_end=plan_month,
+        events=promotion_months(promotions, plan_month),
+        previous=previous,
     )
-    fc = apply_promotions(_nothing_before_launch(result.forecast, launches), promotions).rename(
+    lifts = promotion_lifts(promotions, result.events, finished["family"], plan_month)
+    ahead = lifts[lifts["phase"] != "past"].rename(columns={"applied_uplift_pct": "uplift_pct"})
+    fc = apply_promotions(_nothing_before_launch(result.forecast, launches), ahead).rename(
         columns={
             "unique_id": "item",
             "ds": "month",
@@ -142,6 +159,7 @@ def build_monthly_forecast(
         forecast=fc[FORECAST_COLUMNS].sort_values(["item", "month"]).reset_index(drop=True),
         models=models[MODEL_COLUMNS].sort_values("item").reset_index(drop=True),
         skipped=skipped,
+        promotion_lifts=lifts.sort_values(["start_month", "item", "promo_id"], ignore_index=True),
     )
 
 

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from sop_pipeline.forecast.candidates import COMBINATION, PROFILE, CandidateSet, candidate_set
+from sop_pipeline.forecast.backtest import CVPlan, run_backtest
+from sop_pipeline.forecast.candidates import COMBINATION, CandidateSet, candidate_set
 from sop_pipeline.forecast.classify import (
     INACTIVE,
     INTERMITTENT,
-    LONG_CLASSES,
+    LONG,
     NEW,
     SHORT,
     classify_series,
+    long_label,
 )
 from sop_pipeline.forecast.engine import Engine
+from sop_pipeline.forecast.events import clean_events
 from sop_pipeline.forecast.history import (
     fill_months,
     future_months,
@@ -26,13 +29,9 @@ from sop_pipeline.forecast.history import (
     validate_history,
 )
 from sop_pipeline.forecast.intervals import finalize_intervals, interval_columns
-from sop_pipeline.forecast.new_products import (
-    PROFILE_MODELS,
-    SeasonalProfiles,
-    forecast_new_products,
-    profile_forecast,
-)
-from sop_pipeline.forecast.selection import CVErrors, error_metrics, select_models
+from sop_pipeline.forecast.new_products import PROFILE_MODELS, forecast_new_products
+from sop_pipeline.forecast.seasonality import NONE, PortfolioSeasons, positions_of
+from sop_pipeline.forecast.selection import error_metrics, select_models, with_combination
 from sop_pipeline.forecast.settings import ForecastSettings
 
 SELECTION_COLUMNS = [
@@ -47,7 +46,10 @@ SELECTION_COLUMNS = [
     "cv_windows",
     "cv_horizon",
     "error_source",
+    "seasonality_source",
+    "seasonal_weight",
 ]
+EVENT_COLUMNS = ["unique_id", "ds", "y", "baseline"]
 
 
 @dataclass
@@ -58,28 +60,24 @@ class ForecastResult:
         forecast: ``unique_id, ds, yhat, lo-<l>, hi-<l>`` for each level, ``model``;
             ``horizon`` rows per input series, non-negative and nested.
         selection: one row per series: ``unique_id, series_class, model, n_obs, cv_mae,
-            cv_rmse, cv_wape, cv_bias, cv_windows, cv_horizon, error_source``.
-            ``cv_*`` describe the chosen model's errors over the cross-validation windows
-            (``cv_wape`` and ``cv_bias`` relative to actual demand, bias as forecast minus
-            actual). ``error_source`` says where they come from: ``cv`` (the series' own
-            hold-out), ``family`` (new products: the family's typical relative CV error at the
-            product's level, see :mod:`.new_products`) or ``history`` (inactive series: no
-            demand, zero error).
+            cv_rmse, cv_wape, cv_bias, cv_windows, cv_horizon, error_source,
+            seasonality_source, seasonal_weight``. ``cv_*`` describe the chosen model's errors
+            over the cross-validation windows (``cv_wape`` and ``cv_bias`` relative to actual
+            demand, bias as forecast minus actual). ``error_source`` says where they come
+            from: ``cv`` (the series' own hold-out), ``family`` (new products: the family's
+            typical relative CV error at the product's level, see :mod:`.new_products`) or
+            ``history`` (inactive series: no demand, zero error). ``seasonality_source`` is
+            where the series' seasonal indices come from (``item``, ``family``,
+            ``portfolio``, ``none``) and ``seasonal_weight`` the weight of its own evidence
+            in them (0..1, see :mod:`.seasonality`).
+        events: the months of ``events`` that were replaced before fitting:
+            ``unique_id, ds, y`` (as observed) and ``baseline`` (the estimate that replaced
+            it), see :mod:`.events`.
     """
 
     forecast: pd.DataFrame
     selection: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class _CVPlan:
-    h: int
-    windows: int
-    step: int
-
-    @property
-    def test_size(self) -> int:
-        return self.h + (self.windows - 1) * self.step
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))
 
 
 def forecast_series(
@@ -90,61 +88,74 @@ def forecast_series(
     launch_dates: pd.DataFrame | None = None,
     progress: Callable[[int, int], None] | None = None,
     history_end: pd.Timestamp | None = None,
+    events: pd.DataFrame | None = None,
+    previous: Mapping[str, str] | None = None,
 ) -> ForecastResult:
     """Forecast every monthly series with the model its own cross-validation picks.
 
     Steps: clean the history (months summed, missing months as zero demand, months before
-    launch dropped); classify each series (:func:`.classify.classify_series`); cross-validate
-    the class's candidates from rolling origins and keep, per series, the candidate (the
-    combination included) with the smallest hold-out error (:mod:`.selection`); refit only the
-    chosen models on the full history; bound the forecasts with conformal intervals from the
-    chosen candidate's own hold-out errors; forecast new products from their family profile
-    (:mod:`.new_products`) and inactive ones as zero.
+    launch dropped) and replace the ``events`` months (past promotions) by a baseline estimate
+    (:mod:`.events`); classify each series by length and sparsity (:mod:`.classify`); estimate
+    its seasonal indices, borrowing its family's or the portfolio's when its own evidence is
+    weak (:mod:`.seasonality`); forecast every candidate of its class from rolling origins and
+    from the end of history (:mod:`.backtest`); keep, per series, the candidate (their
+    combination included) with the smallest hold-out error, favouring the combination and the
+    series' previous model (:mod:`.selection`); bound the forecasts with conformal intervals
+    from the chosen candidate's own hold-out errors; forecast new products from their group's
+    seasonal profile (:mod:`.new_products`) and inactive ones as zero.
 
     Args:
         history: ``unique_id, ds, y`` monthly demand (``y >= 0``).
         settings: the run's settings (defaults: :class:`ForecastSettings`).
-        families: ``unique_id, family`` for new-product profiles (optional).
+        families: ``unique_id, family``: seasonal indices are pooled per family (optional).
         launch_dates: ``unique_id, launch_date``; months before a launch are not demand
             history (optional).
         progress: called with ``(series_done, series_total)`` after each stage.
         history_end: the last history month shared by all series (the plan month); series
             that stop earlier are zero-filled up to it. ``None``: each series ends at its own
             last month.
+        events: ``unique_id, ds``: months whose demand was lifted by a known event (a past
+            promotion); they are replaced by a baseline estimate before anything is fitted.
+        previous: series -> the model it was forecast with at the previous plan month (as
+            in ``selection.model``); another model must be clearly better to replace it.
 
     Returns:
-        The forecast and the selection table (:class:`ForecastResult`).
+        The forecast, the selection table and the cleaned event months (:class:`ForecastResult`).
 
     Raises:
         ValueError: on malformed history (see :func:`.history.validate_history`).
     """
     settings = settings or ForecastSettings()
+    m = settings.season_length
     filled = fill_months(validate_history(history), history_end)
     if filled.empty:
         return ForecastResult(_empty_forecast(settings), pd.DataFrame(columns=SELECTION_COLUMNS))
     last_month = filled.groupby("unique_id", sort=True)["ds"].max()
     trimmed, n_obs = trim_to_start(filled, launch_dates)
+    family_of = _family_map(families)
+    trimmed, cleaned = clean_events(trimmed, events, family_of, m)
     classes = classify_series(trimmed, n_obs, settings)
     future = future_months(last_month, settings.horizon)
     future["step"] = np.tile(np.arange(1, settings.horizon + 1), len(last_month))
-    new_ids = pd.Index(classes.loc[classes["series_class"] == NEW, "unique_id"])
-    profiles = SeasonalProfiles(
-        trimmed, classes["unique_id"].to_numpy(), families, settings.season_length, set(new_ids)
-    )
+    pooled = classes.loc[classes["series_class"].isin([LONG, SHORT]), "unique_id"]
+    seasons = _portfolio_seasons(trimmed, family_of, m, pooled)
     total, done = len(classes), 0
     forecasts: list[pd.DataFrame] = []
     selections: list[pd.DataFrame] = []
+    previous_names = _previous_names(previous)
 
     with Engine(settings) as engine:
         for series_class, plan, ids in _groups(classes, settings):
+            candidates = candidate_set(series_class, settings)
             fc, sel = _forecast_group(
                 engine,
-                candidate_set(series_class, settings),
+                candidates,
                 plan,
                 trimmed[trimmed["unique_id"].isin(ids)],
                 future[future["unique_id"].isin(ids)],
                 settings,
-                profiles,
+                seasons,
+                previous_names,
             )
             forecasts.append(fc)
             selections.append(sel)
@@ -158,9 +169,10 @@ def forecast_series(
         ignore_index=True,
     )
     established["mean_y"] = established["unique_id"].map(trimmed.groupby("unique_id")["y"].mean())
+    new_ids = pd.Index(classes.loc[classes["series_class"] == NEW, "unique_id"])
     if len(new_ids):
         fc, sel = _new_product_forecasts(
-            new_ids, trimmed, future, established, profiles, filled["ds"].min(), settings
+            new_ids, trimmed, future, established, seasons, filled["ds"].min(), settings
         )
         forecasts.append(fc)
         selections.append(sel)
@@ -179,18 +191,22 @@ def forecast_series(
     selection = pd.concat(selections, ignore_index=True).merge(
         classes[["unique_id", "series_class", "n_obs"]], on="unique_id"
     )
+    is_long = selection["series_class"] == LONG
+    selection.loc[is_long, "series_class"] = selection.loc[is_long, "seasonality_source"].map(
+        long_label
+    )
     selection = selection[SELECTION_COLUMNS].sort_values("unique_id", ignore_index=True)
-    return ForecastResult(forecast=forecast, selection=selection)
+    return ForecastResult(forecast=forecast, selection=selection, events=cleaned)
 
 
 def _groups(
     classes: pd.DataFrame, settings: ForecastSettings
-) -> Iterator[tuple[str, _CVPlan, np.ndarray]]:
+) -> Iterator[tuple[str, CVPlan, np.ndarray]]:
     """(class, cross-validation plan, ids) of the series forecast by candidate models."""
-    long_plan = _CVPlan(settings.cv_h, settings.cv_windows, settings.cv_step)
-    short_plan = _CVPlan(settings.short_cv_horizon, settings.short_cv_windows, 1)
+    long_plan = CVPlan(settings.cv_h, settings.cv_windows, settings.cv_step)
+    short_plan = CVPlan(settings.short_cv_horizon, settings.short_cv_windows, 1)
     enough = classes["n_obs"] >= long_plan.test_size + 2 * settings.season_length
-    for label in (*LONG_CLASSES, INTERMITTENT):
+    for label in (LONG, INTERMITTENT):
         in_class = classes["series_class"] == label
         for plan, rows in ((long_plan, in_class & enough), (short_plan, in_class & ~enough)):
             if rows.any():
@@ -203,82 +219,55 @@ def _groups(
 def _forecast_group(
     engine: Engine,
     candidates: CandidateSet,
-    plan: _CVPlan,
+    plan: CVPlan,
     data: pd.DataFrame,
     future: pd.DataFrame,
     settings: ForecastSettings,
-    profiles: SeasonalProfiles,
+    seasons: PortfolioSeasons,
+    previous: Mapping[str, str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cross-validate, select, refit and bound one group of series."""
-    cv = engine.cross_validation(
-        candidates.build(), data, h=plan.h, n_windows=plan.windows, step_size=plan.step
+    """Cross-validate, select, forecast and bound one group of series."""
+    bt = run_backtest(
+        engine, candidates, plan, data, settings.horizon, seasons, settings.season_length
     )
-    if candidates.profile:
-        cv[PROFILE] = profile_forecast(data, cv, profiles)
     chosen = select_models(
-        CVErrors.from_frame(cv, candidates),
+        bt.ids,
+        bt.actual,
+        with_combination(bt.cv, candidates),
+        bt.step,
         candidates,
         settings.levels,
         combination_margin=settings.combination_margin,
-        horizon_exponent=candidates.horizon_exponent,
+        previous=previous,
+        switch_margin=settings.switch_margin,
     )
-    points = _refit_chosen(engine, candidates, chosen, data, future, profiles)
-    fc = future.merge(points, on=["unique_id", "ds"])
+    final = with_combination(bt.final, candidates)
+    points = (
+        np.stack([final[name][i] for i, name in enumerate(chosen["model"])])
+        if len(chosen)
+        else np.empty((0, settings.horizon))
+    )
+    fc = future.copy()
+    order = pd.Series(np.arange(len(bt.ids)), index=bt.ids)
+    rows = order.loc[fc["unique_id"]].to_numpy()
+    fc["yhat"] = points[rows, fc["step"].to_numpy() - 1]
     fc = fc.merge(chosen.drop(columns="model"), on="unique_id")
     width = fc["step"].to_numpy(dtype=float) ** candidates.horizon_exponent
     for level in settings.levels:
         half = fc[f"q-{level}"].to_numpy() * width
         fc[f"lo-{level}"] = fc["yhat"] - half
         fc[f"hi-{level}"] = fc["yhat"] + half
+    label = chosen["model"].replace(COMBINATION, candidates.combination_label)
+    fc["model"] = fc["unique_id"].map(pd.Series(label.to_numpy(), index=chosen["unique_id"]))
     selection = chosen.drop(columns=[f"q-{level}" for level in settings.levels])
-    selection["model"] = selection["unique_id"].map(points.groupby("unique_id")["model"].first())
+    selection["model"] = label.to_numpy()
     selection["cv_windows"], selection["cv_horizon"] = plan.windows, plan.h
     selection["error_source"] = "cv"
+    selection["seasonality_source"] = [s.source for s in bt.seasons]
+    selection["seasonal_weight"] = [s.weight for s in bt.seasons]
+    if candidates.name == INTERMITTENT:  # Croston-type models forecast the raw series
+        selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
     return fc, selection
-
-
-def _refit_chosen(
-    engine: Engine,
-    candidates: CandidateSet,
-    chosen: pd.DataFrame,
-    data: pd.DataFrame,
-    future: pd.DataFrame,
-    profiles: SeasonalProfiles,
-) -> pd.DataFrame:
-    """Point forecasts of each series' chosen candidate, fitting only the models it needs."""
-    model_of = chosen.set_index("unique_id")["model"]
-    needs: dict[str, set[str]] = {}
-    for uid, model in model_of.items():
-        for name in candidates.combination if model == COMBINATION else (model,):
-            needs.setdefault(name, set()).add(uid)
-    horizon = int(future.groupby("unique_id").size().max())
-    parts = []
-    if PROFILE in needs:
-        rows = future.loc[future["unique_id"].isin(needs.pop(PROFILE)), ["unique_id", "ds"]]
-        rows["cutoff"] = rows["unique_id"].map(data.groupby("unique_id")["ds"].max())
-        parts.append(rows.assign(value=profile_forecast(data, rows, profiles)))
-    # in-process, each model fits only the series that need it; on Dask every call costs a
-    # fixed overhead per series (fugue applies statsforecast series by series), so one call
-    # fits all needed models
-    calls = [({name}, ids) for name, ids in needs.items()]
-    if engine.distributed and needs:
-        calls = [(set(needs), set().union(*needs.values()))]
-    for names, ids in calls:
-        fc = engine.forecast(
-            candidates.build(only=names), data[data["unique_id"].isin(ids)], horizon
-        )
-        for name in names:
-            mine = fc[fc["unique_id"].isin(needs[name])]
-            parts.append(mine[["unique_id", "ds", name]].rename(columns={name: "value"}))
-    members = pd.concat(parts, ignore_index=True)[["unique_id", "ds", "value"]]
-    members["value"] = members["value"].clip(lower=0.0)
-    points = members.groupby(["unique_id", "ds"], as_index=False)["value"].mean()
-    points = points.rename(columns={"value": "yhat"})
-    label = model_of.replace(COMBINATION, candidates.combination_label)
-    profile_ids = model_of.index[model_of == PROFILE]
-    label[profile_ids] = [PROFILE_MODELS[profiles.source(uid)] for uid in profile_ids]
-    points["model"] = points["unique_id"].map(label)
-    return points
 
 
 def _new_product_forecasts(
@@ -286,13 +275,19 @@ def _new_product_forecasts(
     trimmed: pd.DataFrame,
     future: pd.DataFrame,
     established: pd.DataFrame,
-    profiles: SeasonalProfiles,
+    seasons: PortfolioSeasons,
     data_start: pd.Timestamp,
     settings: ForecastSettings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = future[future["unique_id"].isin(new_ids)]
     fc, info = forecast_new_products(
-        new_ids, trimmed, rows[["unique_id", "ds"]], established, profiles, data_start
+        new_ids,
+        trimmed,
+        rows[["unique_id", "ds"]],
+        established,
+        seasons,
+        data_start,
+        settings.season_length,
     )
     for level in settings.levels:
         z = norm.ppf(0.5 + level / 200)
@@ -308,6 +303,8 @@ def _new_product_forecasts(
     sel["cv_wape"] = info["relative_sd"].to_numpy() * np.sqrt(2 / np.pi)
     sel["cv_bias"] = 0.0
     sel["cv_windows"], sel["cv_horizon"], sel["error_source"] = 0, 0, "family"
+    sel["seasonality_source"] = info["profile"].to_numpy()
+    sel["seasonal_weight"] = 0.0
     return fc, sel
 
 
@@ -322,7 +319,41 @@ def _zero_forecasts(
     zeros = error_metrics(np.zeros((len(ids), 1)), np.zeros((len(ids), 1)))
     sel = pd.concat([pd.DataFrame({"unique_id": ids.to_numpy(), "model": "Zero"}), zeros], axis=1)
     sel["cv_windows"], sel["cv_horizon"], sel["error_source"] = 0, 0, "history"
+    sel["seasonality_source"], sel["seasonal_weight"] = NONE, 0.0
     return fc, sel
+
+
+def _portfolio_seasons(
+    history: pd.DataFrame,
+    family_of: Mapping[str, str | None],
+    season_length: int,
+    members: pd.Series,
+) -> PortfolioSeasons:
+    values = history["y"].to_numpy(dtype=float)
+    positions = positions_of(history["ds"].to_numpy(), season_length)
+    series = {
+        uid: (values[rows], positions[rows])
+        for uid, rows in history.groupby("unique_id", sort=False).indices.items()
+    }
+    return PortfolioSeasons(series, family_of, season_length, members=members)
+
+
+def _family_map(families: pd.DataFrame | None) -> dict[str, str | None]:
+    if families is None or families.empty:
+        return {}
+    given = families.dropna(subset=["family"]).drop_duplicates("unique_id")
+    return dict(zip(given["unique_id"].astype(str), given["family"].astype(str), strict=True))
+
+
+def _previous_names(previous: Mapping[str, str] | None) -> dict[str, str]:
+    """The candidate name of each series' previous model (any combination: ``Combination``)."""
+    if not previous:
+        return {}
+    return {
+        uid: COMBINATION if str(model).startswith(COMBINATION) else str(model)
+        for uid, model in previous.items()
+        if isinstance(model, str)
+    }
 
 
 def _empty_forecast(settings: ForecastSettings) -> pd.DataFrame:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,64 +13,49 @@ from sop_pipeline.forecast.intervals import conformal_halfwidths
 METRIC_COLUMNS = ("cv_mae", "cv_rmse", "cv_wape", "cv_bias")
 
 
-@dataclass(frozen=True)
-class CVErrors:
-    """Cross-validation forecasts of one group of series as arrays.
-
-    Args:
-        ids: the series, in row order.
-        y: actuals, shape ``(n_series, n_windows * h)``.
-        forecasts: candidate name -> forecasts floored at zero, same shape as ``y``.
-        step: months ahead of each column (1..h), shape ``(n_windows * h,)``.
-    """
-
-    ids: np.ndarray
-    y: np.ndarray
-    forecasts: dict[str, np.ndarray]
-    step: np.ndarray
-
-    @classmethod
-    def from_frame(cls, cv: pd.DataFrame, candidates: CandidateSet) -> CVErrors:
-        """Arrays from statsforecast's ``cross_validation`` output (sorted by id, cutoff, ds).
-
-        The ``Combination`` candidate is the equal-weight mean of its members' forecasts, so
-        it costs no extra fit.
-        """
-        ids = cv["unique_id"].unique()
-        n = len(ids)
-        step = cv.groupby(["unique_id", "cutoff"]).cumcount().to_numpy()[: len(cv) // n] + 1
-        y = cv["y"].to_numpy(dtype=float).reshape(n, -1)
-        forecasts = {
-            name: np.maximum(cv[name].to_numpy(dtype=float).reshape(n, -1), 0.0)
-            for name in candidates.names
-        }
-        if candidates.combination:
-            forecasts[COMBINATION] = np.mean(
-                [forecasts[name] for name in candidates.combination], axis=0
-            )
-        return cls(ids=ids, y=y, forecasts=forecasts, step=step)
+def with_combination(
+    forecasts: Mapping[str, np.ndarray], candidates: CandidateSet
+) -> dict[str, np.ndarray]:
+    """The candidates' forecasts plus ``Combination``, the equal-weight mean of its members."""
+    out = {name: forecasts[name] for name in candidates.names if name in forecasts}
+    if candidates.combination:
+        out[COMBINATION] = np.mean([forecasts[name] for name in candidates.combination], axis=0)
+    return out
 
 
 def select_models(
-    errors: CVErrors,
+    ids: np.ndarray,
+    actual: np.ndarray,
+    forecasts: Mapping[str, np.ndarray],
+    step: np.ndarray,
     candidates: CandidateSet,
     levels: Sequence[int],
     *,
     combination_margin: float = 0.0,
-    horizon_exponent: float = 0.5,
+    previous: Mapping[str, str] | None = None,
+    switch_margin: float = 0.0,
 ) -> pd.DataFrame:
     """Choose the candidate with the smallest cross-validation error for every series.
 
+    Two margins keep the choice from wandering on noise. A single model replaces the
+    combination only when its error is smaller by more than ``combination_margin`` (a
+    fraction). And when ``previous`` names the model a series had at the last plan month, any
+    other candidate must beat that model by ``switch_margin`` too: a series that gains one
+    month keeps its model unless the new month is evidence against it.
+
     Args:
-        errors: the group's cross-validation forecasts.
-        candidates: the candidate set (its ``metric`` ranks the candidates).
+        ids: the series, in row order.
+        actual: hold-out actuals, ``(n_series, n_points)``.
+        forecasts: candidate name -> hold-out forecasts, same shape (``Combination`` included,
+            see :func:`with_combination`).
+        step: months ahead of each column (1..h).
+        candidates: the candidate set (its ``metric`` ranks the candidates; its
+            ``horizon_exponent`` scales the intervals).
         levels: interval levels; the conformal half-width of each is returned.
-        combination_margin: a single model replaces the combination only when its error is
-            smaller by more than this fraction (0: plain minimum).
-        horizon_exponent: conformal scores are absolute errors divided by
-            ``months_ahead ** horizon_exponent`` (0.5: uncertainty growing like a random
-            walk's; 0: the same at every horizon), and the half-width ``months_ahead`` ahead
-            is the score quantile times ``months_ahead ** horizon_exponent``.
+        combination_margin: see above (0: plain minimum).
+        previous: series -> the candidate name it had before (``Combination`` for any
+            combination); series or names not found are ignored.
+        switch_margin: see above.
 
     Returns:
         Per series: ``unique_id, model, cv_mae, cv_rmse, cv_wape, cv_bias`` and
@@ -79,20 +63,26 @@ def select_models(
         ``cv_wape`` and ``cv_bias`` (forecast minus actual) are relative to the actual demand
         of the hold-out months (NaN when it is zero).
     """
-    names = list(errors.forecasts)
-    err = {name: f - errors.y for name, f in errors.forecasts.items()}
+    names = list(forecasts)
+    err = {name: forecasts[name] - actual for name in names}
     if candidates.metric == "mse":
         score = np.stack([np.nanmean(err[n] ** 2, axis=1) for n in names], axis=1)
     else:
         score = np.stack([np.nanmean(np.abs(err[n]), axis=1) for n in names], axis=1)
+    score = np.where(np.isnan(score), np.inf, score)
     if COMBINATION in names and combination_margin > 0:
         score[:, [i for i, n in enumerate(names) if n != COMBINATION]] /= 1 - combination_margin
-    score = np.where(np.isnan(score), np.inf, score)
+    if previous and switch_margin > 0:
+        incumbent = pd.Series(ids).map(previous).map({n: i for i, n in enumerate(names)})
+        rows = np.flatnonzero(incumbent.notna().to_numpy())
+        cols = incumbent.dropna().to_numpy(dtype=int)
+        favoured = score[rows, cols] * (1 - switch_margin)
+        score[rows, cols] = favoured
     best = np.argmin(score, axis=1)
     chosen = np.stack([err[n] for n in names], axis=1)[np.arange(len(best)), best]
-    out = pd.DataFrame({"unique_id": errors.ids, "model": np.array(names, dtype=object)[best]})
-    out = pd.concat([out, error_metrics(chosen, errors.y)], axis=1)
-    scores = np.abs(chosen) / errors.step[None, :] ** horizon_exponent
+    out = pd.DataFrame({"unique_id": ids, "model": np.array(names, dtype=object)[best]})
+    out = pd.concat([out, error_metrics(chosen, actual)], axis=1)
+    scores = np.abs(chosen) / step[None, :] ** candidates.horizon_exponent
     halfwidths = conformal_halfwidths(scores, levels)
     for j, level in enumerate(levels):
         out[f"q-{level}"] = halfwidths[:, j]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SELECTIONS = ("fast", "full")
+SELECTIONS = ("standard", "fast")
 ENGINES = ("local", "dask")
 
 
@@ -17,10 +17,10 @@ class ForecastSettings:
         levels: prediction-interval levels in percent; the output has ``lo-<l>``/``hi-<l>``
             columns for each.
         season_length: observations per seasonal cycle (12 for monthly data).
-        selection: ``"fast"`` (the default: candidate sets measured to forecast 10,000 series in
-            about 2 minutes on 2 cores) or ``"full"`` (adds AutoETS with its seasonal search to
-            the long-series candidates and the combination; about 5x slower for ~0.15 lower
-            sMAPE on M3, see bench/RESULTS.md).
+        selection: ``"standard"`` (the default: long series are combined from three
+            non-seasonal models on the seasonally adjusted series and AutoETS with its own
+            seasonality) or ``"fast"`` (AutoETS left out: about three times cheaper, less
+            robust where seasonality changes over the years; see bench/RESULTS.md).
         cv_windows: rolling-origin windows used to select the model of a long or intermittent
             series (at least 1).
         cv_step: months between two cross-validation origins.
@@ -42,12 +42,15 @@ class ForecastSettings:
             cross-validation error is smaller by more than this fraction (0.5: it must halve
             the combination's error). On M3 every smaller margin lost accuracy: picking the
             plain minimum gave sMAPE 14.02 against 13.57 (bench/RESULTS.md).
+        switch_margin: when the previous plan month's model of a series is known, another
+            candidate replaces it only when its cross-validation error is smaller by more than
+            this fraction, so one more month of history does not flip the model on noise.
     """
 
     horizon: int = 12
     levels: tuple[int, ...] = (80, 95)
     season_length: int = 12
-    selection: str = "fast"
+    selection: str = "standard"
     cv_windows: int = 2
     cv_step: int = 6
     cv_horizon: int | None = None
@@ -60,6 +63,7 @@ class ForecastSettings:
     short_cv_horizon: int = 3
     short_cv_windows: int = 3
     combination_margin: float = 0.5
+    switch_margin: float = 0.2
 
     def __post_init__(self) -> None:
         levels = tuple(sorted({int(level) for level in self.levels}))
@@ -97,6 +101,7 @@ class ForecastSettings:
             f"({short_test}) so every forecast series keeps history before its first origin",
         )
         _require(0 <= self.combination_margin < 1, "combination_margin must be in [0, 1)")
+        _require(0 <= self.switch_margin < 1, "switch_margin must be in [0, 1)")
 
     @property
     def cv_h(self) -> int:

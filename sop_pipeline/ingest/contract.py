@@ -31,6 +31,7 @@ class Column:
     min_value: float | None = None  # smallest meaningful value (0: negatives are errors)
     max_value: float | None = None
     allowed: tuple[str, ...] | None = None  # closed set of values
+    note: str = ""  # what a value means, for docs/INPUTS.md
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,14 @@ PROMOTIONS = InputFile(
         _req("item"),
         _req("start_month", Kind.MONTH),
         _req("end_month", Kind.MONTH),
-        _req("uplift_pct", Kind.NUMBER, min_value=-100),
+        Column(
+            "uplift_pct",
+            Kind.NUMBER,
+            required=True,
+            min_value=-100,
+            note="percent (20 = +20 %); blank: the lift measured on the item's past promotions "
+            "(else its family's, else all items')",
+        ),
         _c("description"),
     ),
     required=False,

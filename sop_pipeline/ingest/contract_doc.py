@@ -47,6 +47,8 @@ def render_markdown() -> str:
                 rule.append(f">= {column.min_value:g}")
             if column.max_value is not None:
                 rule.append(f"<= {column.max_value:g}")
+            if column.note:
+                rule.append(column.note)
             required = "**yes**" if column.required else ""
             lines.append(
                 f"| `{column.name}` | {required} | {KIND_WORDS[column.kind]} | {'; '.join(rule)} |"

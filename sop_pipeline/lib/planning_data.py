@@ -104,6 +104,21 @@ def forecast_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
     )
 
 
+def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """``item, model`` chosen at ``plan_month`` (empty when that month was not forecast)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'sop_mart' and table_name = 'forecast_models'"
+    ).fetchall()[0][0]
+    if not exists:
+        return pd.DataFrame({"item": pd.Series(dtype=object), "model": pd.Series(dtype=object)})
+    return _frame(
+        con,
+        "select item, model from sop_mart.forecast_models where plan_month = ?",
+        [plan_month],
+    )
+
+
 def table(con: duckdb.DuckDBPyConnection, name: str, plan_month: dt.date) -> pd.DataFrame:
     """Any ``sop_mart`` table's rows of ``plan_month`` (``name`` comes from code, not users)."""
     return _frame(

@@ -1,0 +1,169 @@
+"""Rolling-origin forecasts of every candidate: the cross-validation windows and the final fit.
+
+Each series is cut at its cross-validation origins and at its end. At every origin its seasonal
+indices are estimated from what was known then (its own months and its group's, see
+:class:`.seasonality.PortfolioSeasons`), the non-seasonal candidates forecast the seasonally
+adjusted series and are re-seasonalised, and the raw candidates forecast the series as it is.
+All origins of all series go to statsforecast in one call per kind (adjusted, raw), as separate
+series, so the cross-validation and the final forecast cost one pass and spread evenly over the
+engine's workers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sop_pipeline.forecast.candidates import CandidateSet
+from sop_pipeline.forecast.engine import Engine
+from sop_pipeline.forecast.seasonality import MULTIPLICATIVE, PortfolioSeasons, Season
+
+SEPARATOR = "\x1f"  # joins a series id and its origin number into one statsforecast id
+
+
+@dataclass(frozen=True)
+class CVPlan:
+    """Rolling-origin cross-validation: ``windows`` origins ``step`` months apart, each scored
+    ``h`` months ahead; the last window ends with the history."""
+
+    h: int
+    windows: int
+    step: int
+
+    @property
+    def test_size(self) -> int:
+        """Months held out by the earliest window."""
+        return self.h + (self.windows - 1) * self.step
+
+    @property
+    def offsets(self) -> list[int]:
+        """Months between each origin and the end of history, earliest first, then 0 (the
+        final fit)."""
+        return [self.test_size - k * self.step for k in range(self.windows)] + [0]
+
+
+@dataclass
+class Backtest:
+    """Forecasts of one group of series from every origin.
+
+    Attributes:
+        ids: the series, in row order.
+        actual: cross-validation actuals, ``(n_series, windows * h)``.
+        cv: candidate -> cross-validation forecasts, same shape as ``actual``.
+        final: candidate -> forecasts from the end of history, ``(n_series, horizon)``.
+        step: months ahead of each cross-validation column (1..h).
+        seasons: the indices each series is finally adjusted with.
+    """
+
+    ids: np.ndarray
+    actual: np.ndarray
+    cv: dict[str, np.ndarray]
+    final: dict[str, np.ndarray]
+    step: np.ndarray
+    seasons: list[Season]
+
+
+def run_backtest(
+    engine: Engine,
+    candidates: CandidateSet,
+    plan: CVPlan,
+    history: pd.DataFrame,
+    horizon: int,
+    seasons: PortfolioSeasons,
+    season_length: int,
+) -> Backtest:
+    """Forecast every candidate from every origin of ``plan`` and from the end of history.
+
+    Args:
+        engine: where statsforecast runs.
+        candidates: the group's candidate models.
+        plan: the cross-validation plan.
+        history: ``unique_id, ds, y`` of the group's series (sorted, gap-free, each longer
+            than ``plan.test_size``).
+        horizon: months forecast from the end of history.
+        seasons: the portfolio's seasonal indices.
+        season_length: the seasonal period.
+
+    Returns:
+        The forecasts as arrays (negative forecasts floored at zero).
+    """
+    ids = history["unique_id"].unique()
+    h_max = max(plan.h, horizon)
+    offsets = plan.offsets
+    values = history["y"].to_numpy(dtype=float)
+    months = history["ds"].to_numpy(dtype="datetime64[M]").astype(np.int64)
+    bounds = np.r_[0, np.cumsum(history.groupby("unique_id", sort=False).size().to_numpy())]
+
+    rows: list[str] = []
+    raw_parts: list[np.ndarray] = []
+    adjusted_parts: list[np.ndarray] = []
+    month_parts: list[np.ndarray] = []
+    indices = np.empty((len(ids) * len(offsets), season_length))
+    multiplicative = np.empty(len(ids) * len(offsets), dtype=bool)
+    next_month = np.empty(len(ids) * len(offsets), dtype=np.int64)
+    actual = np.full((len(ids), plan.windows * plan.h), np.nan)
+    final_seasons: list[Season] = []
+    for i, uid in enumerate(ids):
+        y = values[bounds[i] : bounds[i + 1]]
+        mon = months[bounds[i] : bounds[i + 1]]
+        positions = np.mod(mon, season_length)
+        for k, offset in enumerate(offsets):
+            row = i * len(offsets) + k
+            end = len(y) - offset
+            season = seasons.season(uid, offset)
+            rows.append(f"{uid}{SEPARATOR}{k}")
+            raw_parts.append(y[:end])
+            adjusted_parts.append(season.adjust(y[:end], positions[:end]))
+            month_parts.append(mon[:end])
+            indices[row] = season.indices
+            multiplicative[row] = season.kind == MULTIPLICATIVE
+            next_month[row] = mon[end - 1] + 1
+            if k < plan.windows:
+                actual[i, k * plan.h : (k + 1) * plan.h] = y[end : end + plan.h]
+            else:
+                final_seasons.append(season)
+
+    lengths = np.array([len(part) for part in raw_parts])
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.array(rows, dtype=object), lengths),
+            "ds": np.concatenate(month_parts).astype("datetime64[M]").astype("datetime64[ns]"),
+        }
+    )
+    raw = engine.forecast(
+        candidates.build(adjusted=False), frame.assign(y=np.concatenate(raw_parts)), h_max
+    )
+    adjusted = engine.forecast(
+        candidates.build(adjusted=True), frame.assign(y=np.concatenate(adjusted_parts)), h_max
+    )
+
+    order = {name: k for k, name in enumerate(rows)}
+    ahead = np.mod(next_month[:, None] + np.arange(h_max)[None, :], season_length)
+    factors = np.take_along_axis(indices, ahead, axis=1)
+    forecasts: dict[str, np.ndarray] = {}
+    for result, is_adjusted in ((raw, False), (adjusted, True)):
+        if result.empty:
+            continue
+        position = result["unique_id"].map(order).to_numpy()
+        for name in result.columns.drop(["unique_id", "ds"]):
+            matrix = np.full((len(rows), h_max), np.nan)
+            matrix[position.reshape(-1, h_max)[:, 0]] = result[name].to_numpy().reshape(-1, h_max)
+            if is_adjusted:
+                matrix = np.where(multiplicative[:, None], matrix * factors, matrix + factors)
+            forecasts[name] = np.maximum(matrix, 0.0)
+
+    n_origins = len(offsets)
+    cv = {
+        name: f.reshape(len(ids), n_origins, h_max)[:, : plan.windows, : plan.h].reshape(
+            len(ids), -1
+        )
+        for name, f in forecasts.items()
+    }
+    final = {
+        name: f.reshape(len(ids), n_origins, h_max)[:, -1, :horizon]
+        for name, f in forecasts.items()
+    }
+    step = np.tile(np.arange(1, plan.h + 1), plan.windows)
+    return Backtest(ids, actual, cv, final, step, final_seasons)
