@@ -29,6 +29,7 @@ class Column:
     required: bool = False  # the column must be in the file (bold in SPEC §2)
     not_null: bool = False  # every row must carry a value
     min_value: float | None = None  # smallest meaningful value (0: negatives are errors)
+    min_exclusive: bool = False  # the value must be above min_value, not equal to it
     max_value: float | None = None
     allowed: tuple[str, ...] | None = None  # closed set of values
 
@@ -105,7 +106,7 @@ BOM = InputFile(
     (
         _req("parent"),
         _req("component"),
-        _req("qty_per", Kind.NUMBER, min_value=0),
+        _req("qty_per", Kind.NUMBER, min_value=0, min_exclusive=True),
         _c("scrap_rate", Kind.NUMBER, min_value=0, max_value=0.99),
     ),
     key=("parent", "component"),
