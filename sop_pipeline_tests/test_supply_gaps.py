@@ -61,6 +61,30 @@ def test_shared_component_with_long_lead_time_limits_both_products() -> None:
     assert_allclose(gaps["demand_qty"], gaps["available_qty"] + gaps["shortage_qty"])
 
 
+def test_revenue_and_margin_at_risk_use_the_net_price() -> None:
+    """The example above with A's realised net price 16 (list 20) and cost 1 (B keeps its list
+    price 30, not named in ``prices``): A's revenue at risk 2.5 x 16 = 40, 160, 160 and margin
+    at risk 2.5 x (16 - 1) = 37.5, 150, 150; B's margin 1.25 x (30 - 1) = 36.25, then 145."""
+    items = _items(
+        [
+            {"item": "A", "item_type": "finished_good", "unit_price": 20.0},
+            {"item": "B", "item_type": "finished_good", "unit_price": 30.0},
+            {"item": "C", "lead_time_days": 91},
+        ]
+    )
+    bom = pd.DataFrame({"parent": ["A", "B"], "component": ["C", "C"], "qty_per": [1.0, 2.0]})
+    demand = pd.concat([_demand("A", [10] * 4), _demand("B", [5] * 4)])
+    stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [15.0]})
+    gaps = find_supply_gaps(
+        items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4, prices=pd.Series({"A": 16.0})
+    )
+    a = gaps[gaps["item"] == "A"].sort_values("month")
+    b = gaps[gaps["item"] == "B"].sort_values("month")
+    assert_allclose(a["revenue_at_risk"], [40, 160, 160])
+    assert_allclose(a["margin_at_risk"], [37.5, 150, 150])
+    assert_allclose(b["margin_at_risk"], [36.25, 145, 145])
+
+
 def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
     """The two-level example of test_supply_mrp: A ← B (2.5 per with scrap) ← C (3 per), A ← D.
 

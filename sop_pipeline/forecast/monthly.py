@@ -36,6 +36,8 @@ FORECAST_COLUMNS = [
     "override_owner",
     "naive_qty",
     "unit_price",
+    "net_price",
+    "price_source",
 ]
 MODEL_COLUMNS = [
     "item",
@@ -88,6 +90,7 @@ def build_monthly_forecast(
     plan_month: pd.Timestamp,
     settings: ForecastSettings,
     progress: Callable[[int, int], None] | None = None,
+    net_prices: pd.DataFrame | None = None,
 ) -> MonthlyForecast:
     """Forecast every finished good for the ``settings.horizon`` months after ``plan_month``.
 
@@ -100,6 +103,8 @@ def build_monthly_forecast(
         plan_month: first day of the plan month.
         settings: forecasting settings.
         progress: called with (series done, total) while the engine runs.
+        net_prices: ``item, net_price, price_source`` (:mod:`.net_price`); revenue is
+            ``forecast_qty x net_price``. Without it the list price stands in (source ``list``).
     """
     series, skipped = demand_series(demand, items, plan_month)
     finished = items[items["item_type"] == "finished_good"].set_index("item")
@@ -132,7 +137,18 @@ def build_monthly_forecast(
     fc = fc.merge(naive, on=["item", "month"], how="left")
     fc["family"] = fc["item"].map(finished["family"])
     fc["unit_price"] = fc["item"].map(finished["unit_price"]).astype(float)
-    fc["forecast_revenue"] = fc["forecast_qty"] * fc["unit_price"].fillna(0.0)
+    if net_prices is None:
+        net_prices = pd.DataFrame(
+            {
+                "item": finished.index.to_numpy(),
+                "net_price": finished["unit_price"].to_numpy(),
+                "price_source": "list",
+            }
+        )
+    prices = net_prices.set_index("item")
+    fc["net_price"] = fc["item"].map(prices["net_price"]).astype(float)
+    fc["price_source"] = fc["item"].map(prices["price_source"])
+    fc["forecast_revenue"] = fc["forecast_qty"] * fc["net_price"].fillna(0.0)
     models = result.selection.rename(columns={"unique_id": "item"})
     fc["series_class"] = fc["item"].map(models.set_index("item")["series_class"])
     for column in FORECAST_COLUMNS:

@@ -124,7 +124,11 @@ FINANCIAL_PLAN = InputFile(
     ),
     required=False,
     key=("month", "family"),
-    description="the finance team's revenue plan by month and family (blank family: company)",
+    description=(
+        "the finance team's plan of net revenue (after discounts and returns, as sales.csv's "
+        "net_revenue) by month and family; a blank family is the company total, and without one "
+        "the company total is the sum of the families"
+    ),
 )
 
 PROMOTIONS = InputFile(

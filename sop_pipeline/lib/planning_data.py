@@ -85,6 +85,17 @@ def demand_history(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.Da
     )
 
 
+def sales_history(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """Monthly shipped quantity and net revenue of every finished good up to ``plan_month``:
+    item, month, shipped_qty, net_revenue."""
+    return _frame(
+        con,
+        "select item, plan_month as month, shipped_qty, net_revenue"
+        " from staging.demand_history where plan_month <= ? order by item, month",
+        [plan_month],
+    )
+
+
 def forecast(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
     """The plan month's final forecast (``sop_mart.forecast``)."""
     return _frame(

@@ -234,7 +234,7 @@ def total_forecast_chart(series: pd.DataFrame, fmt: Formatter) -> str:
         _date_axis(ax)
         if unit == "revenue":
             _money_axis(ax, fmt)
-            title = "Company total (revenue at current prices)"
+            title = "Company total (net revenue at current net prices)"
         else:
             _qty_axis(ax)
             title = "Company total (units)"

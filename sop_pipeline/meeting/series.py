@@ -70,8 +70,8 @@ def fan_series(
 
 
 def total_series(data: MeetingPackData) -> pd.DataFrame:
-    """Monthly totals in revenue at current prices: history, forecast and the same month a year
-    earlier. Units are used instead when the forecast carries no prices (``unit`` column)."""
+    """Monthly totals in net revenue at current net prices: history, forecast and the same month
+    a year earlier. Units are used instead when the forecast carries no prices (``unit``)."""
     forecast = forecast_rows(data)
     history = history_rows(data)
     if forecast.empty:

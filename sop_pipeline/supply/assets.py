@@ -44,6 +44,11 @@ def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
 
 
+def net_prices(forecast: pd.DataFrame) -> pd.Series:
+    """Item -> the realised net price the forecast's revenue is valued at."""
+    return forecast.groupby("item")["net_price"].first()
+
+
 def _safety_stock(policy: pd.DataFrame) -> pd.Series:
     return policy.set_index("item")["safety_stock"]
 
@@ -165,15 +170,17 @@ def supply_gaps(
     risk, and the component that limits it."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
+        forecast = read.forecast(con, month)
         gaps = find_supply_gaps(
             read.items(con, month),
             read.bom(con, month),
-            scenario_demand(read.forecast(con, month), "base"),
+            scenario_demand(forecast, "base"),
             read.on_hand(con, month),
             read.open_orders(con, month),
             pd.Timestamp(month),
             horizon=config.forecast.horizon_months,
             safety_stock=_safety_stock(read.table(con, "inventory_policy", month)),
+            prices=net_prices(forecast),
         )
         rows = write_plan_month(con, "sop_mart.supply_gaps", gaps, month)
     return mart_result(
@@ -181,6 +188,7 @@ def supply_gaps(
         rows,
         metadata={
             "revenue_at_risk": float(gaps["revenue_at_risk"].fillna(0).sum()),
+            "margin_at_risk": float(gaps["margin_at_risk"].fillna(0).sum()),
             "items_short": int(gaps["item"].nunique()),
         },
     )

@@ -46,6 +46,7 @@ GAP_COLUMNS = [
     "revenue_at_risk",
     "limiting_item",
     "binding_component",
+    "margin_at_risk",
 ]
 
 
@@ -207,18 +208,22 @@ def find_supply_gaps(
     *,
     horizon: int = 12,
     safety_stock: pd.Series | None = None,
+    prices: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Months in which demand cannot be supplied, with quantity, revenue and limiting item.
 
     Runs the MRP (:func:`sop_pipeline.supply.mrp.plan_network`) and replays it against what is
     obtainable in time (:func:`replay_supply`). Per item with demand and month ``t``:
     ``available_qty = demand_t x fill_t`` where ``fill_t = min(1, usable supply_t / needs_t)``,
-    ``shortage_qty = demand_qty - available_qty``, ``revenue_at_risk = shortage_qty x
-    unit_price`` (NaN when the item has no price).
+    ``shortage_qty = demand_qty - available_qty``, ``revenue_at_risk = shortage_qty x price``
+    (NaN when the item has no price), ``margin_at_risk = shortage_qty x (price - unit_cost)``
+    (the gross margin the lost sales would have earned).
 
     Args:
         items, bom, demand, on_hand, open_orders, plan_month, horizon, safety_stock: As in
             :func:`sop_pipeline.supply.mrp.run_mrp` (``demand`` is the base scenario).
+        prices: Price per item (index: item) revenue is valued at - the realised net price;
+            items it does not name keep the item master's ``unit_price``.
 
     Returns:
         One row per item with independent demand and month with a shortage; columns
@@ -242,6 +247,7 @@ def find_supply_gaps(
         plan_month,
         horizon=horizon,
         safety_stock=safety_stock,
+        prices=prices,
     )
     return gaps_frame(net, replay_supply(net, plan_network(net)))
 
@@ -263,6 +269,8 @@ def gaps_frame(net: Network, feasibility: Feasibility) -> pd.DataFrame:
             "available_qty": feasibility.served_independent[local, month],
             "shortage_qty": shortage[local, month],
             "revenue_at_risk": shortage[local, month] * net.unit_price[local],
+            "margin_at_risk": shortage[local, month]
+            * (net.unit_price[local] - net.unit_cost[local]),
             "limiting_item": np.where(root >= 0, names[np.maximum(root, 0)], names[local]),
             "binding_component": np.where(direct >= 0, names[np.maximum(direct, 0)], None),
         },

@@ -39,6 +39,7 @@ class Network:
     moq: np.ndarray
     multiple: np.ndarray
     unit_price: np.ndarray
+    unit_cost: np.ndarray
     safety_stock: np.ndarray
     edge_parent: np.ndarray
     edge_comp: np.ndarray
@@ -137,8 +138,12 @@ def build_network(
     *,
     horizon: int = 12,
     safety_stock: pd.Series | None = None,
+    prices: pd.Series | None = None,
 ) -> Network:
     """Check the inputs and lay them out as arrays for the planning kernels.
+
+    ``prices`` (index: item) is the price revenue is valued at, e.g. the realised net price;
+    items it does not name keep the item master's ``unit_price``.
 
     Raises:
         ValueError: on bad arguments (see the ``prepare_*`` helpers), a BOM item missing from the
@@ -157,6 +162,10 @@ def build_network(
         ss = ss.groupby(level=0).sum().reindex(names).fillna(0.0).to_numpy()
         if np.any(ss < 0):
             raise ValueError("safety_stock must not be negative")
+    unit_price = master["unit_price"].to_numpy(float)
+    if prices is not None:
+        given = pd.Series(prices, dtype=float).rename(index=str).groupby(level=0).last()
+        unit_price = given.reindex(names).fillna(master["unit_price"]).to_numpy(float)
     lots = prepare_lots(on_hand, master, plan, horizon)
     stock = fill_buckets(
         names.get_indexer(lots["item"]),
@@ -173,7 +182,8 @@ def build_network(
         shelf=shelf_life_months(master["shelf_life_days"].to_numpy(), horizon),
         moq=master["moq"].to_numpy(float),
         multiple=master["order_multiple"].to_numpy(float),
-        unit_price=master["unit_price"].to_numpy(float),
+        unit_price=unit_price,
+        unit_cost=master["unit_cost"].to_numpy(float),
         safety_stock=ss,
         edge_parent=names.get_indexer(edges["parent"]),
         edge_comp=names.get_indexer(edges["component"]),
