@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from sop_pipeline.lib.sql_models import (
-    SQL_DIR,
-    flatten_settings,
-    macro_statements,
-    parse_model,
-    run_model,
-)
-from sop_pipeline.settings import load_settings
-
-PLAN = dt.date(2025, 10, 1)
+from sop_pipeline_tests.sql_fixtures import PLAN, connect, run_sql_model
 
 
 def _con(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    for table, frame in tables.items():
-        schema = table.split(".")[0]
-        con.execute(f"create schema if not exists {schema}")
-        con.register("frame", frame)
-        con.execute(f"create table {table} as select * from frame")
-        con.unregister("frame")
-    return con
+    return connect(tables)
 
 
 def _run(con: duckdb.DuckDBPyConnection, model: str, overrides: dict | None = None) -> pd.DataFrame:
-    folder, name = model.split("/")
-    schema = {"marts": "sop_mart", "staging": "staging"}[folder]
-    parsed = parse_model(SQL_DIR / folder / f"{name}.sql", schema, folder)
-    variables = flatten_settings(load_settings(None, overrides).model_dump())
-    run_model(con, parsed, [PLAN], variables, macro_statements())
-    return con.execute(f"select * from {schema}.{name}").df()
+    return run_sql_model(con, model, overrides)
 
 
 def test_forecast_accuracy_and_value_added_match_hand_computed_numbers() -> None:

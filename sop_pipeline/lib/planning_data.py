@@ -96,6 +96,16 @@ def sales_history(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.Dat
     )
 
 
+def financial_plan(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The financial plan in force for ``plan_month``: month, family (NULL: company),
+    planned_revenue."""
+    return _frame(
+        con,
+        "select month, family, planned_revenue from staging.financial_plan where plan_month = ?",
+        [plan_month],
+    )
+
+
 def forecast(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
     """The plan month's final forecast (``sop_mart.forecast``)."""
     return _frame(
