@@ -605,3 +605,33 @@ def test_pack_in_headless_chromium(pack_html: str, tmp_path: Path) -> None:
     assert min(widths) > 300  # every chart drawn at a readable size
     assert all(url.startswith("file://") for url in session.requests)
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def test_cash_chart_shows_baseline_path_actual_and_projected() -> None:
+    """Baseline Jul (2000), counts Aug-Oct, plan Oct, projected Nov-Dec, a path to 800: the
+    series keeps the counts apart from the projection and the chart draws all four."""
+    from sop_pipeline.meeting import charts, series
+    from sop_pipeline.meeting.formatting import Formatter
+
+    months = pd.date_range("2025-07-01", "2025-12-01", freq="MS")
+    cash = pd.DataFrame(
+        {
+            "plan_month": pd.Timestamp("2025-10-01"),
+            "month": months,
+            "inventory_value": [2000.0, 1900.0, 1700.0, 1340.0, 1150.0, 700.0],
+            "purchase_spend": [None, None, None, None, 200.0, 100.0],
+            "target_inventory_value": [2000.0, 1900.0, 1800.0, 1700.0, 1600.0, 1500.0],
+            "is_actual": [True, True, True, True, False, False],
+            "baseline_month": pd.Timestamp("2025-07-01"),
+            "baseline_inventory_value": 2000.0,
+        }
+    )
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1), company="Test", cash_projection=cash
+    )
+    frame = series.cash_series(data)
+    assert list(frame["is_actual"]) == [True] * 4 + [False] * 2
+    assert list(frame["target"]) == [2000.0, 1900.0, 1800.0, 1700.0, 1600.0, 1500.0]
+    svg = charts.cash_chart(frame, Formatter("USD"))
+    for label in ("Baseline", "Target path", "Actual", "Projected", "Purchase spend"):
+        assert label in svg, label

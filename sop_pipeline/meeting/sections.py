@@ -175,7 +175,8 @@ def kpis(data: MeetingPackData, fmt: Formatter) -> str:
         else figure_html(
             "cash_projection",
             charts.cash_chart(cash, fmt),
-            "Inventory value now (square) and projected from the base plan, against the target.",
+            "Inventory value at each month-end count since the baseline (squares) and projected "
+            "from the base plan, against the straight path to the cash target.",
         )
     )
     curve = series.tradeoff_series(data)
