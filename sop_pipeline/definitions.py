@@ -21,6 +21,10 @@ from sop_pipeline.supply.assets import (
     shelf_life_and_obsolescence,
     supply_gaps,
 )
+from sop_pipeline.supply.checks import (
+    dependent_demand_matches_parent_releases,
+    stock_balances_month_by_month,
+)
 from sop_pipeline.validate.checks import validate_inputs
 
 
@@ -57,6 +61,8 @@ defs = with_ops_definitions(  # + publication, the monthly schedule, the "month 
             reconciliation_foots,
             plan_company_total_matches_families,
             kpis_cross_foot_to_stock_count,
+            stock_balances_month_by_month,
+            dependent_demand_matches_parent_releases,
         ],
         jobs=[ingest_job, monthly_plan_job],
         resources=build_resources(),

@@ -12,12 +12,16 @@ import pytest
 from sop_pipeline.kpis import checks as kpi_checks
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.sql_assets import build_sql_assets
+from sop_pipeline.supply import checks as supply_checks
+from sop_pipeline.supply.assets import material_requirements
 from sop_pipeline_tests.conftest import copy_company
 
 MONTH = "2025-09-01"
 
 
-def _sql_asset(table: str) -> dg.AssetsDefinition:
+def _asset(table: str) -> dg.AssetsDefinition:
+    if table == "sop_mart.material_requirements":
+        return material_requirements
     key = dg.AssetKey(table.split("."))
     return next(a for a in build_sql_assets() if a.key == key)
 
@@ -56,6 +60,20 @@ def warehouse(planned_company: Path, tmp_path: Path) -> Path:
 
 CASES = [
     (
+        "sop_mart.material_requirements",
+        supply_checks.stock_balances_month_by_month,
+        "update sop_mart.material_requirements set projected_on_hand = projected_on_hand + 5"
+        " where plan_month = ? and item = 'FG1' and scenario = 'base'"
+        " and month = '2025-12-01'",
+    ),
+    (
+        "sop_mart.material_requirements",
+        supply_checks.dependent_demand_matches_parent_releases,
+        "update sop_mart.material_requirements set planned_release_qty = planned_release_qty + 10"
+        " where plan_month = ? and item = 'FG3' and scenario = 'upside'"
+        " and month = '2025-11-01'",
+    ),
+    (
         "sop_mart.financial_reconciliation",
         kpi_checks.reconciliation_foots,
         "update sop_mart.financial_reconciliation set forecast_revenue = forecast_revenue + 100"
@@ -82,7 +100,7 @@ CASES = [
 def test_check_passes_on_the_plan_and_fails_on_a_wrong_table(
     warehouse: Path, table: str, check: dg.AssetChecksDefinition, wrong: str
 ) -> None:
-    asset = _sql_asset(table)
+    asset = _asset(table)
     assert run_check(warehouse, asset, check).passed
     corrupt(warehouse, wrong)
     evaluation = run_check(warehouse, asset, check)

@@ -106,8 +106,8 @@ def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
     items = _items(
         [
             {"item": "A", "item_type": "finished_good", "lead_time_days": 30, "unit_price": 25.0},
-            {"item": "B", "lead_time_days": 31, "moq": 40, "order_multiple": 10},
-            {"item": "C", "lead_time_days": 61},
+            {"item": "B", "lead_time_days": 30, "moq": 40, "order_multiple": 10},
+            {"item": "C", "lead_time_days": 60},
             {"item": "D", "order_multiple": 25},
         ]
     )
@@ -180,10 +180,10 @@ def test_no_gap_when_supply_is_in_time() -> None:
 
 
 def test_expired_lot_does_not_supply() -> None:
-    """E: 30 in stock that expires 15 March (usable in February only), lead 61 days (2 months),
+    """E: 30 in stock that expires 15 March (usable in February only), lead 60 days (2 months),
     demand 10 a month. month 1 served from the lot; month 2 the 20 left have expired and new
     supply arrives only in month 3: short 10 in month 2, limited by E itself."""
-    items = _items([{"item": "E", "item_type": "finished_good", "lead_time_days": 61}])
+    items = _items([{"item": "E", "item_type": "finished_good", "lead_time_days": 60}])
     lots = pd.DataFrame(
         {"item": ["E"], "expiry_date": [pd.Timestamp("2025-03-15")], "on_hand_qty": [30.0]}
     )

@@ -15,7 +15,7 @@ from sop_pipeline.kpis.invariants import (
     reconciliation_breaks,
 )
 from sop_pipeline.lib import planning_data as read
-from sop_pipeline.lib.metadata import markdown_table
+from sop_pipeline.lib.check_results import breaks_result
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import WarehouseResource
 
@@ -25,27 +25,6 @@ KPIS = dg.AssetKey(["sop_mart", "kpis"])
 RECONCILIATION_FOOTS = "reconciliation_foots"
 PLAN_TOTAL_MATCHES_FAMILIES = "plan_company_total_matches_families"
 KPIS_CROSS_FOOT = "kpis_cross_foot_to_stock_count"
-
-
-def breaks_result(
-    breaks: pd.DataFrame,
-    what: str,
-    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
-    **metadata: object,
-) -> dg.AssetCheckResult:
-    """Passed when ``breaks`` is empty; else a message counting the rows and an example table."""
-    message = "none" if breaks.empty else f"{len(breaks)} {what}"
-    return dg.AssetCheckResult(
-        passed=breaks.empty,
-        severity=severity,
-        description=None if breaks.empty else message,
-        metadata={
-            "message": message,
-            "rows_failing": len(breaks),
-            "examples": dg.MetadataValue.md(markdown_table(breaks)),
-            **metadata,
-        },
-    )
 
 
 def _month(context: dg.AssetCheckExecutionContext) -> dt.date:

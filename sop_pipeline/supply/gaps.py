@@ -35,7 +35,7 @@ import pandas as pd
 from sop_pipeline.supply import lots
 from sop_pipeline.supply._common import QTY_TOL
 from sop_pipeline.supply.mrp import MrpPlan, plan_network
-from sop_pipeline.supply.network import Network, build_network
+from sop_pipeline.supply.network import LATE_PO_DELAY_MONTHS, Network, build_network
 
 GAP_COLUMNS = [
     "item",
@@ -207,8 +207,9 @@ def find_supply_gaps(
     plan_month: object,
     *,
     horizon: int = 12,
-    safety_stock: pd.Series | None = None,
+    safety_stock: pd.Series | pd.DataFrame | None = None,
     prices: pd.Series | None = None,
+    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
 ) -> pd.DataFrame:
     """Months in which demand cannot be supplied, with quantity, revenue and limiting item.
 
@@ -220,8 +221,9 @@ def find_supply_gaps(
     (the gross margin the lost sales would have earned).
 
     Args:
-        items, bom, demand, on_hand, open_orders, plan_month, horizon, safety_stock: As in
-            :func:`sop_pipeline.supply.mrp.run_mrp` (``demand`` is the base scenario).
+        items, bom, demand, on_hand, open_orders, plan_month, horizon, safety_stock,
+            late_po_delay_months: As in :func:`sop_pipeline.supply.mrp.run_mrp` (``demand`` is
+            the base scenario).
         prices: Price per item (index: item) revenue is valued at - the realised net price;
             items it does not name keep the item master's ``unit_price``.
 
@@ -248,6 +250,7 @@ def find_supply_gaps(
         horizon=horizon,
         safety_stock=safety_stock,
         prices=prices,
+        late_po_delay_months=late_po_delay_months,
     )
     return gaps_frame(net, replay_supply(net, plan_network(net)))
 
