@@ -19,6 +19,7 @@ from sop_pipeline.meeting.views import (
     gaps_view,
     issues_view,
     kpi_view,
+    late_orders_view,
     lots_view,
     past_due_view,
     promotions_view,
@@ -150,6 +151,11 @@ def supply_gaps(data: MeetingPackData, fmt: Formatter) -> str:
                 _projection_charts(data),
                 "The riskiest items: those with gaps, then those projected below safety stock, "
                 "then the lowest cover.",
+            ),
+            _sub(
+                "Open orders already late",
+                _table(late_orders_view(data), data, fmt),
+                "Past due at the month's close; the plan assumes they arrive in the month shown.",
             ),
             _sub("Planned order releases past due", _table(past_due_view(data), data, fmt)),
         ]

@@ -18,12 +18,12 @@ from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.supply import (
     excess_and_obsolete,
     find_supply_gaps,
+    plan_inventory,
     run_mrp_scenarios,
     scenario_demand,
     service_cash_tradeoff,
     shelf_life_risk,
 )
-from sop_pipeline.supply.policy import plan_inventory
 
 GROUP = "supply"
 STAGING_INPUTS = [
