@@ -4,8 +4,13 @@ The MRP plans every receipt where it is needed, even when its release is past du
 replays that plan bottom-up (deepest BOM level first) with what is actually obtainable:
 
 1. A purchased item's planned orders are all released (suppliers are not capacity-bound); an
-   order released in month ``r`` (month 1 at the earliest: the plan date) arrives in ``r + L``.
-   A past-due order therefore arrives ``L`` months after the plan date, not when needed.
+   order released at the start of month ``r`` (month 1 at the earliest: the plan date) arrives
+   ``lead_time_days`` later, not when needed. With ``L = lead_time_days / 30.4375`` months that
+   is month ``r + floor(L)``, a fraction ``f = L - floor(L)`` into it; there it serves at most
+   the part of that month's needs that falls after its arrival, ``(1 - f) x needs`` (needs
+   spread evenly over the month), and the rest of it is stock for the months after. The MRP
+   offsets releases by ``ceil(L)`` so they are never late; this replay asks what really
+   arrives in time, so a 10-day item ordered at the close still serves two thirds of month 1.
 2. A produced item can release only what its components allow: cumulative feasible releases
    ``F_p(r) = min(planned cumulative releases_p(r), min_c served_pc(r) / factor_pc)`` where
    ``served_pc(r)`` is the cumulative quantity of component ``c`` given to parent ``p``.
@@ -15,9 +20,9 @@ replays that plan bottom-up (deepest BOM level first) with what is actually obta
    good's unserved customer demand is lost for that month (it is the quantity at risk).
 
 ``limiting_item`` is found by walking down the binding components: a shortage in month ``t`` of
-an item with lead time ``L`` is caused by the item itself when ``t - L < 1`` (no new supply can
-arrive in time) and otherwise by the component with the smallest allowance at release month
-``t - L``, whose own limiting item is taken in turn, down to the root cause.
+an item with lead time ``L`` is caused by the item itself when ``t - floor(L) < 1`` (no new
+supply can arrive in time) and otherwise by the component with the smallest allowance at release
+month ``t - floor(L)``, whose own limiting item is taken in turn, down to the root cause.
 
 References:
     Vollmann, Berry, Whybark & Jacobs, *Manufacturing Planning and Control for Supply Chain
@@ -87,7 +92,7 @@ def replay_supply(net: Network, plan: MrpPlan) -> Feasibility:
         feasible[rows], binding[rows] = _feasible_releases(
             net, plan.release[rows], np.flatnonzero(parent_level == level), position, served_cum
         )
-        receipts = _offset(feasible[rows], net.lead[rows])
+        receipts = _offset(feasible[rows], _whole_lead(net)[rows])
         short = _serve(
             net,
             rows,
@@ -134,6 +139,17 @@ def _feasible_releases(
     return np.diff(feasible_cum, axis=1, prepend=0.0), bind
 
 
+def _whole_lead(net: Network) -> np.ndarray:
+    """Whole months before supply arrives: ``floor(lead_time_days / 30.4375)``."""
+    return np.floor(net.lead_exact + 1e-9).astype(np.int64)
+
+
+def _arrival_share(net: Network) -> np.ndarray:
+    """Share of the arrival month's needs a receipt can serve: ``1 - frac(L)``."""
+    share = 1.0 - (net.lead_exact - np.floor(net.lead_exact + 1e-9))
+    return np.where(share > 1 - 1e-9, 1.0, np.clip(share, 0.0, 1.0))
+
+
 def _offset(release: np.ndarray, lead: np.ndarray) -> np.ndarray:
     """Receipts of releases: a release in month ``r`` arrives in ``r + L`` (dropped if later
     than the horizon)."""
@@ -161,6 +177,7 @@ def _serve(
         np.arange(1, horizon + 1)[None, :] + net.shelf[rows, None] - 1, horizon + 1
     )
     owner = position[net.edge_comp[edges]]
+    share = _arrival_share(net)[rows]
     backlog = np.zeros(len(edges))
     cum = np.zeros(len(edges))
     short = np.zeros((m, horizon), dtype=bool)
@@ -170,7 +187,8 @@ def _serve(
         need_edge = backlog + dep[edges, j]
         independent = net.independent[rows, j]
         need = independent + np.bincount(owner, weights=need_edge, minlength=m)
-        available = stock.sum(axis=1)
+        late_part = receipts[:, j] - np.minimum(receipts[:, j], share * need)
+        available = stock.sum(axis=1) - late_part
         short[:, j] = need > available + QTY_TOL * np.maximum(1.0, need)
         fill = np.where(short[:, j], available / np.where(short[:, j], need, 1.0), 1.0)
         served = need_edge * fill[owner]
@@ -189,7 +207,7 @@ def _trace_root(
     else the binding component's own root at release month ``t - L``."""
     local, month = np.nonzero(short)
     item = rows[local]
-    release_month = month - net.lead[item]
+    release_month = month - _whole_lead(net)[item]
     comp = np.where(release_month >= 0, binding[item, np.maximum(release_month, 0)], -1)
     deeper = comp >= 0
     cause = item.copy()
@@ -261,8 +279,9 @@ def gaps_frame(net: Network, feasibility: Feasibility) -> pd.DataFrame:
     shortage = demand - feasibility.served_independent
     local, month = np.nonzero(shortage > QTY_TOL * np.maximum(1.0, demand))
     names = net.items.to_numpy()
-    release_month = np.maximum(month - net.lead[local], 0)
-    direct = np.where(month - net.lead[local] >= 0, feasibility.binding[local, release_month], -1)
+    lead = _whole_lead(net)[local]
+    release_month = np.maximum(month - lead, 0)
+    direct = np.where(month - lead >= 0, feasibility.binding[local, release_month], -1)
     root = feasibility.root[local, month]
     return pd.DataFrame(
         {

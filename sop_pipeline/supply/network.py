@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.supply._common import (
+    DAYS_PER_MONTH,
     as_plan_month,
     check_horizon,
     horizon_months,
@@ -34,7 +35,8 @@ class Network:
     items: pd.Index
     months: pd.DatetimeIndex
     level: np.ndarray
-    lead: np.ndarray
+    lead: np.ndarray  # whole months, rounded up: the MRP's offset
+    lead_exact: np.ndarray  # lead_time_days / 30.4375: when supply physically arrives
     shelf: np.ndarray
     moq: np.ndarray
     multiple: np.ndarray
@@ -232,6 +234,7 @@ def build_network(
         months=months,
         level=level,
         lead=lead_time_months(master["lead_time_days"].to_numpy()),
+        lead_exact=master["lead_time_days"].to_numpy(float) / DAYS_PER_MONTH,
         shelf=shelf_life_months(master["shelf_life_days"].to_numpy(), horizon),
         moq=np.where(phase_out, 0.0, master["moq"].to_numpy(float)),
         multiple=np.where(phase_out, 0.0, master["order_multiple"].to_numpy(float)),
