@@ -460,7 +460,7 @@ def test_pack_is_self_contained(pack_html: str) -> None:
 
 def test_numbers_dates_and_status_are_formatted(pack_html: str) -> None:
     assert "S&amp;OP meeting pack · Nov 2025" in pack_html
-    assert "$89,500" in pack_html  # money at stake of the top issues
+    assert "$89,500" in pack_html  # margin at stake of the top issues
     assert "30 Sep 2025" in pack_html and "Dec 2025" in pack_html
     assert "−$52,042" in pack_html or "−$" in pack_html  # negative gaps with a real minus
     assert 'class="badge badge-off_track"' in pack_html

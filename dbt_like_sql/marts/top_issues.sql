@@ -117,9 +117,9 @@ forecast_change_issues as (
         'forecast_change' as category,
         case
             when is_timing_shift then
-                format('{} forecast shifted between months: {:,.0f} units moved, {} net '
+                format('{} forecast shifted between months: {:,.0f} units moved, {}{:,.0f} net '
                        || 'against last month', item, abs_change_qty / 2,
-                       printf('%+.0f', change_qty))
+                       case when change_qty < 0 then '-' else '+' end, abs(change_qty))
             else
                 format('{} forecast {} by {} ({:,.0f} units) against last month', item,
                        case when change_qty >= 0 then 'up' else 'down' end,

@@ -60,7 +60,10 @@ def prior_actions(data: MeetingPackData, fmt: Formatter) -> str:
 
 def top_issues(data: MeetingPackData, fmt: Formatter) -> str:
     """The highest-impact issues with a suggested decision each."""
-    note = "Ranked by money at stake; each with the decision the meeting is asked to take."
+    note = (
+        "Ranked on one money basis, the gross margin at stake (net revenue beside it); each "
+        "with the decision the meeting is asked to take."
+    )
     return _sub("Decisions needed", _table(issues_view(data), data, fmt), note)
 
 

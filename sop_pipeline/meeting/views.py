@@ -122,7 +122,7 @@ def actions_view(data: MeetingPackData) -> TableView:
 
 
 def issues_view(data: MeetingPackData) -> TableView:
-    """The top issues by rank (money at stake)."""
+    """The top issues by rank (gross margin at stake)."""
     frame = of_plan_month(data.top_issues, data.plan_timestamp).copy()
     if not frame.empty:
         rank = numbers(frame, "rank")
@@ -362,8 +362,8 @@ def reconciliation_view(data: MeetingPackData) -> TableView:
     """Forecast revenue against the financial plan by family over the horizon."""
     columns = (
         Column("name", "Family"),
-        Column("forecast_revenue", "Forecast revenue", "money"),
-        Column("planned_revenue", "Financial plan", "money"),
+        Column("forecast_revenue", "Forecast net revenue", "money"),
+        Column("planned_revenue", "Financial plan (net)", "money"),
         Column("gap", "Gap", "signed_money"),
         Column("gap_pct", "Gap %", "signed_pct"),
     )
