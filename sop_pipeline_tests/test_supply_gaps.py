@@ -224,3 +224,23 @@ def test_supply_arriving_inside_a_month_serves_the_rest_of_it() -> None:
     assert_allclose(gaps["shortage_qty"], [9.856], atol=1e-3)
     assert_allclose(gaps["revenue_at_risk"], [5 * 30 * (1 - share)])
     assert gaps["limiting_item"].tolist() == ["Q"]
+
+
+def test_a_past_due_order_held_up_by_a_component_names_the_component() -> None:
+    """A (lead 10 days, no stock, demand 30 a month) needs one C; C has 10 in stock and a lead
+    time of exactly 3 months. A's past-due order of month 1 can only be made for the 10 C
+    there are: it arrives 10 days into month 1 and serves 10 (short 20); A's later orders wait
+    for C, which arrives only in month 4, so A is short 30 in months 2-4. Every shortage is
+    limited by C, the component binding A's month-1 release."""
+    items = _items(
+        [
+            {"item": "A", "item_type": "finished_good", "lead_time_days": 10, "unit_price": 2.0},
+            {"item": "C", "lead_time_days": 3 * MONTH_DAYS},
+        ]
+    )
+    bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [1.0]})
+    stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [10.0]})
+    gaps = find_supply_gaps(items, bom, _demand("A", [30] * 4), stock, NO_ORDERS, PLAN,
+                            horizon=4)  # fmt: skip
+    assert_allclose(gaps["shortage_qty"], [20, 30, 30, 30])
+    assert set(gaps["limiting_item"]) == {"C"} and set(gaps["binding_component"]) == {"C"}

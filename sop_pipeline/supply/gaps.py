@@ -4,13 +4,14 @@ The MRP plans every receipt where it is needed, even when its release is past du
 replays that plan bottom-up (deepest BOM level first) with what is actually obtainable:
 
 1. A purchased item's planned orders are all released (suppliers are not capacity-bound); an
-   order released at the start of month ``r`` (month 1 at the earliest: the plan date) arrives
-   ``lead_time_days`` later, not when needed. With ``L = lead_time_days / 30.4375`` months that
-   is month ``r + floor(L)``, a fraction ``f = L - floor(L)`` into it; there it serves at most
-   the part of that month's needs that falls after its arrival, ``(1 - f) x needs`` (needs
-   spread evenly over the month), and the rest of it is stock for the months after. The MRP
-   offsets releases by ``ceil(L)`` so they are never late; this replay asks what really
-   arrives in time, so a 10-day item ordered at the close still serves two thirds of month 1.
+   order released in month ``r`` arrives in ``r + L`` with ``L`` the MRP's whole-month lead
+   time (``lead_time_days / 30.4375`` rounded up), as planned. A past-due order - one the MRP
+   shows in month 1 because it should already have been released - goes out at the plan date
+   and arrives ``lead_time_days`` later, not when needed: in month ``1 + floor(l)`` with ``l =
+   lead_time_days / 30.4375``, a fraction ``f = l - floor(l)`` into that month, where it serves
+   at most the part of the month's needs that falls after its arrival, ``(1 - f) x needs``
+   (needs spread evenly over the month); the rest of it is stock for the months after. So a
+   10-day item ordered at the close still serves two thirds of month 1.
 2. A produced item can release only what its components allow: cumulative feasible releases
    ``F_p(r) = min(planned cumulative releases_p(r), min_c served_pc(r) / factor_pc)`` where
    ``served_pc(r)`` is the cumulative quantity of component ``c`` given to parent ``p``.
@@ -20,9 +21,10 @@ replays that plan bottom-up (deepest BOM level first) with what is actually obta
    good's unserved customer demand is lost for that month (it is the quantity at risk).
 
 ``limiting_item`` is found by walking down the binding components: a shortage in month ``t`` of
-an item with lead time ``L`` is caused by the item itself when ``t - floor(L) < 1`` (no new
-supply can arrive in time) and otherwise by the component with the smallest allowance at release
-month ``t - floor(L)``, whose own limiting item is taken in turn, down to the root cause.
+an item with lead time ``L`` is caused by the item itself when no release can arrive in time
+(``t - L < 1`` and its past-due order arrives after month ``t``) and otherwise by the component
+with the smallest allowance at the release month - ``t - L``, or month 1 for the past-due order
+- whose own limiting item is taken in turn, down to the root cause.
 
 References:
     Vollmann, Berry, Whybark & Jacobs, *Manufacturing Planning and Control for Supply Chain
@@ -92,14 +94,15 @@ def replay_supply(net: Network, plan: MrpPlan) -> Feasibility:
         feasible[rows], binding[rows] = _feasible_releases(
             net, plan.release[rows], np.flatnonzero(parent_level == level), position, served_cum
         )
-        receipts = _offset(feasible[rows], _whole_lead(net)[rows])
+        on_time, past_due = _receipts(net, rows, feasible[rows], plan.past_due[rows])
         short = _serve(
             net,
             rows,
             np.flatnonzero(comp_level == level),
             position,
             dep,
-            receipts,
+            on_time,
+            past_due,
             served_cum,
             served_ind,
         )
@@ -139,13 +142,27 @@ def _feasible_releases(
     return np.diff(feasible_cum, axis=1, prepend=0.0), bind
 
 
-def _whole_lead(net: Network) -> np.ndarray:
-    """Whole months before supply arrives: ``floor(lead_time_days / 30.4375)``."""
-    return np.floor(net.lead_exact + 1e-9).astype(np.int64)
+def _receipts(
+    net: Network, rows: np.ndarray, release: np.ndarray, past_due: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Receipts of the level's feasible releases: ``(on time, past due)``, ``(items, horizon)``.
+
+    The past-due part of month 1's release (as much of it as is feasible) arrives in month
+    ``1 + floor(l)``, ``l = lead_time_days / 30.4375``; everything else ``L`` whole months after
+    its release, as the MRP planned it (module docstring)."""
+    late = np.minimum(release[:, 0], past_due)
+    planned = release.copy()
+    planned[:, 0] -= late
+    on_time = _offset(planned, net.lead[rows])
+    early = np.zeros_like(release)
+    month = np.floor(net.lead_exact[rows] + 1e-9).astype(np.int64)
+    inside = month < release.shape[1]
+    early[np.flatnonzero(inside), month[inside]] = late[inside]
+    return on_time, early
 
 
 def _arrival_share(net: Network) -> np.ndarray:
-    """Share of the arrival month's needs a receipt can serve: ``1 - frac(L)``."""
+    """Share of its arrival month's needs a past-due receipt can serve: ``1 - frac(l)``."""
     share = 1.0 - (net.lead_exact - np.floor(net.lead_exact + 1e-9))
     return np.where(share > 1 - 1e-9, 1.0, np.clip(share, 0.0, 1.0))
 
@@ -167,6 +184,7 @@ def _serve(
     position: np.ndarray,
     dep: np.ndarray,
     receipts: np.ndarray,
+    past_due: np.ndarray,
     served_cum: np.ndarray,
     served_ind: np.ndarray,
 ) -> np.ndarray:
@@ -183,12 +201,13 @@ def _serve(
     short = np.zeros((m, horizon), dtype=bool)
     for j in range(horizon):
         lots.expire(stock, j + 1)
-        lots.add(stock, net.scheduled[rows, j] + receipts[:, j], arrive_bucket[:, j])
+        arriving = net.scheduled[rows, j] + receipts[:, j] + past_due[:, j]
+        lots.add(stock, arriving, arrive_bucket[:, j])
         need_edge = backlog + dep[edges, j]
         independent = net.independent[rows, j]
         need = independent + np.bincount(owner, weights=need_edge, minlength=m)
-        late_part = receipts[:, j] - np.minimum(receipts[:, j], share * need)
-        available = stock.sum(axis=1) - late_part
+        after_arrival = past_due[:, j] - np.minimum(past_due[:, j], share * need)
+        available = stock.sum(axis=1) - after_arrival
         short[:, j] = need > available + QTY_TOL * np.maximum(1.0, need)
         fill = np.where(short[:, j], available / np.where(short[:, j], need, 1.0), 1.0)
         served = need_edge * fill[owner]
@@ -203,17 +222,27 @@ def _serve(
 def _trace_root(
     net: Network, rows: np.ndarray, short: np.ndarray, binding: np.ndarray, root: np.ndarray
 ) -> None:
-    """Root limiting item of each shortage: the item itself if ``t - L < 1`` or nothing binds,
-    else the binding component's own root at release month ``t - L``."""
+    """Root limiting item of each shortage: the item itself if no release can arrive in time
+    or nothing binds, else the binding component's own root at the release month
+    (:func:`_release_month`)."""
     local, month = np.nonzero(short)
     item = rows[local]
-    release_month = month - _whole_lead(net)[item]
+    release_month = _release_month(net, item, month)
     comp = np.where(release_month >= 0, binding[item, np.maximum(release_month, 0)], -1)
     deeper = comp >= 0
     cause = item.copy()
     comp_root = root[comp[deeper], release_month[deeper]]
     cause[deeper] = np.where(comp_root >= 0, comp_root, comp[deeper])
     root[item, month] = cause
+
+
+def _release_month(net: Network, item: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """The release (0-based month) that supplies a shortage in ``month``: ``month - L`` when
+    that is in the horizon; else month 1's past-due release when it arrives by ``month``
+    (``floor(lead_time_days / 30.4375) <= month``); else -1 (nothing released can arrive)."""
+    planned = month - net.lead[item]
+    arrives = np.floor(net.lead_exact[item] + 1e-9).astype(np.int64) <= month
+    return np.where(planned >= 0, planned, np.where(arrives, 0, -1))
 
 
 def find_supply_gaps(
@@ -279,9 +308,10 @@ def gaps_frame(net: Network, feasibility: Feasibility) -> pd.DataFrame:
     shortage = demand - feasibility.served_independent
     local, month = np.nonzero(shortage > QTY_TOL * np.maximum(1.0, demand))
     names = net.items.to_numpy()
-    lead = _whole_lead(net)[local]
-    release_month = np.maximum(month - lead, 0)
-    direct = np.where(month - lead >= 0, feasibility.binding[local, release_month], -1)
+    release_month = _release_month(net, local, month)
+    direct = np.where(
+        release_month >= 0, feasibility.binding[local, np.maximum(release_month, 0)], -1
+    )
     root = feasibility.root[local, month]
     return pd.DataFrame(
         {
