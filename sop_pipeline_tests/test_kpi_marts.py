@@ -393,3 +393,41 @@ def test_kpi_cross_foot_check_finds_a_wrong_inventory_value() -> None:
     assert list(breaks["rule"]) == ["inventory_value KPI = sum of lots x cost"]
     assert_allclose(breaks[["expected", "actual"]].iloc[0], [1340, 1400])
     assert np.isfinite(breaks["expected"]).all()
+
+
+def test_cash_months_are_validated_settings() -> None:
+    """Months are written YYYY-MM (or as a first-of-month date); the target month must come
+    after the baseline month."""
+    import datetime as dt
+
+    from sop_pipeline.settings import load_settings
+
+    targets = load_settings(
+        None, {"kpi_targets": {"cash_baseline_month": "2025-07", "cash_target_month": "2026-01"}}
+    ).kpi_targets
+    assert (targets.cash_baseline_month, targets.cash_target_month) == (
+        dt.date(2025, 7, 1),
+        dt.date(2026, 1, 1),
+    )
+    for bad in (
+        {"cash_baseline_month": "2025-07", "cash_target_month": "2025-07"},
+        {"cash_baseline_month": "July"},
+        {"cash_baseline_month": dt.date(2025, 7, 15)},
+        {"cash_reduction": -1},
+    ):
+        with pytest.raises(ValueError):
+            load_settings(None, {"kpi_targets": bad})
+
+
+def test_a_baseline_after_the_plan_month_has_no_cash_kpis_yet() -> None:
+    """Baseline Nov 2025 for plan month Oct: nothing is released yet and the path is not
+    known - the cash KPIs show no_data (inventory_value keeps its value, without a target)."""
+    later = {"kpi_targets": {"cash_reduction": 1200, "cash_baseline_month": "2025-11"}}
+    con = connect(_kpi_tables())
+    cash = run_sql_model(con, "marts/cash_projection", later).set_index("month")
+    assert cash.loc[MONTH(PLAN), "inventory_value"] == pytest.approx(1340)
+    assert cash["baseline_inventory_value"].isna().all()
+    out = run_sql_model(con, "marts/kpis", later).set_index("kpi")
+    assert out.loc[["cash_released", "cash_vs_target"], "status"].tolist() == ["no_data"] * 2
+    assert out.loc["inventory_value", "value"] == pytest.approx(1340)
+    assert out.loc["inventory_value", "status"] == "no_data"

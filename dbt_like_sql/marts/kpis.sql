@@ -189,7 +189,7 @@ select
     value,
     target,
     case
-        when value is null then 'no_data'
+        when value is null or target is null then 'no_data'
         when better = 'higher' and value >= target then 'on_track'
         when better = 'higher' and value >= target - tolerance then 'watch'
         when better = 'lower' and value <= target then 'on_track'
