@@ -5,6 +5,11 @@ import dagster as dg
 from sop_pipeline.forecast.assets import statistical_forecast
 from sop_pipeline.ingest.assets import raw_inputs
 from sop_pipeline.jobs import ingest_job, monthly_plan_job
+from sop_pipeline.kpis.checks import (
+    kpis_cross_foot_to_stock_count,
+    plan_company_total_matches_families,
+    reconciliation_foots,
+)
 from sop_pipeline.meeting.assets import meeting_pack
 from sop_pipeline.ops.definitions import with_ops_definitions
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
@@ -15,6 +20,10 @@ from sop_pipeline.supply.assets import (
     service_cash_tradeoff_curve,
     shelf_life_and_obsolescence,
     supply_gaps,
+)
+from sop_pipeline.supply.checks import (
+    dependent_demand_matches_parent_releases,
+    stock_balances_month_by_month,
 )
 from sop_pipeline.validate.checks import validate_inputs
 
@@ -47,7 +56,14 @@ defs = with_ops_definitions(  # + publication, the monthly schedule, the "month 
             service_cash_tradeoff_curve,
             meeting_pack,
         ],
-        asset_checks=[validate_inputs],
+        asset_checks=[
+            validate_inputs,
+            reconciliation_foots,
+            plan_company_total_matches_families,
+            kpis_cross_foot_to_stock_count,
+            stock_balances_month_by_month,
+            dependent_demand_matches_parent_releases,
+        ],
         jobs=[ingest_job, monthly_plan_job],
         resources=build_resources(),
     ),

@@ -8,12 +8,13 @@ the file does not silently fall back to a default.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Section(BaseModel):
@@ -58,22 +59,85 @@ class InventorySettings(_Section):
     )
 
 
+class SupplySettings(_Section):
+    late_po_delay_months: int = Field(
+        1,
+        ge=0,
+        le=12,
+        description="an open order already past due at the plan month's close is assumed to "
+        "arrive this many months after the first planned month (0: in the first month)",
+    )
+
+
+def _first_of_month(value: object) -> dt.date | None:
+    """``2025-07``, ``2025-07-01`` or a date -> the first day of that month (None stays None)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        if value.day != 1:
+            raise ValueError(f"a month must be the first day of a month, got {value}")
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text).replace(day=1)
+    except ValueError as exc:
+        raise ValueError(f"a month must be written YYYY-MM, got {value!r}") from exc
+
+
 class KpiTargets(_Section):
     fill_rate: float = Field(0.95, description="share of ordered quantity shipped")
     wape_lag1: float = Field(0.30, description="weighted absolute percentage error, lag 1")
+    wape_lag3: float = Field(
+        0.40, description="weighted absolute percentage error of the forecast made 3 months before"
+    )
     bias_lag1: float = Field(0.05, description="largest acceptable |bias| at lag 1")
     months_of_supply: float = Field(2.5, description="months of forecast demand covered by stock")
-    inventory_turns: float = Field(5.0, description="annual cost of goods sold / inventory value")
+    inventory_turns: float = Field(
+        5.0, description="annual cost of goods sold / average inventory value"
+    )
     excess_obsolete_value: float = Field(25_000.0, description="largest acceptable E&O value")
     inventory_value: float | None = Field(
-        None, description="inventory value target; empty: current value minus the cash target"
+        None,
+        ge=0,
+        description="inventory value to reach by cash_target_month; empty: the baseline month's "
+        "value minus cash_reduction",
     )
     cash_reduction: float = Field(
-        250_000.0, description="working-capital reduction the company wants from inventory"
+        250_000.0,
+        ge=0,
+        description="cash to release from inventory between cash_baseline_month and "
+        "cash_target_month (the working-capital commitment)",
+    )
+    cash_baseline_month: dt.date | None = Field(
+        None,
+        description="month (YYYY-MM) whose closing inventory value the commitment starts from; "
+        "empty: the first plan month with a supply plan in the warehouse",
+    )
+    cash_target_month: dt.date | None = Field(
+        None,
+        description="month (YYYY-MM) by whose close the cash is to be released; empty: 12 "
+        "months after the baseline month",
     )
     watch_band: float = Field(
         0.10, ge=0, description="relative distance from target still reported as 'watch'"
     )
+
+    @field_validator("cash_baseline_month", "cash_target_month", mode="before")
+    @classmethod
+    def _month(cls, value: object) -> dt.date | None:
+        return _first_of_month(value)
+
+    @model_validator(mode="after")
+    def _target_after_baseline(self) -> KpiTargets:
+        baseline, target = self.cash_baseline_month, self.cash_target_month
+        if baseline is not None and target is not None and target <= baseline:
+            raise ValueError(
+                f"cash_target_month ({target:%Y-%m}) must come after cash_baseline_month "
+                f"({baseline:%Y-%m})"
+            )
+        return self
 
 
 class MeetingSettings(_Section):
@@ -103,6 +167,7 @@ class Settings(_Section):
     forecast: ForecastSettings = ForecastSettings()
     exceptions: ExceptionSettings = ExceptionSettings()
     inventory: InventorySettings = InventorySettings()
+    supply: SupplySettings = SupplySettings()
     kpi_targets: KpiTargets = KpiTargets()
     meeting: MeetingSettings = MeetingSettings()
 

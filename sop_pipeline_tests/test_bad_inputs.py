@@ -48,6 +48,11 @@ def bom_cycle(folder: Path) -> None:
     (folder / "bom.csv").write_text(bom + "C2,FG3,1,\n")
 
 
+def zero_qty_per(folder: Path) -> None:
+    bom = (folder.parent / "master" / "bom.csv").read_text()
+    (folder / "bom.csv").write_text(bom.replace("SA1,C2,0.4,", "SA1,C2,0,"))
+
+
 def date_outside_month(folder: Path) -> None:
     _edit(folder / "sales.csv", lambda t: t.replace(f"{BAD_MONTH}-10,", "2025-11-02,"))
 
@@ -69,6 +74,7 @@ CASES = [
     (unknown_item, "sales.csv", "items_known", "item is not in items.csv"),
     (duplicate_key, "inventory.csv", "keys_unique", "repeats another row"),
     (bom_cycle, "bom.csv", "bom_acyclic", "C2 -> FG3 -> SA1 -> C2"),
+    (zero_qty_per, "bom.csv", "value_ranges", "qty_per is not positive"),
     (date_outside_month, "sales.csv", "dates_in_month", "outside the month"),
     (header_only, "sales.csv", "not_empty", "no data rows"),
     (non_utf8, "sales.csv", "file_readable", "not UTF-8"),

@@ -118,6 +118,7 @@ def test_a_planted_demand_jump_shows_as_an_exception() -> None:
             "item": ["A", "B"],
             "family": ["F", "F"],
             "description": ["a", "b"],
+            "unit_cost": [4.0, 4.0],
         }
     )
     con = duckdb.connect()

@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from sop_pipeline.lib.sql_models import (
-    SQL_DIR,
-    flatten_settings,
-    macro_statements,
-    parse_model,
-    run_model,
-)
-from sop_pipeline.settings import load_settings
-
-PLAN = dt.date(2025, 10, 1)
+from sop_pipeline_tests.sql_fixtures import PLAN, connect, run_sql_model
 
 
 def _con(tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    for table, frame in tables.items():
-        schema = table.split(".")[0]
-        con.execute(f"create schema if not exists {schema}")
-        con.register("frame", frame)
-        con.execute(f"create table {table} as select * from frame")
-        con.unregister("frame")
-    return con
+    return connect(tables)
 
 
 def _run(con: duckdb.DuckDBPyConnection, model: str, overrides: dict | None = None) -> pd.DataFrame:
-    folder, name = model.split("/")
-    schema = {"marts": "sop_mart", "staging": "staging"}[folder]
-    parsed = parse_model(SQL_DIR / folder / f"{name}.sql", schema, folder)
-    variables = flatten_settings(load_settings(None, overrides).model_dump())
-    run_model(con, parsed, [PLAN], variables, macro_statements())
-    return con.execute(f"select * from {schema}.{name}").df()
+    return run_sql_model(con, model, overrides)
 
 
 def test_forecast_accuracy_and_value_added_match_hand_computed_numbers() -> None:
@@ -117,141 +94,185 @@ def test_an_open_action_is_overdue_when_due_before_the_meeting() -> None:
     assert later["is_overdue"].to_dict() == {"A1": True, "A2": True, "A3": False, "A4": False}
 
 
-def _issue_tables(**frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _issue_tables() -> dict[str, pd.DataFrame]:
+    """One issue of every category, with the margin and the net revenue at stake.
+
+    Costs: FG1 10, FG2 20, FG3 5, FG4 5, SA1 50, C1 1.
+    """
     month = pd.Timestamp(PLAN)
-    empty = {
+    frames = {
+        "staging.items": pd.DataFrame(
+            {
+                "item": ["FG1", "FG2", "FG3", "FG4", "SA1", "C1"],
+                "unit_cost": [10.0, 20.0, 5.0, 5.0, 50.0, 1.0],
+            }
+        ),
+        "sop_mart.forecast": pd.DataFrame(
+            {
+                "item": ["FG1", "FG2"],
+                "family": ["Face", "Face"],
+                "forecast_qty": [100.0, 25.0],
+                "forecast_revenue": [3000.0, 1000.0],
+            }
+        ),
         "sop_mart.supply_gaps": pd.DataFrame(
             {
-                "plan_month": [month],
-                "item": ["X"],
-                "month": [pd.Timestamp("2025-12-01")],
-                "shortage_qty": [10.0],
-                "revenue_at_risk": [0.0],
-                "limiting_item": ["X"],
+                "item": ["FG1", "FG1", "FG2"],
+                "month": pd.to_datetime(["2025-12-01", "2026-01-01", "2026-02-01"]),
+                "shortage_qty": [100.0, 50.0, 10.0],
+                "revenue_at_risk": [3000.0, 1500.0, 900.0],
+                "margin_at_risk": [2000.0, 1000.0, 700.0],
+                "limiting_item": ["C1", "C1", "FG2"],
             }
-        ).iloc[0:0],
+        ),
         "staging.open_purchase_orders": pd.DataFrame(
             {
-                "plan_month": [month],
-                "po": ["P"],
-                "item": ["X"],
-                "due_date": [pd.Timestamp("2025-12-01")],
+                "po": ["PO-9", "PO-7"],
+                "item": ["C1", "C1"],
+                "due_date": pd.to_datetime(["2026-01-10", "2025-12-20"]),
             }
-        ).iloc[0:0],
+        ),
+        "sop_mart.late_purchase_orders": pd.DataFrame(
+            {
+                "po": ["PO-5", "PO-6"],
+                "item": ["C1", "C1"],
+                "qty_open": [500.0, 100.0],
+                "days_late": [26, 10],
+                "assumed_arrival_month": pd.to_datetime(["2025-12-01", "2025-12-01"]),
+                "margin_at_risk": [3000.0, 3000.0],
+                "revenue_at_risk": [4500.0, 4500.0],
+            }
+        ),
         "sop_mart.shelf_life_risk": pd.DataFrame(
             {
-                "plan_month": [month],
-                "item": ["X"],
-                "lot": ["L"],
+                "item": ["SA1"],
+                "location": ["WH2"],
+                "lot": ["B-17"],
                 "reason": ["expiry"],
-                "qty_at_risk": [1.0],
-                "value_at_risk": [1.0],
-                "expiry_date": [pd.Timestamp("2026-01-01")],
+                "qty_at_risk": [40.0],
+                "value_at_risk": [2000.0],
+                "expiry_date": [pd.Timestamp("2026-01-31")],
             }
-        ).iloc[0:0],
+        ),
         "sop_mart.forecast_changes": pd.DataFrame(
             {
-                "plan_month": [month],
-                "item": ["X"],
-                "change_qty": [1.0],
-                "change_pct": [0.1],
-                "change_revenue": [1.0],
-                "is_exception": [True],
+                "item": ["FG3", "FG4", "FG5"],
+                "change_qty": [-500.0, 0.0, 5.0],
+                "change_pct": [-0.4, 0.0, 0.5],
+                "change_revenue": [-6000.0, 0.0, 10.0],
+                "change_margin": [-3500.0, 0.0, 5.0],
+                "abs_change_qty": [500.0, 300.0, 5.0],
+                "abs_change_revenue": [6000.0, 6000.0, 10.0],
+                "abs_change_margin": [3500.0, 4500.0, 5.0],
+                "is_timing_shift": [False, True, False],
+                "is_exception": [True, True, False],
             }
-        ).iloc[0:0],
+        ),
         "sop_mart.financial_reconciliation": pd.DataFrame(
-            {"plan_month": [month], "family": ["F"], "gap": [1.0], "planned_revenue": [1.0]}
-        ).iloc[0:0],
+            {
+                "family": ["Face", "Face", "Body", "__total__"],
+                "gap": [-800.0, -400.0, 50.0, -1150.0],
+                "planned_revenue": [1.0, 1.0, 1.0, 1.0],
+            }
+        ),
         "sop_mart.actions": pd.DataFrame(
             {
-                "plan_month": [month],
-                "action_id": ["A"],
-                "topic": ["t"],
-                "owner": ["o"],
+                "action_id": ["A7"],
+                "topic": ["Dual-source jars"],
+                "owner": ["Ops"],
                 "is_overdue": [True],
-                "days_overdue": [3],
+                "days_overdue": [20],
             }
-        ).iloc[0:0],
+        ),
     }
-    for name, frame in frames.items():
-        empty[name] = frame.assign(plan_month=month)
-    return empty
+    return {name: frame.assign(plan_month=month) for name, frame in frames.items()}
 
 
-def test_top_issues_rank_by_money_at_stake_with_a_concrete_decision() -> None:
-    tables = _issue_tables(
-        **{
-            "sop_mart.supply_gaps": pd.DataFrame(
-                {
-                    "item": ["FG1", "FG1", "FG2"],
-                    "month": pd.to_datetime(["2025-12-01", "2026-01-01", "2026-02-01"]),
-                    "shortage_qty": [100.0, 50.0, 10.0],
-                    "revenue_at_risk": [3000.0, 1500.0, 900.0],
-                    "limiting_item": ["C1", "C1", "FG2"],
-                }
-            ),
-            "staging.open_purchase_orders": pd.DataFrame(
-                {
-                    "po": ["PO-9", "PO-7"],
-                    "item": ["C1", "C1"],
-                    "due_date": pd.to_datetime(["2026-01-10", "2025-12-20"]),
-                }
-            ),
-            "sop_mart.shelf_life_risk": pd.DataFrame(
-                {
-                    "item": ["SA1"],
-                    "lot": ["B-17"],
-                    "reason": ["expiry"],
-                    "qty_at_risk": [40.0],
-                    "value_at_risk": [2000.0],
-                    "expiry_date": [pd.Timestamp("2026-01-31")],
-                }
-            ),
-            "sop_mart.forecast_changes": pd.DataFrame(
-                {
-                    "item": ["FG3", "FG4"],
-                    "change_qty": [-500.0, 5.0],
-                    "change_pct": [-0.4, 0.5],
-                    "change_revenue": [-6000.0, 10.0],
-                    "is_exception": [True, False],
-                }
-            ),
-            "sop_mart.financial_reconciliation": pd.DataFrame(
-                {
-                    "family": ["Face", "Face", "Body", "__total__"],
-                    "gap": [-800.0, -400.0, 50.0, -1150.0],
-                    "planned_revenue": [1.0, 1.0, 1.0, 1.0],
-                }
-            ),
-            "sop_mart.actions": pd.DataFrame(
-                {
-                    "action_id": ["A7"],
-                    "topic": ["Dual-source jars"],
-                    "owner": ["Ops"],
-                    "is_overdue": [True],
-                    "days_overdue": [20],
-                }
-            ),
-        }
-    )
-    out = _run(_con(tables), "marts/top_issues")
+def test_top_issues_rank_on_one_money_basis_with_a_concrete_decision() -> None:
+    """Every issue is ranked by the gross margin at stake, net revenue beside it:
+
+    forecast_change FG3  level change: |-6000 - (-500) x 5| = 3500         revenue 6000
+    late_order      C1   the margin of the gaps C1 causes (FG1's): 3000   revenue 4500
+    supply_gap      FG1  (2000 + 1000) = 3000                              revenue 4500
+    forecast_change FG4  timing shift (nets to 0): 4500 / 2 = 2250         revenue 3000
+    shelf_life      SA1  lot B-17 at WH2 written off at cost: 2000         no revenue
+    plan_shortfall  Face 1200 short x margin (3000 - 1000 + 1000 - 500) / 4000 = 750
+    supply_gap      FG2  700; overdue action A7: 0
+    At revenue the order would differ (FG3 6000 before FG4, FG1 4500 before SA1 2000, but the
+    plan shortfall's 1200 would beat FG2's 900 as now - margin decides).
+    """
+    out = _run(_con(_issue_tables()), "marts/top_issues")
     assert list(out["rank"]) == [1, 2, 3, 4, 5]
-    assert list(out["category"]) == [
-        "forecast_change",
-        "supply_gap",
-        "shelf_life",
-        "plan_shortfall",
-        "supply_gap",
+    assert list(zip(out["category"], out["item"], strict=True)) == [
+        ("forecast_change", "FG3"),
+        ("late_order", "C1"),
+        ("supply_gap", "FG1"),
+        ("forecast_change", "FG4"),
+        ("shelf_life", "SA1"),
     ]
-    assert list(out["impact_value"]) == [6000.0, 4500.0, 2000.0, 1200.0, 900.0]
-    gap = out.iloc[1]
-    assert gap["item"] == "FG1"
+    assert list(out["impact_value"]) == [3500.0, 3000.0, 3000.0, 2250.0, 2000.0]
+    assert list(out["revenue_value"].fillna(-1)) == [6000.0, 4500.0, 4500.0, 3000.0, -1]
+    gap = out.iloc[2]
     assert gap["suggested_decision"] == (
         "Expedite C1 (order PO-7) or approve a spot buy so FG1 ships from Dec 2025"
     )
-    assert "lot B-17 of SA1" in out.iloc[2]["suggested_decision"]
-    three = _run(_con(tables), "marts/top_issues", {"meeting": {"top_issues": 3}})
+    assert (
+        out.iloc[1]["topic"] == "600 C1 on 2 open order(s) up to 26 days late, assumed in Dec 2025"
+    )
+    assert "PO-5" in out.iloc[1]["suggested_decision"]
+    assert out.iloc[3]["topic"].startswith("FG4 forecast shifted between months: 150 units")
+    assert "lot B-17 of SA1 at WH2" in out.iloc[4]["topic"]
+    everything = _run(_con(_issue_tables()), "marts/top_issues", {"meeting": {"top_issues": 10}})
+    plan = everything[everything["category"] == "plan_shortfall"].iloc[0]
+    assert (plan["item"], plan["impact_value"], plan["revenue_value"]) == ("Face", 750.0, 1200.0)
+    assert list(everything["category"])[-2:] == ["supply_gap", "overdue_action"]
+    three = _run(_con(_issue_tables()), "marts/top_issues", {"meeting": {"top_issues": 3}})
     assert len(three) == 3
+
+
+def test_a_timing_shift_is_an_exception_even_when_it_nets_to_zero() -> None:
+    """Prior forecast (May) for Jul-Sep vs this one (Jun); price 20, cost 5; thresholds 25 %
+    and 5,000:
+
+    T  prior 100, 100, 100 → now 250, 50, 0: net 0, but |150| + |50| + |100| = 300 units
+       (100 % of 300) and 6,000 of revenue → timing shift; margin moved 150 x 15 + 50 x 15 +
+       100 x 15 = 4,500.
+    L  prior 100 x 3 → now 200 x 3: +300 units, +6,000 → a level change (not a shift).
+    S  prior 100 x 3 → now 110, 90, 100: 20 units, 400 → nothing.
+    """
+    may, june = pd.Timestamp("2025-05-01"), pd.Timestamp("2025-06-01")
+    months = pd.to_datetime(["2025-07-01", "2025-08-01", "2025-09-01"])
+    rows = []
+    for item, prior, now in (
+        ("T", [100, 100, 100], [250, 50, 0]),
+        ("L", [100, 100, 100], [200, 200, 200]),
+        ("S", [100, 100, 100], [110, 90, 100]),
+    ):
+        for month, p, c in zip(months, prior, now, strict=True):
+            rows.append((may, item, month, float(p), 20.0 * p))
+            rows.append((june, item, month, float(c), 20.0 * c))
+        rows.append((may, item, pd.Timestamp("2025-06-01"), 100.0, 2000.0))  # not compared
+    forecast = pd.DataFrame(
+        rows, columns=["plan_month", "item", "month", "forecast_qty", "forecast_revenue"]
+    )
+    items = pd.DataFrame(
+        {
+            "plan_month": june,
+            "item": ["T", "L", "S"],
+            "family": "F",
+            "description": ["t", "l", "s"],
+            "unit_cost": 5.0,
+        }
+    )
+    con = _con({"sop_mart.forecast": forecast, "staging.items": items})
+    out = run_sql_model(con, "marts/forecast_changes", plan=june.date()).set_index("item")
+    assert out.loc["T", "months_compared"] == 3
+    assert (out.loc["T", "change_qty"], out.loc["T", "abs_change_qty"]) == (0.0, 300.0)
+    assert out.loc["T", "abs_change_revenue"] == 6000.0
+    assert (out.loc["T", "change_margin"], out.loc["T", "abs_change_margin"]) == (0.0, 4500.0)
+    assert out["is_exception"].to_dict() == {"T": True, "L": True, "S": False}
+    assert out["is_timing_shift"].to_dict() == {"T": True, "L": False, "S": False}
+    assert out.loc["L", "change_margin"] == 300 * 15
 
 
 @pytest.mark.parametrize("grace", [0, 15])
@@ -274,3 +295,42 @@ def test_meeting_date_follows_the_grace_days(grace: int) -> None:
         {"meeting": {"overdue_grace_days": grace}},
     )
     assert out.loc[0, "meeting_date"] == pd.Timestamp(2025, 10, 31) + pd.Timedelta(days=grace)
+
+
+def test_late_purchase_orders_by_hand() -> None:
+    """Plan month Oct 2025 (closes 31 Oct). P1 (C1, due 5 Oct) is 26 days late, P2 (C1, due
+    30 Sep) 31 days, P3 (C2, due 3 Nov) is not late. With the default delay of 1 month they
+    are assumed in Dec 2025 (month 2), with 0 in Nov. C1 (cost 2) limits FG1's gaps: margin
+    300 + 100 = 400, revenue 500 + 200 = 700, one item short; P1 worth 50 x 2 = 100."""
+    month = pd.Timestamp(PLAN)
+    tables = {
+        "staging.open_purchase_orders": pd.DataFrame(
+            {
+                "po": ["P1", "P2", "P3"],
+                "item": ["C1", "C1", "C2"],
+                "qty_open": [50.0, 20.0, 99.0],
+                "due_date": pd.to_datetime(["2025-10-05", "2025-09-30", "2025-11-03"]),
+            }
+        ),
+        "staging.items": pd.DataFrame(
+            {"item": ["C1", "C2"], "description": ["Jar", "Lid"], "unit_cost": [2.0, 1.0]}
+        ),
+        "sop_mart.supply_gaps": pd.DataFrame(
+            {
+                "item": ["FG1", "FG1"],
+                "limiting_item": ["C1", "C1"],
+                "margin_at_risk": [300.0, 100.0],
+                "revenue_at_risk": [500.0, 200.0],
+            }
+        ),
+    }
+    tables = {name: frame.assign(plan_month=month) for name, frame in tables.items()}
+    out = _run(_con(tables), "marts/late_purchase_orders").set_index("po")
+    assert list(out.index) == ["P2", "P1"]  # same margin at risk: the latest first
+    assert out.loc["P1", "days_late"] == 26 and out.loc["P2", "days_late"] == 31
+    assert set(out["assumed_arrival_month"]) == {pd.Timestamp("2025-12-01")}
+    assert out.loc["P1", "order_value"] == 100.0
+    assert (out.loc["P1", "items_short"], out.loc["P1", "margin_at_risk"]) == (1, 400.0)
+    assert out.loc["P1", "revenue_at_risk"] == 700.0
+    now = _run(_con(tables), "marts/late_purchase_orders", {"supply": {"late_po_delay_months": 0}})
+    assert set(now["assumed_arrival_month"]) == {pd.Timestamp("2025-11-01")}

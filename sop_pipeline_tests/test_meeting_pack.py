@@ -460,7 +460,7 @@ def test_pack_is_self_contained(pack_html: str) -> None:
 
 def test_numbers_dates_and_status_are_formatted(pack_html: str) -> None:
     assert "S&amp;OP meeting pack · Nov 2025" in pack_html
-    assert "$89,500" in pack_html  # money at stake of the top issues
+    assert "$89,500" in pack_html  # margin at stake of the top issues
     assert "30 Sep 2025" in pack_html and "Dec 2025" in pack_html
     assert "−$52,042" in pack_html or "−$" in pack_html  # negative gaps with a real minus
     assert 'class="badge badge-off_track"' in pack_html
@@ -605,3 +605,33 @@ def test_pack_in_headless_chromium(pack_html: str, tmp_path: Path) -> None:
     assert min(widths) > 300  # every chart drawn at a readable size
     assert all(url.startswith("file://") for url in session.requests)
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def test_cash_chart_shows_baseline_path_actual_and_projected() -> None:
+    """Baseline Jul (2000), counts Aug-Oct, plan Oct, projected Nov-Dec, a path to 800: the
+    series keeps the counts apart from the projection and the chart draws all four."""
+    from sop_pipeline.meeting import charts, series
+    from sop_pipeline.meeting.formatting import Formatter
+
+    months = pd.date_range("2025-07-01", "2025-12-01", freq="MS")
+    cash = pd.DataFrame(
+        {
+            "plan_month": pd.Timestamp("2025-10-01"),
+            "month": months,
+            "inventory_value": [2000.0, 1900.0, 1700.0, 1340.0, 1150.0, 700.0],
+            "purchase_spend": [None, None, None, None, 200.0, 100.0],
+            "target_inventory_value": [2000.0, 1900.0, 1800.0, 1700.0, 1600.0, 1500.0],
+            "is_actual": [True, True, True, True, False, False],
+            "baseline_month": pd.Timestamp("2025-07-01"),
+            "baseline_inventory_value": 2000.0,
+        }
+    )
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1), company="Test", cash_projection=cash
+    )
+    frame = series.cash_series(data)
+    assert list(frame["is_actual"]) == [True] * 4 + [False] * 2
+    assert list(frame["target"]) == [2000.0, 1900.0, 1800.0, 1700.0, 1600.0, 1500.0]
+    svg = charts.cash_chart(frame, Formatter("USD"))
+    for label in ("Baseline", "Target path", "Actual", "Projected", "Purchase spend"):
+        assert label in svg, label

@@ -14,6 +14,8 @@ from sop_pipeline.definitions import defs
 from sop_pipeline.ingest.assets import raw_inputs
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
 from sop_pipeline.sql_assets import build_sql_assets
+from sop_pipeline.supply.invariants import bom_consistency_breaks, stock_balance_breaks
+from sop_pipeline.supply.mrp import scenario_demand
 from sop_pipeline.validate.checks import validate_inputs
 from sop_pipeline_tests.conftest import paths_for, read_table
 from sop_pipeline_tests.tiny_company import write_tiny_company
@@ -193,13 +195,25 @@ def test_planned_months_have_a_forecast_a_plan_and_a_meeting_pack(planned_compan
     assert 1 <= len(issues) <= 5 and list(issues["rank"]) == list(range(1, len(issues) + 1))
 
 
-def test_supply_plan_is_consistent(planned_company: Path) -> None:
+def test_supply_plan_balances_and_explodes_through_the_bom(planned_company: Path) -> None:
+    """The real plan of 2025-09 holds the invariants the blocking checks test (they failed no
+    run, or the fixture would not exist); each invariant finds a row put wrong on purpose."""
     db = paths_for(planned_company).work_db
-    mrp = read_table(db, "select * from sop_mart.material_requirements")
-    assert set(mrp["scenario"]) == {"base", "upside"}
-    assert (mrp["planned_receipt_qty"] + 1e-9 >= mrp["net_qty"]).all()
-    gaps = read_table(db, "select plan_month, item, month from sop_mart.supply_gaps")
-    short = mrp[mrp["projected_on_hand"] < -1e-9].merge(
-        gaps, on=["plan_month", "item", "month"], how="left", indicator=True
+    month = ["2025-09-01"]
+    mrp = read_table(db, "select * from sop_mart.material_requirements where plan_month = ?", month)
+    lots = read_table(db, "select * from staging.inventory where plan_month = ?", month)
+    bom = read_table(db, "select * from staging.bom where plan_month = ?", month)
+    forecast = read_table(db, "select * from sop_mart.forecast where plan_month = ?", month)
+    independent = pd.concat(
+        [scenario_demand(forecast, s).assign(scenario=s) for s in ("base", "upside")]
     )
-    assert (short["_merge"] == "both").all()
+    assert set(mrp["scenario"]) == {"base", "upside"} and len(mrp) > 0
+    assert stock_balance_breaks(mrp, lots).empty
+    assert bom_consistency_breaks(mrp, bom, independent).empty
+    row = mrp.index[(mrp["item"] == "C1") & (mrp["scenario"] == "base")][0]
+    wrong = mrp.copy()
+    wrong.loc[row, "projected_on_hand"] += 1.0
+    assert len(stock_balance_breaks(wrong, lots)) >= 1
+    wrong = mrp.copy()
+    wrong.loc[wrong["item"] == "C1", "gross_qty"] *= 1.01
+    assert len(bom_consistency_breaks(wrong, bom, independent)) >= 1

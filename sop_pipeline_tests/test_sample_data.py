@@ -153,12 +153,22 @@ _GAPS: dict[Path, pd.DataFrame] = {}
 
 
 def _flat_gaps(company: Company) -> pd.DataFrame:
-    """``find_supply_gaps`` at the last close against the flat plan (computed once)."""
+    """``find_supply_gaps`` at the last close against the flat plan (computed once).
+
+    Orders a few days late at the close arrive in month 1 here (``late_po_delay_months=0``):
+    the story is the disrupted part's orders, pushed out by months, not the planning rule
+    that a late order arrives a month late (the planned company uses that rule)."""
     if company.root not in _GAPS:
         on_hand, open_orders = _last_close(company)
         plan_month = pd.Timestamp(company.months[-1])
         _GAPS[company.root] = find_supply_gaps(
-            company.items, company.bom, _flat_plan(company), on_hand, open_orders, plan_month
+            company.items,
+            company.bom,
+            _flat_plan(company),
+            on_hand,
+            open_orders,
+            plan_month,
+            late_po_delay_months=0,
         )
     return _GAPS[company.root].copy()
 

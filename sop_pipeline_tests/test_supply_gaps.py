@@ -11,9 +11,11 @@ from sop_pipeline.supply.gaps import find_supply_gaps
 from sop_pipeline.supply.mrp import run_mrp
 
 PLAN = pd.Timestamp("2025-01-01")
+MONTH_DAYS = 365.25 / 12  # lead times given in whole months: they arrive at a month's start
 MONTHS = pd.date_range("2025-02-01", periods=4, freq="MS")
 NO_BOM = pd.DataFrame(columns=["parent", "component", "qty_per"])
 NO_ORDERS = pd.DataFrame({"po": [], "item": [], "qty_open": [], "due_date": []})
+NO_STOCK = pd.DataFrame(columns=["item", "on_hand_qty"])
 
 
 def _items(rows: list[dict]) -> pd.DataFrame:
@@ -41,7 +43,7 @@ def test_shared_component_with_long_lead_time_limits_both_products() -> None:
         [
             {"item": "A", "item_type": "finished_good", "unit_price": 20.0},
             {"item": "B", "item_type": "finished_good", "unit_price": 30.0},
-            {"item": "C", "lead_time_days": 91},
+            {"item": "C", "lead_time_days": 3 * MONTH_DAYS},
         ]
     )
     bom = pd.DataFrame({"parent": ["A", "B"], "component": ["C", "C"], "qty_per": [1.0, 2.0]})
@@ -59,6 +61,30 @@ def test_shared_component_with_long_lead_time_limits_both_products() -> None:
     assert (gaps["limiting_item"] == "C").all()
     assert (gaps["binding_component"] == "C").all()
     assert_allclose(gaps["demand_qty"], gaps["available_qty"] + gaps["shortage_qty"])
+
+
+def test_revenue_and_margin_at_risk_use_the_net_price() -> None:
+    """The example above with A's realised net price 16 (list 20) and cost 1 (B keeps its list
+    price 30, not named in ``prices``): A's revenue at risk 2.5 x 16 = 40, 160, 160 and margin
+    at risk 2.5 x (16 - 1) = 37.5, 150, 150; B's margin 1.25 x (30 - 1) = 36.25, then 145."""
+    items = _items(
+        [
+            {"item": "A", "item_type": "finished_good", "unit_price": 20.0},
+            {"item": "B", "item_type": "finished_good", "unit_price": 30.0},
+            {"item": "C", "lead_time_days": 3 * MONTH_DAYS},
+        ]
+    )
+    bom = pd.DataFrame({"parent": ["A", "B"], "component": ["C", "C"], "qty_per": [1.0, 2.0]})
+    demand = pd.concat([_demand("A", [10] * 4), _demand("B", [5] * 4)])
+    stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [15.0]})
+    gaps = find_supply_gaps(
+        items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4, prices=pd.Series({"A": 16.0})
+    )
+    a = gaps[gaps["item"] == "A"].sort_values("month")
+    b = gaps[gaps["item"] == "B"].sort_values("month")
+    assert_allclose(a["revenue_at_risk"], [40, 160, 160])
+    assert_allclose(a["margin_at_risk"], [37.5, 150, 150])
+    assert_allclose(b["margin_at_risk"], [36.25, 145, 145])
 
 
 def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
@@ -81,9 +107,14 @@ def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
     """
     items = _items(
         [
-            {"item": "A", "item_type": "finished_good", "lead_time_days": 30, "unit_price": 25.0},
-            {"item": "B", "lead_time_days": 31, "moq": 40, "order_multiple": 10},
-            {"item": "C", "lead_time_days": 61},
+            {
+                "item": "A",
+                "item_type": "finished_good",
+                "lead_time_days": MONTH_DAYS,
+                "unit_price": 25.0,
+            },
+            {"item": "B", "lead_time_days": MONTH_DAYS, "moq": 40, "order_multiple": 10},
+            {"item": "C", "lead_time_days": 2 * MONTH_DAYS},
             {"item": "D", "order_multiple": 25},
         ]
     )
@@ -132,8 +163,13 @@ def test_no_gap_when_supply_is_in_time() -> None:
     on-hand never goes below zero."""
     items = _items(
         [
-            {"item": "A", "item_type": "finished_good", "lead_time_days": 30, "unit_price": 9.0},
-            {"item": "C", "lead_time_days": 30},
+            {
+                "item": "A",
+                "item_type": "finished_good",
+                "lead_time_days": MONTH_DAYS,
+                "unit_price": 9.0,
+            },
+            {"item": "C", "lead_time_days": MONTH_DAYS},
         ]
     )
     bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [2.0]})
@@ -156,10 +192,10 @@ def test_no_gap_when_supply_is_in_time() -> None:
 
 
 def test_expired_lot_does_not_supply() -> None:
-    """E: 30 in stock that expires 15 March (usable in February only), lead 61 days (2 months),
+    """E: 30 in stock that expires 15 March (usable in February only), lead 60 days (2 months),
     demand 10 a month. month 1 served from the lot; month 2 the 20 left have expired and new
     supply arrives only in month 3: short 10 in month 2, limited by E itself."""
-    items = _items([{"item": "E", "item_type": "finished_good", "lead_time_days": 61}])
+    items = _items([{"item": "E", "item_type": "finished_good", "lead_time_days": 2 * MONTH_DAYS}])
     lots = pd.DataFrame(
         {"item": ["E"], "expiry_date": [pd.Timestamp("2025-03-15")], "on_hand_qty": [30.0]}
     )
@@ -168,3 +204,43 @@ def test_expired_lot_does_not_supply() -> None:
     assert_allclose(gaps["shortage_qty"], [10])
     assert np.isnan(gaps["revenue_at_risk"]).all()  # no unit_price: revenue unknown
     assert gaps["limiting_item"].tolist() == ["E"]
+
+
+def test_supply_arriving_inside_a_month_serves_the_rest_of_it() -> None:
+    """Q: no stock, demand 30 a month, lead 10 days (0.3285 months). The MRP offsets by whole
+    months (1, rounded up), so month 1's order is past due; released at the close it arrives
+    10 days into month 1 and serves the 1 - 0.3285 = 67.15 % of month 1's demand that falls
+    after it: 20.14 served, 9.86 short (at 5: 49.28 revenue at risk), Q itself limiting. From
+    month 2 on the orders arrive in time."""
+    items = _items(
+        [{"item": "Q", "item_type": "finished_good", "lead_time_days": 10, "unit_price": 5.0}]
+    )
+    gaps = find_supply_gaps(items, NO_BOM, _demand("Q", [30] * 4), NO_STOCK, NO_ORDERS, PLAN,
+                            horizon=4)  # fmt: skip
+    share = 1 - 10 / MONTH_DAYS
+    assert gaps["month"].tolist() == [MONTHS[0]]
+    assert_allclose(gaps["available_qty"], [30 * share])
+    assert_allclose(gaps["shortage_qty"], [30 * (1 - share)])
+    assert_allclose(gaps["shortage_qty"], [9.856], atol=1e-3)
+    assert_allclose(gaps["revenue_at_risk"], [5 * 30 * (1 - share)])
+    assert gaps["limiting_item"].tolist() == ["Q"]
+
+
+def test_a_past_due_order_held_up_by_a_component_names_the_component() -> None:
+    """A (lead 10 days, no stock, demand 30 a month) needs one C; C has 10 in stock and a lead
+    time of exactly 3 months. A's past-due order of month 1 can only be made for the 10 C
+    there are: it arrives 10 days into month 1 and serves 10 (short 20); A's later orders wait
+    for C, which arrives only in month 4, so A is short 30 in months 2-4. Every shortage is
+    limited by C, the component binding A's month-1 release."""
+    items = _items(
+        [
+            {"item": "A", "item_type": "finished_good", "lead_time_days": 10, "unit_price": 2.0},
+            {"item": "C", "lead_time_days": 3 * MONTH_DAYS},
+        ]
+    )
+    bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [1.0]})
+    stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [10.0]})
+    gaps = find_supply_gaps(items, bom, _demand("A", [30] * 4), stock, NO_ORDERS, PLAN,
+                            horizon=4)  # fmt: skip
+    assert_allclose(gaps["shortage_qty"], [20, 30, 30, 30])
+    assert set(gaps["limiting_item"]) == {"C"} and set(gaps["binding_component"]) == {"C"}

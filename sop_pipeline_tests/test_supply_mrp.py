@@ -1,7 +1,8 @@
 """MRP: multi-level netting, scrap, lot sizing, lead-time offset, expiry, past-due releases.
 
 Plan month January 2025, horizon 4: month 1..4 = February..May 2025. Lead times in days turn
-into months by rounding ``days / 30.4375``: 0 → 0, 30/31 → 1, 61 → 2, 91 → 3, 200 → 7.
+into months by rounding ``days / 30.4375`` up: 0 → 0, 30 → 1, 31 → 2, 45 → 2, 60 → 2, 61 → 3,
+91 → 3, 200 → 7.
 """
 
 import numpy as np
@@ -41,10 +42,10 @@ def test_two_level_bom_worked_by_hand() -> None:
       Receipt of month 1 should have been released in month 0: past due, shown in month 1.
       releases: month 1 = 10 (past due) + 20 = 30, month 2 = 30.
     B (factor 2 / 0.8 = 2.5): gross = 2.5 × releases of A = 75, 75, 0, 0.
-      stock 50, open order 20 due 15 Feb (month 1), MOQ 40, multiple 10, lead 31 d (1 month).
+      stock 50, open order 20 due 15 Feb (month 1), MOQ 40, multiple 10, lead 30 d (1 month).
       month 1: need 75 − 70 = 5 → max(5, 40) = 40 → POH 70 + 40 − 75 = 35.
       month 2: need 75 − 35 = 40 → 40 → POH 0.  Releases: month 1 = 40 (past due) + 40 = 80.
-    C (3 per B): gross = 3 × 80 = 240 in month 1; stock 100; lead 61 d (2 months).
+    C (3 per B): gross = 3 × 80 = 240 in month 1; stock 100; lead 60 d (2 months).
       net 140 in month 1, release due in month −1: past due, shown in month 1.
     D (1 per A, purchased, lead 0, safety stock 5, order multiple 25): gross 30, 30, 0, 0.
       month 1: need 30 + 5 − 0 = 35 → 50 → POH 20; month 2: need 30 + 5 − 20 = 15 → 25 →
@@ -53,8 +54,8 @@ def test_two_level_bom_worked_by_hand() -> None:
     items = _items(
         [
             {"item": "A", "item_type": "finished_good", "lead_time_days": 30},
-            {"item": "B", "lead_time_days": 31, "moq": 40, "order_multiple": 10},
-            {"item": "C", "lead_time_days": 61},
+            {"item": "B", "lead_time_days": 30, "moq": 40, "order_multiple": 10},
+            {"item": "C", "lead_time_days": 60},
             {"item": "D", "order_multiple": 25},
         ]
     )
@@ -225,8 +226,10 @@ def test_zero_demand_item_keeps_its_stock_and_plans_nothing() -> None:
 
 
 def test_open_orders_by_due_date() -> None:
-    """A late order (due December) lands in month 1; one due in June (month 5) is outside the
-    4-month horizon. Demand 10 in month 2: the late 6 covers part → net 4 in month 2."""
+    """A late order (due December, before the plan month closed) is assumed to arrive one month
+    late, in month 2 (``late_po_delay_months`` 1); one due in June (month 5) is outside the
+    4-month horizon. Demand 10 in month 2: the late 6 covers part → net 4 in month 2. With a
+    delay of 0 the late order arrives in month 1, with 3 in month 4."""
     items = _items([{"item": "O", "item_type": "finished_good"}])
     orders = pd.DataFrame(
         {
@@ -241,8 +244,15 @@ def test_open_orders_by_due_date() -> None:
         _demand("O", [0, 10, 0, 0]), pd.DataFrame(columns=["item", "on_hand_qty"]), orders,
         PLAN, horizon=4,
     )  # fmt: skip
-    assert_allclose(_col(mrp, "O", "scheduled_receipts"), [6, 0, 0, 0])
+    assert_allclose(_col(mrp, "O", "scheduled_receipts"), [0, 6, 0, 0])
     assert_allclose(_col(mrp, "O", "net_qty"), [0, 4, 0, 0])
+    for delay, expected in ((0, [6, 0, 0, 0]), (3, [0, 0, 0, 6]), (4, [0, 0, 0, 0])):
+        mrp = run_mrp(
+            items, pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            _demand("O", [0, 10, 0, 0]), pd.DataFrame(columns=["item", "on_hand_qty"]), orders,
+            PLAN, horizon=4, late_po_delay_months=delay,
+        )  # fmt: skip
+        assert_allclose(_col(mrp, "O", "scheduled_receipts"), expected)
 
 
 def test_scenarios_use_forecast_and_hi80() -> None:
@@ -255,6 +265,101 @@ def test_scenarios_use_forecast_and_hi80() -> None:
     )  # fmt: skip
     gross = mrp.groupby("scenario")["gross_qty"].sum()
     assert gross.to_dict() == {"base": 40.0, "upside": 56.0}
+
+
+def test_lead_time_is_rounded_up_so_releases_are_never_late() -> None:
+    """Demand 10 in month 4. Lead 45 days = 1.48 months → 2 buckets (rounding to the nearest
+    month would say 1 and release a month late): released in month 2. 30 days → 1 bucket:
+    month 3. 0 days: month 4."""
+    items = _items(
+        [
+            {"item": "P45", "item_type": "finished_good", "lead_time_days": 45},
+            {"item": "P30", "item_type": "finished_good", "lead_time_days": 30},
+            {"item": "P0", "item_type": "finished_good", "lead_time_days": 0},
+        ]
+    )
+    demand = pd.concat([_demand(i, [0, 0, 0, 10]) for i in ("P45", "P30", "P0")])
+    mrp = run_mrp(
+        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), demand,
+        pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(), PLAN, horizon=4,
+    )  # fmt: skip
+    assert_allclose(_col(mrp, "P45", "planned_release_qty"), [0, 10, 0, 0])
+    assert_allclose(_col(mrp, "P30", "planned_release_qty"), [0, 0, 10, 0])
+    assert_allclose(_col(mrp, "P0", "planned_release_qty"), [0, 0, 0, 10])
+    assert set(mrp.loc[mrp["item"] == "P45", "lead_time_months"]) == {2}
+
+
+def test_upside_holds_only_the_buffer_its_extra_demand_does_not_cover() -> None:
+    """A: forecast 10, hi80 14 a month, safety stock 6; component C (1 per A, lead 0) with
+    safety stock 5.
+
+    base:   A needs 10 + 6 in month 1 → receipts 16, 10, 10, 10, stock 6 at every month end.
+    upside: the 4 units above the forecast are a buffer already, so A keeps 6 − 4 = 2:
+            receipts 14 + 2 = 16, then 14, 14, 14 (the full 6 on top would give 20, 14...).
+    C: base gross = A's releases 16, 10, 10, 10; upside 16, 14, 14, 14; extra 0, 4, 4, 4 →
+       upside safety stock 5, 1, 1, 1.
+    With hi80 20 (6 above the forecast) A's upside safety stock is 0."""
+    items = _items([{"item": "A", "item_type": "finished_good"}, {"item": "C"}])
+    bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [1.0]})
+    forecast = pd.DataFrame({"item": "A", "month": MONTHS, "forecast_qty": 10.0, "hi80": 14.0})
+    ss = pd.Series({"A": 6.0, "C": 5.0})
+    mrp = run_mrp_scenarios(
+        items, bom, forecast, pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(),
+        PLAN, horizon=4, safety_stock=ss,
+    )  # fmt: skip
+    base, upside = (mrp[mrp["scenario"] == s] for s in ("base", "upside"))
+    assert_allclose(_col(base, "A", "planned_receipt_qty"), [16, 10, 10, 10])
+    assert_allclose(_col(base, "A", "projected_on_hand"), [6, 6, 6, 6])
+    assert_allclose(_col(upside, "A", "safety_stock"), [2, 2, 2, 2])
+    assert_allclose(_col(upside, "A", "planned_receipt_qty"), [16, 14, 14, 14])
+    assert_allclose(_col(upside, "C", "gross_qty"), [16, 14, 14, 14])
+    assert_allclose(_col(upside, "C", "safety_stock"), [5, 1, 1, 1])
+    assert_allclose(_col(base, "C", "safety_stock"), [5, 5, 5, 5])
+    wide = forecast.assign(hi80=20.0)
+    mrp = run_mrp_scenarios(
+        items, bom, wide, pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(),
+        PLAN, horizon=4, safety_stock=ss, scenarios=("upside",),
+    )  # fmt: skip
+    assert_allclose(_col(mrp, "A", "safety_stock"), [0, 0, 0, 0])
+
+
+def test_phase_out_item_buys_only_what_its_remaining_demand_needs() -> None:
+    """P is being phased out: demand 10, 10, 0, 0, stock 5, MOQ 100, multiple 50 and a safety
+    stock of 20 handed in. It holds no safety stock and orders lot-for-lot: 10 − 5 = 5 in
+    month 1 and 10 in month 2 (an active item would order 100 + ...), ending with no stock."""
+    items = _items(
+        [
+            {"item": "P", "item_type": "finished_good", "moq": 100, "order_multiple": 50,
+             "status": "phase_out"},
+            {"item": "Q", "item_type": "finished_good", "moq": 100, "order_multiple": 50},
+        ]
+    )  # fmt: skip
+    demand = pd.concat([_demand("P", [10, 10, 0, 0]), _demand("Q", [10, 10, 0, 0])])
+    stock = pd.DataFrame({"item": ["P", "Q"], "on_hand_qty": [5.0, 5.0]})
+    mrp = run_mrp(
+        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), demand, stock,
+        _none_orders(), PLAN, horizon=4, safety_stock=pd.Series({"P": 20.0, "Q": 20.0}),
+    )  # fmt: skip
+    assert_allclose(_col(mrp, "P", "planned_receipt_qty"), [5, 10, 0, 0])
+    assert_allclose(_col(mrp, "P", "projected_on_hand"), [0, 0, 0, 0])
+    assert_allclose(_col(mrp, "P", "safety_stock"), [0, 0, 0, 0])
+    assert_allclose(_col(mrp, "Q", "planned_receipt_qty"), [100, 0, 0, 0])
+
+
+def test_time_phased_safety_stock_is_netted_month_by_month() -> None:
+    """A: demand 10 a month, safety stock 5, 5, 20, 5 by month (a season in month 3).
+    month 1: 10 + 5 → receive 15, stock 5; month 2: 10 + 5 − 5 → 10, stock 5;
+    month 3: 10 + 20 − 5 → 25, stock 20; month 4: 10 + 5 − 20 < 0 → nothing, stock 10."""
+    items = _items([{"item": "A", "item_type": "finished_good"}])
+    ss = pd.DataFrame({"item": "A", "month": MONTHS, "safety_stock": [5.0, 5.0, 20.0, 5.0]})
+    mrp = run_mrp(
+        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), _demand("A", [10] * 4),
+        pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(), PLAN, horizon=4,
+        safety_stock=ss,
+    )  # fmt: skip
+    assert_allclose(_col(mrp, "A", "planned_receipt_qty"), [15, 10, 25, 0])
+    assert_allclose(_col(mrp, "A", "projected_on_hand"), [5, 5, 20, 10])
+    assert_allclose(_col(mrp, "A", "safety_stock"), [5, 5, 20, 5])
 
 
 @pytest.mark.parametrize(

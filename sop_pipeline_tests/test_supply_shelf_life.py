@@ -145,3 +145,26 @@ def test_bad_window_raises() -> None:
             _items([{"item": "S"}]), pd.DataFrame(columns=["item", "on_hand_qty"]),
             pd.DataFrame(columns=["item", "month", "qty"]), PLAN, slow_mover_months=0,
         )  # fmt: skip
+
+
+def test_the_same_lot_at_two_locations_is_two_rows() -> None:
+    """Lot L7 of K is stocked at WH1 (30) and WH2 (20), both expiring 10 March 2025 (usable in
+    February only). Demand 10 in February uses 10 of the pool first-expiry-first-out, WH1 first
+    (location order): WH1 has 20 at risk, WH2 all 20 - two rows, one per location."""
+    items = _items([{"item": "K"}])
+    lots = pd.DataFrame(
+        {
+            "item": ["K", "K"],
+            "location": ["WH2", "WH1"],
+            "lot": ["L7", "L7"],
+            "expiry_date": pd.Timestamp("2025-03-10"),
+            "on_hand_qty": [20.0, 30.0],
+        }
+    )
+    demand = pd.DataFrame({"item": "K", "month": MONTHS, "qty": [10.0, 0.0, 0.0, 0.0]})
+    risk = shelf_life_risk(items, lots, demand, PLAN, horizon=4)
+    rows = risk.set_index(["item", "location", "lot"])
+    assert rows.index.is_unique and len(rows) == 2
+    assert_allclose(rows.loc[("K", "WH1", "L7"), ["consumed_qty", "qty_at_risk"]], [10, 20])
+    assert_allclose(rows.loc[("K", "WH2", "L7"), ["consumed_qty", "qty_at_risk"]], [0, 20])
+    assert set(rows["reason"]) == {"expiry"}

@@ -38,6 +38,7 @@ def _portfolio() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame
     errors = pd.DataFrame(
         {
             "item": ["S", "I", "O"],
+            "rmse_h1": [20.0, np.nan, np.nan],  # S: 20 at every horizon
             "cv_rmse": [20.0, 2.0, 3.0],
             "series_class": ["smooth", "intermittent", "seasonal"],
         }

@@ -1,6 +1,8 @@
 -- group: kpis
--- Forecast revenue against the financial plan for every forecast month, per family and for the
--- company ('__total__'); gap = forecast - plan (negative: the forecast falls short).
+-- Forecast net revenue against the financial plan (net revenue) for every forecast month, per
+-- family and for the company ('__total__'); gap = forecast - plan (negative: the forecast falls
+-- short). The company plan is the plan's company row (blank family), else the sum of its family
+-- rows, so a family-only plan still has a company total.
 with forecast_by_family as (
     select month, family, sum(forecast_revenue) as forecast_revenue
     from sop_mart.forecast
@@ -20,12 +22,48 @@ forecast_revenue as (
     select * from forecast_total
 ),
 
-plan as (
-    select month, coalesce(family, '__total__') as family, sum(planned_revenue) as planned_revenue
+plan_rows as (
+    select month, nullif(trim(family), '') as family, planned_revenue
     from staging.financial_plan
     where plan_month = getvariable('plan_month')
       and month in (select distinct month from forecast_by_family)
-    group by month, coalesce(family, '__total__')
+),
+
+family_plan as (
+    select month, family, sum(planned_revenue) as planned_revenue, 'family' as plan_basis
+    from plan_rows
+    where family is not null
+    group by month, family
+),
+
+company_row_plan as (
+    select month, sum(planned_revenue) as planned_revenue
+    from plan_rows
+    where family is null
+    group by month
+),
+
+sum_of_families_plan as (
+    select month, sum(planned_revenue) as planned_revenue
+    from family_plan
+    group by month
+),
+
+company_plan as (
+    select
+        month,
+        '__total__' as family,
+        coalesce(company_row.planned_revenue, families.planned_revenue) as planned_revenue,
+        case when company_row.month is not null then 'company_row' else 'sum_of_families' end
+            as plan_basis
+    from sum_of_families_plan as families
+    full outer join company_row_plan as company_row using (month)
+),
+
+plan as (
+    select * from family_plan
+    union all
+    select * from company_plan
 )
 
 select
@@ -36,6 +74,7 @@ select
     plan.planned_revenue,
     coalesce(forecast_revenue.forecast_revenue, 0) - plan.planned_revenue as gap,
     (coalesce(forecast_revenue.forecast_revenue, 0) - plan.planned_revenue)
-        / nullif(plan.planned_revenue, 0) as gap_pct
+        / nullif(plan.planned_revenue, 0) as gap_pct,
+    plan.plan_basis
 from forecast_revenue
 full outer join plan using (month, family)

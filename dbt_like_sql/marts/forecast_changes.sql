@@ -1,6 +1,8 @@
 -- group: forecast
 -- This plan month's forecast against the prior plan month's, per finished good, over the
--- months both cover; an exception when the change is large both in percent and in revenue.
+-- months both cover; an exception when the change is large both in percent and in revenue -
+-- either the net change over the months, or (a timing shift that nets to little) the sum of
+-- the absolute monthly changes.
 with current_forecast as (
     select item, month, forecast_qty, forecast_revenue
     from sop_mart.forecast
@@ -45,34 +47,91 @@ changes as (
 ),
 
 items as (
-    select item, family, description
+    select item, family, description, unit_cost
     from staging.items
     where plan_month = getvariable('plan_month')
+),
+
+monthly_changes as (
+    select
+        coalesce(current_month.item, prior_month.item) as item,
+        coalesce(current_month.forecast_qty, 0) - coalesce(prior_month.forecast_qty, 0)
+            as change_qty,
+        coalesce(current_month.forecast_revenue, 0) - coalesce(prior_month.forecast_revenue, 0)
+            as change_revenue
+    from (
+        select * from current_forecast where month in (select month from overlap_months)
+    ) as current_month
+    full outer join (
+        select * from prior_forecast where month in (select month from overlap_months)
+    ) as prior_month
+        on current_month.item = prior_month.item
+        and current_month.month = prior_month.month
+),
+
+absolute_changes as (
+    select
+        monthly_changes.item,
+        sum(abs(monthly_changes.change_qty)) as abs_change_qty,
+        sum(abs(monthly_changes.change_revenue)) as abs_change_revenue,
+        sum(abs(
+            monthly_changes.change_revenue
+            - monthly_changes.change_qty * coalesce(items.unit_cost, 0)
+        )) as abs_change_margin
+    from monthly_changes
+    left join items using (item)
+    group by monthly_changes.item
+),
+
+tests as (
+    select
+        changes.*,
+        absolute_changes.abs_change_qty,
+        absolute_changes.abs_change_revenue,
+        absolute_changes.abs_change_margin,
+        coalesce(
+            abs(changes.current_revenue - changes.prior_revenue)
+                >= getvariable('exceptions_change_revenue')
+            and (
+                changes.prior_qty = 0
+                or abs(changes.current_qty - changes.prior_qty) / changes.prior_qty
+                    >= getvariable('exceptions_change_pct')
+            ),
+            false
+        ) as is_level_change,
+        coalesce(
+            absolute_changes.abs_change_revenue >= getvariable('exceptions_change_revenue')
+            and (
+                changes.prior_qty = 0
+                or absolute_changes.abs_change_qty / changes.prior_qty
+                    >= getvariable('exceptions_change_pct')
+            ),
+            false
+        ) as is_large_monthly_change
+    from changes
+    left join absolute_changes using (item)
 )
 
 select
     getvariable('plan_month') as plan_month,
-    changes.item,
+    tests.item,
     items.family,
     items.description,
     (select count(*) from overlap_months) as months_compared,
-    changes.prior_qty,
-    changes.current_qty,
-    changes.current_qty - changes.prior_qty as change_qty,
-    (changes.current_qty - changes.prior_qty) / nullif(changes.prior_qty, 0) as change_pct,
-    changes.prior_revenue,
-    changes.current_revenue,
-    changes.current_revenue - changes.prior_revenue as change_revenue,
-    coalesce(
-        abs(changes.current_revenue - changes.prior_revenue)
-            >= getvariable('exceptions_change_revenue')
-        and (
-            changes.prior_qty = 0
-            or abs(changes.current_qty - changes.prior_qty) / changes.prior_qty
-                >= getvariable('exceptions_change_pct')
-        ),
-        false
-    ) as is_exception
-from changes
-left join items on changes.item = items.item
+    tests.prior_qty,
+    tests.current_qty,
+    tests.current_qty - tests.prior_qty as change_qty,
+    (tests.current_qty - tests.prior_qty) / nullif(tests.prior_qty, 0) as change_pct,
+    tests.prior_revenue,
+    tests.current_revenue,
+    tests.current_revenue - tests.prior_revenue as change_revenue,
+    tests.is_level_change or tests.is_large_monthly_change as is_exception,
+    tests.abs_change_qty,
+    tests.abs_change_revenue,
+    tests.current_revenue - tests.prior_revenue
+        - (tests.current_qty - tests.prior_qty) * coalesce(items.unit_cost, 0) as change_margin,
+    tests.abs_change_margin,
+    tests.is_large_monthly_change and not tests.is_level_change as is_timing_shift
+from tests
+left join items on tests.item = items.item
 where (select count(*) from overlap_months) > 0

@@ -4,8 +4,13 @@
 with cash as (
     select
         max(inventory_value) filter (where month = getvariable('plan_month')) as inventory_value,
-        max(target_inventory_value) as target_inventory_value,
-        arg_max(inventory_value, month) as projected_inventory_value
+        max(target_inventory_value) filter (where month = getvariable('plan_month'))
+            as target_inventory_value,
+        max(cash_released) filter (where month = getvariable('plan_month')) as cash_released,
+        max(target_cash_released) filter (where month = getvariable('plan_month'))
+            as target_cash_released,
+        arg_max(inventory_value, month) as projected_inventory_value,
+        arg_max(target_inventory_value, month) as projected_target_inventory_value
     from sop_mart.cash_projection
     where plan_month = getvariable('plan_month')
 ),
@@ -41,13 +46,37 @@ forward_cogs as (
       and forecast.month <= getvariable('plan_month') + interval 3 month
 ),
 
+trailing_months as (
+    select distinct plan_month as month
+    from staging.demand_history
+    where plan_month > getvariable('plan_month') - interval 12 month
+      and plan_month <= getvariable('plan_month')
+),
+
 trailing_cogs as (
-    select sum(history.shipped_qty * unit_costs.unit_cost) * 12 / count(distinct history.plan_month)
-        as annual_cogs
+    select sum(history.shipped_qty * unit_costs.unit_cost) * 12
+        / (select count(*) from trailing_months) as annual_cogs
     from staging.demand_history as history
     join unit_costs using (item)
-    where history.plan_month > getvariable('plan_month') - interval 12 month
-      and history.plan_month <= getvariable('plan_month')
+    where history.plan_month in (select month from trailing_months)
+),
+
+month_end_inventory as (
+    select
+        stock.plan_month as month,
+        sum(stock.on_hand_qty * coalesce(stock.unit_cost, count_items.unit_cost))
+            as inventory_value
+    from staging.inventory as stock
+    left join staging.items as count_items
+        on count_items.plan_month = stock.plan_month
+        and count_items.item = stock.item
+    where stock.plan_month in (select month from trailing_months)
+    group by stock.plan_month
+),
+
+average_inventory as (
+    select avg(inventory_value) as inventory_value
+    from month_end_inventory
 ),
 
 risks as (
@@ -64,67 +93,94 @@ risks as (
               and planned_revenue is not null) as forecast_vs_plan
 ),
 
+-- watch_scale: the distance from the target still reported as 'watch' is the watch band times
+-- this amount (default: the target itself)
 kpi_values as (
     select 'inventory_value' as kpi, cash.inventory_value as value,
            cash.target_inventory_value as target, 'currency' as unit, 'lower' as better,
-           'value of stock on hand at the plan month''s close' as description
+           'value of stock on hand at the plan month''s close, against the dated cash path'
+               as description,
+           null::double as watch_scale
+    from cash
+    union all
+    select 'cash_released', cash.cash_released, cash.target_cash_released, 'currency',
+           'higher',
+           'cash released from inventory since the baseline month (baseline inventory value - '
+               || 'now), against the release the path asks by now',
+           getvariable('kpi_targets_cash_reduction')
     from cash
     union all
     select 'cash_vs_target', cash.inventory_value - cash.target_inventory_value, 0, 'currency',
-           'lower', 'cash tied in inventory above the target (negative: below target)'
+           'lower',
+           'cash tied in inventory above the dated path (negative: ahead of the path)',
+           getvariable('kpi_targets_cash_reduction')
     from cash
     union all
     select 'projected_inventory_value', cash.projected_inventory_value,
-           cash.target_inventory_value, 'currency', 'lower',
-           'inventory value at the end of the horizon in the base plan'
+           cash.projected_target_inventory_value, 'currency', 'lower',
+           'inventory value at the end of the horizon in the base plan, against the path then',
+           null
     from cash
     union all
     select 'fill_rate', service.fill_rate, getvariable('kpi_targets_fill_rate'), 'ratio',
-           'higher', 'share of ordered quantity shipped in the month'
+           'higher', 'share of ordered quantity shipped in the month', null
     from service
     union all
     select 'wape_lag1', accuracy.wape_lag1, getvariable('kpi_targets_wape_lag1'), 'ratio',
-           'lower', 'weighted absolute percentage error of the forecast made one month before'
+           'lower', 'weighted absolute percentage error of the forecast made one month before',
+           null
     from accuracy
     union all
     select 'bias_lag1', accuracy.bias_lag1, getvariable('kpi_targets_bias_lag1'), 'ratio',
-           'closer_to_zero', 'forecast bias one month before (positive: over-forecast)'
+           'closer_to_zero', 'forecast bias one month before (positive: over-forecast)', null
     from accuracy
     union all
-    select 'wape_lag3', accuracy.wape_lag3, getvariable('kpi_targets_wape_lag1'), 'ratio',
-           'lower', 'weighted absolute percentage error of the forecast made three months before'
+    select 'wape_lag3', accuracy.wape_lag3, getvariable('kpi_targets_wape_lag3'), 'ratio',
+           'lower',
+           'weighted absolute percentage error of the forecast made three months before',
+           null
     from accuracy
     union all
     select 'months_of_supply', cash.inventory_value / nullif(forward_cogs.monthly_cogs, 0),
            getvariable('kpi_targets_months_of_supply'), 'months', 'target',
-           'inventory value / forecast cost of goods sold per month (next 3 months)'
+           'inventory value / forecast cost of goods sold per month (next 3 months)', null
     from cash, forward_cogs
     union all
-    select 'inventory_turns', trailing_cogs.annual_cogs / nullif(cash.inventory_value, 0),
+    select 'inventory_turns',
+           trailing_cogs.annual_cogs / nullif(average_inventory.inventory_value, 0),
            getvariable('kpi_targets_inventory_turns'), 'turns', 'higher',
-           'cost of goods shipped over the last 12 months / inventory value'
-    from cash, trailing_cogs
+           'cost of goods shipped over the last 12 months (annualised) / the average of the '
+               || 'month-end inventory values of those months',
+           null
+    from trailing_cogs, average_inventory
     union all
     select 'excess_obsolete_value', risks.excess_obsolete_value,
            getvariable('kpi_targets_excess_obsolete_value'), 'currency', 'lower',
-           'value of stock that will expire, is obsolete or exceeds the slow-mover horizon'
+           'value of stock that will expire, is obsolete or exceeds the slow-mover horizon', null
     from risks
     union all
     select 'revenue_at_risk', risks.revenue_at_risk, 0, 'currency', 'lower',
-           'forecast revenue that supply cannot meet over the horizon'
+           'forecast net revenue that supply cannot meet over the horizon', null
     from risks
     union all
     select 'shelf_life_value_at_risk', risks.shelf_life_value_at_risk, 0, 'currency', 'lower',
-           'value of lots that expire before the forecast uses them'
+           'value of lots that expire before the forecast uses them', null
     from risks
     union all
     select 'forecast_vs_plan', risks.forecast_vs_plan, 0, 'ratio', 'higher',
-           'forecast revenue over the horizon against the financial plan'
+           'forecast net revenue over the horizon against the financial plan', null
     from risks
 ),
 
 band as (
     select getvariable('kpi_targets_watch_band') as width
+),
+
+scored as (
+    select
+        kpi_values.*,
+        band.width * coalesce(kpi_values.watch_scale, abs(kpi_values.target)) as tolerance
+    from kpi_values, band
 )
 
 select
@@ -133,18 +189,18 @@ select
     value,
     target,
     case
-        when value is null then 'no_data'
+        when value is null or target is null then 'no_data'
         when better = 'higher' and value >= target then 'on_track'
-        when better = 'higher' and value >= target - band.width * abs(target) then 'watch'
+        when better = 'higher' and value >= target - tolerance then 'watch'
         when better = 'lower' and value <= target then 'on_track'
-        when better = 'lower' and value <= target + band.width * abs(target) then 'watch'
+        when better = 'lower' and value <= target + tolerance then 'watch'
         when better = 'closer_to_zero' and abs(value) <= target then 'on_track'
         when better = 'closer_to_zero' and abs(value) <= 2 * target then 'watch'
-        when better = 'target' and abs(value - target) <= band.width * 2 * target then 'on_track'
-        when better = 'target' and abs(value - target) <= band.width * 4 * target then 'watch'
+        when better = 'target' and abs(value - target) <= 2 * tolerance then 'on_track'
+        when better = 'target' and abs(value - target) <= 4 * tolerance then 'watch'
         else 'off_track'
     end as status,
     unit,
     better,
     description
-from kpi_values, band
+from scored

@@ -1,10 +1,20 @@
 -- group: meeting
--- The issues leadership should decide on, ranked by money at stake: supply gaps (revenue at
--- risk), lots that will expire or stay unused, large forecast changes, families below the
--- financial plan, and overdue actions; each with a concrete suggested decision.
-with gaps_by_item as (
+-- The issues leadership should decide on, ranked on one money basis - the gross margin at
+-- stake, with the net revenue beside it: supply gaps (margin of the lost sales), late purchase
+-- orders (margin of the gaps they cause), lots that will expire or stay unused (their cost,
+-- written off), large forecast changes and timing shifts (the margin changed or moved),
+-- families below the financial plan (the shortfall at the family's margin), and overdue
+-- actions; each with a concrete suggested decision.
+with items as (
+    select item, unit_cost
+    from staging.items
+    where plan_month = getvariable('plan_month')
+),
+
+gaps_by_item as (
     select
         item,
+        sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
         sum(revenue_at_risk) as revenue_at_risk,
         sum(shortage_qty) as shortage_qty,
         min(month) as first_month,
@@ -27,7 +37,8 @@ gap_issues as (
         format('{} short by {:,.0f} units from {}', gaps.item, gaps.shortage_qty,
                strftime(gaps.first_month, '%b %Y')) as topic,
         gaps.item,
-        gaps.revenue_at_risk as impact_value,
+        gaps.margin_at_risk as impact_value,
+        gaps.revenue_at_risk as revenue_value,
         case
             when gaps.limiting_item is null or gaps.limiting_item = gaps.item then
                 format('Expedite {} supply{} before {} and allocate stock to the best customers',
@@ -43,19 +54,52 @@ gap_issues as (
     left join earliest_open_order as component_order on component_order.item = gaps.limiting_item
 ),
 
+late_orders_by_item as (
+    select
+        item,
+        count(*) as orders,
+        sum(qty_open) as qty_open,
+        max(days_late) as days_late,
+        arg_max(po, days_late) as po,
+        min(assumed_arrival_month) as assumed_arrival_month,
+        max(margin_at_risk) as margin_at_risk,
+        max(revenue_at_risk) as revenue_at_risk
+    from sop_mart.late_purchase_orders
+    where plan_month = getvariable('plan_month')
+    group by item
+),
+
+late_order_issues as (
+    select
+        'late_order' as category,
+        format('{:,.0f} {} on {} open order(s) up to {} days late, assumed in {}', qty_open,
+               item, orders, days_late, strftime(assumed_arrival_month, '%b %Y')) as topic,
+        item,
+        margin_at_risk as impact_value,
+        revenue_at_risk as revenue_value,
+        format('Get a confirmed delivery date for order {} of {} or source it elsewhere',
+               po, item) as suggested_decision
+    from late_orders_by_item
+),
+
 shelf_life_issues as (
     select
         'shelf_life' as category,
         case reason
-            when 'expired' then format('Lot {} of {} is already expired', lot, item)
-            when 'expiry' then format('{:,.0f} units of lot {} of {} expire on {} unused',
-                                      qty_at_risk, lot, item, strftime(expiry_date, '%d %b %Y'))
-            when 'obsolete' then format('{:,.0f} units of {} will not sell (phase-out or no demand)',
-                                        qty_at_risk, item)
-            else format('{:,.0f} units of {} exceed the slow-mover horizon', qty_at_risk, item)
+            when 'expired' then format('Lot {} of {} at {} is already expired', lot, item,
+                                       coalesce(location, 'the warehouse'))
+            when 'expiry' then format('{:,.0f} units of lot {} of {} at {} expire on {} unused',
+                                      qty_at_risk, lot, item, coalesce(location, 'the warehouse'),
+                                      strftime(expiry_date, '%d %b %Y'))
+            when 'obsolete' then format('{:,.0f} units of {} at {} will not sell (phase-out or '
+                                        || 'no demand)', qty_at_risk, item,
+                                        coalesce(location, 'the warehouse'))
+            else format('{:,.0f} units of {} at {} exceed the slow-mover horizon', qty_at_risk,
+                        item, coalesce(location, 'the warehouse'))
         end as topic,
         item,
         value_at_risk as impact_value,
+        null::double as revenue_value,
         case reason
             when 'expired' then format('Write off lot {} of {} and find why it expired', lot, item)
             when 'expiry' then format('Promote, bundle or transfer lot {} of {}, or write it down',
@@ -71,33 +115,59 @@ shelf_life_issues as (
 forecast_change_issues as (
     select
         'forecast_change' as category,
-        format('{} forecast {} by {} ({:,.0f} units) against last month', item,
-               case when change_qty >= 0 then 'up' else 'down' end,
-               coalesce(printf('%.0f%%', abs(change_pct) * 100), 'new'), abs(change_qty)) as topic,
+        case
+            when is_timing_shift then
+                format('{} forecast shifted between months: {:,.0f} units moved, {}{:,.0f} net '
+                       || 'against last month', item, abs_change_qty / 2,
+                       case when change_qty < 0 then '-' else '+' end, abs(change_qty))
+            else
+                format('{} forecast {} by {} ({:,.0f} units) against last month', item,
+                       case when change_qty >= 0 then 'up' else 'down' end,
+                       coalesce(printf('%.0f%%', abs(change_pct) * 100), 'new'), abs(change_qty))
+        end as topic,
         item,
-        abs(change_revenue) as impact_value,
-        format('Confirm the change with Sales, then {} supply for {}',
-               case when change_qty >= 0 then 'raise' else 'cut' end, item) as suggested_decision
+        greatest(abs(change_margin), abs_change_margin / 2) as impact_value,
+        greatest(abs(change_revenue), abs_change_revenue / 2) as revenue_value,
+        case
+            when is_timing_shift then
+                format('Confirm the new timing with Sales, then re-phase supply for {}', item)
+            else
+                format('Confirm the change with Sales, then {} supply for {}',
+                       case when change_qty >= 0 then 'raise' else 'cut' end, item)
+        end as suggested_decision
     from sop_mart.forecast_changes
     where plan_month = getvariable('plan_month')
       and is_exception
 ),
 
+family_margin as (
+    select
+        forecast.family,
+        sum(forecast.forecast_revenue - forecast.forecast_qty * coalesce(items.unit_cost, 0))
+            / nullif(sum(forecast.forecast_revenue), 0) as margin_ratio
+    from sop_mart.forecast as forecast
+    left join items using (item)
+    where forecast.plan_month = getvariable('plan_month')
+    group by forecast.family
+),
+
 plan_issues as (
     select
         'plan_shortfall' as category,
-        format('{} forecast {:,.0f} below the financial plan over the horizon', family,
-               -sum(gap)) as topic,
-        family as item,
-        -sum(gap) as impact_value,
+        format('{} forecast {:,.0f} below the financial plan (net revenue) over the horizon',
+               reconciliation.family, -sum(reconciliation.gap)) as topic,
+        reconciliation.family as item,
+        -sum(reconciliation.gap) * coalesce(max(family_margin.margin_ratio), 0) as impact_value,
+        -sum(reconciliation.gap) as revenue_value,
         format('Agree demand actions for {} with Sales and Marketing, or re-base the plan',
-               family) as suggested_decision
-    from sop_mart.financial_reconciliation
-    where plan_month = getvariable('plan_month')
-      and family <> '__total__'
-      and planned_revenue is not null
-    group by family
-    having sum(gap) < 0
+               reconciliation.family) as suggested_decision
+    from sop_mart.financial_reconciliation as reconciliation
+    left join family_margin on family_margin.family = reconciliation.family
+    where reconciliation.plan_month = getvariable('plan_month')
+      and reconciliation.family <> '__total__'
+      and reconciliation.planned_revenue is not null
+    group by reconciliation.family
+    having sum(reconciliation.gap) < 0
 ),
 
 action_issues as (
@@ -106,6 +176,7 @@ action_issues as (
         format('Action {} is {} days overdue: {}', action_id, days_overdue, topic) as topic,
         action_id as item,
         0.0 as impact_value,
+        null::double as revenue_value,
         format('Escalate to {} and set a new due date, or close the action', owner)
             as suggested_decision
     from sop_mart.actions
@@ -115,6 +186,8 @@ action_issues as (
 
 candidates as (
     select * from gap_issues
+    union all
+    select * from late_order_issues
     union all
     select * from shelf_life_issues
     union all
@@ -128,7 +201,9 @@ candidates as (
 ranked as (
     select
         *,
-        row_number() over (order by impact_value desc, category, item) as rank
+        row_number() over (
+            order by impact_value desc, revenue_value desc nulls last, category, item
+        ) as rank
     from candidates
 )
 
@@ -139,7 +214,8 @@ select
     topic,
     item,
     impact_value,
-    suggested_decision
+    suggested_decision,
+    revenue_value
 from ranked
 where rank <= getvariable('meeting_top_issues')
 order by rank

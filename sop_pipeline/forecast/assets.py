@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from sop_pipeline.forecast.monthly import build_monthly_forecast
+from sop_pipeline.forecast.net_price import realised_net_prices
 from sop_pipeline.forecast.settings import ForecastSettings
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
@@ -136,6 +137,8 @@ def statistical_forecast(
         promotions = read.promotions(con, month)
         overrides = read.forecast_overrides(con, month)
         previous = read.previous_models(con, add_months(month, -1))
+        sales = read.sales_history(con, month)
+    net_prices = realised_net_prices(sales, items, pd.Timestamp(month))
 
     started = time.perf_counter()
     last_log = [started]
@@ -155,6 +158,7 @@ def statistical_forecast(
         engine_settings(config),
         progress=progress,
         previous_models=previous,
+        net_prices=net_prices,
     )
     seconds = time.perf_counter() - started
     with warehouse.get_connection() as con:
@@ -172,6 +176,12 @@ def statistical_forecast(
         metadata={
             "items": int(fc["item"].nunique()),
             "forecast_revenue": float(fc["forecast_revenue"].sum()),
+            "forecast_revenue_at_list_price": float((fc["forecast_qty"] * fc["unit_price"]).sum()),
+            "items_by_price_source": dg.MetadataValue.md(
+                markdown_table(
+                    net_prices.groupby("price_source").size().rename("items").reset_index()
+                )
+            ),
             "overridden_rows": int(fc["override_reason"].notna().sum()),
             "seconds": round(seconds, 1),
         },

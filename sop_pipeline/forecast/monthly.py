@@ -37,6 +37,8 @@ FORECAST_COLUMNS = [
     "naive_qty",
     "unit_price",
     "uplift_pct",
+    "net_price",
+    "price_source",
 ]
 MODEL_COLUMNS = [
     "item",
@@ -93,6 +95,7 @@ def build_monthly_forecast(
     settings: ForecastSettings,
     progress: Callable[[int, int], None] | None = None,
     previous_models: pd.DataFrame | None = None,
+    net_prices: pd.DataFrame | None = None,
 ) -> MonthlyForecast:
     """Forecast every finished good for the ``settings.horizon`` months after ``plan_month``.
 
@@ -110,6 +113,8 @@ def build_monthly_forecast(
         progress: called with (series done, total) while the engine runs.
         previous_models: ``item, model`` of the previous plan month: a series keeps its model
             unless another is clearly better (``ForecastSettings.switch_margin``).
+        net_prices: ``item, net_price, price_source`` (:mod:`.net_price`); revenue is
+            ``forecast_qty x net_price``. Without it the list price stands in (source ``list``).
     """
     series, skipped = demand_series(demand, items, plan_month)
     finished = items[items["item_type"] == "finished_good"].set_index("item")
@@ -149,7 +154,18 @@ def build_monthly_forecast(
     fc = fc.merge(naive, on=["item", "month"], how="left")
     fc["family"] = fc["item"].map(finished["family"])
     fc["unit_price"] = fc["item"].map(finished["unit_price"]).astype(float)
-    fc["forecast_revenue"] = fc["forecast_qty"] * fc["unit_price"].fillna(0.0)
+    if net_prices is None:
+        net_prices = pd.DataFrame(
+            {
+                "item": finished.index.to_numpy(),
+                "net_price": finished["unit_price"].to_numpy(),
+                "price_source": "list",
+            }
+        )
+    prices = net_prices.set_index("item")
+    fc["net_price"] = fc["item"].map(prices["net_price"]).astype(float)
+    fc["price_source"] = fc["item"].map(prices["price_source"])
+    fc["forecast_revenue"] = fc["forecast_qty"] * fc["net_price"].fillna(0.0)
     models = result.selection.rename(columns={"unique_id": "item"})
     fc["series_class"] = fc["item"].map(models.set_index("item")["series_class"])
     for column in FORECAST_COLUMNS:

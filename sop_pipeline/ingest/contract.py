@@ -29,6 +29,7 @@ class Column:
     required: bool = False  # the column must be in the file (bold in SPEC §2)
     not_null: bool = False  # every row must carry a value
     min_value: float | None = None  # smallest meaningful value (0: negatives are errors)
+    min_exclusive: bool = False  # the value must be above min_value, not equal to it
     max_value: float | None = None
     allowed: tuple[str, ...] | None = None  # closed set of values
     note: str = ""  # what a value means, for docs/INPUTS.md
@@ -106,7 +107,7 @@ BOM = InputFile(
     (
         _req("parent"),
         _req("component"),
-        _req("qty_per", Kind.NUMBER, min_value=0),
+        _req("qty_per", Kind.NUMBER, min_value=0, min_exclusive=True),
         _c("scrap_rate", Kind.NUMBER, min_value=0, max_value=0.99),
     ),
     key=("parent", "component"),
@@ -124,7 +125,11 @@ FINANCIAL_PLAN = InputFile(
     ),
     required=False,
     key=("month", "family"),
-    description="the finance team's revenue plan by month and family (blank family: company)",
+    description=(
+        "the finance team's plan of net revenue (after discounts and returns, as sales.csv's "
+        "net_revenue) by month and family; a blank family is the company total, and without one "
+        "the company total is the sum of the families"
+    ),
 )
 
 PROMOTIONS = InputFile(

@@ -44,7 +44,8 @@ def render_markdown() -> str:
             if column.allowed:
                 rule.append("one of " + ", ".join(f"`{v}`" for v in column.allowed))
             if column.min_value is not None:
-                rule.append(f">= {column.min_value:g}")
+                sign = ">" if column.min_exclusive else ">="
+                rule.append(f"{sign} {column.min_value:g}")
             if column.max_value is not None:
                 rule.append(f"<= {column.max_value:g}")
             if column.note:

@@ -85,6 +85,27 @@ def demand_history(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.Da
     )
 
 
+def sales_history(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """Monthly shipped quantity and net revenue of every finished good up to ``plan_month``:
+    item, month, shipped_qty, net_revenue."""
+    return _frame(
+        con,
+        "select item, plan_month as month, shipped_qty, net_revenue"
+        " from staging.demand_history where plan_month <= ? order by item, month",
+        [plan_month],
+    )
+
+
+def financial_plan(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The financial plan in force for ``plan_month``: month, family (NULL: company),
+    planned_revenue."""
+    return _frame(
+        con,
+        "select month, family, planned_revenue from staging.financial_plan where plan_month = ?",
+        [plan_month],
+    )
+
+
 def forecast(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
     """The plan month's final forecast (``sop_mart.forecast``)."""
     return _frame(

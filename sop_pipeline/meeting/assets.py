@@ -29,6 +29,7 @@ PACK_TABLES = (
     "override_scorecard",
     "supply_gaps",
     "material_requirements",
+    "late_purchase_orders",
     "inventory_policy",
     "shelf_life_risk",
     "excess_obsolete",

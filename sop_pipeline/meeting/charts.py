@@ -234,7 +234,7 @@ def total_forecast_chart(series: pd.DataFrame, fmt: Formatter) -> str:
         _date_axis(ax)
         if unit == "revenue":
             _money_axis(ax, fmt)
-            title = "Company total (revenue at current prices)"
+            title = "Company total (net revenue at current net prices)"
         else:
             _qty_axis(ax)
             title = "Company total (units)"
@@ -347,11 +347,13 @@ def kpi_trends_chart(trends: pd.DataFrame, fmt: Formatter, columns: int = 4) -> 
 
 
 def cash_chart(series: pd.DataFrame, fmt: Formatter) -> str:
-    """Inventory value (actual, then projected) against the target, with purchase spend."""
+    """Inventory value - actual stock counts from the baseline, then projected from the plan -
+    against the dated target path from the baseline to the target month, with purchase spend."""
     with chart_style():
         fig = new_figure(*HALF)
         ax = fig.add_subplot()
         when = _dates(series["month"])
+        actual = series["is_actual"].to_numpy(dtype=bool)
         if series["purchase_spend"].fillna(0).gt(0).any():
             ax.bar(
                 when,
@@ -360,23 +362,6 @@ def cash_chart(series: pd.DataFrame, fmt: Formatter) -> str:
                 color=PALETTE["bars"],
                 label="Purchase spend",
             )
-        ax.plot(
-            when,
-            series["inventory_value"],
-            color=PALETTE["forecast"],
-            marker="o",
-            markersize=2.4,
-            label="Inventory value",
-        )
-        ax.plot(
-            when[:1],
-            series["inventory_value"].iloc[:1],
-            marker="s",
-            markersize=6,
-            color=PALETTE["history"],
-            linestyle="none",
-            label="Actual",
-        )
         if series["target"].notna().any():
             ax.plot(
                 when,
@@ -384,14 +369,46 @@ def cash_chart(series: pd.DataFrame, fmt: Formatter) -> str:
                 color=PALETTE["target"],
                 linestyle="--",
                 linewidth=1.2,
-                label="Target",
+                label="Target path",
+            )
+        last_actual = int(np.flatnonzero(actual)[-1]) if actual.any() else -1
+        projected = np.arange(len(when)) >= max(last_actual, 0)
+        if projected.sum() > 1:
+            ax.plot(
+                when[projected],
+                series["inventory_value"].to_numpy()[projected],
+                color=PALETTE["forecast"],
+                linestyle=":",
+                marker="o",
+                markersize=2.4,
+                label="Projected",
+            )
+        ax.plot(
+            when[actual],
+            series["inventory_value"].to_numpy()[actual],
+            color=PALETTE["history"],
+            marker="s",
+            markersize=4,
+            label="Actual",
+        )
+        baseline = series.dropna(subset=["baseline"])
+        start = baseline[baseline["month"] == baseline["baseline_month"]]
+        if not start.empty:
+            ax.plot(
+                _dates(start["month"]),
+                start["baseline"],
+                marker="D",
+                markersize=7,
+                color=PALETTE["target"],
+                linestyle="none",
+                label="Baseline",
             )
         lowest = np.nanmin(series[["inventory_value", "target"]].to_numpy(dtype=float), initial=0)
         ax.set_ylim(bottom=min(0.0, float(lowest) * 1.1))
         _date_axis(ax)
         _money_axis(ax, fmt)
-        _header(ax, "Cash tied in inventory", 4)
-        return to_svg(fig, "Cash projection against target")
+        _header(ax, "Cash tied in inventory", 3)
+        return to_svg(fig, "Cash projection against the dated target path")
 
 
 def service_cash_chart(curve: pd.DataFrame, fmt: Formatter) -> str:

@@ -36,6 +36,7 @@ class MeetingPackData:
     override_scorecard: pd.DataFrame = field(default_factory=_empty)
     supply_gaps: pd.DataFrame = field(default_factory=_empty)
     material_requirements: pd.DataFrame = field(default_factory=_empty)
+    late_purchase_orders: pd.DataFrame = field(default_factory=_empty)
     inventory_policy: pd.DataFrame = field(default_factory=_empty)
     shelf_life_risk: pd.DataFrame = field(default_factory=_empty)
     excess_obsolete: pd.DataFrame = field(default_factory=_empty)

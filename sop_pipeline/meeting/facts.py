@@ -28,11 +28,11 @@ def actions_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
 
 
 def issues_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
-    """Issue count and the money at stake."""
+    """Issue count and the gross margin at stake."""
     issues = of_plan_month(data.top_issues, data.plan_timestamp)
     return [
         ("Issues", _count(len(issues))),
-        ("Money at stake", fmt.money(numbers(issues, "impact_value").sum())),
+        ("Margin at stake", fmt.money(numbers(issues, "impact_value").sum())),
     ]
 
 

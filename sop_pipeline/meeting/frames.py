@@ -78,11 +78,11 @@ def item_descriptions(*frames: pd.DataFrame) -> dict[str, str]:
 
 
 def unit_prices(forecast: pd.DataFrame) -> pd.Series:
-    """Item -> unit price, from ``unit_price`` or forecast revenue over forecast quantity."""
+    """Item -> net unit price, from ``net_price`` or forecast revenue over forecast quantity."""
     if forecast.empty or "item" not in forecast.columns:
         return pd.Series(dtype=float)
-    if "unit_price" in forecast.columns:
-        prices = forecast.assign(p=numbers(forecast, "unit_price")).groupby("item")["p"].max()
+    if "net_price" in forecast.columns:
+        prices = forecast.assign(p=numbers(forecast, "net_price")).groupby("item")["p"].max()
     else:
         sums = (
             forecast.assign(

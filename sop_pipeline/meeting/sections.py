@@ -19,6 +19,7 @@ from sop_pipeline.meeting.views import (
     gaps_view,
     issues_view,
     kpi_view,
+    late_orders_view,
     lots_view,
     past_due_view,
     promotions_view,
@@ -59,7 +60,10 @@ def prior_actions(data: MeetingPackData, fmt: Formatter) -> str:
 
 def top_issues(data: MeetingPackData, fmt: Formatter) -> str:
     """The highest-impact issues with a suggested decision each."""
-    note = "Ranked by money at stake; each with the decision the meeting is asked to take."
+    note = (
+        "Ranked on one money basis, the gross margin at stake (net revenue beside it); each "
+        "with the decision the meeting is asked to take."
+    )
     return _sub("Decisions needed", _table(issues_view(data), data, fmt), note)
 
 
@@ -151,6 +155,11 @@ def supply_gaps(data: MeetingPackData, fmt: Formatter) -> str:
                 "The riskiest items: those with gaps, then those projected below safety stock, "
                 "then the lowest cover.",
             ),
+            _sub(
+                "Open orders already late",
+                _table(late_orders_view(data), data, fmt),
+                "Past due at the month's close; the plan assumes they arrive in the month shown.",
+            ),
             _sub("Planned order releases past due", _table(past_due_view(data), data, fmt)),
         ]
     )
@@ -175,7 +184,8 @@ def kpis(data: MeetingPackData, fmt: Formatter) -> str:
         else figure_html(
             "cash_projection",
             charts.cash_chart(cash, fmt),
-            "Inventory value now (square) and projected from the base plan, against the target.",
+            "Inventory value at each month-end count since the baseline (squares) and projected "
+            "from the base plan, against the straight path to the cash target.",
         )
     )
     curve = series.tradeoff_series(data)

@@ -70,8 +70,8 @@ def fan_series(
 
 
 def total_series(data: MeetingPackData) -> pd.DataFrame:
-    """Monthly totals in revenue at current prices: history, forecast and the same month a year
-    earlier. Units are used instead when the forecast carries no prices (``unit`` column)."""
+    """Monthly totals in net revenue at current net prices: history, forecast and the same month
+    a year earlier. Units are used instead when the forecast carries no prices (``unit``)."""
     forecast = forecast_rows(data)
     history = history_rows(data)
     if forecast.empty:
@@ -199,16 +199,25 @@ def kpi_trends(data: MeetingPackData) -> pd.DataFrame:
 
 
 def cash_series(data: MeetingPackData) -> pd.DataFrame:
-    """Inventory value (actual, then projected), purchase spend and target by month."""
+    """Inventory value (actual counts, then projected), purchase spend, the dated target path
+    and the baseline by month; ``is_actual`` marks the counts (without the column: the plan
+    month alone is actual)."""
     cash = of_plan_month(data.cash_projection, data.plan_timestamp)
     if cash.empty:
         return pd.DataFrame()
+    when = months(cash, "month")
+    actual = (
+        flags(cash, "is_actual") if "is_actual" in cash.columns else when <= data.plan_timestamp
+    )
     return pd.DataFrame(
         {
-            "month": months(cash, "month"),
+            "month": when,
             "inventory_value": numbers(cash, "inventory_value"),
             "purchase_spend": numbers(cash, "purchase_spend"),
             "target": numbers(cash, "target_inventory_value"),
+            "is_actual": actual.to_numpy(dtype=bool),
+            "baseline_month": months(cash, "baseline_month"),
+            "baseline": numbers(cash, "baseline_inventory_value"),
         }
     ).sort_values("month")
 

@@ -26,6 +26,7 @@ from sop_pipeline.meeting.tables import ROW_CLASS, Column, TableView
 
 ISSUE_CATEGORIES = {
     "supply_gap": "Supply gap",
+    "late_order": "Late order",
     "shelf_life": "Shelf life",
     "forecast_change": "Forecast change",
     "plan_shortfall": "Plan shortfall",
@@ -38,7 +39,8 @@ KPI_LABELS = {
     "bias_lag1": "Forecast bias (lag 1)",
     "bias_lag3": "Forecast bias (lag 3)",
     "inventory_value": "Inventory value",
-    "cash_vs_target": "Cash in inventory vs target",
+    "cash_released": "Cash released since baseline",
+    "cash_vs_target": "Cash in inventory vs path",
     "months_of_supply": "Months of supply",
     "inventory_turns": "Inventory turns",
     "excess_obsolete_value": "Excess and obsolete stock",
@@ -120,7 +122,7 @@ def actions_view(data: MeetingPackData) -> TableView:
 
 
 def issues_view(data: MeetingPackData) -> TableView:
-    """The top issues by rank (money at stake)."""
+    """The top issues by rank (gross margin at stake)."""
     frame = of_plan_month(data.top_issues, data.plan_timestamp).copy()
     if not frame.empty:
         rank = numbers(frame, "rank")
@@ -139,7 +141,8 @@ def issues_view(data: MeetingPackData) -> TableView:
         Column("category_label", "Category"),
         Column("topic", "Issue"),
         Column("item", "Item", "code"),
-        Column("impact_value", "At stake", "money"),
+        Column("impact_value", "Margin at stake", "money"),
+        Column("revenue_value", "Revenue at stake", "money"),
         Column("suggested_decision", "Suggested decision"),
     )
     return TableView(frame, columns, "No issues stand out this month.", "issues")
@@ -285,6 +288,26 @@ def past_due_view(data: MeetingPackData) -> TableView:
     return TableView(frame, columns, "No planned order release is past due.", "orders")
 
 
+def late_orders_view(data: MeetingPackData) -> TableView:
+    """Open orders already past due, the ones behind supply gaps first, then the latest."""
+    frame = of_plan_month(data.late_purchase_orders, data.plan_timestamp)
+    if not frame.empty:
+        frame = frame.assign(
+            _m=-numbers(frame, "margin_at_risk").fillna(0.0),
+            _d=-numbers(frame, "days_late").fillna(0.0),
+        ).sort_values(["_m", "_d"], kind="stable")
+    columns = (
+        Column("po", "Order", "code"),
+        Column("item", "Item", "code"),
+        Column("qty_open", "Open", "qty"),
+        Column("due_date", "Due", "date"),
+        Column("days_late", "Days late", "int"),
+        Column("assumed_arrival_month", "Assumed arrival", "month"),
+        Column("margin_at_risk", "Margin at risk", "money"),
+    )
+    return TableView(frame, columns, "No open order is past due.", "orders")
+
+
 def kpi_view(data: MeetingPackData, fmt: Formatter) -> TableView:
     """The scorecard: each KPI with value, target, status and direction."""
     frame = of_plan_month(data.kpis, data.plan_timestamp).copy()
@@ -339,8 +362,8 @@ def reconciliation_view(data: MeetingPackData) -> TableView:
     """Forecast revenue against the financial plan by family over the horizon."""
     columns = (
         Column("name", "Family"),
-        Column("forecast_revenue", "Forecast revenue", "money"),
-        Column("planned_revenue", "Financial plan", "money"),
+        Column("forecast_revenue", "Forecast net revenue", "money"),
+        Column("planned_revenue", "Financial plan (net)", "money"),
         Column("gap", "Gap", "signed_money"),
         Column("gap_pct", "Gap %", "signed_pct"),
     )

@@ -2,7 +2,8 @@
 
 Public functions, one per output table (their columns in the ``*_COLUMNS`` constants):
 
-- :func:`compute_inventory_policy` → ``inventory_policy`` (:data:`POLICY_COLUMNS`)
+- :func:`plan_inventory` → ``inventory_policy`` (:data:`POLICY_COLUMNS`) and the time-phased
+  ``inventory_targets`` (:data:`TARGET_COLUMNS`); :func:`compute_inventory_policy` the former
 - :func:`run_mrp` / :func:`run_mrp_scenarios` → ``material_requirements`` (:data:`MRP_COLUMNS`)
 - :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`)
 - :func:`shelf_life_risk` → ``shelf_life_risk`` (:data:`SHELF_LIFE_COLUMNS`)
@@ -22,7 +23,12 @@ from sop_pipeline.supply.mrp import (
     scenario_demand,
 )
 from sop_pipeline.supply.obsolescence import EXCESS_OBSOLETE_COLUMNS, excess_and_obsolete
-from sop_pipeline.supply.policy import POLICY_COLUMNS, compute_inventory_policy
+from sop_pipeline.supply.policy import (
+    POLICY_COLUMNS,
+    TARGET_COLUMNS,
+    compute_inventory_policy,
+    plan_inventory,
+)
 from sop_pipeline.supply.shelf_life import SHELF_LIFE_COLUMNS, shelf_life_risk
 from sop_pipeline.supply.tradeoff import TRADEOFF_COLUMNS, service_cash_tradeoff
 
@@ -33,6 +39,7 @@ __all__ = [
     "POLICY_COLUMNS",
     "SCENARIO_COLUMNS",
     "SHELF_LIFE_COLUMNS",
+    "TARGET_COLUMNS",
     "TRADEOFF_COLUMNS",
     "compute_inventory_policy",
     "detect_bom_cycles",
@@ -41,6 +48,7 @@ __all__ = [
     "find_supply_gaps",
     "low_level_codes",
     "lot_size",
+    "plan_inventory",
     "run_mrp",
     "run_mrp_scenarios",
     "scenario_demand",

@@ -72,15 +72,16 @@ def horizon_months(plan_month: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
 
 
 def lead_time_months(lead_time_days: np.ndarray) -> np.ndarray:
-    """Lead time in whole monthly buckets: ``round(lead_time_days / 30.4375)``, halves rounded up.
+    """Lead time in whole monthly buckets, rounded up: ``ceil(lead_time_days / 30.4375)``.
 
     Monthly-bucket MRP offsets an order by a whole number of buckets (Ptak & Smith, *Orlicky's
     Material Requirements Planning*, 3rd ed., lead-time offsetting): an order released at the
-    start of bucket ``r`` is available in bucket ``r + L``. Rounding to the
-    nearest month (rather than always up) keeps a 31-day lead time at one month.
+    start of bucket ``r`` is available in bucket ``r + L``. Rounding up never shortens a lead
+    time (45 days is 2 months, not 1), so a release is never planned too late; an exact
+    multiple of 30.4375 days stays that many months.
     """
     days = np.asarray(lead_time_days, dtype=float)
-    return np.floor(days / DAYS_PER_MONTH + 0.5 + 1e-9).astype(np.int64)
+    return np.ceil(days / DAYS_PER_MONTH - 1e-9).clip(min=0).astype(np.int64)
 
 
 def shelf_life_months(shelf_life_days: np.ndarray, horizon: int) -> np.ndarray:

@@ -16,9 +16,9 @@ from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.supply import (
-    compute_inventory_policy,
     excess_and_obsolete,
     find_supply_gaps,
+    plan_inventory,
     run_mrp_scenarios,
     scenario_demand,
     service_cash_tradeoff,
@@ -32,38 +32,61 @@ STAGING_INPUTS = [
 FORECAST = dg.AssetKey(["sop_mart", "forecast"])
 FORECAST_MODELS = dg.AssetKey(["sop_mart", "forecast_models"])
 INVENTORY_POLICY = dg.AssetKey(["sop_mart", "inventory_policy"])
+INVENTORY_TARGETS = dg.AssetKey(["sop_mart", "inventory_targets"])
 MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
 SHELF_LIFE_RISK = dg.AssetKey(["sop_mart", "shelf_life_risk"])
 EXCESS_OBSOLETE = dg.AssetKey(["sop_mart", "excess_obsolete"])
-
-RECEIPTS_COVER_NET = "planned_receipts_cover_net_requirements"
-ON_HAND_NOT_NEGATIVE = "projected_on_hand_not_negative"
 
 
 def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
 
 
-def _safety_stock(policy: pd.DataFrame) -> pd.Series:
-    return policy.set_index("item")["safety_stock"]
+def net_prices(forecast: pd.DataFrame) -> pd.Series:
+    """Item -> the realised net price the forecast's revenue is valued at."""
+    return forecast.groupby("item")["net_price"].first()
 
 
-@dg.asset(
-    key=INVENTORY_POLICY,
-    deps=[FORECAST, FORECAST_MODELS, *STAGING_INPUTS],
-    group_name=GROUP,
+def _safety_stock(con, month: dt.date) -> pd.DataFrame:
+    """The time-phased safety stock ``item, month, safety_stock`` of the inventory targets."""
+    return read.table(con, "inventory_targets", month)[["item", "month", "safety_stock"]]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            INVENTORY_POLICY,
+            description=(
+                "Safety stock, reorder point, target stock and months of cover per item (this "
+                "month's values), from the forecast error at the horizons that matter, "
+                "lead-time variability and the item's service level."
+            ),
+            deps=[FORECAST, FORECAST_MODELS, *STAGING_INPUTS],
+            group_name=GROUP,
+            kinds={"duckdb", "pandas"},
+        ),
+        dg.AssetSpec(
+            INVENTORY_TARGETS,
+            description=(
+                "Time-phased safety stock and order-up-to target per item and month, from the "
+                "forecast over the lead time plus review period that starts that month."
+            ),
+            deps=[FORECAST, FORECAST_MODELS, *STAGING_INPUTS],
+            group_name=GROUP,
+            kinds={"duckdb", "pandas"},
+        ),
+    ],
     partitions_def=monthly_partitions,
-    kinds={"duckdb", "pandas"},
+    name="inventory_policy",
 )
 def inventory_policy(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
-) -> dg.MaterializeResult:
-    """Safety stock, reorder point, target stock and months of cover per item, from the forecast
-    error of the chosen model, lead-time variability and the item's service level."""
+) -> Iterator[dg.MaterializeResult]:
+    """The inventory policy of every item and its time-phased targets."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
         forecast = read.forecast(con, month)
-        policy = compute_inventory_policy(
+        plan = plan_inventory(
             read.items(con, month),
             read.bom(con, month),
             scenario_demand(forecast, "base"),
@@ -75,11 +98,14 @@ def inventory_policy(
             default_service_level=config.inventory.default_service_level,
             review_period_months=config.inventory.review_period_months,
         )
+        policy, targets = plan.policy, plan.targets
         rows = write_plan_month(con, "sop_mart.inventory_policy", policy, month)
+        target_rows = write_plan_month(con, "sop_mart.inventory_targets", targets, month)
     investment = float(policy["target_inventory_value"].sum())
-    return mart_result(
+    yield mart_result(
         "sop_mart.inventory_policy",
         rows,
+        asset_key=INVENTORY_POLICY,
         metadata={
             "on_hand_value": float(policy["on_hand_value"].sum()),
             "target_inventory_value": investment,
@@ -88,28 +114,33 @@ def inventory_policy(
             ),
         },
     )
+    by_month = targets.groupby("month", as_index=False)["safety_stock"].sum()
+    yield mart_result(
+        "sop_mart.inventory_targets",
+        target_rows,
+        asset_key=INVENTORY_TARGETS,
+        metadata={
+            "safety_stock_units_by_month": dg.MetadataValue.md(markdown_table(by_month, 24)),
+        },
+    )
 
 
 @dg.asset(
     key=MATERIAL_REQUIREMENTS,
-    deps=[FORECAST, INVENTORY_POLICY, *STAGING_INPUTS],
+    deps=[FORECAST, INVENTORY_TARGETS, *STAGING_INPUTS],
     group_name=GROUP,
     partitions_def=monthly_partitions,
     kinds={"duckdb", "pandas"},
-    check_specs=[
-        dg.AssetCheckSpec(RECEIPTS_COVER_NET, asset=MATERIAL_REQUIREMENTS),
-        dg.AssetCheckSpec(ON_HAND_NOT_NEGATIVE, asset=MATERIAL_REQUIREMENTS),
-    ],
 )
 def material_requirements(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> dg.MaterializeResult:
     """Time-phased multi-level MRP over the horizon for the base forecast and the upside (hi80):
-    gross requirements through the BOM with scrap, netted against usable stock and open orders,
-    lot-sized and offset by lead time; releases already past due are flagged."""
+    gross requirements through the BOM with scrap, netted against usable stock and open orders
+    (late ones assumed to arrive late) with the time-phased safety stock, lot-sized and offset
+    by lead time (rounded up); releases already past due are flagged."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
-        policy = read.table(con, "inventory_policy", month)
         plan = run_mrp_scenarios(
             read.items(con, month),
             read.bom(con, month),
@@ -118,11 +149,10 @@ def material_requirements(
             read.open_orders(con, month),
             pd.Timestamp(month),
             horizon=config.forecast.horizon_months,
-            safety_stock=_safety_stock(policy),
+            safety_stock=_safety_stock(con, month),
+            late_po_delay_months=config.supply.late_po_delay_months,
         )
         rows = write_plan_month(con, "sop_mart.material_requirements", plan, month)
-    short = plan[plan["planned_receipt_qty"] + 1e-6 < plan["net_qty"]]
-    negative = plan[plan["projected_on_hand"] < -1e-6]
     past_due = plan[plan["release_past_due"]]
     base = plan[plan["scenario"] == "base"]
     return mart_result(
@@ -136,24 +166,12 @@ def material_requirements(
                 markdown_table(past_due[["scenario", "item", "month", "planned_release_qty"]])
             ),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=RECEIPTS_COVER_NET,
-                passed=short.empty,
-                metadata={"rows_short": len(short)},
-            ),
-            dg.AssetCheckResult(
-                check_name=ON_HAND_NOT_NEGATIVE,
-                passed=negative.empty,
-                metadata={"rows_negative": len(negative)},
-            ),
-        ],
     )
 
 
 @dg.asset(
     key=dg.AssetKey(["sop_mart", "supply_gaps"]),
-    deps=[FORECAST, INVENTORY_POLICY, *STAGING_INPUTS],
+    deps=[FORECAST, INVENTORY_TARGETS, *STAGING_INPUTS],
     group_name=GROUP,
     partitions_def=monthly_partitions,
     kinds={"duckdb", "pandas"},
@@ -165,15 +183,18 @@ def supply_gaps(
     risk, and the component that limits it."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
+        forecast = read.forecast(con, month)
         gaps = find_supply_gaps(
             read.items(con, month),
             read.bom(con, month),
-            scenario_demand(read.forecast(con, month), "base"),
+            scenario_demand(forecast, "base"),
             read.on_hand(con, month),
             read.open_orders(con, month),
             pd.Timestamp(month),
             horizon=config.forecast.horizon_months,
-            safety_stock=_safety_stock(read.table(con, "inventory_policy", month)),
+            safety_stock=_safety_stock(con, month),
+            prices=net_prices(forecast),
+            late_po_delay_months=config.supply.late_po_delay_months,
         )
         rows = write_plan_month(con, "sop_mart.supply_gaps", gaps, month)
     return mart_result(
@@ -181,6 +202,7 @@ def supply_gaps(
         rows,
         metadata={
             "revenue_at_risk": float(gaps["revenue_at_risk"].fillna(0).sum()),
+            "margin_at_risk": float(gaps["margin_at_risk"].fillna(0).sum()),
             "items_short": int(gaps["item"].nunique()),
         },
     )

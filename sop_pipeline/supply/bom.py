@@ -202,21 +202,25 @@ def low_level_codes(bom: pd.DataFrame, items: pd.Index | None = None) -> pd.Seri
     raise ValueError(f"the BOM has {len(cycles)} cycle(s), e.g. {shown}")
 
 
-def explode_rates(edges: pd.DataFrame, own: pd.Series, *, power: int = 1) -> pd.Series:
+def explode_rates(
+    edges: pd.DataFrame, own: pd.Series | pd.DataFrame, *, power: int = 1
+) -> pd.Series | pd.DataFrame:
     """Total per-item rate: the item's own rate plus what its parents' rates pass down the BOM.
 
     Formula, applied in low-level-code order: ``x_c = own_c + sum_p factor_pc**power * x_p``.
     With ``power=1`` and mean monthly demands this gives each item's mean gross requirement; with
     ``power=2`` and variances it gives the variance of the component's demand when the finished
-    goods' forecast errors are independent (Var(aX + bY) = a²Var X + b²Var Y).
+    goods' forecast errors are independent (Var(aX + bY) = a²Var X + b²Var Y). A frame explodes
+    every column (e.g. one per month) the same way.
 
     Args:
         edges: Output of :func:`bom_edges`.
-        own: Independent rate per item (index: item).
+        own: Independent rate per item (index: item); a frame for several rates at once.
         power: Exponent applied to the explosion factor (1 for means, 2 for variances).
 
     Returns:
-        Series over the union of ``own``'s index and the BOM's items.
+        Series (or frame with ``own``'s columns) over the union of ``own``'s index and the
+        BOM's items.
 
     References:
         Silver, Pyke & Thomas, *Inventory and Production Management in Supply Chains*, 4th ed.,
@@ -230,8 +234,14 @@ def explode_rates(edges: pd.DataFrame, own: pd.Series, *, power: int = 1) -> pd.
     parent_level = llc.to_numpy()[p_idx]
     for level in range(int(llc.max()) + 1 if len(llc) else 0):
         sel = parent_level == level
-        if sel.any():
+        if not sel.any():
+            continue
+        if total.ndim == 1:
             total += np.bincount(
                 c_idx[sel], weights=weight[sel] * total[p_idx[sel]], minlength=len(total)
             )
+        else:
+            np.add.at(total, c_idx[sel], weight[sel, None] * total[p_idx[sel]])
+    if isinstance(own, pd.DataFrame):
+        return pd.DataFrame(total, index=llc.index, columns=own.columns)
     return pd.Series(total, index=llc.index)

@@ -4,8 +4,14 @@ The MRP plans every receipt where it is needed, even when its release is past du
 replays that plan bottom-up (deepest BOM level first) with what is actually obtainable:
 
 1. A purchased item's planned orders are all released (suppliers are not capacity-bound); an
-   order released in month ``r`` (month 1 at the earliest: the plan date) arrives in ``r + L``.
-   A past-due order therefore arrives ``L`` months after the plan date, not when needed.
+   order released in month ``r`` arrives in ``r + L`` with ``L`` the MRP's whole-month lead
+   time (``lead_time_days / 30.4375`` rounded up), as planned. A past-due order - one the MRP
+   shows in month 1 because it should already have been released - goes out at the plan date
+   and arrives ``lead_time_days`` later, not when needed: in month ``1 + floor(l)`` with ``l =
+   lead_time_days / 30.4375``, a fraction ``f = l - floor(l)`` into that month, where it serves
+   at most the part of the month's needs that falls after its arrival, ``(1 - f) x needs``
+   (needs spread evenly over the month); the rest of it is stock for the months after. So a
+   10-day item ordered at the close still serves two thirds of month 1.
 2. A produced item can release only what its components allow: cumulative feasible releases
    ``F_p(r) = min(planned cumulative releases_p(r), min_c served_pc(r) / factor_pc)`` where
    ``served_pc(r)`` is the cumulative quantity of component ``c`` given to parent ``p``.
@@ -15,9 +21,10 @@ replays that plan bottom-up (deepest BOM level first) with what is actually obta
    good's unserved customer demand is lost for that month (it is the quantity at risk).
 
 ``limiting_item`` is found by walking down the binding components: a shortage in month ``t`` of
-an item with lead time ``L`` is caused by the item itself when ``t - L < 1`` (no new supply can
-arrive in time) and otherwise by the component with the smallest allowance at release month
-``t - L``, whose own limiting item is taken in turn, down to the root cause.
+an item with lead time ``L`` is caused by the item itself when no release can arrive in time
+(``t - L < 1`` and its past-due order arrives after month ``t``) and otherwise by the component
+with the smallest allowance at the release month - ``t - L``, or month 1 for the past-due order
+- whose own limiting item is taken in turn, down to the root cause.
 
 References:
     Vollmann, Berry, Whybark & Jacobs, *Manufacturing Planning and Control for Supply Chain
@@ -35,7 +42,7 @@ import pandas as pd
 from sop_pipeline.supply import lots
 from sop_pipeline.supply._common import QTY_TOL
 from sop_pipeline.supply.mrp import MrpPlan, plan_network
-from sop_pipeline.supply.network import Network, build_network
+from sop_pipeline.supply.network import LATE_PO_DELAY_MONTHS, Network, build_network
 
 GAP_COLUMNS = [
     "item",
@@ -46,6 +53,7 @@ GAP_COLUMNS = [
     "revenue_at_risk",
     "limiting_item",
     "binding_component",
+    "margin_at_risk",
 ]
 
 
@@ -86,14 +94,15 @@ def replay_supply(net: Network, plan: MrpPlan) -> Feasibility:
         feasible[rows], binding[rows] = _feasible_releases(
             net, plan.release[rows], np.flatnonzero(parent_level == level), position, served_cum
         )
-        receipts = _offset(feasible[rows], net.lead[rows])
+        on_time, past_due = _receipts(net, rows, feasible[rows], plan.past_due[rows])
         short = _serve(
             net,
             rows,
             np.flatnonzero(comp_level == level),
             position,
             dep,
-            receipts,
+            on_time,
+            past_due,
             served_cum,
             served_ind,
         )
@@ -133,6 +142,31 @@ def _feasible_releases(
     return np.diff(feasible_cum, axis=1, prepend=0.0), bind
 
 
+def _receipts(
+    net: Network, rows: np.ndarray, release: np.ndarray, past_due: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Receipts of the level's feasible releases: ``(on time, past due)``, ``(items, horizon)``.
+
+    The past-due part of month 1's release (as much of it as is feasible) arrives in month
+    ``1 + floor(l)``, ``l = lead_time_days / 30.4375``; everything else ``L`` whole months after
+    its release, as the MRP planned it (module docstring)."""
+    late = np.minimum(release[:, 0], past_due)
+    planned = release.copy()
+    planned[:, 0] -= late
+    on_time = _offset(planned, net.lead[rows])
+    early = np.zeros_like(release)
+    month = np.floor(net.lead_exact[rows] + 1e-9).astype(np.int64)
+    inside = month < release.shape[1]
+    early[np.flatnonzero(inside), month[inside]] = late[inside]
+    return on_time, early
+
+
+def _arrival_share(net: Network) -> np.ndarray:
+    """Share of its arrival month's needs a past-due receipt can serve: ``1 - frac(l)``."""
+    share = 1.0 - (net.lead_exact - np.floor(net.lead_exact + 1e-9))
+    return np.where(share > 1 - 1e-9, 1.0, np.clip(share, 0.0, 1.0))
+
+
 def _offset(release: np.ndarray, lead: np.ndarray) -> np.ndarray:
     """Receipts of releases: a release in month ``r`` arrives in ``r + L`` (dropped if later
     than the horizon)."""
@@ -150,6 +184,7 @@ def _serve(
     position: np.ndarray,
     dep: np.ndarray,
     receipts: np.ndarray,
+    past_due: np.ndarray,
     served_cum: np.ndarray,
     served_ind: np.ndarray,
 ) -> np.ndarray:
@@ -160,16 +195,19 @@ def _serve(
         np.arange(1, horizon + 1)[None, :] + net.shelf[rows, None] - 1, horizon + 1
     )
     owner = position[net.edge_comp[edges]]
+    share = _arrival_share(net)[rows]
     backlog = np.zeros(len(edges))
     cum = np.zeros(len(edges))
     short = np.zeros((m, horizon), dtype=bool)
     for j in range(horizon):
         lots.expire(stock, j + 1)
-        lots.add(stock, net.scheduled[rows, j] + receipts[:, j], arrive_bucket[:, j])
+        arriving = net.scheduled[rows, j] + receipts[:, j] + past_due[:, j]
+        lots.add(stock, arriving, arrive_bucket[:, j])
         need_edge = backlog + dep[edges, j]
         independent = net.independent[rows, j]
         need = independent + np.bincount(owner, weights=need_edge, minlength=m)
-        available = stock.sum(axis=1)
+        after_arrival = past_due[:, j] - np.minimum(past_due[:, j], share * need)
+        available = stock.sum(axis=1) - after_arrival
         short[:, j] = need > available + QTY_TOL * np.maximum(1.0, need)
         fill = np.where(short[:, j], available / np.where(short[:, j], need, 1.0), 1.0)
         served = need_edge * fill[owner]
@@ -184,17 +222,27 @@ def _serve(
 def _trace_root(
     net: Network, rows: np.ndarray, short: np.ndarray, binding: np.ndarray, root: np.ndarray
 ) -> None:
-    """Root limiting item of each shortage: the item itself if ``t - L < 1`` or nothing binds,
-    else the binding component's own root at release month ``t - L``."""
+    """Root limiting item of each shortage: the item itself if no release can arrive in time
+    or nothing binds, else the binding component's own root at the release month
+    (:func:`_release_month`)."""
     local, month = np.nonzero(short)
     item = rows[local]
-    release_month = month - net.lead[item]
+    release_month = _release_month(net, item, month)
     comp = np.where(release_month >= 0, binding[item, np.maximum(release_month, 0)], -1)
     deeper = comp >= 0
     cause = item.copy()
     comp_root = root[comp[deeper], release_month[deeper]]
     cause[deeper] = np.where(comp_root >= 0, comp_root, comp[deeper])
     root[item, month] = cause
+
+
+def _release_month(net: Network, item: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """The release (0-based month) that supplies a shortage in ``month``: ``month - L`` when
+    that is in the horizon; else month 1's past-due release when it arrives by ``month``
+    (``floor(lead_time_days / 30.4375) <= month``); else -1 (nothing released can arrive)."""
+    planned = month - net.lead[item]
+    arrives = np.floor(net.lead_exact[item] + 1e-9).astype(np.int64) <= month
+    return np.where(planned >= 0, planned, np.where(arrives, 0, -1))
 
 
 def find_supply_gaps(
@@ -206,19 +254,25 @@ def find_supply_gaps(
     plan_month: object,
     *,
     horizon: int = 12,
-    safety_stock: pd.Series | None = None,
+    safety_stock: pd.Series | pd.DataFrame | None = None,
+    prices: pd.Series | None = None,
+    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
 ) -> pd.DataFrame:
     """Months in which demand cannot be supplied, with quantity, revenue and limiting item.
 
     Runs the MRP (:func:`sop_pipeline.supply.mrp.plan_network`) and replays it against what is
     obtainable in time (:func:`replay_supply`). Per item with demand and month ``t``:
     ``available_qty = demand_t x fill_t`` where ``fill_t = min(1, usable supply_t / needs_t)``,
-    ``shortage_qty = demand_qty - available_qty``, ``revenue_at_risk = shortage_qty x
-    unit_price`` (NaN when the item has no price).
+    ``shortage_qty = demand_qty - available_qty``, ``revenue_at_risk = shortage_qty x price``
+    (NaN when the item has no price), ``margin_at_risk = shortage_qty x (price - unit_cost)``
+    (the gross margin the lost sales would have earned).
 
     Args:
-        items, bom, demand, on_hand, open_orders, plan_month, horizon, safety_stock: As in
-            :func:`sop_pipeline.supply.mrp.run_mrp` (``demand`` is the base scenario).
+        items, bom, demand, on_hand, open_orders, plan_month, horizon, safety_stock,
+            late_po_delay_months: As in :func:`sop_pipeline.supply.mrp.run_mrp` (``demand`` is
+            the base scenario).
+        prices: Price per item (index: item) revenue is valued at - the realised net price;
+            items it does not name keep the item master's ``unit_price``.
 
     Returns:
         One row per item with independent demand and month with a shortage; columns
@@ -242,6 +296,8 @@ def find_supply_gaps(
         plan_month,
         horizon=horizon,
         safety_stock=safety_stock,
+        prices=prices,
+        late_po_delay_months=late_po_delay_months,
     )
     return gaps_frame(net, replay_supply(net, plan_network(net)))
 
@@ -252,8 +308,10 @@ def gaps_frame(net: Network, feasibility: Feasibility) -> pd.DataFrame:
     shortage = demand - feasibility.served_independent
     local, month = np.nonzero(shortage > QTY_TOL * np.maximum(1.0, demand))
     names = net.items.to_numpy()
-    release_month = np.maximum(month - net.lead[local], 0)
-    direct = np.where(month - net.lead[local] >= 0, feasibility.binding[local, release_month], -1)
+    release_month = _release_month(net, local, month)
+    direct = np.where(
+        release_month >= 0, feasibility.binding[local, np.maximum(release_month, 0)], -1
+    )
     root = feasibility.root[local, month]
     return pd.DataFrame(
         {
@@ -263,6 +321,8 @@ def gaps_frame(net: Network, feasibility: Feasibility) -> pd.DataFrame:
             "available_qty": feasibility.served_independent[local, month],
             "shortage_qty": shortage[local, month],
             "revenue_at_risk": shortage[local, month] * net.unit_price[local],
+            "margin_at_risk": shortage[local, month]
+            * (net.unit_price[local] - net.unit_cost[local]),
             "limiting_item": np.where(root >= 0, names[np.maximum(root, 0)], names[local]),
             "binding_component": np.where(direct >= 0, names[np.maximum(direct, 0)], None),
         },

@@ -8,15 +8,25 @@ Conventions (monthly buckets ``t = 1..horizon`` after the plan month):
 - Usable stock is held in expiry buckets (:mod:`.lots`): a lot counts only in months in which it
   is still in date at month end; stock is consumed first-expiry-first-out and what is left when it
   expires drops out (``expired_qty``). Receipts get the item's shelf life from their arrival.
-- Open orders are scheduled receipts in the month of their due date (late ones in month 1).
-- Net requirement with safety stock as a target:
-  ``net_t = max(0, gross_t + SS - (usable stock after expiry + scheduled receipts_t))``.
+- Open orders are scheduled receipts in the month of their due date. An order already past due
+  at the plan month's close is late: it is assumed to arrive ``late_po_delay_months`` after
+  month 1 (setting ``supply.late_po_delay_months``, default 1: month 2).
+- Net requirement with a time-phased safety stock as a target:
+  ``net_t = max(0, gross_t + SS_t - (usable stock after expiry + scheduled receipts_t))``.
 - Lot sizing: ``q = max(net, moq)`` rounded up to the order multiple (lot-for-lot when neither
-  is set); the receipt is planned in the month of need.
-- Lead-time offset: release month ``t - L`` with ``L = round(lead_time_days / 30.4375)``. A
-  release that falls in the plan month or earlier should already have happened: it is shown in
-  month 1 and flagged ``release_past_due`` (the receipt stays where it is needed, so projected
-  on-hand never goes below the safety stock; :mod:`.gaps` reports what cannot arrive in time).
+  is set); the receipt is planned in the month of need. Phase-out items hold no safety stock
+  and are planned lot-for-lot: nothing is bought beyond what their remaining demand needs after
+  stock.
+- Lead-time offset: release month ``t - L`` with ``L = ceil(lead_time_days / 30.4375)`` (rounded
+  up, so a lead time is never shortened). A release that falls in the plan month or earlier
+  should already have happened: it is shown in month 1 and flagged ``release_past_due`` (the
+  receipt stays where it is needed, so projected on-hand never goes below the safety stock;
+  :mod:`.gaps` reports what cannot arrive in time).
+- Scenarios: ``base`` plans the forecast with the full safety stock. ``upside`` plans the upper
+  80 % bound (``hi80``), whose excess over the base demand is itself a buffer, so it holds only
+  the part of the safety stock that excess does not cover: ``SS_up_t = max(0, SS_t - (gross_up_t -
+  gross_base_t))``; each month the upside covers ``max(hi80, forecast + SS)`` (finished goods),
+  never the two buffers stacked.
 
 References:
     Ptak & Smith, *Orlicky's Material Requirements Planning*, 3rd ed. (netting, lot sizing,
@@ -34,7 +44,7 @@ import pandas as pd
 
 from sop_pipeline.supply import lots
 from sop_pipeline.supply._common import QTY_TOL, require_columns
-from sop_pipeline.supply.network import Network, build_network
+from sop_pipeline.supply.network import LATE_PO_DELAY_MONTHS, Network, build_network
 
 SCENARIO_COLUMNS: Mapping[str, str] = {"base": "forecast_qty", "upside": "hi80"}
 """Demand column of the forecast table behind each MRP scenario."""
@@ -73,6 +83,7 @@ class MrpPlan:
     receipt: np.ndarray
     release: np.ndarray
     past_due: np.ndarray
+    safety_stock: np.ndarray  # the safety stock planned against (scenario buffer applied)
 
 
 def lot_size(net: np.ndarray, moq: np.ndarray, multiple: np.ndarray) -> np.ndarray:
@@ -103,16 +114,23 @@ def lot_size(net: np.ndarray, moq: np.ndarray, multiple: np.ndarray) -> np.ndarr
     return np.where(net > 0, qty, 0.0)
 
 
-def plan_network(net: Network) -> MrpPlan:
+def plan_network(net: Network, base_gross: np.ndarray | None = None) -> MrpPlan:
     """Net, lot-size and offset every item, one BOM level at a time (parents first).
 
     Within a level all items are netted together month by month (numpy over items), so the
     Python loop runs ``levels x horizon`` times whatever the number of items.
+
+    Args:
+        net: The planning network.
+        base_gross: The base plan's gross requirements, for a scenario above it: the safety
+            stock is then reduced by the scenario's extra gross requirement, ``max(0, SS -
+            (gross - base_gross))`` (module docstring).
     """
     n, horizon = len(net.items), net.horizon
     gross = net.independent.copy()
     shape = (n, horizon)
     expired, on_hand, net_qty, receipt, release = (np.zeros(shape) for _ in range(5))
+    safety = net.safety_stock.copy()
     past_due = np.zeros(n)
     months = np.arange(1, horizon + 1)
     parent_level = net.level[net.edge_parent]
@@ -120,14 +138,17 @@ def plan_network(net: Network) -> MrpPlan:
         rows = np.flatnonzero(net.level == level)
         stock = net.stock[rows].copy()
         arrive_bucket = np.minimum(months[None, :] + net.shelf[rows, None] - 1, horizon + 1)
-        g, sr, ss = gross[rows], net.scheduled[rows], net.safety_stock[rows]
+        g, sr, ss = gross[rows], net.scheduled[rows], safety[rows]
+        if base_gross is not None:
+            ss = np.maximum(0.0, ss - np.maximum(g - base_gross[rows], 0.0))
+            safety[rows] = ss
         moq, mult = net.moq[rows], net.multiple[rows]
         rec = np.zeros((len(rows), horizon))
         for j in range(horizon):
             expired[rows, j] = lots.expire(stock, j + 1)
             lots.add(stock, sr[:, j], arrive_bucket[:, j])
-            need = g[:, j] + ss - stock.sum(axis=1)
-            need = np.where(need > QTY_TOL * np.maximum(1.0, g[:, j] + ss), need, 0.0)
+            need = g[:, j] + ss[:, j] - stock.sum(axis=1)
+            need = np.where(need > QTY_TOL * np.maximum(1.0, g[:, j] + ss[:, j]), need, 0.0)
             net_qty[rows, j] = need
             rec[:, j] = lot_size(need, moq, mult)
             lots.add(stock, rec[:, j], arrive_bucket[:, j])
@@ -148,7 +169,7 @@ def plan_network(net: Network) -> MrpPlan:
                 net.edge_comp[sel],
                 release[net.edge_parent[sel]] * net.edge_factor[sel, None],
             )
-    return MrpPlan(gross, expired, on_hand, net_qty, receipt, release, past_due)
+    return MrpPlan(gross, expired, on_hand, net_qty, receipt, release, past_due, safety)
 
 
 def add_rows(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
@@ -169,13 +190,15 @@ def run_mrp(
     *,
     scenario: str = "base",
     horizon: int = 12,
-    safety_stock: pd.Series | None = None,
+    safety_stock: pd.Series | pd.DataFrame | None = None,
+    base_demand: pd.DataFrame | None = None,
+    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
 ) -> pd.DataFrame:
     """Multi-level MRP over the horizon for one demand scenario.
 
     Formulas per item and month ``t`` (see the module docstring for the conventions):
     ``gross_t = demand_t + sum_parents release_parent,t * qty_per / (1 - scrap)``;
-    ``net_t = max(0, gross_t + SS - (POH_{t-1} - expired_t + SR_t))``;
+    ``net_t = max(0, gross_t + SS_t - (POH_{t-1} - expired_t + SR_t))``;
     ``receipt_t = lot_size(net_t)``; ``POH_t = POH_{t-1} - expired_t + SR_t + receipt_t -
     gross_t``; ``release_{t-L} = receipt_t`` (month 1 and ``release_past_due`` when
     ``t - L < 1``).
@@ -191,16 +214,22 @@ def run_mrp(
         plan_month: First day of the plan month (the month just closed).
         scenario: Label written to the ``scenario`` column.
         horizon: Months planned after the plan month.
-        safety_stock: Target stock per item (index: item), e.g. the inventory policy's
-            ``safety_stock``; missing items get 0.
+        safety_stock: Target stock per item (Series, index: item) or per item and month
+            (frame ``item, month, safety_stock``, e.g. the inventory targets); missing: 0.
+        base_demand: The base scenario's demand, for a scenario above it (``upside``): its
+            safety stock is reduced by its extra gross requirement over the base plan
+            (module docstring).
+        late_po_delay_months: Months after month 1 in which a late open order arrives.
 
     Returns:
         One row per item and month for every item with demand, stock, open orders or planned
         orders; columns :data:`MRP_COLUMNS`: ``gross_qty`` (independent + dependent demand),
-        ``scheduled_receipts`` (open orders due that month; late ones in month 1),
+        ``scheduled_receipts`` (open orders due that month; late ones ``late_po_delay_months``
+        after month 1),
         ``expired_qty`` (usable stock that expires that month; month 1 includes lots already
         out of date at the plan date), ``projected_on_hand`` (usable stock at month end, after
-        planned receipts; never below ``safety_stock``), ``net_qty``, ``planned_receipt_qty``,
+        planned receipts; never below ``safety_stock``, the safety stock planned against),
+        ``net_qty``, ``planned_receipt_qty``,
         ``planned_release_qty`` (month 1 includes past-due releases), ``release_past_due``
         and ``past_due_release_qty`` (set on month 1 only), ``level_code``,
         ``lead_time_months``.
@@ -212,17 +241,23 @@ def run_mrp(
     References:
         Ptak & Smith, *Orlicky's Material Requirements Planning*, 3rd ed.; APICS Dictionary.
     """
-    net = build_network(
-        items,
-        bom,
-        demand,
-        on_hand,
-        open_orders,
-        plan_month,
-        horizon=horizon,
-        safety_stock=safety_stock,
-    )
-    return mrp_frame(net, plan_network(net), scenario)
+
+    def network(scenario_demand: pd.DataFrame) -> Network:
+        return build_network(
+            items,
+            bom,
+            scenario_demand,
+            on_hand,
+            open_orders,
+            plan_month,
+            horizon=horizon,
+            safety_stock=safety_stock,
+            late_po_delay_months=late_po_delay_months,
+        )
+
+    base_gross = None if base_demand is None else plan_network(network(base_demand)).gross
+    net = network(demand)
+    return mrp_frame(net, plan_network(net, base_gross), scenario)
 
 
 def mrp_frame(net: Network, plan: MrpPlan, scenario: str) -> pd.DataFrame:
@@ -248,7 +283,7 @@ def mrp_frame(net: Network, plan: MrpPlan, scenario: str) -> pd.DataFrame:
             "scheduled_receipts": net.scheduled[rows].ravel(),
             "expired_qty": plan.expired[rows].ravel(),
             "projected_on_hand": plan.on_hand[rows].ravel(),
-            "safety_stock": np.repeat(net.safety_stock[rows], horizon),
+            "safety_stock": plan.safety_stock[rows].ravel(),
             "net_qty": plan.net[rows].ravel(),
             "planned_receipt_qty": plan.receipt[rows].ravel(),
             "planned_release_qty": plan.release[rows].ravel(),
@@ -285,10 +320,12 @@ def run_mrp_scenarios(
     plan_month: object,
     *,
     horizon: int = 12,
-    safety_stock: pd.Series | None = None,
+    safety_stock: pd.Series | pd.DataFrame | None = None,
     scenarios: tuple[str, ...] = ("base", "upside"),
+    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
 ) -> pd.DataFrame:
-    """:func:`run_mrp` for each scenario of :data:`SCENARIO_COLUMNS`, stacked.
+    """:func:`run_mrp` for each scenario of :data:`SCENARIO_COLUMNS`, stacked; every scenario
+    other than ``base`` holds only the safety stock its extra demand does not cover.
 
     Args:
         forecast: The forecast table (``item, month, forecast_qty, hi80``).
@@ -298,18 +335,27 @@ def run_mrp_scenarios(
     Returns:
         The ``material_requirements`` rows of every scenario.
     """
-    frames = [
-        run_mrp(
+
+    def network(scenario: str) -> Network:
+        return build_network(
             items,
             bom,
-            scenario_demand(forecast, s),
+            scenario_demand(forecast, scenario),
             on_hand,
             open_orders,
             plan_month,
-            scenario=s,
             horizon=horizon,
             safety_stock=safety_stock,
+            late_po_delay_months=late_po_delay_months,
         )
-        for s in scenarios
-    ]
+
+    base_net = network("base")
+    base_plan = plan_network(base_net)
+    frames = []
+    for scenario in scenarios:
+        if scenario == "base":
+            frames.append(mrp_frame(base_net, base_plan, scenario))
+        else:
+            net = network(scenario)
+            frames.append(mrp_frame(net, plan_network(net, base_plan.gross), scenario))
     return pd.concat(frames, ignore_index=True)

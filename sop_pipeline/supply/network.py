@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.supply._common import (
+    DAYS_PER_MONTH,
     as_plan_month,
     check_horizon,
     horizon_months,
@@ -34,12 +35,14 @@ class Network:
     items: pd.Index
     months: pd.DatetimeIndex
     level: np.ndarray
-    lead: np.ndarray
+    lead: np.ndarray  # whole months, rounded up: the MRP's offset
+    lead_exact: np.ndarray  # lead_time_days / 30.4375: when supply physically arrives
     shelf: np.ndarray
     moq: np.ndarray
     multiple: np.ndarray
     unit_price: np.ndarray
-    safety_stock: np.ndarray
+    unit_cost: np.ndarray
+    safety_stock: np.ndarray  # (items, horizon)
     edge_parent: np.ndarray
     edge_comp: np.ndarray
     edge_factor: np.ndarray
@@ -104,27 +107,76 @@ def prepare_lots(
     return lots.reset_index(drop=True)
 
 
+LATE_PO_DELAY_MONTHS = 1
+"""Default delay of an open order already past due at the plan month's close (months after the
+first planned month; the setting ``supply.late_po_delay_months``)."""
+
+
 def prepare_open_orders(
-    open_orders: pd.DataFrame, items: pd.Index, plan_month: pd.Timestamp, horizon: int
+    open_orders: pd.DataFrame,
+    items: pd.Index,
+    plan_month: pd.Timestamp,
+    horizon: int,
+    late_delay_months: int = LATE_PO_DELAY_MONTHS,
 ) -> np.ndarray:
-    """Open orders as scheduled receipts by month: late orders land in month 1, later ones drop.
+    """Open orders as scheduled receipts by month; later than the horizon they drop.
+
+    An order due in month ``t >= 1`` arrives in ``t``. An order already past due at the plan
+    month's close (due on or before its last day) is late: it is assumed to arrive in month
+    ``1 + late_delay_months`` (month 1 with a delay of 0), never earlier than a supplier who has
+    already missed the date is likely to deliver.
 
     Raises:
         ValueError: on missing columns, unknown items, negative quantities or missing due dates.
     """
     require_columns(open_orders, ("item", "qty_open", "due_date"), "open_orders")
     unknown_items(open_orders["item"].astype(str), items, "open_orders")
+    if late_delay_months < 0:
+        raise ValueError(f"late_delay_months must not be negative, got {late_delay_months!r}")
     qty = pd.to_numeric(open_orders["qty_open"], errors="raise").fillna(0.0).to_numpy(float)
     if np.any(qty < 0):
         raise ValueError("open_orders qty_open must not be negative")
     due = pd.to_datetime(open_orders["due_date"])
     if due.isna().any():
         raise ValueError("open_orders due_date is missing on some rows")
-    col = np.maximum(month_index(due, plan_month), 1) - 1
+    month = month_index(due, plan_month)
+    col = np.where(month < 1, 1 + int(late_delay_months), month) - 1
     keep = col < horizon
     rows = items.get_indexer(open_orders["item"].astype(str))[keep]
     out = np.bincount(rows * horizon + col[keep], weights=qty[keep], minlength=len(items) * horizon)
     return out.astype(float).reshape(len(items), horizon)
+
+
+def safety_stock_by_month(
+    safety_stock: pd.Series | pd.DataFrame | None,
+    items: pd.Index,
+    months: pd.DatetimeIndex,
+) -> np.ndarray:
+    """Safety stock as an ``(items, horizon)`` array: a Series (index item) holds the same level
+    every month; a frame ``item, month, safety_stock`` is time-phased (missing months: 0).
+
+    Raises:
+        ValueError: on a negative safety stock or a frame without those columns.
+    """
+    horizon = len(months)
+    if safety_stock is None:
+        return np.zeros((len(items), horizon))
+    if isinstance(safety_stock, pd.DataFrame):
+        require_columns(safety_stock, ("item", "month", "safety_stock"), "safety_stock")
+        col = months.get_indexer(pd.to_datetime(safety_stock["month"]))
+        row = items.get_indexer(safety_stock["item"].astype(str))
+        keep = (col >= 0) & (row >= 0)
+        values = pd.to_numeric(safety_stock["safety_stock"], errors="raise").to_numpy(float)
+        out = np.bincount(
+            row[keep] * horizon + col[keep], weights=values[keep], minlength=len(items) * horizon
+        ).reshape(len(items), horizon)
+    else:
+        level = pd.Series(safety_stock, dtype=float).rename(index=str)
+        level = level.groupby(level=0).sum().reindex(items).fillna(0.0).to_numpy()
+        out = np.repeat(level[:, None], horizon, axis=1)
+    if np.any(out < 0):
+        raise ValueError("safety_stock must not be negative")
+    return out
 
 
 def build_network(
@@ -136,9 +188,19 @@ def build_network(
     plan_month: object,
     *,
     horizon: int = 12,
-    safety_stock: pd.Series | None = None,
+    safety_stock: pd.Series | pd.DataFrame | None = None,
+    prices: pd.Series | None = None,
+    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
 ) -> Network:
     """Check the inputs and lay them out as arrays for the planning kernels.
+
+    ``safety_stock`` is one level per item (Series) or time-phased (frame ``item, month,
+    safety_stock``, :func:`safety_stock_by_month`); phase-out items hold none and are
+    replenished lot-for-lot (no MOQ, no order multiple), so nothing is bought beyond what their
+    remaining demand needs after stock. ``prices`` (index: item) is the price revenue is valued
+    at, e.g. the realised net price; items it does not name keep the item master's
+    ``unit_price``. Late open orders arrive ``late_po_delay_months`` after month 1
+    (:func:`prepare_open_orders`).
 
     Raises:
         ValueError: on bad arguments (see the ``prepare_*`` helpers), a BOM item missing from the
@@ -151,12 +213,14 @@ def build_network(
     edges = bom_edges(bom)
     unknown_items(pd.concat([edges["parent"], edges["component"]]), names, "bom")
     level = low_level_codes(edges, names).reindex(names).to_numpy()
-    ss = np.zeros(len(names))
-    if safety_stock is not None:
-        ss = pd.Series(safety_stock, dtype=float).rename(index=str)
-        ss = ss.groupby(level=0).sum().reindex(names).fillna(0.0).to_numpy()
-        if np.any(ss < 0):
-            raise ValueError("safety_stock must not be negative")
+    months = horizon_months(plan, horizon)
+    phase_out = master["status"].to_numpy() == "phase_out"
+    ss = safety_stock_by_month(safety_stock, names, months)
+    ss[phase_out] = 0.0
+    unit_price = master["unit_price"].to_numpy(float)
+    if prices is not None:
+        given = pd.Series(prices, dtype=float).rename(index=str).groupby(level=0).last()
+        unit_price = given.reindex(names).fillna(master["unit_price"]).to_numpy(float)
     lots = prepare_lots(on_hand, master, plan, horizon)
     stock = fill_buckets(
         names.get_indexer(lots["item"]),
@@ -167,18 +231,20 @@ def build_network(
     )
     return Network(
         items=names,
-        months=horizon_months(plan, horizon),
+        months=months,
         level=level,
         lead=lead_time_months(master["lead_time_days"].to_numpy()),
+        lead_exact=master["lead_time_days"].to_numpy(float) / DAYS_PER_MONTH,
         shelf=shelf_life_months(master["shelf_life_days"].to_numpy(), horizon),
-        moq=master["moq"].to_numpy(float),
-        multiple=master["order_multiple"].to_numpy(float),
-        unit_price=master["unit_price"].to_numpy(float),
+        moq=np.where(phase_out, 0.0, master["moq"].to_numpy(float)),
+        multiple=np.where(phase_out, 0.0, master["order_multiple"].to_numpy(float)),
+        unit_price=unit_price,
+        unit_cost=master["unit_cost"].to_numpy(float),
         safety_stock=ss,
         edge_parent=names.get_indexer(edges["parent"]),
         edge_comp=names.get_indexer(edges["component"]),
         edge_factor=edges["factor"].to_numpy(float),
         independent=prepare_demand(demand, names, plan, horizon),
-        scheduled=prepare_open_orders(open_orders, names, plan, horizon),
+        scheduled=prepare_open_orders(open_orders, names, plan, horizon, late_po_delay_months),
         stock=stock,
     )

@@ -93,7 +93,8 @@ def shelf_life_risk(
             counts as excess.
 
     Returns:
-        One row per lot with ``qty_at_risk > 0``; columns :data:`SHELF_LIFE_COLUMNS`.
+        One row per item, location and lot with ``qty_at_risk > 0`` (a lot code stocked at two
+        locations gives two rows); columns :data:`SHELF_LIFE_COLUMNS`.
 
     Raises:
         ValueError: on bad arguments (missing columns, unknown items, negative quantities, a
@@ -107,7 +108,9 @@ def shelf_life_risk(
     names = pd.Index(master.index)
     lots = prepare_lots(on_hand, master, plan, horizon)
     lots["_row"] = names.get_indexer(lots["item"])
-    lots = lots.sort_values(["_row", "usable_through", "expiry_date", "lot"], kind="stable")
+    lots = lots.sort_values(
+        ["_row", "usable_through", "expiry_date", "location", "lot"], kind="stable"
+    )
     cum = np.concatenate(
         [np.zeros((len(names), 1)), np.cumsum(prepare_demand(demand, names, plan, horizon), 1)],
         axis=1,

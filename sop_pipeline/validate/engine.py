@@ -296,7 +296,12 @@ def _expectations(spec: InputFile, frame: pd.DataFrame, horizon_months: int) -> 
         if (column.min_value is not None or column.max_value is not None) and (
             R.VALUE_RANGES in wanted
         ):
-            if column.max_value is None:
+            if column.max_value is None and column.min_exclusive:
+                words = (
+                    "not positive" if column.min_value == 0 else f"not above {column.min_value:g}"
+                )
+                problem = f"{name} is {words}"
+            elif column.max_value is None:
                 words = "negative" if column.min_value == 0 else f"below {column.min_value:g}"
                 problem = f"{name} is {words}"
             else:
@@ -306,6 +311,7 @@ def _expectations(spec: InputFile, frame: pd.DataFrame, horizon_months: int) -> 
                     column=name + "__v",
                     min_value=column.min_value,
                     max_value=column.max_value,
+                    strict_min=column.min_exclusive,
                     meta=_meta(R.VALUE_RANGES, name, problem),
                 )
             )

@@ -71,7 +71,7 @@ _SPECIFIC: dict[str, tuple[Rule, ...]] = {
         Rule(KEYS_UNIQUE, Severity.ERROR, "each item appears once"),
     ),
     BOM.name: (
-        Rule(VALUE_RANGES, Severity.ERROR, "qty_per not negative, scrap_rate in [0, 0.99]"),
+        Rule(VALUE_RANGES, Severity.ERROR, "qty_per above 0, scrap_rate in [0, 0.99]"),
         Rule(KEYS_UNIQUE, Severity.ERROR, "each parent-component pair appears once"),
         Rule(ITEMS_KNOWN, Severity.ERROR, "parents and components are in the item master"),
         Rule(BOM_ACYCLIC, Severity.ERROR, "no item is (indirectly) a component of itself"),

@@ -1,0 +1,53 @@
+-- group: supply
+-- Open purchase and production orders already past due at the plan month's close: how many
+-- days late, the month the plan assumes they arrive (supply.late_po_delay_months after the
+-- first planned month), their value at cost, and the gross margin and net revenue of the
+-- supply gaps whose root cause (limiting item) is the ordered item.
+with late_orders as (
+    select po, item, qty_open, due_date
+    from staging.open_purchase_orders
+    where plan_month = getvariable('plan_month')
+      and due_date < getvariable('plan_month') + interval 1 month
+),
+
+items as (
+    select item, description, unit_cost
+    from staging.items
+    where plan_month = getvariable('plan_month')
+),
+
+gaps_caused as (
+    select
+        limiting_item as item,
+        count(distinct item) as items_short,
+        sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
+        sum(coalesce(revenue_at_risk, 0)) as revenue_at_risk
+    from sop_mart.supply_gaps
+    where plan_month = getvariable('plan_month')
+    group by limiting_item
+),
+
+plan_month_end as (
+    select (getvariable('plan_month') + interval 1 month - interval 1 day)::date as last_day
+)
+
+select
+    getvariable('plan_month') as plan_month,
+    late_orders.po,
+    late_orders.item,
+    items.description,
+    late_orders.qty_open,
+    late_orders.due_date,
+    datediff('day', late_orders.due_date, plan_month_end.last_day) as days_late,
+    (getvariable('plan_month')
+        + to_months(1 + getvariable('supply_late_po_delay_months')))::date
+        as assumed_arrival_month,
+    late_orders.qty_open * items.unit_cost as order_value,
+    coalesce(gaps_caused.items_short, 0) as items_short,
+    coalesce(gaps_caused.margin_at_risk, 0) as margin_at_risk,
+    coalesce(gaps_caused.revenue_at_risk, 0) as revenue_at_risk
+from late_orders
+cross join plan_month_end
+left join items using (item)
+left join gaps_caused using (item)
+order by margin_at_risk desc, days_late desc, po
