@@ -21,6 +21,7 @@ from sop_pipeline.settings import Settings
 FORECAST = dg.AssetKey(["sop_mart", "forecast"])
 FORECAST_MODELS = dg.AssetKey(["sop_mart", "forecast_models"])
 PROMOTION_LIFT = dg.AssetKey(["sop_mart", "promotion_lift"])
+FORECAST_ERRORS = dg.AssetKey(["sop_mart", "forecast_errors"])
 INTERVALS_NESTED = "intervals_nested_and_non_negative"
 EVERY_ITEM_FORECAST = "every_finished_good_forecast"
 PROGRESS_EVERY_SECONDS = 10.0
@@ -105,6 +106,16 @@ def _coverage_check(
             kinds={"duckdb", "statsforecast"},
         ),
         dg.AssetSpec(
+            FORECAST_ERRORS,
+            description=(
+                "The chosen model's error by months ahead per finished good, month by month and "
+                "summed over the next months: what safety stock is sized from."
+            ),
+            deps=[dg.AssetKey(["staging", "demand_history"])],
+            group_name="forecast",
+            kinds={"duckdb", "statsforecast"},
+        ),
+        dg.AssetSpec(
             PROMOTION_LIFT,
             description=(
                 "The lift observed on past promotions (taken out of the history before fitting) "
@@ -165,6 +176,7 @@ def statistical_forecast(
         forecast_rows = write_plan_month(con, "sop_mart.forecast", result.forecast, month)
         model_rows = write_plan_month(con, "sop_mart.forecast_models", result.models, month)
         lift_rows = write_plan_month(con, "sop_mart.promotion_lift", result.promotion_lifts, month)
+        error_rows = write_plan_month(con, "sop_mart.forecast_errors", result.errors, month)
 
     fc = result.forecast
     by_model = result.models.groupby(["series_class", "model"]).size().rename("items")
@@ -204,6 +216,12 @@ def statistical_forecast(
             if len(previous)
             else 0,
         },
+    )
+    yield mart_result(
+        "sop_mart.forecast_errors",
+        error_rows,
+        asset_key=FORECAST_ERRORS,
+        metadata={"items": int(result.errors["item"].nunique())},
     )
     lifts = result.promotion_lifts
     yield mart_result(

@@ -49,6 +49,7 @@ MODEL_COLUMNS = [
     "cv_rmse",
     "cv_wape",
     "cv_bias",
+    "cv_horizon",
     "seasonality_source",
     "seasonal_weight",
 ]
@@ -60,6 +61,7 @@ class MonthlyForecast:
     models: pd.DataFrame  # MODEL_COLUMNS, one row per item
     skipped: list[str]  # finished goods without any demand yet (no forecast made)
     promotion_lifts: pd.DataFrame  # promotions.LIFT_COLUMNS, one row per promotion
+    errors: pd.DataFrame  # item, months_ahead, rmse, rmse_cumulative (cross-validated items)
 
 
 def demand_series(
@@ -176,6 +178,7 @@ def build_monthly_forecast(
         models=models[MODEL_COLUMNS].sort_values("item").reset_index(drop=True),
         skipped=skipped,
         promotion_lifts=lifts.sort_values(["start_month", "item", "promo_id"], ignore_index=True),
+        errors=result.errors.rename(columns={"unique_id": "item"}),
     )
 
 

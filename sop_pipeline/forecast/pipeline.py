@@ -21,6 +21,7 @@ from sop_pipeline.forecast.classify import (
     long_label,
 )
 from sop_pipeline.forecast.engine import Engine
+from sop_pipeline.forecast.errors import ERROR_COLUMNS, horizon_errors
 from sop_pipeline.forecast.events import clean_events
 from sop_pipeline.forecast.history import (
     fill_months,
@@ -73,11 +74,14 @@ class ForecastResult:
         events: the months of ``events`` that were replaced before fitting:
             ``unique_id, ds, y`` (as observed) and ``baseline`` (the estimate that replaced
             it), see :mod:`.events`.
+        errors: the chosen model's error by months ahead, per cross-validated series:
+            ``unique_id, months_ahead, rmse, rmse_cumulative`` (:mod:`.errors`).
     """
 
     forecast: pd.DataFrame
     selection: pd.DataFrame
     events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))
+    errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ERROR_COLUMNS))
 
 
 def forecast_series(
@@ -142,12 +146,13 @@ def forecast_series(
     total, done = len(classes), 0
     forecasts: list[pd.DataFrame] = []
     selections: list[pd.DataFrame] = []
+    errors: list[pd.DataFrame] = [pd.DataFrame(columns=ERROR_COLUMNS)]
     previous_names = _previous_names(previous)
 
     with Engine(settings) as engine:
         for series_class, plan, ids in _groups(classes, settings):
             candidates = candidate_set(series_class, settings)
-            fc, sel = _forecast_group(
+            fc, sel, err = _forecast_group(
                 engine,
                 candidates,
                 plan,
@@ -159,6 +164,7 @@ def forecast_series(
             )
             forecasts.append(fc)
             selections.append(sel)
+            errors.append(err)
             done += len(ids)
             if progress is not None:
                 progress(done, total)
@@ -196,7 +202,12 @@ def forecast_series(
         long_label
     )
     selection = selection[SELECTION_COLUMNS].sort_values("unique_id", ignore_index=True)
-    return ForecastResult(forecast=forecast, selection=selection, events=cleaned)
+    error_table = pd.concat(errors, ignore_index=True).sort_values(
+        ["unique_id", "months_ahead"], ignore_index=True
+    )
+    return ForecastResult(
+        forecast=forecast, selection=selection, events=cleaned, errors=error_table
+    )
 
 
 def _groups(
@@ -225,15 +236,16 @@ def _forecast_group(
     settings: ForecastSettings,
     seasons: PortfolioSeasons,
     previous: Mapping[str, str],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Cross-validate, select, forecast and bound one group of series."""
     bt = run_backtest(
         engine, candidates, plan, data, settings.horizon, seasons, settings.season_length
     )
+    cv = with_combination(bt.cv, candidates)
     chosen = select_models(
         bt.ids,
         bt.actual,
-        with_combination(bt.cv, candidates),
+        cv,
         bt.step,
         candidates,
         settings.levels,
@@ -267,7 +279,15 @@ def _forecast_group(
     selection["seasonal_weight"] = [s.weight for s in bt.seasons]
     if candidates.name == INTERMITTENT:  # Croston-type models forecast the raw series
         selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
-    return fc, selection
+    chosen_errors = (
+        np.stack([cv[name][i] for i, name in enumerate(chosen["model"])]) - bt.actual
+        if len(chosen)
+        else bt.actual
+    )
+    errors = horizon_errors(
+        bt.ids, chosen_errors, plan.windows, candidates.horizon_exponent, settings.horizon
+    )
+    return fc, selection, errors
 
 
 def _new_product_forecasts(

@@ -117,12 +117,24 @@ def forecast(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFram
 
 
 def forecast_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
-    """The model chosen per finished good and its cross-validation error."""
-    return _frame(
+    """The model chosen per finished good and its cross-validation error, with its error by
+    months ahead as columns ``rmse_h<k>`` and ``rmse_cum<k>`` (``sop_mart.forecast_errors``)."""
+    models = _frame(
         con,
         "select * exclude (plan_month) from sop_mart.forecast_models where plan_month = ?",
         [plan_month],
     )
+    errors = _frame(
+        con,
+        "select item, months_ahead, rmse, rmse_cumulative from sop_mart.forecast_errors"
+        " where plan_month = ?",
+        [plan_month],
+    )
+    if errors.empty:
+        return models
+    wide = errors.pivot(index="item", columns="months_ahead")
+    wide.columns = [f"rmse_h{k}" if kind == "rmse" else f"rmse_cum{k}" for kind, k in wide.columns]
+    return models.merge(wide.reset_index(), on="item", how="left")
 
 
 def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:

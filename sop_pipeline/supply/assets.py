@@ -31,6 +31,7 @@ STAGING_INPUTS = [
 ]
 FORECAST = dg.AssetKey(["sop_mart", "forecast"])
 FORECAST_MODELS = dg.AssetKey(["sop_mart", "forecast_models"])
+FORECAST_ERRORS = dg.AssetKey(["sop_mart", "forecast_errors"])
 INVENTORY_POLICY = dg.AssetKey(["sop_mart", "inventory_policy"])
 INVENTORY_TARGETS = dg.AssetKey(["sop_mart", "inventory_targets"])
 MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
@@ -61,7 +62,7 @@ def _safety_stock(con, month: dt.date) -> pd.DataFrame:
                 "month's values), from the forecast error at the horizons that matter, "
                 "lead-time variability and the item's service level."
             ),
-            deps=[FORECAST, FORECAST_MODELS, *STAGING_INPUTS],
+            deps=[FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS],
             group_name=GROUP,
             kinds={"duckdb", "pandas"},
         ),
@@ -71,7 +72,7 @@ def _safety_stock(con, month: dt.date) -> pd.DataFrame:
                 "Time-phased safety stock and order-up-to target per item and month, from the "
                 "forecast over the lead time plus review period that starts that month."
             ),
-            deps=[FORECAST, FORECAST_MODELS, *STAGING_INPUTS],
+            deps=[FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS],
             group_name=GROUP,
             kinds={"duckdb", "pandas"},
         ),
@@ -280,6 +281,7 @@ def shelf_life_and_obsolescence(
     deps=[
         FORECAST,
         FORECAST_MODELS,
+        FORECAST_ERRORS,
         INVENTORY_POLICY,
         dg.AssetKey(["staging", "items"]),
         dg.AssetKey(["staging", "bom"]),
