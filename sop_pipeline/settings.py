@@ -93,6 +93,12 @@ class KpiTargets(_Section):
         0.40, description="weighted absolute percentage error of the forecast made 3 months before"
     )
     bias_lag1: float = Field(0.05, description="largest acceptable |bias| at lag 1")
+    forecast_revision: float = Field(
+        0.15,
+        ge=0,
+        description="largest acceptable mean monthly revision of the forecast between two plan "
+        "months, as a share of mean monthly demand (a forecast that jumps is hard to plan on)",
+    )
     months_of_supply: float = Field(2.5, description="months of forecast demand covered by stock")
     inventory_turns: float = Field(
         5.0, description="annual cost of goods sold / average inventory value"

@@ -93,7 +93,8 @@ def test_the_seasonal_item_keeps_its_season() -> None:
 
 def test_a_planted_demand_jump_shows_as_an_exception() -> None:
     """Prior forecast: 100 a month for both items. This month A jumps to 200 (+100 %, +1,100 a
-    month of revenue at 11 x 10); B moves to 105 (+5 %): only A is an exception."""
+    month of revenue at 11 x 10); B moves to 105 (+5 %): only A is an exception. A's model
+    changed too, so its row names the method switch as the cause."""
     plan = dt.date(2025, 6, 1)
     rows = []
     for plan_month, a_qty in ((dt.date(2025, 5, 1), 100.0), (plan, 200.0)):
@@ -121,18 +122,42 @@ def test_a_planted_demand_jump_shows_as_an_exception() -> None:
             "unit_cost": [4.0, 4.0],
         }
     )
+    # both items sold 100 a month over the last year
+    history = pd.DataFrame(
+        [(month.date(), item, 100.0) for month in pd.date_range("2024-07-01", plan, freq="MS")
+         for item in ("A", "B")],
+        columns=["plan_month", "item", "demand_qty"],
+    )  # fmt: skip
+    models = pd.DataFrame(
+        {
+            "plan_month": [dt.date(2025, 5, 1)] * 2 + [plan] * 2,
+            "item": ["A", "B", "A", "B"],
+            "model": ["Combination(Theta+SES)", "Theta", "SeasonalNaive", "Theta"],
+            "seasonality_source": ["family", "item", "family", "item"],
+        }
+    )
     con = duckdb.connect()
     con.execute("create schema sop_mart; create schema staging")
-    con.register("forecast_rows", forecast)
-    con.register("item_rows", items)
+    for name, frame in (("forecast_rows", forecast), ("item_rows", items),
+                        ("history_rows", history), ("model_rows", models)):  # fmt: skip
+        con.register(name, frame)
     con.execute("create table sop_mart.forecast as select * from forecast_rows")
     con.execute("create table staging.items as select * from item_rows")
+    con.execute("create table staging.demand_history as select * from history_rows")
+    con.execute("create table sop_mart.forecast_models as select * from model_rows")
     model = parse_model(SQL_DIR / "marts" / "forecast_changes.sql", "sop_mart", "marts")
     run_model(con, model, [plan], flatten_settings(load_settings().model_dump()))
     out = con.execute("select * from sop_mart.forecast_changes").df().set_index("item")
     assert out.loc["A", "months_compared"] == 11
     assert out.loc["A", "change_qty"] == 1100 and out.loc["A", "change_revenue"] == 11000
     assert out["is_exception"].to_dict() == {"A": True, "B": False}
+    # revision: mean |change| over the 11 months / mean demand 100: A 100 / 100, B 5 / 100
+    assert out["revision_pct"].to_dict() == {"A": 1.0, "B": 0.05}
+    assert out.loc["A", "change_cause"] == (
+        "method switch: model Combination(Theta+SES) -> SeasonalNaive"
+    )
+    assert out["is_method_switch"].to_dict() == {"A": True, "B": False}
+    assert pd.isna(out.loc["B", "change_cause"])
 
 
 def test_a_product_launching_in_the_horizon_sells_nothing_before_its_launch() -> None:

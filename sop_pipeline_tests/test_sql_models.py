@@ -91,7 +91,8 @@ def test_the_repository_models_parse_and_read_only_known_tables() -> None:
     models = discover_models()
     tables = {m.table for m in models}
     python_tables = {
-        "sop_mart.forecast", "sop_mart.forecast_models", "sop_mart.inventory_policy",
+        "sop_mart.forecast", "sop_mart.forecast_models", "sop_mart.forecast_errors",
+        "sop_mart.promotion_lift", "sop_mart.inventory_policy",
         "sop_mart.material_requirements", "sop_mart.supply_gaps", "sop_mart.shelf_life_risk",
         "sop_mart.excess_obsolete", "sop_mart.service_cash_tradeoff",
     }  # fmt: skip

@@ -2,7 +2,10 @@
 -- This plan month's forecast against the prior plan month's, per finished good, over the
 -- months both cover; an exception when the change is large both in percent and in revenue -
 -- either the net change over the months, or (a timing shift that nets to little) the sum of
--- the absolute monthly changes.
+-- the absolute monthly changes. Each row also says whether the statistical method changed
+-- (model or source of seasonality), so an exception caused by a method switch says so, and
+-- how much the forecast was revised: the mean absolute monthly change as a share of the
+-- item's mean monthly demand over the last 12 months.
 with current_forecast as (
     select item, month, forecast_qty, forecast_revenue
     from sop_mart.forecast
@@ -83,6 +86,47 @@ absolute_changes as (
     group by monthly_changes.item
 ),
 
+recent_demand as (
+    select item, avg(demand_qty) as mean_demand
+    from staging.demand_history
+    where plan_month > getvariable('plan_month') - interval 12 month
+      and plan_month <= getvariable('plan_month')
+    group by item
+),
+
+current_method as (
+    select item, model, seasonality_source
+    from sop_mart.forecast_models
+    where plan_month = getvariable('plan_month')
+),
+
+prior_method as (
+    select item, model, seasonality_source
+    from sop_mart.forecast_models
+    where plan_month = getvariable('plan_month') - interval 1 month
+),
+
+method_changes as (
+    select
+        current_method.item,
+        prior_method.model as prior_model,
+        current_method.model as current_model,
+        prior_method.model is not null and (
+            prior_method.model <> current_method.model
+            or prior_method.seasonality_source <> current_method.seasonality_source
+        ) as is_method_switch,
+        case
+            when prior_method.model is null then null
+            when prior_method.model <> current_method.model
+                then 'model ' || prior_method.model || ' -> ' || current_method.model
+            when prior_method.seasonality_source <> current_method.seasonality_source
+                then 'seasonality from ' || prior_method.seasonality_source || ' -> '
+                    || current_method.seasonality_source
+        end as method_change
+    from current_method
+    left join prior_method using (item)
+),
+
 tests as (
     select
         changes.*,
@@ -131,7 +175,22 @@ select
     tests.current_revenue - tests.prior_revenue
         - (tests.current_qty - tests.prior_qty) * coalesce(items.unit_cost, 0) as change_margin,
     tests.abs_change_margin,
-    tests.is_large_monthly_change and not tests.is_level_change as is_timing_shift
+    tests.is_large_monthly_change and not tests.is_level_change as is_timing_shift,
+    tests.abs_change_qty
+        / nullif((select count(*) from overlap_months) * recent_demand.mean_demand, 0)
+        as revision_pct,
+    method_changes.prior_model,
+    method_changes.current_model,
+    coalesce(method_changes.is_method_switch, false) as is_method_switch,
+    case
+        when method_changes.is_method_switch
+            and (tests.is_level_change or tests.is_large_monthly_change)
+            then 'method switch: ' || method_changes.method_change
+        when tests.is_level_change or tests.is_large_monthly_change
+            then 'new demand data (same method)'
+    end as change_cause
 from tests
 left join items on tests.item = items.item
+left join recent_demand on tests.item = recent_demand.item
+left join method_changes on tests.item = method_changes.item
 where (select count(*) from overlap_months) > 0

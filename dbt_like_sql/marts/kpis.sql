@@ -38,6 +38,24 @@ accuracy as (
       and item = '__total__'
 ),
 
+recent_demand as (
+    select item, avg(demand_qty) as mean_demand
+    from staging.demand_history
+    where plan_month > getvariable('plan_month') - interval 12 month
+      and plan_month <= getvariable('plan_month')
+    group by item
+),
+
+revision as (
+    select
+        sum(changes.abs_change_qty)
+            / nullif(sum(changes.months_compared * recent_demand.mean_demand), 0)
+            as forecast_revision
+    from sop_mart.forecast_changes as changes
+    join recent_demand using (item)
+    where changes.plan_month = getvariable('plan_month')
+),
+
 forward_cogs as (
     select sum(forecast.forecast_qty * unit_costs.unit_cost) / 3 as monthly_cogs
     from sop_mart.forecast as forecast
@@ -140,6 +158,13 @@ kpi_values as (
            'weighted absolute percentage error of the forecast made three months before',
            null
     from accuracy
+    union all
+    select 'forecast_revision', revision.forecast_revision,
+           getvariable('kpi_targets_forecast_revision'), 'ratio', 'lower',
+           'mean absolute monthly change of the forecast since the prior plan month, as a share '
+               || 'of mean monthly demand (all items)',
+           null
+    from revision
     union all
     select 'months_of_supply', cash.inventory_value / nullif(forward_cogs.monthly_cogs, 0),
            getvariable('kpi_targets_months_of_supply'), 'months', 'target',

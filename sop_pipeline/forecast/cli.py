@@ -28,7 +28,8 @@ def forecast_file(
     """Forecast every series of a monthly long-format CSV and write the forecast CSV.
 
     Args:
-        input_csv: a CSV with columns ``unique_id, ds, y`` (other columns are ignored).
+        input_csv: a CSV with columns ``unique_id, ds, y`` and optionally ``family`` (series of
+            one family pool their seasonal indices); other columns are ignored.
         output_csv: where to write ``unique_id, ds, yhat, lo-<l>, hi-<l>`` for each level,
             ``model``, with ``ds`` as ``YYYY-MM-DD``.
         horizon: months to forecast.
@@ -44,7 +45,10 @@ def forecast_file(
     base = settings or ForecastSettings()
     settings = ForecastSettings(**{**base.__dict__, "horizon": horizon, "levels": tuple(levels)})
     history = pd.read_csv(input_csv, dtype={"unique_id": str})
-    result = forecast_series(history, settings)
+    families = None
+    if "family" in history.columns:
+        families = history[["unique_id", "family"]].dropna().drop_duplicates("unique_id")
+    result = forecast_series(history, settings, families=families)
     out = result.forecast[[*OUTPUT_COLUMNS, *interval_columns(settings.levels), "model"]]
     out.assign(ds=out["ds"].dt.strftime("%Y-%m-%d")).to_csv(output_csv, index=False)
     return result.selection
@@ -52,7 +56,9 @@ def forecast_file(
 
 def add_forecast_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the ``forecast`` subcommand's arguments on ``parser``."""
-    parser.add_argument("--input", required=True, type=Path, help="CSV with unique_id, ds, y")
+    parser.add_argument(
+        "--input", required=True, type=Path, help="CSV with unique_id, ds, y [, family]"
+    )
     parser.add_argument("--output", required=True, type=Path, help="forecast CSV to write")
     parser.add_argument("--horizon", type=int, default=12, help="months to forecast (12)")
     parser.add_argument(

@@ -25,8 +25,8 @@ class ForecastSettings:
             series (at least 1).
         cv_step: months between two cross-validation origins.
         cv_horizon: months ahead scored in each window; ``None`` means ``horizon``.
-        engine: ``"local"`` (processes on this machine) or ``"dask"`` (statsforecast's
-            fugue backend on a Dask cluster).
+        engine: ``"local"`` (processes on this machine) or ``"dask"`` (batches of series
+            forecast by the workers of a Dask cluster).
         dask_address: scheduler address for ``engine="dask"``; ``None`` starts a local cluster.
         n_jobs: processes for the local engine (-1: every core).
         new_product_months: a series with fewer months of history since launch is a new product

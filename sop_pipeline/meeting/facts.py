@@ -53,6 +53,12 @@ def forecast_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
     if not changes.empty:
         exceptions = int(flags(changes, "is_exception", default=True).sum())
         out.append(("Exceptions", f"{exceptions:,} of {len(changes):,} items"))
+        switches = int(flags(changes, "is_method_switch", default=False).sum())
+        out.append(("Method switches", f"{switches:,}"))
+    kpis = of_plan_month(data.kpis, data.plan_timestamp)
+    revision = numbers(kpis, "value")[column(kpis, "kpi", "") == "forecast_revision"].dropna()
+    if len(revision):
+        out.append(("Revision since last month", fmt.pct(float(revision.iloc[0]))))
     return out
 
 

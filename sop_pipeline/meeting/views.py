@@ -38,6 +38,7 @@ KPI_LABELS = {
     "wape_lag3": "Forecast error (WAPE, lag 3)",
     "bias_lag1": "Forecast bias (lag 1)",
     "bias_lag3": "Forecast bias (lag 3)",
+    "forecast_revision": "Forecast revision since last month",
     "inventory_value": "Inventory value",
     "cash_released": "Cash released since baseline",
     "cash_vs_target": "Cash in inventory vs path",
@@ -167,6 +168,8 @@ def exceptions_view(data: MeetingPackData) -> TableView:
         Column("change_qty", "Change", "signed_qty"),
         Column("change_pct", "Change %", "signed_pct"),
         Column("change_revenue", "Revenue change", "signed_money"),
+        Column("revision_pct", "Revision", "pct"),
+        Column("change_cause", "Cause"),
     )
     return TableView(
         frame, columns, "No forecast changes beyond the exception thresholds.", "items"
