@@ -260,7 +260,9 @@ def _kpi_tables() -> dict[str, pd.DataFrame]:
             ("2025-10-01", "C", 0, 0, None),
         ],
         columns=["plan_month", "item", "ordered_qty", "shipped_qty", "fill_rate"],
-    ).assign(plan_month=lambda f: pd.to_datetime(f["plan_month"]))
+    ).assign(
+        plan_month=lambda f: pd.to_datetime(f["plan_month"]), demand_qty=lambda f: f["ordered_qty"]
+    )
     accuracy = pd.DataFrame(
         {
             "plan_month": plan,
@@ -278,9 +280,19 @@ def _kpi_tables() -> dict[str, pd.DataFrame]:
             "forecast_qty": [10.0, 10.0, 10.0, 100.0],
         }
     )
+    # revisions since Sep: A moved 22 units over the 11 compared months, B 55
+    changes = pd.DataFrame(
+        {
+            "plan_month": plan,
+            "item": ["A", "B"],
+            "months_compared": 11,
+            "abs_change_qty": [22.0, 55.0],
+        }
+    )
     return {
         **_cash_tables(),
         "staging.demand_history": history,
+        "sop_mart.forecast_changes": changes,
         "sop_mart.forecast_accuracy": accuracy,
         "sop_mart.forecast": forecast,
         "sop_mart.excess_obsolete": pd.DataFrame(
@@ -326,6 +338,9 @@ def test_kpis_match_hand_computed_numbers() -> None:
     excess_obsolete_value 300 + 200 = 500; revenue_at_risk 1234;
     shelf_life_value_at_risk 10 + 20 = 30 (slow movers excluded)
     forecast_vs_plan (-40 + 10) / (220 + 150) = -0.0811       off_track
+    forecast_revision (22 + 55) / (11 x 40 + 11 x 50) = 0.0778 vs 0.15   on_track
+                      (mean demand of the last 12 months: A (20 + 20 + 20 + 100) / 4 = 40,
+                      B 50)
     """
     con = connect(_kpi_tables())
     run_sql_model(con, "marts/cash_projection", COMMITMENT)
@@ -345,6 +360,7 @@ def test_kpis_match_hand_computed_numbers() -> None:
         "revenue_at_risk": (1234, 0, "off_track"),
         "shelf_life_value_at_risk": (30, 0, "off_track"),
         "forecast_vs_plan": (-30 / 370, 0, "off_track"),
+        "forecast_revision": (77 / 990, 0.15, "on_track"),
     }
     for kpi, (value, target, status) in expected.items():
         row = out.loc[kpi]
