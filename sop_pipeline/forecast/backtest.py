@@ -4,9 +4,10 @@ Each series is cut at its cross-validation origins and at its end. At every orig
 indices are estimated from what was known then (its own months and its group's, see
 :class:`.seasonality.PortfolioSeasons`), the non-seasonal candidates forecast the seasonally
 adjusted series and are re-seasonalised, and the raw candidates forecast the series as it is.
-All origins of all series go to statsforecast in one call per kind (adjusted, raw), as separate
-series, so the cross-validation and the final forecast cost one pass and spread evenly over the
-engine's workers.
+The adjusted series of every origin go to statsforecast in one call, as separate series; each
+raw model forecasts all origins of a series in one call (:class:`.models.RollingOrigins`), so an
+automatic model searches its form once. The cross-validation and the final forecast thus cost
+one pass and spread evenly over the engine's workers.
 """
 
 from __future__ import annotations
@@ -96,13 +97,13 @@ def run_backtest(
     months = history["ds"].to_numpy(dtype="datetime64[M]").astype(np.int64)
     bounds = np.r_[0, np.cumsum(history.groupby("unique_id", sort=False).size().to_numpy())]
 
+    n_origins = len(offsets)
     rows: list[str] = []
-    raw_parts: list[np.ndarray] = []
     adjusted_parts: list[np.ndarray] = []
     month_parts: list[np.ndarray] = []
-    indices = np.empty((len(ids) * len(offsets), season_length))
-    multiplicative = np.empty(len(ids) * len(offsets), dtype=bool)
-    next_month = np.empty(len(ids) * len(offsets), dtype=np.int64)
+    indices = np.empty((len(ids) * n_origins, season_length))
+    multiplicative = np.empty(len(ids) * n_origins, dtype=bool)
+    next_month = np.empty(len(ids) * n_origins, dtype=np.int64)
     actual = np.full((len(ids), plan.windows * plan.h), np.nan)
     final_seasons: list[Season] = []
     for i, uid in enumerate(ids):
@@ -110,11 +111,10 @@ def run_backtest(
         mon = months[bounds[i] : bounds[i + 1]]
         positions = np.mod(mon, season_length)
         for k, offset in enumerate(offsets):
-            row = i * len(offsets) + k
+            row = i * n_origins + k
             end = len(y) - offset
             season = seasons.season(uid, offset)
             rows.append(f"{uid}{SEPARATOR}{k}")
-            raw_parts.append(y[:end])
             adjusted_parts.append(season.adjust(y[:end], positions[:end]))
             month_parts.append(mon[:end])
             indices[row] = season.indices
@@ -125,36 +125,47 @@ def run_backtest(
             else:
                 final_seasons.append(season)
 
-    lengths = np.array([len(part) for part in raw_parts])
+    forecasts: dict[str, np.ndarray] = {}
+    # raw models: one series each, every origin forecast in the same call, packed
+    steps = [plan.h] * plan.windows + [horizon]
+    raw = engine.forecast(
+        candidates.build_rolling(offsets, steps),
+        history.assign(ds=history["ds"].astype("datetime64[ns]"))[["unique_id", "ds", "y"]],
+        sum(steps),
+    )
+    if not raw.empty:
+        order = pd.Series(np.arange(len(ids)), index=ids)
+        position = order.loc[raw["unique_id"].to_numpy()[:: sum(steps)]].to_numpy()
+        starts = np.r_[0, np.cumsum(steps)]
+        for name in raw.columns.drop(["unique_id", "ds"]):
+            packed = np.empty((len(ids), sum(steps)))
+            packed[position] = raw[name].to_numpy().reshape(-1, sum(steps))
+            matrix = np.full((len(ids), n_origins, h_max), np.nan)
+            for k in range(n_origins):
+                matrix[:, k, : steps[k]] = packed[:, starts[k] : starts[k + 1]]
+            forecasts[name] = np.maximum(matrix.reshape(len(ids) * n_origins, h_max), 0.0)
+
+    # adjusted models: one series per origin, adjusted with the indices known at that origin
+    lengths = np.array([len(part) for part in adjusted_parts])
     frame = pd.DataFrame(
         {
             "unique_id": np.repeat(np.array(rows, dtype=object), lengths),
             "ds": np.concatenate(month_parts).astype("datetime64[M]").astype("datetime64[ns]"),
+            "y": np.concatenate(adjusted_parts),
         }
     )
-    raw = engine.forecast(
-        candidates.build(adjusted=False), frame.assign(y=np.concatenate(raw_parts)), h_max
-    )
-    adjusted = engine.forecast(
-        candidates.build(adjusted=True), frame.assign(y=np.concatenate(adjusted_parts)), h_max
-    )
-
-    order = {name: k for k, name in enumerate(rows)}
-    ahead = np.mod(next_month[:, None] + np.arange(h_max)[None, :], season_length)
-    factors = np.take_along_axis(indices, ahead, axis=1)
-    forecasts: dict[str, np.ndarray] = {}
-    for result, is_adjusted in ((raw, False), (adjusted, True)):
-        if result.empty:
-            continue
-        position = result["unique_id"].map(order).to_numpy()
-        for name in result.columns.drop(["unique_id", "ds"]):
+    adjusted = engine.forecast(candidates.build(adjusted=True), frame, h_max)
+    if not adjusted.empty:
+        order = pd.Series(np.arange(len(rows)), index=rows)
+        position = order.loc[adjusted["unique_id"].to_numpy()[::h_max]].to_numpy()
+        ahead = np.mod(next_month[:, None] + np.arange(h_max)[None, :], season_length)
+        factors = np.take_along_axis(indices, ahead, axis=1)
+        for name in adjusted.columns.drop(["unique_id", "ds"]):
             matrix = np.full((len(rows), h_max), np.nan)
-            matrix[position.reshape(-1, h_max)[:, 0]] = result[name].to_numpy().reshape(-1, h_max)
-            if is_adjusted:
-                matrix = np.where(multiplicative[:, None], matrix * factors, matrix + factors)
+            matrix[position] = adjusted[name].to_numpy().reshape(-1, h_max)
+            matrix = np.where(multiplicative[:, None], matrix * factors, matrix + factors)
             forecasts[name] = np.maximum(matrix, 0.0)
 
-    n_origins = len(offsets)
     cv = {
         name: f.reshape(len(ids), n_origins, h_max)[:, : plan.windows, : plan.h].reshape(
             len(ids), -1

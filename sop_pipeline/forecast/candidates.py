@@ -41,7 +41,7 @@ from statsforecast.models import (
 )
 
 from sop_pipeline.forecast.classify import INTERMITTENT, LONG, SHORT
-from sop_pipeline.forecast.models import Candidate
+from sop_pipeline.forecast.models import Candidate, RollingOrigins, same_ets_form
 from sop_pipeline.forecast.settings import ForecastSettings
 
 COMBINATION = "Combination"
@@ -55,11 +55,15 @@ class Model:
         name: the name in the output.
         factory: builds a fresh statsforecast model.
         adjusted: fitted on the seasonally adjusted series (``False``: on the raw series).
+        refit: for a raw model, turns the model fitted on the whole series into the one the
+            earlier cross-validation origins are fitted with (see
+            :class:`.models.RollingOrigins`).
     """
 
     name: str
     factory: Callable[[], object]
     adjusted: bool = True
+    refit: Callable[[object], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,14 @@ class CandidateSet:
             if model.adjusted == adjusted
         ]
 
+    def build_rolling(self, offsets: list[int], steps: list[int]) -> list[RollingOrigins]:
+        """The raw models, each forecasting every origin of a series in one call."""
+        return [
+            RollingOrigins(model.factory, offsets, steps, alias=model.name, refit=model.refit)
+            for model in self.models
+            if not model.adjusted
+        ]
+
 
 def candidate_set(series_class: str, settings: ForecastSettings) -> CandidateSet:
     """The candidate set of a demand class (``long``, ``short`` or ``intermittent``).
@@ -120,7 +132,10 @@ def candidate_set(series_class: str, settings: ForecastSettings) -> CandidateSet
         ]
         combination = ("Theta", "CES", "ETS")
         if settings.selection == "standard":
-            models.insert(3, Model("AutoETS", lambda: AutoETS(season_length=m), adjusted=False))
+            autoets = Model(
+                "AutoETS", lambda: AutoETS(season_length=m), adjusted=False, refit=same_ets_form
+            )
+            models.insert(3, autoets)
             combination = ("Theta", "CES", "ETS", "AutoETS")
         return CandidateSet(LONG, tuple(models), combination)
     if series_class == SHORT:

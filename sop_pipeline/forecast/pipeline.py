@@ -146,7 +146,7 @@ def forecast_series(
     total, done = len(classes), 0
     forecasts: list[pd.DataFrame] = []
     selections: list[pd.DataFrame] = []
-    errors: list[pd.DataFrame] = [pd.DataFrame(columns=ERROR_COLUMNS)]
+    errors: list[pd.DataFrame] = []
     previous_names = _previous_names(previous)
 
     with Engine(settings) as engine:
@@ -202,8 +202,12 @@ def forecast_series(
         long_label
     )
     selection = selection[SELECTION_COLUMNS].sort_values("unique_id", ignore_index=True)
-    error_table = pd.concat(errors, ignore_index=True).sort_values(
-        ["unique_id", "months_ahead"], ignore_index=True
+    error_table = (
+        pd.concat(errors, ignore_index=True).sort_values(
+            ["unique_id", "months_ahead"], ignore_index=True
+        )
+        if errors
+        else pd.DataFrame(columns=ERROR_COLUMNS)
     )
     return ForecastResult(
         forecast=forecast, selection=selection, events=cleaned, errors=error_table
