@@ -18,7 +18,7 @@ from sop_pipeline.ops import assets as ops_assets
 from sop_pipeline.ops import publish as publish_module
 from sop_pipeline.ops.assets import PUBLISH_KEY, build_publish_asset
 from sop_pipeline.ops.publish import INFO_TABLE, Publication, PublishError, publish, publish_file
-from sop_pipeline.resources import WarehouseResource
+from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline_tests.conftest import copy_company
 
@@ -271,8 +271,9 @@ def test_publish_asset_materializes_with_metadata(tmp_path: Path) -> None:
     write_working(work, [SEP, OCT])
     asset = build_publish_asset([dg.AssetKey(["sop_mart", "forecast"])])
     warehouse = WarehouseResource(database=str(work), serving_path=str(serving))
+    resources = {"warehouse": warehouse, "settings": SettingsResource()}
 
-    result = dg.materialize([asset], resources={"warehouse": warehouse}, partition_key="2025-10-01")
+    result = dg.materialize([asset], resources=resources, partition_key="2025-10-01")
 
     assert result.success
     metadata = result.asset_materializations_for_node(asset.node_def.name)[0].metadata
@@ -283,6 +284,10 @@ def test_publish_asset_materializes_with_metadata(tmp_path: Path) -> None:
     assert "sop_mart.forecast" in metadata["tables"].value
     assert metadata["export_folders"].value == "plan_month=2025-10-01"
     assert metadata["row_counts_verified"].value is True
+    assert metadata["storage_version"].value == "v1.1.0"
+    workbook = serving.parent / "meeting_packs" / "sop_pack_2025-10.xlsx"
+    assert metadata["workbook"].value == str(workbook) and workbook.is_file()
+    assert metadata["latest_export"].value == str(serving.parent / "latest")
     assert asset.group_names_by_key[PUBLISH_KEY] == "publish"
 
 
