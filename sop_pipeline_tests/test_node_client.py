@@ -2,7 +2,8 @@
 Evidence uses) opens the published warehouse and reads every ``sop_mart`` table with the rows
 Python's DuckDB reads, after a run and while a run replaces the file.
 
-Needs ``node`` and ``npm ci --prefix bi/node`` (``.ci/run`` does both); run with ``-m node``.
+Needs ``node``, ``npm ci --prefix bi/node`` and ``npm install --prefix bi/node/duckdb-1.1``
+(``.ci/run`` does them); run with ``-m node``.
 """
 
 import datetime as dt
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.node
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "bi" / "node"
 READER = NODE_DIR / "read_warehouse.mjs"
-CLIENTS = {"@duckdb/node-api": "v1.5.", "duckdb-node-api-1.1": "v1.1."}  # package: version
+CLIENTS = {".": "v1.5.", "duckdb-1.1": "v1.1."}  # folder of bi/node: DuckDB version
 OCT = dt.date(2025, 10, 1)
 
 
@@ -30,8 +31,10 @@ def node_missing_reason() -> str | None:
     """Why the Node client tests cannot run here (None when they can)."""
     if shutil.which("node") is None:
         return "node is not installed"
-    if not (NODE_DIR / "node_modules" / "@duckdb" / "node-api").is_dir():
-        return "the Node client is not installed: npm ci --prefix bi/node (.ci/run does)"
+    for folder, install in ((".", "npm ci"), ("duckdb-1.1", "npm install")):
+        if not (NODE_DIR / folder / "node_modules" / "@duckdb" / "node-api").is_dir():
+            where = (NODE_DIR / folder).relative_to(NODE_DIR.parents[1])
+            return f"the Node client is not installed: {install} --prefix {where} (.ci/run does)"
     return None
 
 
@@ -89,7 +92,7 @@ class NodePoller:
     """A Node process reconnecting to the serving file again and again until stopped."""
 
     def __init__(self, serving: Path, workdir: Path, client: str) -> None:
-        name = client.replace("/", "_").replace("@", "")
+        name = f"node-{client.strip('.') or 'default'}"
         self.out, self.stop_file = workdir / f"{name}.json", workdir / f"{name}.stop"
         self.process = subprocess.Popen(
             ["node", str(READER), str(serving), "--client", client]

@@ -1,28 +1,30 @@
 // Read the published warehouse through DuckDB's Node client, as a BI tool of another language
 // would: every sop_mart table's row count and a digest of its rows, and the publication record.
 //
-//   node read_warehouse.mjs <sop.duckdb> [--client <package>] [--until <stop file> --out <json>]
+//   node read_warehouse.mjs <sop.duckdb> [--client duckdb-1.1] [--until <stop file> --out <json>]
 //
-// --client: the npm package to read with (default @duckdb/node-api; duckdb-node-api-1.1 is the
-//   same client at DuckDB 1.1.3, see package.json).
+// --client: the folder (beside this script) whose @duckdb/node-api to read with; default this
+//   folder (1.5.6, the line Evidence uses), duckdb-1.1 for DuckDB 1.1.3. Each folder has its own
+//   package.json: two DuckDB libraries cannot share one Node process.
 // Once (default): one look, printed as JSON. With --until: looks again and again, each through a
 //   new read-only connection, until the stop file exists; then writes every look to --out.
 //   <out>.ready appears after the first look.
 import { createRequire } from 'node:module';
 import { existsSync, writeFileSync } from 'node:fs';
-
-const require = createRequire(import.meta.url);
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function option(name, fallback) {
   const at = process.argv.indexOf(name);
   return at > 0 ? process.argv[at + 1] : fallback;
 }
 
+const here = dirname(fileURLToPath(import.meta.url));
 const serving = process.argv[2];
-const clientName = option('--client', '@duckdb/node-api');
+const clientDir = join(here, option('--client', '.'));
 const until = option('--until', null);
 const out = option('--out', null);
-const { DuckDBInstance } = require(clientName);
+const { DuckDBInstance } = createRequire(join(clientDir, 'package.json'))('@duckdb/node-api');
 
 async function rows(connection, sql) {
   return (await connection.runAndReadAll(sql)).getRows();
