@@ -109,6 +109,12 @@ class NodePoller:
         assert self.process.wait(timeout=120) == 0
         return json.loads(self.out.read_text())
 
+    def kill(self) -> None:
+        """End the reader if it still runs (a test that failed before :meth:`stop`)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=60)
+
 
 def without_client(look: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in look.items() if key != "client"}
@@ -140,10 +146,12 @@ def test_node_readers_during_a_run_see_the_old_or_the_new_month_whole(
     company = copy_company(planned_company, tmp_path / "company")  # published up to September
     old = python_look(company.db)
     pollers = [NodePoller(company.db, tmp_path, client) for client in CLIENTS]
-
-    summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if the run fails
-
-    polled = [poller.stop() for poller in pollers]
+    try:
+        summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if the run fails
+        polled = [poller.stop() for poller in pollers]
+    finally:
+        for poller in pollers:
+            poller.kill()
     new = python_look(company.db)
     assert OCT in summary.planned and new != old and "2025-10-01" in new["plan_months"]
     for client, looks in zip(CLIENTS, polled, strict=True):

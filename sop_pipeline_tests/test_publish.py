@@ -96,6 +96,12 @@ class Reader:
         assert self.process.wait(timeout=60) == 0
         return json.loads(self.out.read_text())
 
+    def kill(self) -> None:
+        """End the reader if it still runs (a test that failed before :meth:`stop`)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=60)
+
 
 def write_working(db: Path, months: list[dt.date], *, bump: int = 0) -> None:
     """A small working warehouse: two ``sop_mart`` tables, ``staging`` and ``raw``."""
@@ -256,11 +262,13 @@ def test_connected_reader_keeps_its_snapshot_and_new_readers_see_the_new_month(
     publish_file(work, serving, [SEP])
     before = look(serving)
     holder = Reader(serving, tmp_path, "hold")
-
-    write_working(work, [SEP, OCT])
-    publish_file(work, serving, [OCT])  # does not wait for, or disturb, the reader
-    after = look(serving)
-    held = holder.stop()
+    try:
+        write_working(work, [SEP, OCT])
+        publish_file(work, serving, [OCT])  # does not wait for, or disturb, the reader
+        after = look(serving)
+        held = holder.stop()
+    finally:
+        holder.kill()
 
     assert before["sop_mart.kpis"][0] == 1 and after["sop_mart.kpis"][0] == 2
     assert all(seen == before for seen in held)
@@ -310,10 +318,12 @@ def test_bi_reader_connected_through_a_whole_run(
     monkeypatch.setattr(ops_assets, "publish", publish_and_record)
     holder = Reader(serving, tmp_path, "hold")
     poller = Reader(serving, tmp_path, "reconnect")
-
-    summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if a run fails
-
-    held, polled = holder.stop(), poller.stop()
+    try:
+        summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if a run fails
+        held, polled = holder.stop(), poller.stop()
+    finally:
+        holder.kill()
+        poller.kill()
     assert OCT in summary.planned and published
     new = published[-1]
     assert new != old and look(serving) == new

@@ -281,9 +281,11 @@ def test_superset_shows_the_newest_month_and_a_publication_does_not_disturb_it(
             poller = ApiPoller(api)
             poller.start()
             started = time.monotonic()
-            summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if the run fails
-            timings["run while connected"] = time.monotonic() - started
-            polled, errors = poller.stop()
+            try:
+                summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if it fails
+                timings["run while connected"] = time.monotonic() - started
+            finally:
+                polled, errors = poller.stop()
 
             s.page.reload()
             after = shown_numbers(s.page, charts)
