@@ -187,7 +187,7 @@ class SupersetApi:
 
 
 class ApiPoller(threading.Thread):
-    """Ask Superset for the newest KPIs again and again until stopped."""
+    """Ask Superset for the newest KPIs again and again until stopped, once more after."""
 
     def __init__(self, api: SupersetApi) -> None:
         super().__init__(daemon=True)
@@ -195,11 +195,14 @@ class ApiPoller(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        while not self.stopping.is_set():
+        while True:
+            stopping = self.stopping.is_set()  # the last ask starts after stop() was called
             try:
                 self.seen.append(self.api.newest_kpis())
             except (requests.RequestException, KeyError, ValueError) as exc:
                 self.errors.append(repr(exc))
+            if stopping:
+                return
             time.sleep(0.2)
 
     def stop(self) -> tuple[list[dict[str, float]], list[str]]:
