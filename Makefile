@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test`; `make bi` and `make bi-up` for the
+# Superset starter (its own venv in bi/.venv, its metadata in bi/.superset_home).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,13 @@ RUN_STAMP := $(VENV)/.sop-installed
 DEV_STAMP := $(VENV)/.sop-dev-installed
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 
-.PHONY: run test lint format dev bench sample-data clean
+BI_VENV := bi/.venv
+BI_STAMP := $(BI_VENV)/.sop-bi-installed
+SUPERSET_HOME ?= $(CURDIR)/bi/.superset_home
+SUPERSET_PORT ?= 8088
+SERVING_FILE ?= $(or $(SOP_DUCKDB_PATH),$(CURDIR)/data/warehouse/sop.duckdb)
+
+.PHONY: run test lint format dev bench sample-data clean bi bi-up
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sop_pipeline needs Python 3.11+"'
@@ -40,6 +47,26 @@ format: $(DEV_STAMP)
 dev: $(RUN_STAMP)
 	mkdir -p data/warehouse/dagster_home
 	DAGSTER_HOME=$(CURDIR)/data/warehouse/dagster_home $(BIN)/dagster dev -w workspace.yaml
+
+$(BI_STAMP): bi/requirements.txt bi/constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Superset 6 needs Python 3.11+"'
+	$(PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c bi/constraints.txt uv
+	$(BI_VENV)/bin/uv pip install --quiet --python $(BI_VENV)/bin/python \
+		-r bi/requirements.txt -c bi/constraints.txt
+	@touch $@
+
+## make bi: install Superset (bi/.venv) and provision its S&OP dashboard over the published
+## warehouse (after `make run`; SERVING_FILE= another sop.duckdb)
+bi: $(BI_STAMP)
+	$(BI_VENV)/bin/python bi/setup_superset.py --serving-file "$(SERVING_FILE)" --home "$(SUPERSET_HOME)"
+
+## make bi-up: serve Superset on http://127.0.0.1:8088 (SUPERSET_PORT=...) until Ctrl-C
+bi-up: $(BI_STAMP)
+	@test -f "$(SUPERSET_HOME)/superset.db" || { echo "Superset is not set up: run make bi first"; exit 2; }
+	SUPERSET_HOME="$(SUPERSET_HOME)" SUPERSET_CONFIG_PATH="$(CURDIR)/bi/superset_config.py" \
+		$(BI_VENV)/bin/gunicorn --workers 1 --worker-class gthread --threads 8 --timeout 120 \
+		--bind 127.0.0.1:$(SUPERSET_PORT) --access-logfile - "superset.app:create_app()"
 
 sample-data: $(RUN_STAMP)
 	$(BIN)/python -m sop_pipeline.sample_data --out data

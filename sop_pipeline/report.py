@@ -5,6 +5,7 @@ from pathlib import Path
 import duckdb
 
 from sop_pipeline.lib.months import folder_name
+from sop_pipeline.ops.workbooks import workbook_path
 from sop_pipeline.runner import Paths, RunSummary
 
 
@@ -44,6 +45,9 @@ def summary_lines(paths: Paths, summary: RunSummary, seconds: float) -> list[str
     pack = _pack_path(paths.work_db, summary)
     if pack:
         lines.append(f"meeting pack   {pack}")
+    workbook = workbook_path(paths.db, summary.plan_month)
+    if workbook.exists():
+        lines.append(f"workbook       {workbook}")
     if summary.warnings:
         lines.append(f"warnings       {len(summary.warnings)} (see `dagster dev` checks):")
         lines.extend(f"  - {w}" for w in summary.warnings[:5])

@@ -155,6 +155,23 @@ class MeetingSettings(_Section):
     max_rows: int = Field(15, ge=5, description="rows per table in the meeting pack")
 
 
+SERVING_STORAGE_VERSION = "v1.1.0"
+"""DuckDB storage format of the published file: DuckDB 1.1 and later clients open it (tested with
+the Node client ``@duckdb/node-api`` 1.1.3 and 1.5.6) and it stores every type the warehouse
+holds (DATE, TIMESTAMP, TIMESTAMP WITH TIME ZONE, DECIMAL, BOOLEAN, BIGINT, DOUBLE, VARCHAR and
+lists of them). DuckDB refuses to write a type the chosen format cannot store."""
+
+
+class PublishSettings(_Section):
+    storage_version: str = Field(
+        SERVING_STORAGE_VERSION,
+        pattern=r"^(v\d+\.\d+\.\d+|latest)$",
+        description="DuckDB storage format of the published file, e.g. 'v1.1.0' (read by DuckDB "
+        ">= 1.1 clients) or 'latest' (the writing DuckDB's own format, which older clients "
+        "refuse); the working file always uses the newest",
+    )
+
+
 class Settings(_Section):
     currency: str = Field("USD", min_length=3, max_length=3)
     planning_months_back: int = Field(
@@ -176,6 +193,7 @@ class Settings(_Section):
     supply: SupplySettings = SupplySettings()
     kpi_targets: KpiTargets = KpiTargets()
     meeting: MeetingSettings = MeetingSettings()
+    publish: PublishSettings = PublishSettings()
 
 
 def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from sop_pipeline.ops import assets as ops_assets
 from sop_pipeline.ops import publish as publish_module
 from sop_pipeline.ops.assets import PUBLISH_KEY, build_publish_asset
 from sop_pipeline.ops.publish import INFO_TABLE, Publication, PublishError, publish, publish_file
-from sop_pipeline.resources import WarehouseResource
+from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline_tests.conftest import copy_company
 
@@ -95,6 +95,12 @@ class Reader:
         self.stop_file.touch()
         assert self.process.wait(timeout=60) == 0
         return json.loads(self.out.read_text())
+
+    def kill(self) -> None:
+        """End the reader if it still runs (a test that failed before :meth:`stop`)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=60)
 
 
 def write_working(db: Path, months: list[dt.date], *, bump: int = 0) -> None:
@@ -256,11 +262,13 @@ def test_connected_reader_keeps_its_snapshot_and_new_readers_see_the_new_month(
     publish_file(work, serving, [SEP])
     before = look(serving)
     holder = Reader(serving, tmp_path, "hold")
-
-    write_working(work, [SEP, OCT])
-    publish_file(work, serving, [OCT])  # does not wait for, or disturb, the reader
-    after = look(serving)
-    held = holder.stop()
+    try:
+        write_working(work, [SEP, OCT])
+        publish_file(work, serving, [OCT])  # does not wait for, or disturb, the reader
+        after = look(serving)
+        held = holder.stop()
+    finally:
+        holder.kill()
 
     assert before["sop_mart.kpis"][0] == 1 and after["sop_mart.kpis"][0] == 2
     assert all(seen == before for seen in held)
@@ -271,8 +279,9 @@ def test_publish_asset_materializes_with_metadata(tmp_path: Path) -> None:
     write_working(work, [SEP, OCT])
     asset = build_publish_asset([dg.AssetKey(["sop_mart", "forecast"])])
     warehouse = WarehouseResource(database=str(work), serving_path=str(serving))
+    resources = {"warehouse": warehouse, "settings": SettingsResource()}
 
-    result = dg.materialize([asset], resources={"warehouse": warehouse}, partition_key="2025-10-01")
+    result = dg.materialize([asset], resources=resources, partition_key="2025-10-01")
 
     assert result.success
     metadata = result.asset_materializations_for_node(asset.node_def.name)[0].metadata
@@ -283,6 +292,10 @@ def test_publish_asset_materializes_with_metadata(tmp_path: Path) -> None:
     assert "sop_mart.forecast" in metadata["tables"].value
     assert metadata["export_folders"].value == "plan_month=2025-10-01"
     assert metadata["row_counts_verified"].value is True
+    assert metadata["storage_version"].value == "v1.1.0"
+    workbook = serving.parent / "meeting_packs" / "sop_pack_2025-10.xlsx"
+    assert metadata["workbook"].value == str(workbook) and workbook.is_file()
+    assert metadata["latest_export"].value == str(serving.parent / "latest")
     assert asset.group_names_by_key[PUBLISH_KEY] == "publish"
 
 
@@ -305,10 +318,12 @@ def test_bi_reader_connected_through_a_whole_run(
     monkeypatch.setattr(ops_assets, "publish", publish_and_record)
     holder = Reader(serving, tmp_path, "hold")
     poller = Reader(serving, tmp_path, "reconnect")
-
-    summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if a run fails
-
-    held, polled = holder.stop(), poller.stop()
+    try:
+        summary = run_pipeline(company, OCT, echo=lambda _: None)  # raises if a run fails
+        held, polled = holder.stop(), poller.stop()
+    finally:
+        holder.kill()
+        poller.kill()
     assert OCT in summary.planned and published
     new = published[-1]
     assert new != old and look(serving) == new

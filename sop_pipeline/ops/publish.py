@@ -7,18 +7,24 @@ keeps reading the old file (its open handle still points at it) and never blocks
 a tool that connects afterwards reads the new file. Nothing is ever written into the serving
 file itself.
 
+The new file is written in an explicit DuckDB storage format (``storage_version``, by default
+one that DuckDB 1.1 and later clients read), whatever format the writing DuckDB would pick; the
+working file keeps the newest.
+
 The run's plan months are also exported as Parquet, hive-style:
 ``<serving dir>/exports/plan_month=YYYY-MM-01/<table>.parquet``. Each month folder is written
-aside and renamed into place whole.
+aside and renamed into place whole. ``<serving dir>/latest`` is a symbolic link to the newest
+month's folder, swapped atomically, so a Parquet reader finds the newest month at a fixed path.
 
 A killed publication leaves only ``<serving>.tmp-<pid>-<id>`` files (or ``.exports.tmp-*``
-folders) behind; the next publication removes those whose process is gone.
+folders, ``latest.tmp-*`` links) behind; the next publication removes those whose process is gone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,14 +36,17 @@ import duckdb
 
 from sop_pipeline.lib.duckdb_io import quote_ident
 from sop_pipeline.lib.months import partition_key
+from sop_pipeline.settings import SERVING_STORAGE_VERSION
 
 SERVING_SCHEMAS: tuple[str, ...] = ("sop_mart", "staging")
 EXPORT_SCHEMA = "sop_mart"
 EXPORTS_DIR = "exports"
+LATEST_LINK = "latest"
 PARTITION_COLUMN = "plan_month"
 INFO_TABLE = "meta.publication"
 TMP_INFIX = ".tmp-"
 _ATTACHED = "serving_new"
+_STORAGE_VERSION = re.compile(r"v\d+\.\d+\.\d+|latest")
 
 Describe = Callable[[str], tuple[str, Mapping[str, str]]]
 """``table -> (table description, {column: description})``, written as DuckDB comments."""
@@ -64,6 +73,8 @@ class Publication:
     export_dirs: tuple[Path, ...]
     removed_stale: tuple[Path, ...]
     published_at: dt.datetime
+    storage_version: str
+    latest_export: Path | None = None  # the ``latest`` link, when Parquet was exported
 
     @property
     def mart_rows(self) -> int:
@@ -121,13 +132,17 @@ def _process_alive(pid: int) -> bool:
 def remove_stale_temporaries(serving: Path) -> list[Path]:
     """Delete what killed publications left beside ``serving`` (their process is gone)."""
     removed: list[Path] = []
-    patterns = (f"{serving.name}{TMP_INFIX}*", f".{EXPORTS_DIR}{TMP_INFIX}*")
+    patterns = (
+        f"{serving.name}{TMP_INFIX}*",
+        f".{EXPORTS_DIR}{TMP_INFIX}*",
+        f"{LATEST_LINK}{TMP_INFIX}*",
+    )
     for pattern in patterns:
         for path in sorted(serving.parent.glob(pattern)):
             pid = _pid_of(path)
             if pid is None or pid == os.getpid() or _process_alive(pid):
                 continue
-            if path.is_dir():
+            if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
@@ -147,9 +162,23 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def check_storage_version(version: str) -> str:
+    """``version`` if it names a DuckDB storage format (``vX.Y.Z`` or ``latest``).
+
+    Raises:
+        ValueError: for anything else (DuckDB itself then says which versions it knows).
+    """
+    if not _STORAGE_VERSION.fullmatch(version):
+        raise ValueError(f"storage version {version!r}: expected 'vX.Y.Z' or 'latest'")
+    return version
+
+
 @contextmanager
-def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
-    con.execute(f"attach {sql_string(str(path))} as {_ATTACHED} (READ_WRITE)")
+def _attached(con: duckdb.DuckDBPyConnection, path: Path, storage_version: str) -> Iterator[str]:
+    version = sql_string(check_storage_version(storage_version))
+    con.execute(
+        f"attach {sql_string(str(path))} as {_ATTACHED} (READ_WRITE, STORAGE_VERSION {version})"
+    )
     try:
         yield _ATTACHED
     finally:
@@ -164,18 +193,20 @@ def build_serving_file(
     schemas: Sequence[str] = SERVING_SCHEMAS,
     published_at: dt.datetime,
     describe: Describe | None = None,
+    storage_version: str = SERVING_STORAGE_VERSION,
 ) -> list[PublishedTable]:
-    """Copy every table of ``schemas`` from ``con``'s database into the new file ``target``.
+    """Copy every table of ``schemas`` from ``con``'s database into the new file ``target``,
+    written in the DuckDB storage format ``storage_version``.
 
-    Also writes :data:`INFO_TABLE` (when, which plan months) and, with ``describe``, the
-    data dictionary as table and column comments.
+    Also writes :data:`INFO_TABLE` (when, which plan months, which storage format) and, with
+    ``describe``, the data dictionary as table and column comments.
     """
     if target.exists():
         raise FileExistsError(f"{target} exists; a publication writes a new file only")
     source = con.execute("select current_database()").fetchall()[0][0]
     tables = list_tables(con, schemas)
     written: list[PublishedTable] = []
-    with _attached(con, target) as db:
+    with _attached(con, target, storage_version) as db:
         for schema in sorted({t.split(".", 1)[0] for t in tables} | {INFO_TABLE.split(".")[0]}):
             con.execute(f"create schema {quote_ident(db)}.{quote_ident(schema)}")
         for table in tables:
@@ -195,8 +226,9 @@ def build_serving_file(
                 _comment(con, db, table, *describe(table))
         con.execute(
             f"create table {_qualified(INFO_TABLE, db)} as select"
-            " ?::TIMESTAMP as published_at, ?::DATE[] as plan_months, ?::VARCHAR[] as tables",
-            [published_at, list(plan_months), [t.table for t in written]],
+            " ?::TIMESTAMP as published_at, ?::DATE[] as plan_months, ?::VARCHAR[] as tables,"
+            " ?::VARCHAR as storage_version",
+            [published_at, list(plan_months), [t.table for t in written], storage_version],
         )
     return written
 
@@ -292,6 +324,29 @@ def export_plan_months(
     return written
 
 
+def point_latest(exports_dir: Path, link: Path) -> Path | None:
+    """Point the symbolic link ``link`` at the newest ``plan_month=*`` folder of
+    ``exports_dir`` (a relative link, swapped in by one atomic rename); None without months."""
+    months = sorted(p.name for p in exports_dir.glob(f"{PARTITION_COLUMN}=*") if p.is_dir())
+    if not months:
+        return None
+    target = Path(os.path.relpath(exports_dir / months[-1], link.parent))
+    if link.is_symlink() and Path(os.readlink(link)) == target:
+        return link
+    temporary = link.with_name(_temporary_name(link.name))
+    if link.is_dir() and not link.is_symlink():  # a copy of the warehouse turned it into a folder
+        link.rename(temporary)
+        shutil.rmtree(temporary)
+    temporary.symlink_to(target, target_is_directory=True)
+    try:
+        os.replace(temporary, link)
+    finally:
+        if temporary.is_symlink():
+            temporary.unlink()
+    _fsync(link.parent)
+    return link
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     serving: Path,
@@ -300,9 +355,11 @@ def publish(
     schemas: Sequence[str] = SERVING_SCHEMAS,
     export: bool = True,
     describe: Describe | None = None,
+    storage_version: str = SERVING_STORAGE_VERSION,
 ) -> Publication:
-    """Publish ``con``'s warehouse to ``serving`` (new file, row counts checked, atomic
-    replace) and export ``plan_months`` as Parquet.
+    """Publish ``con``'s warehouse to ``serving`` (new file in the storage format
+    ``storage_version``, row counts checked, atomic replace), export ``plan_months`` as
+    Parquet and point the ``latest`` link at the newest exported month.
 
     Hold ``con`` (the working file, read-write or read-only) for the whole call: publications
     then follow one another in the order they read the working file.
@@ -324,6 +381,7 @@ def publish(
             schemas=schemas,
             published_at=published_at,
             describe=describe,
+            storage_version=storage_version,
         )
         mismatched = compare_row_counts(con, temporary, tables)
         if mismatched:
@@ -332,7 +390,11 @@ def publish(
     finally:
         temporary.unlink(missing_ok=True)
         temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
-    exports = export_plan_months(con, serving.parent / EXPORTS_DIR, plan_months) if export else []
+    exports: list[Path] = []
+    latest = None
+    if export:
+        exports = export_plan_months(con, serving.parent / EXPORTS_DIR, plan_months)
+        latest = point_latest(serving.parent / EXPORTS_DIR, serving.parent / LATEST_LINK)
     return Publication(
         serving_file=serving,
         tables=tuple(tables),
@@ -340,6 +402,8 @@ def publish(
         export_dirs=tuple(exports),
         removed_stale=tuple(removed),
         published_at=published_at,
+        storage_version=storage_version,
+        latest_export=latest,
     )
 
 
@@ -351,10 +415,19 @@ def publish_file(
     schemas: Sequence[str] = SERVING_SCHEMAS,
     export: bool = True,
     describe: Describe | None = None,
+    storage_version: str = SERVING_STORAGE_VERSION,
 ) -> Publication:
     """:func:`publish` from the working file at ``work_db``, opened read-only."""
     con = duckdb.connect(str(work_db), read_only=True)
     try:
-        return publish(con, serving, plan_months, schemas=schemas, export=export, describe=describe)
+        return publish(
+            con,
+            serving,
+            plan_months,
+            schemas=schemas,
+            export=export,
+            describe=describe,
+            storage_version=storage_version,
+        )
     finally:
         con.close()
