@@ -166,6 +166,8 @@ def _issue_tables() -> dict[str, pd.DataFrame]:
                 "abs_change_margin": [3500.0, 4500.0, 5.0],
                 "is_timing_shift": [False, True, False],
                 "is_exception": [True, True, False],
+                "is_method_switch": [True, False, False],
+                "change_cause": ["method switch: model Theta -> SeasonalNaive", None, None],
             }
         ),
         "sop_mart.financial_reconciliation": pd.DataFrame(
@@ -221,6 +223,12 @@ def test_top_issues_rank_on_one_money_basis_with_a_concrete_decision() -> None:
     )
     assert "PO-5" in out.iloc[1]["suggested_decision"]
     assert out.iloc[3]["topic"].startswith("FG4 forecast shifted between months: 150 units")
+    # FG3's change comes with a new model: the agenda says so before anyone cuts supply
+    assert out.iloc[0]["topic"] == (
+        "FG3 forecast down by 40% (500 units) against last month "
+        "(method switch: model Theta -> SeasonalNaive)"
+    )
+    assert out.iloc[0]["suggested_decision"].startswith("Check the new method")
     assert "lot B-17 of SA1 at WH2" in out.iloc[4]["topic"]
     everything = _run(_con(_issue_tables()), "marts/top_issues", {"meeting": {"top_issues": 10}})
     plan = everything[everything["category"] == "plan_shortfall"].iloc[0]

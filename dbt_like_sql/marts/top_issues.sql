@@ -124,11 +124,14 @@ forecast_change_issues as (
                 format('{} forecast {} by {} ({:,.0f} units) against last month', item,
                        case when change_qty >= 0 then 'up' else 'down' end,
                        coalesce(printf('%.0f%%', abs(change_pct) * 100), 'new'), abs(change_qty))
-        end as topic,
+        end
+        || case when is_method_switch then ' (' || change_cause || ')' else '' end as topic,
         item,
         greatest(abs(change_margin), abs_change_margin / 2) as impact_value,
         greatest(abs(change_revenue), abs_change_revenue / 2) as revenue_value,
         case
+            when is_method_switch then
+                format('Check the new method against last month''s before acting on {}', item)
             when is_timing_shift then
                 format('Confirm the new timing with Sales, then re-phase supply for {}', item)
             else
