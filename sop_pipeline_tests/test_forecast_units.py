@@ -231,3 +231,18 @@ def test_seasonal_naive_aligns_to_the_plan_month():
     fc = seasonal_naive(frame("a", "2024-01-01", [5, 6]), 2, history_end=pd.Timestamp("2024-04-01"))
     assert list(fc["ds"].dt.strftime("%Y-%m")) == ["2024-05", "2024-06"]
     assert_array_equal(fc["yhat"], [0, 0])
+
+
+@pytest.mark.parametrize("series_class", ["long", "short", "intermittent"])
+def test_candidate_models_travel_to_worker_processes(series_class):
+    """Worker processes and Dask tasks receive the models pickled: no lambdas inside."""
+    import pickle
+
+    from sop_pipeline.forecast.candidates import candidate_set
+
+    candidates = candidate_set(series_class, ForecastSettings())
+    for models in (
+        candidates.build(adjusted=True),
+        candidates.build_rolling([5, 4, 3, 0], [3, 3, 3, 12]),
+    ):
+        assert len(pickle.loads(pickle.dumps(models))) == len(models)

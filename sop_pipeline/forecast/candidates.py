@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from statsforecast.models import (
     ADIDA,
@@ -53,7 +54,8 @@ class Model:
 
     Attributes:
         name: the name in the output.
-        factory: builds a fresh statsforecast model.
+        factory: builds a fresh statsforecast model (picklable: worker processes and Dask
+            tasks rebuild the model from it).
         adjusted: fitted on the seasonally adjusted series (``False``: on the raw series).
         refit: for a raw model, turns the model fitted on the whole series into the one the
             earlier cross-validation origins are fitted with (see
@@ -125,15 +127,15 @@ def candidate_set(series_class: str, settings: ForecastSettings) -> CandidateSet
     m = settings.season_length
     if series_class == LONG:
         models = [
-            Model("Theta", lambda: DynamicOptimizedTheta(season_length=1)),
-            Model("CES", lambda: AutoCES(season_length=1)),
-            Model("ETS", lambda: AutoETS(season_length=1, damped=True)),
-            Model("SeasonalNaive", lambda: SeasonalNaive(season_length=m), adjusted=False),
+            Model("Theta", partial(DynamicOptimizedTheta, season_length=1)),
+            Model("CES", partial(AutoCES, season_length=1)),
+            Model("ETS", partial(AutoETS, season_length=1, damped=True)),
+            Model("SeasonalNaive", partial(SeasonalNaive, season_length=m), adjusted=False),
         ]
         combination = ("Theta", "CES", "ETS")
         if settings.selection == "standard":
             autoets = Model(
-                "AutoETS", lambda: AutoETS(season_length=m), adjusted=False, refit=same_ets_form
+                "AutoETS", partial(AutoETS, season_length=m), adjusted=False, refit=same_ets_form
             )
             models.insert(3, autoets)
             combination = ("Theta", "CES", "ETS", "AutoETS")
@@ -142,9 +144,9 @@ def candidate_set(series_class: str, settings: ForecastSettings) -> CandidateSet
         return CandidateSet(
             SHORT,
             (
-                Model("Theta", lambda: DynamicOptimizedTheta(season_length=1)),
+                Model("Theta", partial(DynamicOptimizedTheta, season_length=1)),
                 Model("SES", SimpleExponentialSmoothingOptimized),
-                Model("DampedTrend", lambda: AutoETS(season_length=1, model="AAN", damped=True)),
+                Model("DampedTrend", partial(AutoETS, season_length=1, model="AAN", damped=True)),
                 Model("Naive", Naive),
             ),
             ("Theta", "SES"),
@@ -156,7 +158,7 @@ def candidate_set(series_class: str, settings: ForecastSettings) -> CandidateSet
                 Model("CrostonSBA", CrostonSBA, adjusted=False),
                 Model("ADIDA", ADIDA, adjusted=False),
                 Model("IMAPA", IMAPA, adjusted=False),
-                Model("TSB", lambda: TSB(alpha_d=0.1, alpha_p=0.1), adjusted=False),
+                Model("TSB", partial(TSB, alpha_d=0.1, alpha_p=0.1), adjusted=False),
             ),
             metric="mse",
             horizon_exponent=0.0,
