@@ -22,6 +22,7 @@ from sop_pipeline.ingest.contract import (
     ITEMS,
     OPEN_PURCHASE_ORDERS,
     PROMOTIONS,
+    RESOURCES,
     SALES,
     InputFile,
     Kind,
@@ -93,6 +94,7 @@ def validate_months(
     log = load_log[pd.to_datetime(load_log["plan_month"]).isin(month_stamps)].copy()
     log["plan_month"] = pd.to_datetime(log["plan_month"])
     items = _prepare(ITEMS, frames.get(ITEMS.name), month_stamps)
+    resources = _prepare(RESOURCES, frames.get(RESOURCES.name), month_stamps)
     results: list[RuleResult] = []
     for spec in files:
         if spec.scope.value == "master":
@@ -101,7 +103,9 @@ def validate_months(
             month_stamps_for_spec = month_stamps
         file_log = log[(log["file"] == spec.name) & log["plan_month"].isin(month_stamps_for_spec)]
         frame = _prepare(spec, frames.get(spec.name), month_stamps_for_spec)
-        results.extend(_validate_file(spec, frame, file_log, items, horizon_months))
+        results.extend(
+            _validate_file(spec, frame, file_log, items, horizon_months, resources)
+        )
     return results
 
 
@@ -116,6 +120,8 @@ def representative_months(
         return rows.reindex(months).fillna("(missing)")
 
     signature = pd.DataFrame({"own": sources(spec.name), "items": sources(ITEMS.name)})
+    if spec.resource_columns:
+        signature["resources"] = sources(RESOURCES.name)
     return list(signature.drop_duplicates().index)
 
 
@@ -347,6 +353,15 @@ def _expectations(spec: InputFile, frame: pd.DataFrame, horizon_months: int) -> 
                     meta=_meta(R.ITEMS_KNOWN, name, f"{name} is not in items.csv"),
                 )
             )
+    if R.RESOURCES_KNOWN in wanted:
+        for name in spec.resource_columns:
+            out.append(
+                E.ExpectColumnValuesToBeInSet(
+                    column=f"_{name}_known_resource",
+                    value_set=[True],
+                    meta=_meta(R.RESOURCES_KNOWN, name, f"{name} is not in resources.csv"),
+                )
+            )
     if spec is SALES:
         out.append(
             E.ExpectColumnValuesToBeInSet(
@@ -443,7 +458,11 @@ def _columns_used(expectations: list, columns: pd.Index) -> list[str]:
 
 
 def _derive(
-    spec: InputFile, frame: pd.DataFrame, items: pd.DataFrame, horizon: int
+    spec: InputFile,
+    frame: pd.DataFrame,
+    items: pd.DataFrame,
+    horizon: int,
+    resources: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Add the derived columns the cross-row and cross-file expectations look at."""
     frame = frame.copy()
@@ -458,12 +477,18 @@ def _derive(
     for name in spec.item_columns:
         pool = (
             items
-            if spec is not FORECAST_OVERRIDES
+            if not spec.finished_goods_only
             else items[items["item_type"] == "finished_good"]
         )
         keys = pd.MultiIndex.from_arrays([pool["plan_month"], pool["item"]])
         wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
         frame[f"_{name}_known"] = wanted.isin(keys) | frame[name].isna().to_numpy()
+    for name in spec.resource_columns:
+        pool = resources if resources is not None else pd.DataFrame(columns=["plan_month"])
+        known = pool.get("resource", pd.Series(dtype=object))
+        keys = pd.MultiIndex.from_arrays([pool["plan_month"], known])
+        wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
+        frame[f"_{name}_known_resource"] = wanted.isin(keys) | frame[name].isna().to_numpy()
     if spec is ITEMS:
         frame["_active_finished_good"] = (frame["item_type"] == "finished_good") & (
             frame["status"].fillna("active") == "active"
@@ -509,11 +534,12 @@ def _validate_file(
     file_log: pd.DataFrame,
     items: pd.DataFrame,
     horizon_months: int,
+    resources: pd.DataFrame | None = None,
 ) -> list[RuleResult]:
     results, checkable = _file_level(spec, file_log)
     frame = frame[frame["plan_month"].isin(checkable)].reset_index(drop=True)
     frame[ROW_ID] = np.arange(len(frame))
-    frame = _derive(spec, frame, items, horizon_months)
+    frame = _derive(spec, frame, items, horizon_months, resources)
     expectations = _expectations(spec, frame, horizon_months)
     outcomes = run_suite(spec.name, frame[_columns_used(expectations, frame.columns)], expectations)
     by_rule: dict[str, list] = {}

@@ -46,6 +46,7 @@ PERIOD_ORDERED = "period_ordered"
 SHIPPED_WITHIN_ORDERED = "shipped_within_ordered"
 NO_EXPIRED_STOCK = "no_expired_stock"
 NO_PAST_DUE_ORDERS = "no_past_due_orders"
+RESOURCES_KNOWN = "resources_known"
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,25 @@ _SPECIFIC: dict[str, tuple[Rule, ...]] = {
         Rule(ITEMS_KNOWN, Severity.ERROR, "overridden items are finished goods in the master"),
         Rule(ONE_ADJUSTMENT_KIND, Severity.ERROR, "each row gives override_qty or adjustment_pct"),
         Rule(MONTHS_IN_HORIZON, Severity.ERROR, "overridden months lie in the forecast horizon"),
+    ),
+    "resources": (
+        Rule(VALUE_RANGES, Severity.ERROR, "capacities and overtime costs are not negative"),
+        Rule(KEYS_UNIQUE, Severity.ERROR, "each resource appears once"),
+    ),
+    "routings": (
+        Rule(VALUE_RANGES, Severity.ERROR, "hours_per_unit above 0"),
+        Rule(KEYS_UNIQUE, Severity.ERROR, "each item-resource pair appears once"),
+        Rule(ITEMS_KNOWN, Severity.ERROR, "routed items are finished goods in the master"),
+        Rule(RESOURCES_KNOWN, Severity.ERROR, "every resource is in resources.csv"),
+    ),
+    "capacity": (
+        Rule(VALUE_RANGES, Severity.ERROR, "capacities are not negative"),
+        Rule(KEYS_UNIQUE, Severity.ERROR, "one row per month and resource"),
+        Rule(RESOURCES_KNOWN, Severity.ERROR, "every resource is in resources.csv"),
+    ),
+    "cash": (
+        Rule(VALUE_RANGES, Severity.ERROR, "monthly_operating_burn is not negative"),
+        Rule(KEYS_UNIQUE, Severity.ERROR, "one row per as_of_month"),
     ),
 }
 
