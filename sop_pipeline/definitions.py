@@ -21,6 +21,7 @@ from sop_pipeline.supply.assets import (
     shelf_life_and_obsolescence,
     supply_gaps,
 )
+from sop_pipeline.supply.capacity_assets import CAPACITY_CHECKS, capacity_plan
 from sop_pipeline.supply.checks import (
     dependent_demand_matches_parent_releases,
     stock_balances_month_by_month,
@@ -51,6 +52,7 @@ defs = with_ops_definitions(  # + publication, the monthly schedule, the "month 
             statistical_forecast,
             inventory_policy,
             material_requirements,
+            capacity_plan,
             supply_gaps,
             shelf_life_and_obsolescence,
             service_cash_tradeoff_curve,
@@ -63,6 +65,7 @@ defs = with_ops_definitions(  # + publication, the monthly schedule, the "month 
             kpis_cross_foot_to_stock_count,
             stock_balances_month_by_month,
             dependent_demand_matches_parent_releases,
+            *CAPACITY_CHECKS,
         ],
         jobs=[ingest_job, monthly_plan_job],
         resources=build_resources(),

@@ -24,6 +24,7 @@ from sop_pipeline.supply import (
     service_cash_tradeoff,
     shelf_life_risk,
 )
+from sop_pipeline.supply.capacity_assets import CAPACITY_PLAN, add_capacity_gaps
 
 GROUP = "supply"
 STAGING_INPUTS = [
@@ -172,7 +173,7 @@ def material_requirements(
 
 @dg.asset(
     key=dg.AssetKey(["sop_mart", "supply_gaps"]),
-    deps=[FORECAST, INVENTORY_TARGETS, *STAGING_INPUTS],
+    deps=[FORECAST, INVENTORY_TARGETS, CAPACITY_PLAN, *STAGING_INPUTS],
     group_name=GROUP,
     partitions_def=monthly_partitions,
     kinds={"duckdb", "pandas"},
@@ -181,7 +182,8 @@ def supply_gaps(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> dg.MaterializeResult:
     """Months in which a finished good cannot be supplied in full, the quantity and revenue at
-    risk, and the component that limits it."""
+    risk, and the component (or the overloaded resource, ``gap_type`` capacity) that limits
+    it."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
         forecast = read.forecast(con, month)
@@ -197,6 +199,7 @@ def supply_gaps(
             prices=net_prices(forecast),
             late_po_delay_months=config.supply.late_po_delay_months,
         )
+        gaps = add_capacity_gaps(con, month, gaps, forecast)
         rows = write_plan_month(con, "sop_mart.supply_gaps", gaps, month)
     return mart_result(
         "sop_mart.supply_gaps",
@@ -205,6 +208,7 @@ def supply_gaps(
             "revenue_at_risk": float(gaps["revenue_at_risk"].fillna(0).sum()),
             "margin_at_risk": float(gaps["margin_at_risk"].fillna(0).sum()),
             "items_short": int(gaps["item"].nunique()),
+            "capacity_gaps": int((gaps["gap_type"] == "capacity").sum()),
         },
     )
 

@@ -534,3 +534,111 @@ def _no_capacity() -> pd.DataFrame:
             "capacity_source": pd.Series(dtype=object),
         }
     )
+
+
+# --- invariants (the checks of the capacity_plan asset) -----------------------------------------
+
+CHECK_TOL = 1e-6
+
+
+def coverage_breaks(
+    plan: pd.DataFrame,
+    resources: pd.DataFrame,
+    months: pd.DatetimeIndex,
+    scenarios: tuple[str, ...] = ("base", "upside"),
+) -> pd.DataFrame:
+    """Scenario-resource-months missing from the plan or present more than once.
+
+    Returns:
+        ``scenario, resource, month, rows`` (rows: how many the plan holds, 0 when missing).
+    """
+    names = resources["resource"].astype(str).to_numpy() if has_capacity(resources) else []
+    expected = pd.MultiIndex.from_product(
+        [list(scenarios), list(names), months], names=["scenario", "resource", "month"]
+    ).to_frame(index=False)
+    expected = expected.astype({"scenario": object, "resource": object, "month": "datetime64[ns]"})
+    counts = (
+        plan.astype({"scenario": object, "resource": object})
+        .assign(month=pd.to_datetime(plan["month"]).astype("datetime64[ns]"))
+        .groupby(["scenario", "resource", "month"])
+        .size()
+        .rename("rows")
+        .reset_index()
+    )
+    both = expected.merge(counts, on=["scenario", "resource", "month"], how="outer")
+    both["rows"] = both["rows"].fillna(0).astype(np.int64)
+    wanted = set(map(tuple, expected.astype(str).to_numpy()))
+    listed = both[["scenario", "resource", "month"]].astype(str).to_numpy()
+    expected_row = np.array([tuple(r) in wanted for r in listed], dtype=bool)
+    bad = (both["rows"] != 1) | ~expected_row
+    return both[bad].reset_index(drop=True)
+
+
+def overload_breaks(plan: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose overtime, overload, utilisation or pre-build do not follow from load and capacity
+    (module docstring), or carry a negative number.
+
+    Returns:
+        The breaking rows with ``problem`` saying what is wrong.
+    """
+    load, cap, ot = plan["load"], plan["capacity"], plan["overtime_capacity"]
+    above = np.maximum(load - cap, 0.0)
+    tol = CHECK_TOL * np.maximum(1.0, load.abs())
+    used = np.minimum(above, ot)
+    numbers = plan[["load", "capacity", "overtime_capacity", "overtime_used", "overload"]]
+    numbers = numbers.to_numpy(float)
+    problems = {
+        "negative number": pd.Series(
+            (numbers < -tol.to_numpy()[:, None]).any(axis=1), index=plan.index
+        ),
+        "overtime_used is not min(load - capacity, overtime_capacity)": (
+            plan["overtime_used"] - used
+        ).abs()
+        > tol,
+        "overload is not load - capacity - overtime": (
+            plan["overload"] - np.maximum(above - ot, 0.0)
+        ).abs()
+        > tol,
+        "load exceeds capacity + overtime_used + overload": load
+        > cap + plan["overtime_used"] + plan["overload"] + tol,
+        "utilisation is not load / capacity": ~(
+            ((plan["utilisation"] - load / cap.where(cap > 0)).abs() <= CHECK_TOL)
+            | (plan["utilisation"].isna() & (cap <= 0))
+        ),
+        "prebuild_load is not within [0, overload]": (plan["prebuild_load"] < -tol)
+        | (plan["prebuild_load"] > plan["overload"] + tol),
+    }
+    out = []
+    for problem, mask in problems.items():
+        rows = plan[mask.to_numpy()]
+        if len(rows):
+            out.append(rows.assign(problem=problem))
+    if not out:
+        return plan.iloc[0:0].assign(problem=pd.Series(dtype=object))
+    return pd.concat(out, ignore_index=True)
+
+
+def load_breaks(plan: pd.DataFrame, mrp: pd.DataFrame, routings: pd.DataFrame) -> pd.DataFrame:
+    """Scenario-resource-months whose load is not the MRP's production orders of the routed
+    items x hours_per_unit.
+
+    Returns:
+        ``scenario, resource, month, load, expected_load``.
+    """
+    if plan.empty:
+        return pd.DataFrame(columns=["scenario", "resource", "month", "load", "expected_load"])
+    expected = routed_load(mrp, routings.astype({"item": str, "resource": str}))
+    expected = expected.groupby(["scenario", "resource", "month"], as_index=False)["load"].sum()
+    rows = plan[["scenario", "resource", "month", "load"]].assign(
+        month=lambda f: pd.to_datetime(f["month"])
+    )
+    both = rows.merge(
+        expected.rename(columns={"load": "expected_load"}),
+        on=["scenario", "resource", "month"],
+        how="left",
+    )
+    both["expected_load"] = both["expected_load"].fillna(0.0)
+    bad = (both["load"] - both["expected_load"]).abs() > CHECK_TOL * np.maximum(
+        1.0, both["expected_load"]
+    )
+    return both[bad].reset_index(drop=True)

@@ -103,9 +103,7 @@ def validate_months(
             month_stamps_for_spec = month_stamps
         file_log = log[(log["file"] == spec.name) & log["plan_month"].isin(month_stamps_for_spec)]
         frame = _prepare(spec, frames.get(spec.name), month_stamps_for_spec)
-        results.extend(
-            _validate_file(spec, frame, file_log, items, horizon_months, resources)
-        )
+        results.extend(_validate_file(spec, frame, file_log, items, horizon_months, resources))
     return results
 
 
@@ -476,9 +474,7 @@ def _derive(
         frame["_key"] = frame.groupby(key, dropna=False, sort=False).ngroup()
     for name in spec.item_columns:
         pool = (
-            items
-            if not spec.finished_goods_only
-            else items[items["item_type"] == "finished_good"]
+            items if not spec.finished_goods_only else items[items["item_type"] == "finished_good"]
         )
         keys = pd.MultiIndex.from_arrays([pool["plan_month"], pool["item"]])
         wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
