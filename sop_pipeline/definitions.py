@@ -26,6 +26,7 @@ from sop_pipeline.supply.checks import (
     dependent_demand_matches_parent_releases,
     stock_balances_month_by_month,
 )
+from sop_pipeline.supply.options_assets import OPTION_CHECKS, scenario_options_table
 from sop_pipeline.validate.checks import validate_inputs
 
 
@@ -56,6 +57,7 @@ defs = with_ops_definitions(  # + publication, the monthly schedule, the "month 
             supply_gaps,
             shelf_life_and_obsolescence,
             service_cash_tradeoff_curve,
+            scenario_options_table,
             meeting_pack,
         ],
         asset_checks=[
@@ -66,6 +68,7 @@ defs = with_ops_definitions(  # + publication, the monthly schedule, the "month 
             stock_balances_month_by_month,
             dependent_demand_matches_parent_releases,
             *CAPACITY_CHECKS,
+            *OPTION_CHECKS,
         ],
         jobs=[ingest_job, monthly_plan_job],
         resources=build_resources(),

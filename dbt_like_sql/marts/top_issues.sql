@@ -5,7 +5,8 @@
 -- orders (margin of the gaps they cause), lots that will expire or stay unused (their cost,
 -- written off), large forecast changes and timing shifts (the margin changed or moved),
 -- families below the financial plan (the shortfall at the family's margin), and overdue
--- actions; each with a concrete suggested decision.
+-- actions; each with a concrete suggested decision - for a supply gap, a capacity overload or
+-- an upward forecast change, the option scenario_options suggests.
 with items as (
     select item, unit_cost
     from staging.items
@@ -248,13 +249,33 @@ candidates as (
     select * from action_issues
 ),
 
+suggested_options as (
+    -- the option table's suggestion, where the issue has one (sop_mart.scenario_options)
+    select category, item, decision
+    from sop_mart.scenario_options
+    where plan_month = getvariable('plan_month')
+      and is_suggested
+),
+
 ranked as (
     select
-        *,
+        candidates.* replace (
+            case
+                when suggested_options.decision is null then candidates.suggested_decision
+                -- a method switch is checked before the forecast is acted on
+                when candidates.suggested_decision like 'Check the new method%' then
+                    candidates.suggested_decision || '; then: ' || suggested_options.decision
+                else suggested_options.decision
+            end as suggested_decision
+        ),
         row_number() over (
-            order by impact_value desc, revenue_value desc nulls last, category, item
+            order by candidates.impact_value desc, candidates.revenue_value desc nulls last,
+                candidates.category, candidates.item
         ) as rank
     from candidates
+    left join suggested_options
+        on suggested_options.category = candidates.category
+        and suggested_options.item = candidates.item
 )
 
 select

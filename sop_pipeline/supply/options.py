@@ -855,3 +855,72 @@ def _empty_options() -> pd.DataFrame:
     kinds.update({"first_month": "datetime64[ns]", "last_month": "datetime64[ns]"})
     kinds.update({"is_feasible": "bool", "is_suggested": "bool"})
     return _frame(kinds)[OPTION_COLUMNS]
+
+
+# --- invariants (the checks of the scenario_options asset) ------------------------------------
+
+
+def suggestion_breaks(table: pd.DataFrame, max_extra_cash: float | None) -> pd.DataFrame:
+    """Issues without exactly one suggested option, or whose suggestion is infeasible, above
+    the cash ceiling, or not the best expected margin of the options allowed.
+
+    Returns:
+        ``issue, problem``.
+    """
+    problems: list[tuple[str, str]] = []
+    for issue, rows in table.groupby("issue", sort=False):
+        suggested = rows[rows["is_suggested"].astype(bool)]
+        if len(suggested) != 1:
+            problems.append((issue, f"{len(suggested)} suggested options"))
+            continue
+        pick = suggested.iloc[0]
+        allowed = rows["is_feasible"].astype(bool) | (rows["option"] == "plan_to_base")
+        if max_extra_cash is not None:
+            allowed &= (rows["extra_inventory_cash_peak"] <= max_extra_cash + 1e-9) | (
+                rows["option"] == "plan_to_base"
+            )
+        if not bool(allowed[suggested.index[0]]):
+            problems.append((issue, f"suggests {pick['option']}, infeasible or above the ceiling"))
+        elif pick["expected_margin"] < rows.loc[allowed, "expected_margin"].max() - 1e-6:
+            problems.append((issue, f"suggests {pick['option']}, not the best expected margin"))
+    return pd.DataFrame(problems, columns=["issue", "problem"])
+
+
+def figure_breaks(table: pd.DataFrame) -> pd.DataFrame:
+    """Option rows whose figures cannot be right: a service level outside [0, 1], a negative
+    amount at risk, cost or excess, no ``plan_to_base`` row for the issue, a plan with extra
+    costs, or margin_vs_base that is not the difference to the plan's expected margin.
+
+    Returns:
+        ``issue, option, problem``.
+    """
+    out: list[tuple[str, str, str]] = []
+    amounts = [
+        "expected_revenue_at_risk",
+        "expected_margin_at_risk",
+        "expected_excess_value",
+        "purchase_spend",
+        "overtime_cost",
+        "expedite_cost",
+        "holding_cost",
+        "extra_inventory_cash_peak",
+    ]
+    for issue, rows in table.groupby("issue", sort=False):
+        base = rows[rows["option"] == "plan_to_base"]
+        if len(base) != 1:
+            out.append((issue, "", "no single plan_to_base row"))
+            continue
+        plan = base.iloc[0]
+        extra = ["purchase_spend", "overtime_cost", "expedite_cost", "extra_inventory_cash_peak"]
+        if (plan[extra].astype(float).abs() > 1e-6).any():
+            out.append((issue, "plan_to_base", "the plan has extra costs or cash"))
+        for row in rows.itertuples():
+            if not 0 <= row.service_level <= 1 + 1e-9:
+                out.append((issue, row.option, f"service_level {row.service_level:.4f}"))
+            negative = [c for c in amounts if getattr(row, c) < -1e-6]
+            if negative:
+                out.append((issue, row.option, "negative " + ", ".join(negative)))
+            expected = row.expected_margin - plan["expected_margin"]
+            if abs(row.margin_vs_base - expected) > 1e-6 * max(1.0, abs(expected)):
+                out.append((issue, row.option, "margin_vs_base is not the difference to the plan"))
+    return pd.DataFrame(out, columns=["issue", "option", "problem"])
