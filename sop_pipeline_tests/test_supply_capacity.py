@@ -242,3 +242,30 @@ def test_zero_capacity_has_no_utilisation_and_overloads_everything_beyond_overti
     fill = plan[(plan["scenario"] == "base") & (plan["resource"] == "FILL")]
     assert fill["utilisation"].isna().all()
     assert_allclose(fill["overload"], np.array([90, 140, 50]) - 20)
+
+
+def test_the_overload_puts_expected_margin_at_risk_even_when_it_only_eats_safety_stock() -> None:
+    """December, with demand A ~ Normal(550, 100) (80 % interval 550 -+ 128.16) and B 380 with
+    no uncertainty. A's plan supplies S = 550 + 50 = 600; the overload takes 85.714 units, so
+    z falls from (600 - 550) / 100 = 0.5 to (514.286 - 550) / 100 = -0.35714:
+    L(0.5) = 0.197797; L(-0.35714) = phi(0.35714) - (-0.35714) x (1 - Phi(-0.35714)) =
+    0.374294 + 0.35714 x 0.639508 = 0.602689; expected lost sales rise by
+    100 x (0.602689 - 0.197797) = 40.489 units: revenue 404.89 at 10, margin 242.94 at 6.
+    B keeps 460 - 57.14 = 402.86 >= 380: nothing. FILL's 142.857 units short are A's and B's."""
+    forecast = pd.DataFrame(
+        {
+            "item": ["A", "B"],
+            "month": [DEC, DEC],
+            "forecast_qty": [550.0, 380.0],
+            "lo80": [550 - 128.155, 380.0],
+            "hi80": [550 + 128.155, 380.0],
+            "net_price": [10.0, 12.0],
+        }
+    )
+    plan = rough_cut(forecast=forecast).plan.set_index(["scenario", "resource", "month"])
+    dec = plan.loc[("base", "FILL", DEC)]
+    assert dec["units_short"] == pytest.approx(20 * 600 / 140 + 20 * 400 / 140)
+    assert dec["revenue_at_risk"] == pytest.approx(404.89, abs=0.05)
+    assert dec["margin_at_risk"] == pytest.approx(242.94, abs=0.05)
+    assert plan.loc[("base", "FILL", NOV), "margin_at_risk"] == 0
+    assert (plan.loc["upside", "margin_at_risk"] == 0).all()

@@ -1,7 +1,7 @@
 -- group: meeting
 -- The issues leadership should decide on, ranked on one money basis - the gross margin at
 -- stake, with the net revenue beside it: supply gaps (margin of the lost sales), overloaded
--- resources (margin of the sales their capacity gaps lose), late purchase
+-- resources (the expected margin the overload loses, safety stock eaten included), late purchase
 -- orders (margin of the gaps they cause), lots that will expire or stay unused (their cost,
 -- written off), large forecast changes and timing shifts (the margin changed or moved),
 -- families below the financial plan (the shortfall at the family's margin), and overdue
@@ -27,47 +27,38 @@ gaps_by_item as (
     group by item
 ),
 
-capacity_gaps as (
-    select
-        limiting_item as resource,
-        sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
-        sum(revenue_at_risk) as revenue_at_risk,
-        sum(shortage_qty) as shortage_qty,
-        count(distinct item) as items,
-        min(month) as first_month
-    from sop_mart.supply_gaps
-    where plan_month = getvariable('plan_month')
-      and gap_type = 'capacity'
-    group by limiting_item
-),
-
 capacity_load as (
     select
         resource,
         any_value(description) as description,
         sum(overload) as overload,
-        sum(overtime_cost) as overtime_cost
+        sum(units_short) as units_short,
+        sum(margin_at_risk) as margin_at_risk,
+        sum(revenue_at_risk) as revenue_at_risk,
+        min(month) as first_month,
+        max(month) as last_month
     from sop_mart.capacity_plan
     where plan_month = getvariable('plan_month')
       and scenario = 'base'
+      and overload > 0
     group by resource
 ),
 
 capacity_issues as (
     select
         'capacity' as category,
-        format('{} overloaded by {:,.0f} beyond overtime from {}: {:,.0f} units of {} item(s) '
-               || 'short', coalesce(capacity_load.description, gaps.resource),
-               coalesce(capacity_load.overload, 0), strftime(gaps.first_month, '%b %Y'),
-               gaps.shortage_qty, gaps.items) as topic,
-        gaps.resource as item,
-        gaps.margin_at_risk as impact_value,
-        gaps.revenue_at_risk as revenue_value,
+        format('{} overloaded by {:,.0f} beyond overtime in {}: {:,.0f} units not made, '
+               || 'expected {:,.0f} of sales lost', coalesce(description, resource), overload,
+               case when first_month = last_month then strftime(first_month, '%b %Y')
+                    else strftime(first_month, '%b %Y') || '-' || strftime(last_month, '%b %Y')
+               end, units_short, revenue_at_risk) as topic,
+        resource as item,
+        margin_at_risk as impact_value,
+        revenue_at_risk as revenue_value,
         format('Add capacity on {} (an extra shift or subcontracting) or pre-build before {}',
-               coalesce(capacity_load.description, gaps.resource),
-               strftime(gaps.first_month, '%b %Y')) as suggested_decision
-    from capacity_gaps as gaps
-    left join capacity_load on capacity_load.resource = gaps.resource
+               coalesce(description, resource), strftime(first_month, '%b %Y'))
+            as suggested_decision
+    from capacity_load
 ),
 
 earliest_open_order as (

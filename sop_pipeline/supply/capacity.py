@@ -20,6 +20,11 @@ Conventions (monthly buckets after the plan month, as in :mod:`.mrp`):
   safety stock); the rest is demand lost in that month:
   ``shortage = min(demand, max(0, units not produced - projected_on_hand))``. Each overloaded
   month is judged on its own: the stock it eats is not re-planned into later months.
+- **Margin at risk.** Eating the safety stock loses no sale at the forecast but many against
+  the forecast's uncertainty: with Normal demand (:mod:`.uncertainty`) and the plan's supply
+  ``S = forecast + projected_on_hand``, the overload adds ``E[lost | S - units] - E[lost | S]``
+  expected lost sales, valued at the net price (revenue) and net price - unit cost (margin) and
+  summed per resource and month over the items it is limiting for.
 - **Pre-build (levelling).** The overload of month ``t`` can move into the spare regular capacity
   (``capacity - load``) of the months before it, the latest first, no earlier than month 1 and
   no more than ``k_i = min(max_prebuild_months, shelf_months_i - min_remaining_shelf_months)``
@@ -50,6 +55,7 @@ from sop_pipeline.supply._common import (
     horizon_months,
     require_columns,
 )
+from sop_pipeline.supply.uncertainty import demand_sigma, expected_lost
 
 CAPACITY_PLAN_COLUMNS = [
     "scenario",
@@ -62,6 +68,9 @@ CAPACITY_PLAN_COLUMNS = [
     "overtime_used",
     "overtime_cost",
     "overload",
+    "units_short",
+    "revenue_at_risk",
+    "margin_at_risk",
     "utilisation",
     "items_loaded",
     "prebuild_load",
@@ -236,6 +245,7 @@ def capacity_plan(
     plan.loc[plan["overload"] <= QTY_TOL * np.maximum(1.0, plan["load"]), "overload"] = 0.0
     plan["utilisation"] = plan["load"] / plan["capacity"].where(plan["capacity"] > 0)
     plan["prebuild_load"] = 0.0
+    plan["units_short"] = plan["revenue_at_risk"] = plan["margin_at_risk"] = 0.0
     return plan[CAPACITY_PLAN_COLUMNS].reset_index(drop=True)
 
 
@@ -436,6 +446,55 @@ def prebuild(
     return pd.DataFrame(rows, columns=out_columns)
 
 
+def capacity_risk(
+    lost: pd.DataFrame,
+    mrp: pd.DataFrame,
+    forecast: pd.DataFrame,
+    items: pd.DataFrame,
+) -> pd.DataFrame:
+    """The expected sales the lost production costs, per resource and month (module docstring).
+
+    Args:
+        lost: :func:`units_not_produced` rows.
+        mrp: Base ``material_requirements`` rows (``item, month, projected_on_hand``).
+        forecast: ``item, month, forecast_qty, lo80, hi80`` (``net_price`` when known).
+        items: ``item, unit_cost`` (``unit_price``: the price where the forecast has none).
+
+    Returns:
+        ``resource, month, units_short, revenue_at_risk, margin_at_risk``.
+    """
+    columns = ["resource", "month", "units_short", "revenue_at_risk", "margin_at_risk"]
+    if lost.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns}).astype(
+            {"resource": object, "month": "datetime64[ns]"}
+        )
+    keys = ["item", "month"]
+    stock = mrp[["item", "month", "projected_on_hand"]].assign(
+        month=lambda f: pd.to_datetime(f["month"])
+    )
+    wanted = ["item", "month", "forecast_qty", "lo80", "hi80"]
+    wanted += ["net_price"] if "net_price" in forecast.columns else []
+    demand = forecast[wanted].assign(month=lambda f: pd.to_datetime(f["month"]))
+    rows = lost.merge(stock, on=keys, how="left").merge(demand, on=keys, how="left")
+    master = items.set_index(items["item"].astype(str))
+    list_price = rows["item"].map(master.get("unit_price", pd.Series(dtype=float)))
+    price = rows.get("net_price", list_price).fillna(list_price).fillna(0.0).astype(float)
+    cost = rows["item"].map(master["unit_cost"]).fillna(0.0).astype(float)
+    mu = rows["forecast_qty"].fillna(0.0)
+    sigma = demand_sigma(rows["lo80"].fillna(mu), rows["hi80"].fillna(mu))
+    mu = mu.to_numpy(float)
+    supply = mu + rows["projected_on_hand"].fillna(0.0).to_numpy(float)
+    extra = expected_lost(mu, sigma, np.maximum(supply - rows["units"], 0.0)) - expected_lost(
+        mu, sigma, supply
+    )
+    rows = rows.assign(
+        units_short=rows["units"],
+        revenue_at_risk=extra * price,
+        margin_at_risk=extra * (price - cost),
+    )
+    return rows.groupby(["resource", "month"], as_index=False)[columns[2:]].sum()
+
+
 @dataclass(frozen=True)
 class RoughCut:
     """The rough-cut capacity plan of one plan month and what it implies for supply."""
@@ -457,6 +516,7 @@ def plan_rough_cut(
     horizon: int = 12,
     max_prebuild_months: int = MAX_PREBUILD_MONTHS,
     min_remaining_shelf_months: float = MIN_REMAINING_SHELF_MONTHS,
+    forecast: pd.DataFrame | None = None,
 ) -> RoughCut:
     """The rough-cut capacity plan of both MRP scenarios, with the base plan's lost units and
     how much of them pre-building could save (``prebuild_load`` in the plan).
@@ -469,6 +529,8 @@ def plan_rough_cut(
         plan_month: First day of the plan month.
         horizon: Months planned.
         max_prebuild_months, min_remaining_shelf_months: The pre-build window's limits.
+        forecast: The forecast (``item, month, forecast_qty, lo80, hi80``, ``net_price``) the
+            margin at risk is priced from; None: no margin at risk.
 
     Returns:
         A :class:`RoughCut`; without resources every frame is empty.
@@ -495,7 +557,19 @@ def plan_rough_cut(
     window = prebuild_window(shelf_days, max_prebuild_months, min_remaining_shelf_months)
     built = prebuild(lost, plan, routes, window)
     plan = _with_prebuild_load(plan, built, routes)
+    if forecast is not None:
+        risk = capacity_risk(lost, mrp[mrp["scenario"] == "base"], forecast, items)
+        plan = _with_risk(plan, risk)
     return RoughCut(plan, load, lost, built)
+
+
+def _with_risk(plan: pd.DataFrame, risk: pd.DataFrame) -> pd.DataFrame:
+    out = plan.drop(columns=["units_short", "revenue_at_risk", "margin_at_risk"]).merge(
+        risk.assign(scenario="base"), on=["scenario", "resource", "month"], how="left"
+    )
+    for column in ("units_short", "revenue_at_risk", "margin_at_risk"):
+        out[column] = out[column].fillna(0.0)
+    return out[CAPACITY_PLAN_COLUMNS]
 
 
 def _with_prebuild_load(
@@ -585,7 +659,18 @@ def overload_breaks(plan: pd.DataFrame) -> pd.DataFrame:
     above = np.maximum(load - cap, 0.0)
     tol = CHECK_TOL * np.maximum(1.0, load.abs())
     used = np.minimum(above, ot)
-    numbers = plan[["load", "capacity", "overtime_capacity", "overtime_used", "overload"]]
+    numbers = plan[
+        [
+            "load",
+            "capacity",
+            "overtime_capacity",
+            "overtime_used",
+            "overload",
+            "units_short",
+            "revenue_at_risk",
+            "margin_at_risk",
+        ]
+    ]
     numbers = numbers.to_numpy(float)
     problems = {
         "negative number": pd.Series(
@@ -607,6 +692,8 @@ def overload_breaks(plan: pd.DataFrame) -> pd.DataFrame:
         ),
         "prebuild_load is not within [0, overload]": (plan["prebuild_load"] < -tol)
         | (plan["prebuild_load"] > plan["overload"] + tol),
+        "units short without an overload": (plan["units_short"] > CHECK_TOL)
+        & (plan["overload"] <= 0),
     }
     out = []
     for problem, mask in problems.items():

@@ -33,6 +33,7 @@ from sop_pipeline.supply.capacity import (
 
 CAPACITY_PLAN = dg.AssetKey(["sop_mart", "capacity_plan"])
 MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
+FORECAST = dg.AssetKey(["sop_mart", "forecast"])
 CAPACITY_INPUTS = [
     dg.AssetKey(["staging", name]) for name in ("items", "resources", "routings", "capacity")
 ]
@@ -47,7 +48,7 @@ def _month(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) ->
 
 @dg.asset(
     key=CAPACITY_PLAN,
-    deps=[MATERIAL_REQUIREMENTS, *CAPACITY_INPUTS],
+    deps=[MATERIAL_REQUIREMENTS, FORECAST, *CAPACITY_INPUTS],
     group_name="supply",
     partitions_def=monthly_partitions,
     kinds={"duckdb", "pandas"},
@@ -58,7 +59,8 @@ def capacity_plan(
     """Rough-cut capacity per resource and month for the base and upside MRP: the load of the
     production orders on each resource (routings x the MRP's open and planned receipts of
     finished goods, in the month they are due), against regular capacity and overtime, with
-    the overload no overtime absorbs and how much of it pre-building could move earlier."""
+    the overload no overtime absorbs, the expected sales it puts at risk and how much of it
+    pre-building could move earlier."""
     month, config = _month(context), settings.load()
     with warehouse.get_connection() as con:
         cut = plan_rough_cut(
@@ -71,6 +73,7 @@ def capacity_plan(
             horizon=config.forecast.horizon_months,
             max_prebuild_months=config.capacity.max_prebuild_months,
             min_remaining_shelf_months=config.capacity.min_remaining_shelf_life_months,
+            forecast=read.forecast(con, month),
         )
         rows = write_plan_month(con, "sop_mart.capacity_plan", cut.plan, month)
     base = cut.plan[cut.plan["scenario"] == "base"]
@@ -87,6 +90,7 @@ def capacity_plan(
             "overloaded_months_base": int((base["overload"] > 0).sum()),
             "overload_base": float(base["overload"].sum()),
             "overtime_cost_base": float(base["overtime_cost"].sum()),
+            "margin_at_risk_base": float(base["margin_at_risk"].sum()),
             "prebuild_load_base": float(base["prebuild_load"].sum()),
             "peak_month_by_resource": dg.MetadataValue.md(markdown_table(peaks, 20)),
         },

@@ -63,12 +63,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from sop_pipeline.supply._common import DAYS_PER_MONTH, QTY_TOL
 from sop_pipeline.supply.bom import bom_edges
+from sop_pipeline.supply.uncertainty import Z80, demand_sigma, expected_lost, normal_loss
 
-Z80 = float(norm.ppf(0.9))  # 1.2816: hi80 and lo80 are mu +- Z80 sigma
+__all__ = [
+    "OPTION_COLUMNS",
+    "Z80",
+    "DecisionSettings",
+    "OptionInputs",
+    "expected_lost",
+    "figure_breaks",
+    "normal_loss",
+    "runway_months",
+    "scenario_options",
+    "suggestion_breaks",
+]
+
 SUPPLY_GAP, CAPACITY, FORECAST_CHANGE = "supply_gap", "capacity", "forecast_change"
 OPTIONS = (
     "plan_to_base",
@@ -106,30 +118,7 @@ OPTION_COLUMNS = [
 ]
 
 
-# --- the normal model -------------------------------------------------------------------------
-
-
-def normal_loss(z: np.ndarray | float) -> np.ndarray:
-    """The standard normal loss function ``L(z) = E[max(Z - z, 0)] = phi(z) - z (1 - Phi(z))``."""
-    z = np.asarray(z, dtype=float)
-    return norm.pdf(z) - z * norm.sf(z)
-
-
-def demand_sigma(lo80: np.ndarray, hi80: np.ndarray) -> np.ndarray:
-    """Standard deviation of Normal demand from its 80 % interval: ``(hi80 - lo80) / (2 z)``."""
-    width = np.asarray(hi80, dtype=float) - np.asarray(lo80, dtype=float)
-    return np.maximum(np.nan_to_num(width, nan=0.0), 0.0) / (2 * Z80)
-
-
-def expected_lost(mu: np.ndarray, sigma: np.ndarray, supply: np.ndarray) -> np.ndarray:
-    """Expected lost sales with Normal demand and ``supply`` available: ``sigma L((S - mu) /
-    sigma)``, or ``max(0, mu - S)`` when ``sigma`` is 0."""
-    mu, sigma, supply = (np.asarray(a, dtype=float) for a in (mu, sigma, supply))
-    safe = np.where(sigma > 0, sigma, 1.0)
-    lost = np.where(
-        sigma > 0, sigma * normal_loss((supply - mu) / safe), np.maximum(mu - supply, 0.0)
-    )
-    return np.maximum(lost, 0.0)
+# --- cash -------------------------------------------------------------------------------------
 
 
 def runway_months(opening_cash: float, balances: np.ndarray) -> float | None:
@@ -246,8 +235,9 @@ class Issue:
 
 def find_issues(inputs: OptionInputs, top_n: int) -> list[Issue]:
     """The ``top_n`` largest issues of each kind, by the margin at stake as ``top_issues``
-    ranks them: supply gaps by item (material), capacity gaps by resource, upward forecast
-    exceptions by item (not timing shifts)."""
+    ranks them: supply gaps by item (material), overloaded resources (the expected margin the
+    overload puts at risk, ``capacity_plan.margin_at_risk``), upward forecast exceptions by
+    item (not timing shifts)."""
     issues: list[Issue] = []
     gaps = inputs.gaps.copy()
     if "gap_type" not in gaps.columns:
@@ -266,18 +256,28 @@ def find_issues(inputs: OptionInputs, top_n: int) -> list[Issue]:
                 str(rows["limiting_item"].iloc[0]),
             )
         )
-    capacity = gaps[gaps["gap_type"] == "capacity"]
-    for resource, rows in _largest(capacity, "limiting_item", top_n):
-        issues.append(
-            Issue(
-                CAPACITY,
-                str(resource),
-                tuple(sorted(rows["item"].astype(str).unique())),
-                tuple(sorted(rows["month"].unique())),
-                float(rows["margin"].sum()),
-                str(resource),
-            )
+    plan = inputs.capacity
+    if plan is not None and len(plan):
+        over = plan[(plan["scenario"] == "base") & (plan["overload"] > 0)].assign(
+            month=lambda f: pd.to_datetime(f["month"]),
+            margin=lambda f: f["margin_at_risk"].fillna(0.0),
         )
+        lost = inputs.lost.assign(month=lambda f: pd.to_datetime(f["month"]))
+        for resource, rows in _largest(over, "resource", top_n):
+            months = tuple(sorted(rows["month"].unique()))
+            hit = lost[(lost["resource"] == resource) & lost["month"].isin(months)]
+            if hit.empty:
+                continue
+            issues.append(
+                Issue(
+                    CAPACITY,
+                    str(resource),
+                    tuple(sorted(hit["item"].astype(str).unique())),
+                    months,
+                    float(rows["margin"].sum()),
+                    str(resource),
+                )
+            )
     changes = inputs.forecast_changes
     if len(changes):
         up = changes[
@@ -438,6 +438,10 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _hours(value: float) -> str:
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
+
+
 @dataclass
 class Context:
     """What the option builders need beyond the grid."""
@@ -449,6 +453,7 @@ class Context:
     spare_regular: pd.DataFrame  # resource x month
     spare_overtime: pd.DataFrame
     overtime_rate: pd.Series  # per resource
+    routes: dict[str, list[tuple[str, float]]]  # item -> (resource, hours_per_unit)
 
 
 def _capacity_tables(inputs: OptionInputs) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
@@ -476,11 +481,16 @@ def _capacity_tables(inputs: OptionInputs) -> tuple[pd.DataFrame, pd.DataFrame, 
 
 
 def _routes(ctx: Context, item: str) -> list[tuple[str, float]]:
-    routings = ctx.inputs.routings
-    rows = routings[routings["item"].astype(str) == item]
-    return [
-        (str(r), float(h)) for r, h in zip(rows["resource"], rows["hours_per_unit"], strict=True)
-    ]
+    return ctx.routes.get(item, [])
+
+
+def _route_table(routings: pd.DataFrame) -> dict[str, list[tuple[str, float]]]:
+    routes: dict[str, list[tuple[str, float]]] = {}
+    for item, resource, hours in routings[["item", "resource", "hours_per_unit"]].itertuples(
+        index=False
+    ):
+        routes.setdefault(str(item), []).append((str(resource), float(hours)))
+    return routes
 
 
 def _upside(ctx: Context, with_overtime: bool) -> Option:
@@ -535,7 +545,7 @@ def _upside(ctx: Context, with_overtime: bool) -> Option:
             option.note = "not needed: the upside fits in spare regular capacity"
         else:
             option.decision = (
-                f"Plan {_fmt(overtime_hours)} h of overtime to make {items} to the upside "
+                f"Plan {_hours(overtime_hours)} h of overtime to make {items} to the upside "
                 f"({_fmt(units)} more units over {span})"
             )
     return option
@@ -692,7 +702,7 @@ def _overtime_used_up(ctx: Context) -> Option:
         & pd.to_datetime(plan["month"]).isin(grid.months[grid.window])
     ]
     option.note = (
-        f"the plan already uses all {_fmt(rows['overtime_used'].sum())} h of overtime on "
+        f"the plan already uses all {_hours(rows['overtime_used'].sum())} h of overtime on "
         f"{ctx.issue.subject} in {_span(grid.months[grid.window])}"
     )
     return option
@@ -714,7 +724,10 @@ def _build(ctx: Context, name: str) -> Option | None:
         )
         option.note = "the plan as it stands"
         if category == CAPACITY:
-            option.note += " (with the overtime it already uses)"
+            option.note += (
+                " (with the overtime it already uses); the expected figures cover every item "
+                "the overload hits, its other shortages included"
+            )
         return option
     if name == "produce_to_upside":
         return _upside(ctx, with_overtime=False)
@@ -795,8 +808,10 @@ def issue_options(
 ) -> pd.DataFrame:
     """The option table of one issue, with the suggestion marked."""
     grid = build_grid(inputs, issue)
-    spare_regular, spare_overtime, rate = spare
-    ctx = Context(inputs, settings, issue, grid, spare_regular.copy(), spare_overtime.copy(), rate)
+    spare_regular, spare_overtime, rate, routes = spare
+    ctx = Context(
+        inputs, settings, issue, grid, spare_regular.copy(), spare_overtime.copy(), rate, routes
+    )
     options = []
     for name in BUILDERS[issue.category]:
         option = _build(ctx, name)
@@ -844,7 +859,7 @@ def scenario_options(inputs: OptionInputs, settings: DecisionSettings) -> pd.Dat
     issues = find_issues(inputs, settings.top_issues)
     if not issues:
         return _empty_options()
-    spare = _capacity_tables(inputs)
+    spare = (*_capacity_tables(inputs), _route_table(inputs.routings))
     tables = [issue_options(inputs, issue, settings, spare) for issue in issues]
     return pd.concat(tables, ignore_index=True)[OPTION_COLUMNS]
 

@@ -70,6 +70,7 @@ def read_option_inputs(
     items = read.items(con, month)
     resources = read.resources(con, month)
     routings = read.routings(con, month)
+    forecast = read.forecast(con, month)
     cut = plan_rough_cut(
         mrp,
         items,
@@ -80,11 +81,12 @@ def read_option_inputs(
         horizon=config.forecast.horizon_months,
         max_prebuild_months=config.capacity.max_prebuild_months,
         min_remaining_shelf_months=config.capacity.min_remaining_shelf_life_months,
+        forecast=forecast,
     )
     opening, balances = _cash(con, month)
     return OptionInputs(
         months=horizon_months(pd.Timestamp(month), config.forecast.horizon_months),
-        forecast=read.forecast(con, month),
+        forecast=forecast,
         items=items,
         bom=read.bom(con, month),
         mrp=mrp,
