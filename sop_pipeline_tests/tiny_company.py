@@ -95,7 +95,8 @@ def write_tiny_company(root: Path, first: str = "2025-07", months: int = 4) -> l
     return written
 
 
-RESOURCES = """resource,description,capacity_per_month,overtime_capacity_per_month,overtime_cost_per_unit
+RESOURCES = """\
+resource,description,capacity_per_month,overtime_capacity_per_month,overtime_cost_per_unit
 LINE,Filling line,{line},10,40
 PACK,Packing line,300,,
 """
@@ -111,7 +112,7 @@ CASH = """as_of_month,opening_cash,monthly_operating_burn
 """
 
 
-def write_capacity_files(root: Path, line_hours: float = 60.0) -> None:
+def write_capacity_files(root: Path, line_hours: float = 70.0) -> None:
     """Add production capacity and cash to a tiny company written by
     :func:`write_tiny_company`: a filling line LINE (``line_hours`` a month, 10 h of overtime
     at 40 an hour) that FG1 (0.5 h a unit), FG2 (1 h) and FG3 (0.5 h) load, a packing line
