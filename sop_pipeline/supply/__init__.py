@@ -1,11 +1,13 @@
 """Supply planning: pure pandas/numpy functions behind the supply assets.
 
-Public functions, one per output table (their columns in the ``*_COLUMNS`` constants):
+A plan month's inputs are read once into a :class:`PlanningInputs`; MRP and the gaps plan on the
+:class:`~sop_pipeline.supply.network.PlanningNetwork` built from it. Public functions, one per
+output table (their columns in the ``*_COLUMNS`` constants):
 
 - :func:`plan_inventory` → ``inventory_policy`` (:data:`POLICY_COLUMNS`) and the time-phased
   ``inventory_targets`` (:data:`TARGET_COLUMNS`); :func:`compute_inventory_policy` the former
-- :func:`run_mrp` / :func:`run_mrp_scenarios` → ``material_requirements`` (:data:`MRP_COLUMNS`)
-- :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`)
+- :func:`run_mrp` → ``material_requirements`` (:data:`MRP_COLUMNS`), base and upside
+- :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`), replaying the base MRP
 - :func:`shelf_life_risk` → ``shelf_life_risk`` (:data:`SHELF_LIFE_COLUMNS`)
 - :func:`excess_and_obsolete` → E&O per item (:data:`EXCESS_OBSOLETE_COLUMNS`)
 - :func:`service_cash_tradeoff` → ``service_cash_tradeoff`` (:data:`TRADEOFF_COLUMNS`)
@@ -14,14 +16,8 @@ Public functions, one per output table (their columns in the ``*_COLUMNS`` const
 
 from sop_pipeline.supply.bom import detect_bom_cycles, explosion_factor, low_level_codes
 from sop_pipeline.supply.gaps import GAP_COLUMNS, find_supply_gaps
-from sop_pipeline.supply.mrp import (
-    MRP_COLUMNS,
-    SCENARIO_COLUMNS,
-    lot_size,
-    run_mrp,
-    run_mrp_scenarios,
-    scenario_demand,
-)
+from sop_pipeline.supply.inputs import SCENARIO_COLUMNS, PlanningInputs, scenario_demand
+from sop_pipeline.supply.mrp import MRP_COLUMNS, lot_size, run_mrp
 from sop_pipeline.supply.obsolescence import EXCESS_OBSOLETE_COLUMNS, excess_and_obsolete
 from sop_pipeline.supply.policy import (
     POLICY_COLUMNS,
@@ -41,6 +37,7 @@ __all__ = [
     "SHELF_LIFE_COLUMNS",
     "TARGET_COLUMNS",
     "TRADEOFF_COLUMNS",
+    "PlanningInputs",
     "compute_inventory_policy",
     "detect_bom_cycles",
     "excess_and_obsolete",
@@ -50,7 +47,6 @@ __all__ = [
     "lot_size",
     "plan_inventory",
     "run_mrp",
-    "run_mrp_scenarios",
     "scenario_demand",
     "service_cash_tradeoff",
     "shelf_life_risk",

@@ -1,7 +1,9 @@
 """Supply: inventory targets, material requirements, gaps and shelf-life risk per plan month.
 
-Thin wrappers: each asset reads the plan month's inputs, calls a pure planning function of
-this package and writes its table.
+Thin wrappers: each asset reads the plan month's :class:`PlanningInputs` once
+(:func:`read_planning_inputs`), calls a pure planning function of this package and writes its
+table. The supply gaps replay the base plan the ``material_requirements`` asset wrote, so the
+base MRP is computed once per plan month and the gaps come from a plan that passed its checks.
 """
 
 import datetime as dt
@@ -15,12 +17,14 @@ from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
+from sop_pipeline.settings import Settings
 from sop_pipeline.supply import (
+    SCENARIO_COLUMNS,
+    PlanningInputs,
     excess_and_obsolete,
     find_supply_gaps,
     plan_inventory,
-    run_mrp_scenarios,
-    scenario_demand,
+    run_mrp,
     service_cash_tradeoff,
     shelf_life_risk,
 )
@@ -43,14 +47,26 @@ def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
 
 
-def net_prices(forecast: pd.DataFrame) -> pd.Series:
-    """Item -> the realised net price the forecast's revenue is valued at."""
-    return forecast.groupby("item")["net_price"].first()
-
-
-def _safety_stock(con, month: dt.date) -> pd.DataFrame:
-    """The time-phased safety stock ``item, month, safety_stock`` of the inventory targets."""
-    return read.table(con, "inventory_targets", month)[["item", "month", "safety_stock"]]
+def read_planning_inputs(
+    con, month: dt.date, config: Settings, *, safety_stock: bool = True
+) -> PlanningInputs:
+    """The plan month's supply planning inputs, read once: the staging tables, the forecast and
+    its errors and (``safety_stock``) the time-phased safety stock of the inventory targets."""
+    targets = None
+    if safety_stock:
+        targets = read.table(con, "inventory_targets", month)[["item", "month", "safety_stock"]]
+    return PlanningInputs(
+        plan_month=pd.Timestamp(month),
+        items=read.items(con, month),
+        bom=read.bom(con, month),
+        forecast=read.forecast(con, month),
+        on_hand=read.on_hand(con, month),
+        open_orders=read.open_orders(con, month),
+        forecast_errors=read.forecast_models(con, month),
+        safety_stock=targets,
+        horizon=config.forecast.horizon_months,
+        late_po_delay_months=config.supply.late_po_delay_months,
+    )
 
 
 @dg.multi_asset(
@@ -86,16 +102,16 @@ def inventory_policy(
     """The inventory policy of every item and its time-phased targets."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
-        forecast = read.forecast(con, month)
+        inputs = read_planning_inputs(con, month, config, safety_stock=False)
         plan = plan_inventory(
-            read.items(con, month),
-            read.bom(con, month),
-            scenario_demand(forecast, "base"),
-            read.forecast_models(con, month),
-            read.on_hand(con, month),
-            read.open_orders(con, month),
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
+            inputs.items,
+            inputs.bom,
+            inputs.demand("base"),
+            inputs.forecast_errors,
+            inputs.on_hand,
+            inputs.open_orders,
+            inputs.plan_month,
+            horizon=inputs.horizon,
             default_service_level=config.inventory.default_service_level,
             review_period_months=config.inventory.review_period_months,
         )
@@ -142,17 +158,7 @@ def material_requirements(
     by lead time (rounded up); releases already past due are flagged."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
-        plan = run_mrp_scenarios(
-            read.items(con, month),
-            read.bom(con, month),
-            read.forecast(con, month),
-            read.on_hand(con, month),
-            read.open_orders(con, month),
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
-            safety_stock=_safety_stock(con, month),
-            late_po_delay_months=config.supply.late_po_delay_months,
-        )
+        plan = run_mrp(read_planning_inputs(con, month, config), tuple(SCENARIO_COLUMNS))
         rows = write_plan_month(con, "sop_mart.material_requirements", plan, month)
     past_due = plan[plan["release_past_due"]]
     base = plan[plan["scenario"] == "base"]
@@ -172,7 +178,7 @@ def material_requirements(
 
 @dg.asset(
     key=dg.AssetKey(["sop_mart", "supply_gaps"]),
-    deps=[FORECAST, INVENTORY_TARGETS, *STAGING_INPUTS],
+    deps=[FORECAST, INVENTORY_TARGETS, MATERIAL_REQUIREMENTS, *STAGING_INPUTS],
     group_name=GROUP,
     partitions_def=monthly_partitions,
     kinds={"duckdb", "pandas"},
@@ -181,22 +187,12 @@ def supply_gaps(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> dg.MaterializeResult:
     """Months in which a finished good cannot be supplied in full, the quantity and revenue at
-    risk, and the component that limits it."""
+    risk, and the component that limits it: the base plan of ``material_requirements`` replayed
+    against what can arrive in time."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
-        forecast = read.forecast(con, month)
-        gaps = find_supply_gaps(
-            read.items(con, month),
-            read.bom(con, month),
-            scenario_demand(forecast, "base"),
-            read.on_hand(con, month),
-            read.open_orders(con, month),
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
-            safety_stock=_safety_stock(con, month),
-            prices=net_prices(forecast),
-            late_po_delay_months=config.supply.late_po_delay_months,
-        )
+        inputs = read_planning_inputs(con, month, config)
+        gaps = find_supply_gaps(inputs, mrp=read.table(con, "material_requirements", month))
         rows = write_plan_month(con, "sop_mart.supply_gaps", gaps, month)
     return mart_result(
         "sop_mart.supply_gaps",
@@ -239,17 +235,18 @@ def shelf_life_and_obsolescence(
     """Shelf-life risk per lot and excess and obsolete value per item."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
-        finished = scenario_demand(read.forecast(con, month), "base")
+        inputs = read_planning_inputs(con, month, config, safety_stock=False)
+        finished = inputs.demand("base")
         mrp = read.table(con, "material_requirements", month)
         dependent = mrp.loc[mrp["scenario"] == "base", ["item", "month", "gross_qty"]]
         dependent = dependent[~dependent["item"].isin(finished["item"])]
         demand = pd.concat([finished, dependent.rename(columns={"gross_qty": "qty"})])
         risk = shelf_life_risk(
-            read.items(con, month),
-            read.on_hand(con, month),
+            inputs.items,
+            inputs.on_hand,
             demand,
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
+            inputs.plan_month,
+            horizon=inputs.horizon,
             slow_mover_months=config.inventory.slow_mover_months,
         )
         excess = excess_and_obsolete(risk)
@@ -297,14 +294,15 @@ def service_cash_tradeoff_curve(
     portfolio, with the expected fill rate; the current policy's point is marked."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
+        inputs = read_planning_inputs(con, month, config, safety_stock=False)
         curve = service_cash_tradeoff(
-            read.items(con, month),
-            read.bom(con, month),
-            scenario_demand(read.forecast(con, month), "base"),
-            read.forecast_models(con, month),
-            pd.Timestamp(month),
+            inputs.items,
+            inputs.bom,
+            inputs.demand("base"),
+            inputs.forecast_errors,
+            inputs.plan_month,
             service_levels=config.inventory.tradeoff_service_levels,
-            horizon=config.forecast.horizon_months,
+            horizon=inputs.horizon,
             default_service_level=config.inventory.default_service_level,
             review_period_months=config.inventory.review_period_months,
         )
