@@ -635,3 +635,24 @@ def test_cash_chart_shows_baseline_path_actual_and_projected() -> None:
     svg = charts.cash_chart(frame, Formatter("USD"))
     for label in ("Baseline", "Target path", "Actual", "Projected", "Purchase spend"):
         assert label in svg, label
+
+
+def test_tables_are_typed_once_from_the_data_dictionary() -> None:
+    """The pack reads its tables as the warehouse types them: every dictionary column is there
+    (NULL when a frame lacks it), dates are timestamps, a NULL flag is false."""
+    actions = pd.DataFrame(
+        {
+            "action_id": ["A1", "A2"],
+            "due_date": [datetime.date(2025, 9, 30), None],
+            "is_overdue": [True, None],
+            "days_overdue": [12, None],
+        }
+    )
+    data = MeetingPackData(plan_month=PLAN, company="Typed", actions=actions).typed()
+    typed = data.actions
+    assert pd.api.types.is_datetime64_ns_dtype(typed["due_date"])
+    assert typed["is_overdue"].tolist() == [True, False]
+    assert typed["days_overdue"].dtype == float and typed["status"].isna().all()
+    assert data.kpis.empty and "kpi" in data.kpis.columns
+    with pytest.raises(TypeError, match="actions"):
+        MeetingPackData(plan_month=PLAN, company="Typed", actions=[1]).typed()  # type: ignore[arg-type]

@@ -1,4 +1,7 @@
-"""Numbers, money, percentages and dates as the meeting reads them; text escaped for HTML."""
+"""Numbers, money, percentages and dates as the meeting reads them; text escaped for HTML.
+
+Negative numbers carry a real minus sign (never ``-0``); missing values format as nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,26 +16,22 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "
 MINUS = "\u2212"
 
 
-def esc(value: Any) -> str:
-    """Text from data, escaped for HTML (missing values become an empty string)."""
-    return html.escape(text(value), quote=True)
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pandas NA."""
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def text(value: Any) -> str:
     """``str(value)`` with missing values (None, NaN, NaT) as an empty string."""
-    if is_missing(value):
-        return ""
-    return str(value)
+    return "" if is_missing(value) else str(value)
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pandas NA."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+def esc(value: Any) -> str:
+    """Text from data, escaped for HTML (missing values become an empty string)."""
+    return html.escape(text(value), quote=True)
 
 
 def _number(value: Any) -> float | None:
@@ -45,20 +44,19 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) or math.isinf(number) else number
 
 
-def _signed(body: str, negative: bool) -> str:
-    return f"{MINUS}{body}" if negative else body
+def _stamp(value: Any, pattern: str) -> str:
+    stamp = pd.NaT if is_missing(value) else pd.to_datetime(value, errors="coerce")
+    return "" if pd.isna(stamp) else stamp.strftime(pattern)
 
 
 def month_label(value: Any) -> str:
     """A month as ``Nov 2025``."""
-    stamp = pd.to_datetime(value, errors="coerce") if not is_missing(value) else pd.NaT
-    return "" if pd.isna(stamp) else stamp.strftime("%b %Y")
+    return _stamp(value, "%b %Y")
 
 
 def date_label(value: Any) -> str:
     """A day as ``19 Jan 2026``."""
-    stamp = pd.to_datetime(value, errors="coerce") if not is_missing(value) else pd.NaT
-    return "" if pd.isna(stamp) else stamp.strftime("%-d %b %Y")
+    return _stamp(value, "%-d %b %Y")
 
 
 @dataclass(frozen=True)
@@ -72,76 +70,65 @@ class Formatter:
         """The currency's symbol, or its code and a space."""
         return CURRENCY_SYMBOLS.get(self.currency.upper(), f"{self.currency.upper()} ")
 
-    def qty(self, value: Any, decimals: int = 0) -> str:
-        """A quantity with thousands separators: ``12,345``."""
+    def _format(self, value: Any, body: str, scale: float = 1.0, decimals: int = 0) -> str:
+        """``body`` (a format of the absolute value times ``scale``) with a minus when the
+        value rounds to a negative number; empty for a missing value."""
         number = _number(value)
         if number is None:
             return ""
-        return _signed(f"{abs(number):,.{decimals}f}", round(number, decimals) < 0)
+        formatted = body.format(abs(number) * scale, symbol=self.symbol)
+        return MINUS + formatted if round(number * scale, decimals) < 0 else formatted
+
+    def _signed(self, value: Any, formatted: str, scale: float = 1.0, decimals: int = 0) -> str:
+        number = _number(value)
+        return (
+            "+" if number is not None and round(number * scale, decimals) > 0 else ""
+        ) + formatted
+
+    def qty(self, value: Any, decimals: int = 0) -> str:
+        """A quantity with thousands separators: ``12,345``."""
+        return self._format(value, f"{{:,.{decimals}f}}", decimals=decimals)
 
     def signed_qty(self, value: Any) -> str:
         """A change in units with its sign: ``+1,200``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return ("+" if round(number) > 0 else "") + self.qty(number)
+        return self._signed(value, self.qty(value))
 
     def money(self, value: Any, decimals: int = 0) -> str:
         """Money in the currency: ``$12,345``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        body = f"{self.symbol}{abs(number):,.{decimals}f}"
-        return _signed(body, round(number, decimals) < 0)
+        return self._format(value, f"{{symbol}}{{:,.{decimals}f}}", decimals=decimals)
 
     def signed_money(self, value: Any) -> str:
         """A change in money with its sign: ``+$12,345``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return ("+" if round(number) > 0 else "") + self.money(number)
+        return self._signed(value, self.money(value))
 
     def compact_money(self, value: Any) -> str:
         """Money shortened for headlines and axes: ``$1.2M``, ``$850k``."""
         number = _number(value)
         if number is None:
             return ""
-        size = abs(number)
         for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-            if size >= limit:
-                scaled = size / limit
-                body = f"{scaled:,.1f}" if scaled < 100 else f"{scaled:,.0f}"
-                return _signed(f"{self.symbol}{body}{suffix}", number < 0)
+            if abs(number) >= limit:
+                scaled = abs(number) / limit
+                body = f"{self.symbol}{scaled:,.{1 if scaled < 100 else 0}f}{suffix}"
+                return MINUS + body if number < 0 else body
         return self.money(number)
 
     def pct(self, value: Any, decimals: int = 1) -> str:
         """A ratio as a percentage: ``0.123`` -> ``12.3%``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return _signed(f"{abs(number) * 100:,.{decimals}f}%", round(number * 100, decimals) < 0)
+        return self._format(value, f"{{:,.{decimals}f}}%", 100, decimals)
 
     def signed_pct(self, value: Any) -> str:
         """A ratio change with its sign: ``+12.3%``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return ("+" if round(number * 100, 1) > 0 else "") + self.pct(number)
+        return self._signed(value, self.pct(value), 100, 1)
 
     def points(self, value: Any) -> str:
         """Percentage points from a ratio difference: ``0.031`` -> ``+3.1 pt``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        sign = "+" if round(number * 100, 1) > 0 else ""
-        return f"{sign}{_signed(f'{abs(number) * 100:.1f}', round(number * 100, 1) < 0)} pt"
+        body = self._format(value, "{:.1f}", 100, 1)
+        return self._signed(value, body, 100, 1) + " pt" if body else ""
 
     def number(self, value: Any, decimals: int = 1) -> str:
         """A plain number: ``4.2``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return _signed(f"{abs(number):,.{decimals}f}", round(number, decimals) < 0)
+        return self._format(value, f"{{:,.{decimals}f}}", decimals=decimals)
 
     def by_kind(self, kind: str, value: Any) -> str:
         """Format ``value`` by a column kind (see :mod:`sop_pipeline.meeting.tables`)."""

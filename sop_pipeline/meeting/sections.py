@@ -1,31 +1,112 @@
-"""The body of each agenda section as HTML: headline tiles, tables and charts."""
+"""Each agenda section: its headline figures (tiles and the Markdown agenda) and its HTML body
+of tables and charts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from sop_pipeline.meeting import charts, series
+from sop_pipeline.meeting import views as v
+from sop_pipeline.meeting.charts import figure_html, no_data_figure
 from sop_pipeline.meeting.data import MeetingPackData
-from sop_pipeline.meeting.facts import Facts
 from sop_pipeline.meeting.formatting import Formatter, esc
-from sop_pipeline.meeting.frames import item_descriptions
-from sop_pipeline.meeting.svg import figure_html, no_data_figure
 from sop_pipeline.meeting.tables import TableView, html_table
-from sop_pipeline.meeting.views import (
-    accuracy_view,
-    actions_view,
-    exceptions_view,
-    excess_view,
-    gaps_view,
-    issues_view,
-    kpi_view,
-    late_orders_view,
-    lots_view,
-    past_due_view,
-    promotions_view,
-    reconciliation_view,
-    scorecard_view,
-)
+
+Facts = list[tuple[str, str]]
+
+
+# --- headline figures --------------------------------------------------------------------------
+
+
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+def actions_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Open, overdue and done actions."""
+    states = v.action_states(data)["state"].value_counts()
+    overdue = int(states.get("overdue", 0))
+    return [
+        ("Open", _count(int(states.get("open", 0)) + overdue)),
+        ("Overdue", _count(overdue)),
+        ("Done", _count(int(states.get("done", 0)))),
+    ]
+
+
+def issues_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Issue count and the gross margin at stake."""
+    issues = data.top_issues
+    return [
+        ("Issues", _count(len(issues))),
+        ("Margin at stake", fmt.money(issues["impact_value"].sum())),
+    ]
+
+
+def forecast_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Horizon revenue and units, change against last year, exceptions, revision."""
+    rows = data.forecast
+    out = [
+        ("Forecast revenue, 12 months", fmt.money(rows["forecast_revenue"].sum())),
+        ("Forecast units", fmt.qty(rows["forecast_qty"].sum())),
+    ]
+    totals = series.total_series(data)
+    if not totals.empty:
+        both = totals.dropna(subset=["forecast", "last_year"])
+        if not both.empty and both["last_year"].sum() > 0:
+            change = both["forecast"].sum() / both["last_year"].sum() - 1
+            out.append(("Against last year", fmt.signed_pct(change)))
+    changes = data.forecast_changes
+    if not changes.empty:
+        exceptions = int(changes["is_exception"].sum())
+        out.append(("Exceptions", f"{exceptions:,} of {len(changes):,} items"))
+        out.append(("Method switches", f"{int(changes['is_method_switch'].sum()):,}"))
+    revision = data.kpis.loc[data.kpis["kpi"] == "forecast_revision", "value"].dropna()
+    if len(revision):
+        out.append(("Revision since last month", fmt.pct(float(revision.iloc[0]))))
+    return out
+
+
+def supply_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Items short, revenue at risk, past-due releases."""
+    gaps = v.gaps_by_item(data)
+    return [
+        ("Items short", _count(len(gaps))),
+        ("Revenue at risk", fmt.money(gaps["revenue_at_risk"].sum() if not gaps.empty else 0.0)),
+        ("Releases past due", _count(len(v.past_due_view(data).frame))),
+    ]
+
+
+def kpi_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """KPIs by status."""
+    status = data.kpis["status"].value_counts()
+    return [
+        (label, _count(int(status.get(key, 0))))
+        for label, key in (("On track", "on_track"), ("Watch", "watch"), ("Off track", "off_track"))
+    ]
+
+
+def promotion_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Promotions ahead and their forecast lift."""
+    promos = data.promotions_ahead
+    return [
+        ("Promotions", _count(len(promos))),
+        ("Forecast lift", fmt.money(promos["promo_revenue"].sum())),
+    ]
+
+
+def shelf_life_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Lots and value at risk, excess and obsolete value."""
+    lots = data.shelf_life_risk
+    return [
+        ("Lots at risk", _count(len(lots))),
+        ("Value at risk", fmt.money(lots["value_at_risk"].sum())),
+        ("Excess and obsolete", fmt.money(data.excess_obsolete["total_value"].sum())),
+    ]
+
+
+def summary_line(facts: Facts) -> str:
+    """Facts as one line: ``Open 3 · Overdue 1 · Done 5``."""
+    return " · ".join(f"{label} {value}" for label, value in facts)
 
 
 def facts_html(facts: Facts) -> str:
@@ -38,6 +119,9 @@ def facts_html(facts: Facts) -> str:
     return f'<div class="facts">{tiles}</div>'
 
 
+# --- bodies ------------------------------------------------------------------------------------
+
+
 def _sub(title: str, body: str, note: str = "") -> str:
     note_html = f'<p class="note">{esc(note)}</p>' if note else ""
     return f'<div class="block"><h3>{esc(title)}</h3>{note_html}{body}</div>'
@@ -47,15 +131,33 @@ def _table(view: TableView, data: MeetingPackData, fmt: Formatter) -> str:
     return html_table(view, fmt, data.max_rows)
 
 
-def _item_title(item: str, descriptions: dict[str, str]) -> str:
-    description = descriptions.get(item)
-    return f"{item} · {description}" if description else item
+def _figure(name: str, empty: bool, reason: str, draw: Callable[[], str], caption: str) -> str:
+    return no_data_figure(name, reason) if empty else figure_html(name, draw(), caption)
+
+
+ItemChart = Callable[[str, str], tuple[str, str]]
+
+
+def _item_figures(
+    data: MeetingPackData, name: str, items: list[str], reasons: tuple[str, str], chart: ItemChart
+) -> str:
+    """One figure per chosen item, in a grid: ``chart(item, title)`` gives (svg, caption);
+    without items, ``reasons`` says why (none requested, no data)."""
+    if not items:
+        return no_data_figure(name, reasons[0] if data.chart_items == 0 else reasons[1])
+    descriptions = v.item_descriptions(data.forecast_changes, data.forecast)
+    figures = []
+    for item in items:
+        description = descriptions.get(item)
+        title = f"{item} · {description}" if description else item
+        figures.append(figure_html(name, *chart(item, title), item=item))
+    return f'<div class="chart-grid">{"".join(figures)}</div>'
 
 
 def prior_actions(data: MeetingPackData, fmt: Formatter) -> str:
     """The action log: overdue first, then open, then done."""
     note = "Overdue actions first (longest overdue at the top), then open ones by due date."
-    return _sub("Action log", _table(actions_view(data), data, fmt), note)
+    return _sub("Action log", _table(v.actions_view(data), data, fmt), note)
 
 
 def top_issues(data: MeetingPackData, fmt: Formatter) -> str:
@@ -64,159 +166,128 @@ def top_issues(data: MeetingPackData, fmt: Formatter) -> str:
         "Ranked on one money basis, the gross margin at stake (net revenue beside it); each "
         "with the decision the meeting is asked to take."
     )
-    return _sub("Decisions needed", _table(issues_view(data), data, fmt), note)
-
-
-def _fan_charts(data: MeetingPackData) -> str:
-    items = series.top_revenue_items(data)
-    if not items:
-        reason = "No fan charts requested." if data.chart_items == 0 else "No forecast yet."
-        return no_data_figure("fan_chart", reason)
-    descriptions = item_descriptions(data.forecast_changes, data.forecast)
-    all_history, all_forecast = series.history_rows(data), series.forecast_rows(data)
-    figures = []
-    for item in items:
-        history, forecast = series.fan_series(all_history, all_forecast, item, data.plan_timestamp)
-        title = _item_title(item, descriptions)
-        models = forecast["model"].dropna().unique() if "model" in forecast else []
-        caption = f"{title}: demand, forecast and its 80% and 95% prediction intervals"
-        caption += f" (model {', '.join(map(str, models))})." if len(models) else "."
-        svg = charts.fan_chart(history, forecast, title)
-        figures.append(figure_html("fan_chart", svg, caption, item=item))
-    return f'<div class="chart-grid">{"".join(figures)}</div>'
+    return _sub("Decisions needed", _table(v.issues_view(data), data, fmt), note)
 
 
 def forecast(data: MeetingPackData, fmt: Formatter) -> str:
     """Company total vs last year, fan charts, exceptions, accuracy and overrides."""
     totals = series.total_series(data)
-    if totals.empty:
-        total = no_data_figure("total_forecast", "No forecast for this plan month.")
-    else:
-        total = figure_html(
-            "total_forecast",
-            charts.total_forecast_chart(totals, fmt),
-            "Actual demand of the last 24 months, the forecast, and the same months a year "
-            "earlier (dashed).",
-        )
-    count = len(series.top_revenue_items(data))
+    total = _figure(
+        "total_forecast", totals.empty, "No forecast for this plan month.",
+        lambda: charts.total_forecast_chart(totals, fmt),
+        "Actual demand of the last 24 months, the forecast, and the same months a year earlier "
+        "(dashed).",
+    )  # fmt: skip
+    history = series.history_rows(data)
+
+    def fan(item: str, title: str) -> tuple[str, str]:
+        past, ahead = series.fan_series(history, data.forecast, item, data.plan_timestamp)
+        models = ahead["model"].dropna().unique()
+        caption = f"{title}: demand, forecast and its 80% and 95% prediction intervals"
+        caption += f" (model {', '.join(map(str, models))})." if len(models) else "."
+        return charts.fan_chart(past, ahead, title), caption
+
+    items = series.top_revenue_items(data)
     return "".join(
         [
             _sub("Company total against last year", total),
             _sub(
-                f"Top {count} items by forecast revenue",
-                _fan_charts(data),
+                f"Top {len(items)} items by forecast revenue",
+                _item_figures(
+                    data, "fan_chart", items, ("No fan charts requested.", "No forecast yet."), fan
+                ),
                 "Exception-based: only the largest items are charted.",
             ),
             _sub(
                 "Forecast changes beyond the thresholds",
-                _table(exceptions_view(data), data, fmt),
+                _table(v.exceptions_view(data), data, fmt),
                 "Against the prior plan month's forecast over the months both cover; "
                 "largest revenue change first.",
             ),
             _sub(
                 "Accuracy and forecast value added",
-                _table(accuracy_view(data), data, fmt),
+                _table(v.accuracy_view(data), data, fmt),
                 "WAPE and bias of the forecasts made 1 and 3 months before; FVA is the WAPE "
                 "points each step removes (positive: the step helps).",
             ),
-            _sub("Override scorecard", _table(scorecard_view(data), data, fmt)),
+            _sub("Override scorecard", _table(v.scorecard_view(data), data, fmt)),
         ]
     )
 
 
-def _projection_charts(data: MeetingPackData) -> str:
-    items = series.riskiest_items(data)
-    if not items:
-        reason = "No charts requested." if data.chart_items == 0 else "No requirements planned."
-        return no_data_figure("projected_inventory", reason)
-    descriptions = item_descriptions(data.forecast_changes, data.forecast)
-    mrp = series.mrp_rows(data)
-    figures = []
-    for item in items:
-        title = _item_title(item, descriptions)
-        svg = charts.projection_chart(series.projection_series(mrp, item), title)
-        caption = f"{title}: projected stock, base and upside, against safety stock."
-        figures.append(figure_html("projected_inventory", svg, caption, item=item))
-    return f'<div class="chart-grid">{"".join(figures)}</div>'
-
-
 def supply_gaps(data: MeetingPackData, fmt: Formatter) -> str:
     """Shortages by item, inventory projections of the riskiest items, past-due releases."""
+
+    def projection(item: str, title: str) -> tuple[str, str]:
+        svg = charts.projection_chart(
+            series.projection_series(data.material_requirements, item), title
+        )
+        return svg, f"{title}: projected stock, base and upside, against safety stock."
+
+    items = series.riskiest_items(data)
     return "".join(
         [
             _sub(
                 "Items that cannot be supplied in full",
-                _table(gaps_view(data), data, fmt),
+                _table(v.gaps_view(data), data, fmt),
                 "Summed over the horizon; most revenue at risk first.",
             ),
             _sub(
                 "Projected inventory against safety stock",
-                _projection_charts(data),
+                _item_figures(
+                    data,
+                    "projected_inventory",
+                    items,
+                    ("No charts requested.", "No requirements planned."),
+                    projection,
+                ),
                 "The riskiest items: those with gaps, then those projected below safety stock, "
                 "then the lowest cover.",
             ),
             _sub(
                 "Open orders already late",
-                _table(late_orders_view(data), data, fmt),
+                _table(v.late_orders_view(data), data, fmt),
                 "Past due at the month's close; the plan assumes they arrive in the month shown.",
             ),
-            _sub("Planned order releases past due", _table(past_due_view(data), data, fmt)),
+            _sub("Planned order releases past due", _table(v.past_due_view(data), data, fmt)),
         ]
     )
 
 
 def kpis(data: MeetingPackData, fmt: Formatter) -> str:
     """Scorecard, KPI trends, cash, service versus cash, financial reconciliation."""
-    trends = series.kpi_trends(data)
-    trend = (
-        no_data_figure("kpi_trends", "No KPI history yet.")
-        if trends.empty
-        else figure_html(
-            "kpi_trends",
-            charts.kpi_trends_chart(trends, fmt),
-            "Each KPI by plan month; dashed: target; the last point coloured by status.",
-        )
-    )
-    cash = series.cash_series(data)
-    cash_fig = (
-        no_data_figure("cash_projection", "No cash projection.")
-        if cash.empty
-        else figure_html(
-            "cash_projection",
-            charts.cash_chart(cash, fmt),
-            "Inventory value at each month-end count since the baseline (squares) and projected "
-            "from the base plan, against the straight path to the cash target.",
-        )
-    )
-    curve = series.tradeoff_series(data)
-    curve_fig = (
-        no_data_figure("service_cash", "No service-level trade-off computed.")
-        if curve.empty
-        else figure_html(
-            "service_cash",
-            charts.service_cash_chart(curve, fmt),
-            "Inventory investment for each service level across the portfolio; diamond: today.",
-        )
-    )
-    plan = series.plan_series(data)
-    plan_fig = (
-        no_data_figure("plan_reconciliation", "No financial plan covers the horizon.")
-        if plan.empty
-        else figure_html(
-            "plan_reconciliation",
-            charts.plan_chart(plan, fmt),
-            "Company forecast revenue against the financial plan, "
-            f"{charts.month_span(plan['month'])}.",
-        )
-    )
+    trends, cash = series.kpi_trends(data), series.cash_series(data)
+    curve, plan = series.tradeoff_series(data), series.plan_series(data)
+    trend = _figure(
+        "kpi_trends", trends.empty, "No KPI history yet.",
+        lambda: charts.kpi_trends_chart(trends, fmt),
+        "Each KPI by plan month; dashed: target; the last point coloured by status.",
+    )  # fmt: skip
+    cash_fig = _figure(
+        "cash_projection", cash.empty, "No cash projection.",
+        lambda: charts.cash_chart(cash, fmt),
+        "Inventory value at each month-end count since the baseline (squares) and projected "
+        "from the base plan, against the straight path to the cash target.",
+    )  # fmt: skip
+    curve_fig = _figure(
+        "service_cash", curve.empty, "No service-level trade-off computed.",
+        lambda: charts.service_cash_chart(curve, fmt),
+        "Inventory investment for each service level across the portfolio; diamond: today.",
+    )  # fmt: skip
+    plan_fig = _figure(
+        "plan_reconciliation", plan.empty, "No financial plan covers the horizon.",
+        lambda: charts.plan_chart(plan, fmt),
+        "Company forecast revenue against the financial plan, "
+        f"{charts.month_span(plan['month'])}.",
+    )  # fmt: skip
     return "".join(
         [
-            _sub("Scorecard", _table(kpi_view(data, fmt), data, fmt)),
+            _sub("Scorecard", _table(v.kpi_view(data, fmt), data, fmt)),
             _sub("KPI trends across plan months", trend),
             _sub("Cash and service", f'<div class="chart-grid">{cash_fig}{curve_fig}</div>'),
             _sub(
                 "Financial reconciliation by family",
-                f'<div class="chart-grid">{_table(reconciliation_view(data), data, fmt)}'
+                f'<div class="chart-grid">{_table(v.reconciliation_view(data), data, fmt)}'
                 f"{plan_fig}</div>",
                 "Forecast revenue against the financial plan, summed over the horizon "
                 "(negative gap: the forecast falls short of the plan).",
@@ -227,7 +298,7 @@ def kpis(data: MeetingPackData, fmt: Formatter) -> str:
 
 def promotions_ahead(data: MeetingPackData, fmt: Formatter) -> str:
     """Promotions in the horizon with their forecast lift."""
-    return _sub("Planned promotions", _table(promotions_view(data), data, fmt))
+    return _sub("Planned promotions", _table(v.promotions_view(data), data, fmt))
 
 
 def shelf_life(data: MeetingPackData, fmt: Formatter) -> str:
@@ -236,15 +307,24 @@ def shelf_life(data: MeetingPackData, fmt: Formatter) -> str:
         [
             _sub(
                 "Lots at risk",
-                _table(lots_view(data), data, fmt),
+                _table(v.lots_view(data), data, fmt),
                 "Lots the forecast will not consume before they expire (first-expiry, first-out), "
                 "phase-out and slow-moving stock; most value first.",
             ),
-            _sub("Excess and obsolete stock by item", _table(excess_view(data), data, fmt)),
+            _sub("Excess and obsolete stock by item", _table(v.excess_view(data), data, fmt)),
         ]
     )
 
 
+SECTION_FACTS: dict[str, Callable[[MeetingPackData, Formatter], Facts]] = {
+    "prior_actions": actions_facts,
+    "top_issues": issues_facts,
+    "forecast": forecast_facts,
+    "supply_gaps": supply_facts,
+    "kpis": kpi_facts,
+    "promotions_ahead": promotion_facts,
+    "shelf_life": shelf_life_facts,
+}
 SECTION_BODIES: dict[str, Callable[[MeetingPackData, Formatter], str]] = {
     "prior_actions": prior_actions,
     "top_issues": top_issues,

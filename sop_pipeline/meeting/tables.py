@@ -10,19 +10,8 @@ import pandas as pd
 from sop_pipeline.meeting.formatting import Formatter, esc, text
 
 NUMERIC_KINDS = frozenset(
-    {
-        "qty",
-        "signed_qty",
-        "money",
-        "signed_money",
-        "pct",
-        "signed_pct",
-        "points",
-        "number",
-        "int",
-        "formatted",
-    }
-)
+    {"qty", "signed_qty", "money", "signed_money", "pct", "signed_pct", "points", "number"}
+) | {"int", "formatted"}
 _NOWRAP = frozenset({"code", "month", "date"})
 ROW_CLASS = "_row_class"  # optional frame column: CSS class of the row (e.g. "alert")
 
