@@ -9,9 +9,9 @@ import pandas as pd
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.months import folder_name
-from sop_pipeline.meeting.agenda import AGENDA_SECTIONS
 from sop_pipeline.meeting.data import MeetingPackData
 from sop_pipeline.meeting.pack import agenda_markdown, render_meeting_pack
+from sop_pipeline.meeting.sections import AGENDA_SECTIONS
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
 from sop_pipeline.settings import Settings

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sop_pipeline.meeting import views as v
-from sop_pipeline.meeting.agenda import AGENDA_SECTIONS, SECTION_TITLES
 from sop_pipeline.meeting.data import MeetingPackData
 from sop_pipeline.meeting.formatting import Formatter, esc, month_label
-from sop_pipeline.meeting.sections import SECTION_BODIES, SECTION_FACTS, facts_html, summary_line
+from sop_pipeline.meeting.sections import AGENDA_SECTIONS, SECTIONS, facts_html, summary_line
 from sop_pipeline.meeting.style import CSS
-from sop_pipeline.meeting.tables import TableView, markdown_table, md_text
+from sop_pipeline.meeting.tables import markdown_table, md_text
 from sop_pipeline.meeting.workbook import workbook_name
 
 __all__ = ["AGENDA_SECTIONS", "MeetingPackData", "agenda_markdown", "render_meeting_pack"]
@@ -38,17 +36,17 @@ def render_meeting_pack(data: MeetingPackData) -> str:
     data = data.typed()
     fmt = Formatter(data.currency)
     month = esc(month_label(data.plan_timestamp))
-    facts = {section: SECTION_FACTS[section](data, fmt) for section in AGENDA_SECTIONS}
+    facts = {section.id: section.facts(data, fmt) for section in SECTIONS}
     nav = "".join(
-        f'<li><a href="#{section}">{esc(SECTION_TITLES[section])}</a>'
-        f'<span class="summary">{esc(summary_line(facts[section]))}</span></li>'
-        for section in AGENDA_SECTIONS
+        f'<li><a href="#{section.id}">{esc(section.title)}</a>'
+        f'<span class="summary">{esc(summary_line(facts[section.id]))}</span></li>'
+        for section in SECTIONS
     )
     sections = "".join(
-        f'<section id="{section}" class="agenda-section" data-section="{section}">'
-        f'<h2><span class="num">{number}</span>{esc(SECTION_TITLES[section])}</h2>'
-        f"{facts_html(facts[section])}{SECTION_BODIES[section](data, fmt)}</section>"
-        for number, section in enumerate(AGENDA_SECTIONS, start=1)
+        f'<section id="{section.id}" class="agenda-section" data-section="{section.id}">'
+        f'<h2><span class="num">{number}</span>{esc(section.title)}</h2>'
+        f"{facts_html(facts[section.id])}{section.body(data, fmt)}</section>"
+        for number, section in enumerate(SECTIONS, start=1)
     )
     workbook = esc(workbook_name(data.plan_month))
     return (
@@ -72,33 +70,17 @@ def render_meeting_pack(data: MeetingPackData) -> str:
     )
 
 
-# The few columns of each section's headline table in the Markdown agenda.
-_MARKDOWN_TABLES = {
-    "prior_actions": (v.actions_view, ("action_id", "topic", "owner", "due_date", "state")),
-    "top_issues": (v.issues_view, ("rank", "topic", "impact_value", "suggested_decision")),
-    "forecast": (v.exceptions_view, ("item", "description", "change_pct", "change_revenue")),
-    "supply_gaps": (v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk")),
-    "kpis": (v.kpi_view, ("label", "value_text", "target_text", "status")),
-    "promotions_ahead": (v.promotions_view, ("promo_id", "item", "start_month", "promo_revenue")),
-    "shelf_life": (v.lots_view, ("item", "lot", "expiry_date", "value_at_risk", "reason")),
-}
-
-
-def _markdown_view(section: str, data: MeetingPackData, fmt: Formatter) -> TableView:
-    build, keys = _MARKDOWN_TABLES[section]
-    view = build(data, fmt) if build is v.kpi_view else build(data)
-    return replace(view, columns=tuple(c for c in view.columns if c.key in keys))
-
-
 def agenda_markdown(data: MeetingPackData) -> str:
     """The agenda as short Markdown for the Dagster UI: headline figures and the top rows."""
     data = data.typed()
     fmt = Formatter(data.currency)
     rows = min(MARKDOWN_ROWS, data.max_rows)
     parts = [f"### {md_text(_title(data))}"]
-    for number, section in enumerate(AGENDA_SECTIONS, start=1):
-        facts = summary_line(SECTION_FACTS[section](data, fmt))
-        limit = max(rows, MARKDOWN_KPI_ROWS) if section == "kpis" else rows
-        table = markdown_table(_markdown_view(section, data, fmt), fmt, limit)
-        parts.append(f"**{number}. {SECTION_TITLES[section]}** · {md_text(facts)}\n\n{table}")
+    for number, section in enumerate(SECTIONS, start=1):
+        facts = summary_line(section.facts(data, fmt))
+        limit = max(rows, MARKDOWN_KPI_ROWS) if section.id == "kpis" else rows
+        view = section.agenda_table(data)
+        shown = tuple(c for c in view.columns if c.key in section.agenda_columns)
+        table = markdown_table(replace(view, columns=shown), fmt, limit)
+        parts.append(f"**{number}. {section.title}** · {md_text(facts)}\n\n{table}")
     return "\n\n".join(parts) + "\n"

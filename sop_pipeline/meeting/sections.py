@@ -4,6 +4,7 @@ of tables and charts."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sop_pipeline.meeting import charts, series
 from sop_pipeline.meeting import views as v
@@ -282,7 +283,7 @@ def kpis(data: MeetingPackData, fmt: Formatter) -> str:
     )  # fmt: skip
     return "".join(
         [
-            _sub("Scorecard", _table(v.kpi_view(data, fmt), data, fmt)),
+            _sub("Scorecard", _table(v.kpi_view(data), data, fmt)),
             _sub("KPI trends across plan months", trend),
             _sub("Cash and service", f'<div class="chart-grid">{cash_fig}{curve_fig}</div>'),
             _sub(
@@ -316,21 +317,42 @@ def shelf_life(data: MeetingPackData, fmt: Formatter) -> str:
     )
 
 
-SECTION_FACTS: dict[str, Callable[[MeetingPackData, Formatter], Facts]] = {
-    "prior_actions": actions_facts,
-    "top_issues": issues_facts,
-    "forecast": forecast_facts,
-    "supply_gaps": supply_facts,
-    "kpis": kpi_facts,
-    "promotions_ahead": promotion_facts,
-    "shelf_life": shelf_life_facts,
-}
-SECTION_BODIES: dict[str, Callable[[MeetingPackData, Formatter], str]] = {
-    "prior_actions": prior_actions,
-    "top_issues": top_issues,
-    "forecast": forecast,
-    "supply_gaps": supply_gaps,
-    "kpis": kpis,
-    "promotions_ahead": promotions_ahead,
-    "shelf_life": shelf_life,
-}
+@dataclass(frozen=True)
+class Section:
+    """One agenda section: its id and title, headline figures, HTML body, the ``data-chart``
+    names of its figures in page order (``fan_chart`` and ``projected_inventory`` repeat once
+    per chosen item) and the few columns of its headline table in the Markdown agenda."""
+
+    id: str
+    title: str
+    facts: Callable[[MeetingPackData, Formatter], Facts]
+    body: Callable[[MeetingPackData, Formatter], str]
+    agenda_table: Callable[[MeetingPackData], TableView]
+    agenda_columns: tuple[str, ...]
+    charts: tuple[str, ...] = ()
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("prior_actions", "Status of prior actions", actions_facts, prior_actions,
+            v.actions_view, ("action_id", "topic", "owner", "due_date", "state")),
+    Section("top_issues", "Top issues and suggested decisions", issues_facts, top_issues,
+            v.issues_view, ("rank", "topic", "impact_value", "suggested_decision")),
+    Section("forecast", "Rolling 12-month forecast", forecast_facts, forecast,
+            v.exceptions_view, ("item", "description", "change_pct", "change_revenue"),
+            ("total_forecast", "fan_chart")),
+    Section("supply_gaps", "Demand–supply gaps", supply_facts, supply_gaps,
+            v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),
+            ("projected_inventory",)),
+    Section("kpis", "KPIs, cash and financial plan", kpi_facts, kpis,
+            v.kpi_view, ("label", "value_text", "target_text", "status"),
+            ("kpi_trends", "cash_projection", "service_cash", "plan_reconciliation")),
+    Section("promotions_ahead", "Promotions ahead", promotion_facts, promotions_ahead,
+            v.promotions_view, ("promo_id", "item", "start_month", "promo_revenue")),
+    Section("shelf_life", "Shelf-life and obsolescence", shelf_life_facts, shelf_life,
+            v.lots_view, ("item", "lot", "expiry_date", "value_at_risk", "reason")),
+)  # fmt: skip
+"""The agenda, in meeting order."""
+
+AGENDA_SECTIONS: tuple[str, ...] = tuple(section.id for section in SECTIONS)
+SECTION_TITLES: dict[str, str] = {section.id: section.title for section in SECTIONS}
+SECTION_CHARTS: dict[str, tuple[str, ...]] = {section.id: section.charts for section in SECTIONS}

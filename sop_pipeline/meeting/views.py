@@ -296,9 +296,9 @@ def late_orders_view(data: MeetingPackData) -> TableView:
     return TableView(frame, columns, "No open order is past due.", "orders")
 
 
-def kpi_view(data: MeetingPackData, fmt: Formatter) -> TableView:
+def kpi_view(data: MeetingPackData) -> TableView:
     """The scorecard: each KPI with value, target, status and direction."""
-    frame = data.kpis
+    fmt, frame = Formatter(data.currency), data.kpis
     if not frame.empty:
         units = [kpi_unit(k, u) for k, u in zip(frame["kpi"], frame["unit"], strict=True)]
         frame = frame.assign(
