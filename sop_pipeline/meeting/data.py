@@ -99,7 +99,7 @@ def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         elif kind in ("DOUBLE", "BIGINT"):
             out[column] = values.astype(float)
         elif kind == "BOOLEAN":
-            out[column] = values.eq(True)
+            out[column] = values.eq(True).fillna(False).astype(bool)
         else:
             out[column] = values.astype(object)
     return out
