@@ -4,6 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
@@ -27,7 +28,9 @@ def pack_path(serving_file: Path, month: dt.date) -> Path:
     return serving_file.parent / "meeting_packs" / f"sop_meeting_pack_{folder_name(month)}.html"
 
 
-def read_pack_data(con, month: dt.date, company: str, config: Settings) -> MeetingPackData:
+def read_pack_data(
+    con: duckdb.DuckDBPyConnection, month: dt.date, company: str, config: Settings
+) -> MeetingPackData:
     """The pack's tables of ``month`` as the warehouse types them, read once."""
     kpi_history = con.execute(
         "select * from sop_mart.kpis where plan_month <= ? order by plan_month", [month]

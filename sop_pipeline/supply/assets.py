@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
@@ -48,7 +49,7 @@ def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
 
 
 def read_planning_inputs(
-    con, month: dt.date, config: Settings, *, safety_stock: bool = True
+    con: duckdb.DuckDBPyConnection, month: dt.date, config: Settings, *, safety_stock: bool = True
 ) -> PlanningInputs:
     """The plan month's supply planning inputs, read once: the staging tables, the forecast and
     its errors and (``safety_stock``) the time-phased safety stock of the inventory targets."""
