@@ -5,7 +5,6 @@ Plan month January 2025, horizon 4: month 1..4 = February..May 2025.
 
 import numpy as np
 import pandas as pd
-import pytest
 from numpy.testing import assert_allclose
 
 from sop_pipeline.supply.gaps import find_supply_gaps
@@ -264,28 +263,3 @@ def test_a_past_due_order_held_up_by_a_component_names_the_component() -> None:
     )
     assert_allclose(gaps["shortage_qty"], [20, 30, 30, 30])
     assert set(gaps["limiting_item"]) == {"C"} and set(gaps["binding_component"]) == {"C"}
-
-
-def test_gaps_replay_the_base_plan_written_by_the_mrp() -> None:
-    """The supply gaps asset replays the ``material_requirements`` rows instead of planning the
-    base MRP again: the rows (with the upside's) give the same gaps as a fresh plan, and rows of
-    another network are refused. A (price 20) uses 2 C; C has 15 in stock and a 2-month lead
-    time, so A is short in months 1-2."""
-    items = _items(
-        [
-            {"item": "A", "item_type": "finished_good", "unit_price": 20.0},
-            {"item": "C", "lead_time_days": 2 * MONTH_DAYS, "moq": 40.0},
-        ]
-    )
-    bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [2.0]})
-    forecast = pd.DataFrame({"item": "A", "month": MONTHS, "forecast_qty": 10.0, "hi80": 13.0})
-    stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [15.0]})
-    inputs = plan_inputs(items, bom, forecast, stock, NO_ORDERS, horizon=4)
-    mrp = run_mrp(inputs, ("base", "upside"))
-
-    gaps = find_supply_gaps(inputs, mrp=mrp)
-
-    pd.testing.assert_frame_equal(gaps, find_supply_gaps(inputs))
-    assert_allclose(gaps["shortage_qty"], [2.5, 10])
-    with pytest.raises(ValueError, match="do not match"):
-        find_supply_gaps(inputs, mrp=mrp.assign(item="X"))

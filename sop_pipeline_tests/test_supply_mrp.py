@@ -5,16 +5,13 @@ into months by rounding ``days / 30.4375`` up: 0 → 0, 30 → 1, 31 → 2, 45 �
 91 → 3, 200 → 7.
 """
 
-from dataclasses import fields
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
 from sop_pipeline.supply.gaps import find_supply_gaps
-from sop_pipeline.supply.mrp import MrpPlan, lot_size, plan_from_rows, plan_scenarios, run_mrp
-from sop_pipeline.supply.network import build_network
+from sop_pipeline.supply.mrp import lot_size, run_mrp
 from sop_pipeline_tests.supply_inputs import plan_inputs
 
 PLAN = pd.Timestamp("2025-01-01")
@@ -549,32 +546,6 @@ def test_stock_balance_and_coverage_on_a_random_network() -> None:
     assert (gaps["shortage_qty"] <= gaps["demand_qty"] + 1e-9).all()
     assert (gaps["available_qty"] >= -1e-9).all()
     assert set(gaps["limiting_item"]) <= set(names)
-
-
-def test_a_plan_read_back_from_its_rows_is_the_plan() -> None:
-    """``plan_from_rows`` turns ``material_requirements`` rows back into the plan's arrays, to the
-    last bit, for the base and the upside scenario (network of the hand-worked example above,
-    upside 20 % above the base)."""
-    items = _items(
-        [
-            {"item": "A", "item_type": "finished_good", "lead_time_days": 30},
-            {"item": "B", "lead_time_days": 30, "moq": 40, "order_multiple": 10},
-            {"item": "C", "lead_time_days": 60},
-        ]
-    )
-    bom = pd.DataFrame({"parent": ["A", "B"], "component": ["B", "C"], "qty_per": [2.0, 3.0]})
-    qty = np.array([20.0, 20.0, 30.0, 0.0])
-    forecast = pd.DataFrame({"item": "A", "month": MONTHS, "forecast_qty": qty, "hi80": qty * 1.2})
-    on_hand = pd.DataFrame({"item": ["A", "B", "C"], "on_hand_qty": [10.0, 50.0, 100.0]})
-    inputs = plan_inputs(items, bom, forecast, on_hand, _none_orders(), horizon=4)
-    net = build_network(inputs, ("base", "upside"))
-    plans = plan_scenarios(net, ("base", "upside"))
-    rows = run_mrp(inputs, ("base", "upside"))
-    for scenario, plan in plans.items():
-        back = plan_from_rows(net, rows, scenario)
-        for name in (f.name for f in fields(MrpPlan)):
-            np.testing.assert_array_equal(getattr(back, name), getattr(plan, name), name)
-    assert plans["upside"].gross[0].sum() == pytest.approx(1.2 * qty.sum())
 
 
 def test_planning_inputs_give_scenario_demand_and_net_prices() -> None:

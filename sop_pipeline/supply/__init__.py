@@ -1,8 +1,9 @@
 """Supply planning: pure pandas/numpy functions behind the supply assets.
 
-A plan month's inputs are read once into a :class:`PlanningInputs`; MRP and the gaps plan on the
-:class:`~sop_pipeline.supply.network.PlanningNetwork` built from it. Public functions, one per
-output table (their columns in the ``*_COLUMNS`` constants):
+A plan month's inputs are read once into a :class:`PlanningInputs` and :func:`plan_supply`
+plans the whole month from it (:class:`SupplyPlan`, one frame per table): MRP and the gaps plan
+on one :class:`~sop_pipeline.supply.network.PlanningNetwork`, the base MRP computed once. The
+functions it calls, one per output table (their columns in the ``*_COLUMNS`` constants):
 
 - :func:`plan_inventory` → ``inventory_policy`` (:data:`POLICY_COLUMNS`) and the time-phased
   ``inventory_targets`` (:data:`TARGET_COLUMNS`); :func:`compute_inventory_policy` the former
@@ -19,6 +20,7 @@ from sop_pipeline.supply.gaps import GAP_COLUMNS, find_supply_gaps
 from sop_pipeline.supply.inputs import SCENARIO_COLUMNS, PlanningInputs, scenario_demand
 from sop_pipeline.supply.mrp import MRP_COLUMNS, lot_size, run_mrp
 from sop_pipeline.supply.obsolescence import EXCESS_OBSOLETE_COLUMNS, excess_and_obsolete
+from sop_pipeline.supply.plan import SupplyPlan, plan_supply
 from sop_pipeline.supply.policy import (
     POLICY_COLUMNS,
     TARGET_COLUMNS,
@@ -38,6 +40,7 @@ __all__ = [
     "TARGET_COLUMNS",
     "TRADEOFF_COLUMNS",
     "PlanningInputs",
+    "SupplyPlan",
     "compute_inventory_policy",
     "detect_bom_cycles",
     "excess_and_obsolete",
@@ -46,6 +49,7 @@ __all__ = [
     "low_level_codes",
     "lot_size",
     "plan_inventory",
+    "plan_supply",
     "run_mrp",
     "scenario_demand",
     "service_cash_tradeoff",

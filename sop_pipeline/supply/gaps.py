@@ -42,7 +42,7 @@ import pandas as pd
 from sop_pipeline.supply import lots
 from sop_pipeline.supply._common import QTY_TOL
 from sop_pipeline.supply.inputs import PlanningInputs
-from sop_pipeline.supply.mrp import MrpPlan, plan_from_rows, plan_network
+from sop_pipeline.supply.mrp import MrpPlan, plan_network
 from sop_pipeline.supply.network import PlanningNetwork, build_network
 
 GAP_COLUMNS = [
@@ -246,11 +246,12 @@ def _release_month(net: PlanningNetwork, item: np.ndarray, month: np.ndarray) ->
     return np.where(planned >= 0, planned, np.where(arrives, 0, -1))
 
 
-def find_supply_gaps(inputs: PlanningInputs, mrp: pd.DataFrame | None = None) -> pd.DataFrame:
+def find_supply_gaps(inputs: PlanningInputs) -> pd.DataFrame:
     """Months in which demand cannot be supplied, with quantity, revenue and limiting item.
 
-    Replays the base MRP (:func:`sop_pipeline.supply.mrp.plan_network`, or the base rows of
-    ``mrp`` when given) against what is obtainable in time (:func:`replay_supply`). Per item
+    Replays the base MRP (:func:`sop_pipeline.supply.mrp.plan_network`) against what is
+    obtainable in time (:func:`replay_supply`); :func:`sop_pipeline.supply.plan.plan_supply`
+    replays the base plan it has already made. Per item
     with demand and month ``t``: ``available_qty = demand_t x fill_t`` where ``fill_t = min(1,
     usable supply_t / needs_t)``, ``shortage_qty = demand_qty - available_qty``,
     ``revenue_at_risk = shortage_qty x price`` (NaN when the item has no price),
@@ -260,8 +261,6 @@ def find_supply_gaps(inputs: PlanningInputs, mrp: pd.DataFrame | None = None) ->
 
     Args:
         inputs: The plan month's inputs (the base scenario is replayed).
-        mrp: The ``material_requirements`` rows already planned from the same inputs
-            (:func:`sop_pipeline.supply.mrp.run_mrp`), so the base MRP is not computed again.
 
     Returns:
         One row per item with independent demand and month with a shortage; columns
@@ -270,16 +269,14 @@ def find_supply_gaps(inputs: PlanningInputs, mrp: pd.DataFrame | None = None) ->
         directly limits the item's production, empty when none).
 
     Raises:
-        ValueError: on bad inputs, as :func:`sop_pipeline.supply.mrp.run_mrp`, or ``mrp`` rows
-            that do not match them.
+        ValueError: on bad inputs, as :func:`sop_pipeline.supply.mrp.run_mrp`.
 
     References:
         Vollmann et al., *Manufacturing Planning and Control for Supply Chain Management*, 5th
         ed.; APICS Dictionary ("fair-share allocation", "capable-to-promise").
     """
     net = build_network(inputs)
-    plan = plan_network(net) if mrp is None else plan_from_rows(net, mrp)
-    return gaps_frame(net, replay_supply(net, plan))
+    return gaps_frame(net, replay_supply(net, plan_network(net)))
 
 
 def gaps_frame(net: PlanningNetwork, feasibility: Feasibility) -> pd.DataFrame:

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.supply import lots
-from sop_pipeline.supply._common import QTY_TOL, require_columns
+from sop_pipeline.supply._common import QTY_TOL
 from sop_pipeline.supply.inputs import SCENARIO_COLUMNS, PlanningInputs, scenario_demand
 from sop_pipeline.supply.network import PlanningNetwork, build_network
 
@@ -53,7 +53,6 @@ __all__ = [
     "MrpPlan",
     "lot_size",
     "mrp_frame",
-    "plan_from_rows",
     "plan_network",
     "plan_scenarios",
     "run_mrp",
@@ -278,35 +277,3 @@ def mrp_frame(net: PlanningNetwork, plan: MrpPlan, scenario: str) -> pd.DataFram
         }
     )
     return frame[MRP_COLUMNS]
-
-
-def plan_from_rows(net: PlanningNetwork, rows: pd.DataFrame, scenario: str = "base") -> MrpPlan:
-    """The :class:`MrpPlan` of one scenario read back from its ``material_requirements`` rows
-    (:func:`mrp_frame`): items without rows planned nothing.
-
-    Raises:
-        ValueError: when the rows name items or months the network does not have.
-    """
-    require_columns(rows, MRP_COLUMNS, "material_requirements")
-    rows = rows[rows["scenario"] == scenario]
-    item = net.items.get_indexer(rows["item"].astype(str))
-    month = net.months.get_indexer(pd.to_datetime(rows["month"]))
-    if (item < 0).any() or (month < 0).any():
-        raise ValueError("material_requirements rows do not match the planning network")
-    shape = (len(net.items), net.horizon)
-
-    def grid(column: str) -> np.ndarray:
-        out = np.zeros(shape)
-        out[item, month] = rows[column].to_numpy(float)
-        return out
-
-    return MrpPlan(
-        gross=grid("gross_qty"),
-        expired=grid("expired_qty"),
-        on_hand=grid("projected_on_hand"),
-        net=grid("net_qty"),
-        receipt=grid("planned_receipt_qty"),
-        release=grid("planned_release_qty"),
-        past_due=grid("past_due_release_qty").sum(axis=1),
-        safety_stock=grid("safety_stock"),
-    )
