@@ -609,9 +609,8 @@ def test_pack_in_headless_chromium(pack_html: str, tmp_path: Path) -> None:
 
 def test_cash_chart_shows_baseline_path_actual_and_projected() -> None:
     """Baseline Jul (2000), counts Aug-Oct, plan Oct, projected Nov-Dec, a path to 800: the
-    series keeps the counts apart from the projection and the chart draws all four."""
-    from sop_pipeline.meeting import charts, series
-    from sop_pipeline.meeting.formatting import Formatter
+    chart draws the baseline, the path, the counts, the projection and the spend."""
+    from sop_pipeline.meeting import charts
 
     months = pd.date_range("2025-07-01", "2025-12-01", freq="MS")
     cash = pd.DataFrame(
@@ -627,12 +626,9 @@ def test_cash_chart_shows_baseline_path_actual_and_projected() -> None:
         }
     )
     data = MeetingPackData(
-        plan_month=datetime.date(2025, 10, 1), company="Test", cash_projection=cash
-    )
-    frame = series.cash_series(data)
-    assert list(frame["is_actual"]) == [True] * 4 + [False] * 2
-    assert list(frame["target"]) == [2000.0, 1900.0, 1800.0, 1700.0, 1600.0, 1500.0]
-    svg = charts.cash_chart(frame, Formatter("USD"))
+        plan_month=datetime.date(2025, 10, 1), company="Test", cash_projection=cash[::-1]
+    ).typed()
+    svg = charts.cash_chart(data.cash_projection, Formatter("USD"))
     for label in ("Baseline", "Target path", "Actual", "Projected", "Purchase spend"):
         assert label in svg, label
 

@@ -21,8 +21,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sop_pipeline.meeting.formatting import MINUS, Formatter, esc, month_label
-from sop_pipeline.meeting.views import kpi_label, kpi_unit
+from sop_pipeline.meeting.formatting import MINUS, Formatter, compact, esc, month_label, text
+from sop_pipeline.meeting.views import kpi_label
 
 HALF = (5.4, 2.7)  # inches: two charts side by side on the page
 FULL = (10.8, 2.9)
@@ -71,7 +71,6 @@ STYLE = {
     "legend.fontsize": 7.5,
     "lines.linewidth": 1.6,
 }
-RATIO_UNITS = frozenset({"ratio", "pct", "percent"})
 
 
 # --- the figure helper -------------------------------------------------------------------------
@@ -181,24 +180,6 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
 
 
-def _compact(value: float) -> str:
-    """Axis numbers: ``1.2k``, ``3M``, ``−40`` (a real minus, never ``-0``)."""
-    size = abs(value)
-    sign = MINUS if value < 0 and round(size, 6) > 0 else ""
-    for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return sign + f"{size / limit:,.1f}".rstrip("0").rstrip(".") + suffix
-    body = f"{size:,.0f}" if size >= 10 or size == int(size) else f"{size:,.1f}"
-    return sign + body
-
-
-def _money_tick(fmt: Formatter, value: float) -> str:
-    text = _compact(value)
-    if text.startswith(MINUS):
-        return MINUS + fmt.symbol.strip() + text[1:]
-    return fmt.symbol.strip() + text
-
-
 def _ratio_tick(ax: Axes, value: float) -> str:
     """A percentage with as many decimals as the axis range needs."""
     low, high = ax.get_ylim()
@@ -209,18 +190,18 @@ def _ratio_tick(ax: Axes, value: float) -> str:
 
 
 def _unit_axis(ax: Axes, unit: str, fmt: Formatter, axis: str = "y", ticks: int = 5) -> None:
-    """Ticks and labels of an axis by unit: quantities, money (five whole ticks), ratios, other
-    numbers (KPI units included)."""
+    """Ticks and labels of an axis by unit: ``qty``, ``money`` or ``currency`` (five whole
+    ticks), ``ratio``, other numbers (the KPIs' months and turns)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
-    if unit in {"money", "currency", fmt.currency.lower()}:
+    if unit in {"money", "currency"}:
         target.set_major_locator(MaxNLocator(5, integer=True))
-        target.set_major_formatter(FuncFormatter(lambda v, _: _money_tick(fmt, v)))
-    elif unit in RATIO_UNITS:
+        target.set_major_formatter(FuncFormatter(lambda v, _: fmt.compact_money(v)))
+    elif unit == "ratio":
         target.set_major_locator(MaxNLocator(ticks))
         target.set_major_formatter(FuncFormatter(lambda v, _: _ratio_tick(ax, v)))
     elif unit == "qty":
         target.set_major_locator(MaxNLocator(ticks))
-        target.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
+        target.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
     else:
         target.set_major_locator(MaxNLocator(ticks))
         target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.1f}".replace("-", MINUS)))
@@ -372,7 +353,7 @@ def kpi_trends_chart(trends: pd.DataFrame, fmt: Formatter, columns: int = 4) -> 
             color = STATUS_COLORS.get(str(last["status"]), PALETTE["forecast"])
             ax.plot(when[-1:], [last["value"]], marker="o", markersize=6, color=color)
             ax.set_title(kpi_label(kpi), fontsize=8.5, pad=4)
-            unit = kpi_unit(kpi, last["unit"])
+            unit = text(last["unit"])
             _flat_limits(ax, panel[["value", "target"]].to_numpy(dtype=float), unit)
             _unit_axis(ax, unit, fmt, ticks=4)
             _date_axis(ax)
@@ -389,13 +370,16 @@ def _flat_limits(ax: Axes, values: np.ndarray, unit: str) -> None:
     finite = values[np.isfinite(values)]
     if finite.size and np.ptp(finite) < 1e-9:
         centre = float(finite[0])
-        pad = max(abs(centre) * 0.1, 0.01 if unit in RATIO_UNITS else 1.0)
+        pad = max(abs(centre) * 0.1, 0.01 if unit == "ratio" else 1.0)
         ax.set_ylim(centre - pad, centre + pad)
 
 
-def cash_chart(series: pd.DataFrame, fmt: Formatter) -> str:
+def cash_chart(cash: pd.DataFrame, fmt: Formatter) -> str:
     """Inventory value - actual stock counts from the baseline, then projected from the plan -
-    against the dated target path from the baseline to the target month, with purchase spend."""
+    against the dated target path from the baseline to the target month, with purchase spend
+    (the ``cash_projection`` rows)."""
+    names = {"target_inventory_value": "target", "baseline_inventory_value": "baseline"}
+    series = cash.rename(columns=names).sort_values("month")
 
     def paint(ax: Axes) -> None:
         when = _dates(series["month"])
@@ -426,10 +410,12 @@ def cash_chart(series: pd.DataFrame, fmt: Formatter) -> str:
     return draw(label, paint, title="Cash tied in inventory", y="money", fmt=fmt, legend=3)
 
 
-def service_cash_chart(curve: pd.DataFrame, fmt: Formatter) -> str:
-    """Expected fill rate against inventory investment along the service-level grid."""
+def service_cash_chart(tradeoff: pd.DataFrame, fmt: Formatter) -> str:
+    """Expected fill rate against inventory investment along the service-level grid and the
+    current policy (the ``service_cash_tradeoff`` rows with an inventory value)."""
+    curve = tradeoff.rename(columns={"expected_fill_rate": "fill_rate"})
     grid = curve[~curve["is_current"]].sort_values("inventory_value")
-    current = curve[curve["is_current"]]
+    current = curve[curve["is_current"]].sort_values("service_level")
 
     def paint(ax: Axes) -> None:
         ax.grid(axis="x", color=GRID, linewidth=0.7)

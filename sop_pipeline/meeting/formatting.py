@@ -44,6 +44,16 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) or math.isinf(number) else number
 
 
+def compact(value: float) -> str:
+    """A number shortened for axes and annotations: ``1.2k``, ``3M``, ``−40``."""
+    size = abs(value)
+    sign = MINUS if value < 0 and round(size, 6) > 0 else ""
+    for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            return sign + f"{size / limit:,.1f}".rstrip("0").rstrip(".") + suffix
+    return sign + (f"{size:,.0f}" if size >= 10 or size == int(size) else f"{size:,.1f}")
+
+
 def _stamp(value: Any, pattern: str) -> str:
     stamp = pd.NaT if is_missing(value) else pd.to_datetime(value, errors="coerce")
     return "" if pd.isna(stamp) else stamp.strftime(pattern)
@@ -102,16 +112,13 @@ class Formatter:
         return self._signed(value, self.money(value))
 
     def compact_money(self, value: Any) -> str:
-        """Money shortened for headlines and axes: ``$1.2M``, ``$850k``."""
+        """Money shortened for axes and annotations: ``$1.2M``, ``−$850k``."""
         number = _number(value)
         if number is None:
             return ""
-        for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-            if abs(number) >= limit:
-                scaled = abs(number) / limit
-                body = f"{self.symbol}{scaled:,.{1 if scaled < 100 else 0}f}{suffix}"
-                return MINUS + body if number < 0 else body
-        return self.money(number)
+        body = compact(number)
+        sign = MINUS if body.startswith(MINUS) else ""
+        return sign + self.symbol.strip() + body.removeprefix(MINUS)
 
     def pct(self, value: Any, decimals: int = 1) -> str:
         """A ratio as a percentage: ``0.123`` -> ``12.3%``."""
@@ -148,16 +155,14 @@ class Formatter:
         return formats.get(kind, text)(value)
 
     def kpi(self, unit: Any, value: Any) -> str:
-        """A KPI value in its unit (currency, ratio, months, turns)."""
-        unit = text(unit).lower()
+        """A KPI value in its unit (``currency``, ``ratio``, ``months``, ``turns``; other units
+        as a plain number)."""
         if _number(value) is None:
             return ""
-        if unit in {"currency", "money", self.currency.lower()}:
-            return self.money(value)
-        if unit in {"ratio", "pct", "percent"}:
-            return self.pct(value)
-        if unit == "months":
-            return f"{self.number(value)} months"
-        if unit == "turns":
-            return f"{self.number(value)}×"
-        return self.number(value, 2)
+        units = {
+            "currency": self.money,
+            "ratio": self.pct,
+            "months": lambda v: f"{self.number(v)} months",
+            "turns": lambda v: f"{self.number(v)}×",
+        }
+        return units.get(text(unit), lambda v: self.number(v, 2))(value)

@@ -257,8 +257,8 @@ def supply_gaps(data: MeetingPackData, fmt: Formatter) -> str:
 
 def kpis(data: MeetingPackData, fmt: Formatter) -> str:
     """Scorecard, KPI trends, cash, service versus cash, financial reconciliation."""
-    trends, cash = series.kpi_trends(data), series.cash_series(data)
-    curve, plan = series.tradeoff_series(data), series.plan_series(data)
+    trends, cash, plan = series.kpi_trends(data), data.cash_projection, series.plan_series(data)
+    curve = data.service_cash_tradeoff.dropna(subset=["inventory_value"])
     trend = _figure(
         "kpi_trends", trends.empty, "No KPI history yet.",
         lambda: charts.kpi_trends_chart(trends, fmt),

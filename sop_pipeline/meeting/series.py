@@ -135,31 +135,6 @@ def kpi_trends(data: MeetingPackData) -> pd.DataFrame:
     return out.sort_values(["_rank", "kpi", "plan_month"]).drop(columns="_rank")
 
 
-def cash_series(data: MeetingPackData) -> pd.DataFrame:
-    """Inventory value (actual counts, then projected), purchase spend, the dated target path
-    and the baseline by month; ``is_actual`` marks the counts."""
-    cash = data.cash_projection
-    return pd.DataFrame(
-        {
-            "month": cash["month"],
-            "inventory_value": cash["inventory_value"],
-            "purchase_spend": cash["purchase_spend"],
-            "target": cash["target_inventory_value"],
-            "is_actual": cash["is_actual"],
-            "baseline_month": cash["baseline_month"],
-            "baseline": cash["baseline_inventory_value"],
-        }
-    ).sort_values("month")
-
-
-def tradeoff_series(data: MeetingPackData) -> pd.DataFrame:
-    """The service-level grid and the current policy (``is_current``), by inventory value."""
-    curve = data.service_cash_tradeoff.dropna(subset=["inventory_value"])
-    frame = curve[["service_level", "inventory_value", "expected_fill_rate", "is_current"]]
-    frame = frame.rename(columns={"expected_fill_rate": "fill_rate"})
-    return frame.sort_values(["is_current", "service_level"])
-
-
 def plan_series(data: MeetingPackData) -> pd.DataFrame:
     """Company forecast revenue and financial plan by month."""
     recon = data.financial_reconciliation

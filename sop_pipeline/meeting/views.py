@@ -53,20 +53,6 @@ def kpi_direction(better: object) -> str:
     return f"{words.capitalize()} is better"
 
 
-def kpi_unit(kpi: object, unit: object) -> str:
-    """The KPI's unit, guessed from its name when the row has none."""
-    if isinstance(unit, str) and unit:
-        return unit
-    name = str(kpi)
-    if "value" in name or "cash" in name:
-        return "currency"
-    if "months" in name:
-        return "months"
-    if "turns" in name:
-        return "turns"
-    return "ratio"
-
-
 def _rank(values: pd.Series, order: tuple[str, ...]) -> pd.Series:
     rank = {name: i for i, name in enumerate(order)}
     return values.map(lambda k: rank.get(str(k), len(rank)))
@@ -300,7 +286,7 @@ def kpi_view(data: MeetingPackData) -> TableView:
     """The scorecard: each KPI with value, target, status and direction."""
     fmt, frame = Formatter(data.currency), data.kpis
     if not frame.empty:
-        units = [kpi_unit(k, u) for k, u in zip(frame["kpi"], frame["unit"], strict=True)]
+        units = frame["unit"]
         frame = frame.assign(
             label=frame["kpi"].map(kpi_label),
             value_text=[fmt.kpi(u, v) for u, v in zip(units, frame["value"], strict=True)],
