@@ -69,6 +69,19 @@ def date_label(value: Any) -> str:
     return _stamp(value, "%-d %b %Y")
 
 
+NUMBER_KINDS: dict[str, tuple[str, float, int]] = {
+    "qty": ("{:,.0f}", 1, 0),
+    "int": ("{:,.0f}", 1, 0),
+    "money": ("{symbol}{:,.0f}", 1, 0),
+    "pct": ("{:,.1f}%", 100, 1),
+    "points": ("{:.1f} pt", 100, 1),
+    "number": ("{:,.1f}", 1, 1),
+    "decimal": ("{:,.2f}", 1, 2),
+}
+"""Numeric kind -> (format of the absolute value times the scale, scale, decimals):
+``12,345``, ``$12,345``, ``12.3%``, ``3.1 pt`` (percentage points of a ratio difference)."""
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Formats values in the pack's currency."""
@@ -80,36 +93,36 @@ class Formatter:
         """The currency's symbol, or its code and a space."""
         return CURRENCY_SYMBOLS.get(self.currency.upper(), f"{self.currency.upper()} ")
 
-    def _format(self, value: Any, body: str, scale: float = 1.0, decimals: int = 0) -> str:
-        """``body`` (a format of the absolute value times ``scale``) with a minus when the
-        value rounds to a negative number; empty for a missing value."""
+    def by_kind(self, kind: str, value: Any) -> str:
+        """``value`` as a column kind (see :mod:`sop_pipeline.meeting.tables`): a kind of
+        :data:`NUMBER_KINDS`, ``signed_`` and one (``+`` before a positive value; points are
+        always signed), ``month``, ``date``, else text. A value that rounds to a negative
+        number carries a real minus (never ``-0``); a missing value is empty."""
+        if kind in ("month", "date"):
+            return month_label(value) if kind == "month" else date_label(value)
+        spec = NUMBER_KINDS.get(kind.removeprefix("signed_"))
+        if spec is None:
+            return text(value)
         number = _number(value)
         if number is None:
             return ""
-        formatted = body.format(abs(number) * scale, symbol=self.symbol)
-        return MINUS + formatted if round(number * scale, decimals) < 0 else formatted
+        body, scale, decimals = spec
+        rounded = round(number * scale, decimals)
+        signed = kind.startswith("signed_") or kind == "points"
+        sign = MINUS if rounded < 0 else "+" if signed and rounded > 0 else ""
+        return sign + body.format(abs(number) * scale, symbol=self.symbol)
 
-    def _signed(self, value: Any, formatted: str, scale: float = 1.0, decimals: int = 0) -> str:
-        number = _number(value)
-        return (
-            "+" if number is not None and round(number * scale, decimals) > 0 else ""
-        ) + formatted
-
-    def qty(self, value: Any, decimals: int = 0) -> str:
+    def qty(self, value: Any) -> str:
         """A quantity with thousands separators: ``12,345``."""
-        return self._format(value, f"{{:,.{decimals}f}}", decimals=decimals)
+        return self.by_kind("qty", value)
 
-    def signed_qty(self, value: Any) -> str:
-        """A change in units with its sign: ``+1,200``."""
-        return self._signed(value, self.qty(value))
-
-    def money(self, value: Any, decimals: int = 0) -> str:
+    def money(self, value: Any) -> str:
         """Money in the currency: ``$12,345``."""
-        return self._format(value, f"{{symbol}}{{:,.{decimals}f}}", decimals=decimals)
+        return self.by_kind("money", value)
 
-    def signed_money(self, value: Any) -> str:
-        """A change in money with its sign: ``+$12,345``."""
-        return self._signed(value, self.money(value))
+    def pct(self, value: Any) -> str:
+        """A ratio as a percentage: ``0.123`` -> ``12.3%``."""
+        return self.by_kind("pct", value)
 
     def compact_money(self, value: Any) -> str:
         """Money shortened for axes and annotations: ``$1.2M``, ``−$850k``."""
@@ -120,49 +133,16 @@ class Formatter:
         sign = MINUS if body.startswith(MINUS) else ""
         return sign + self.symbol.strip() + body.removeprefix(MINUS)
 
-    def pct(self, value: Any, decimals: int = 1) -> str:
-        """A ratio as a percentage: ``0.123`` -> ``12.3%``."""
-        return self._format(value, f"{{:,.{decimals}f}}%", 100, decimals)
-
-    def signed_pct(self, value: Any) -> str:
-        """A ratio change with its sign: ``+12.3%``."""
-        return self._signed(value, self.pct(value), 100, 1)
-
-    def points(self, value: Any) -> str:
-        """Percentage points from a ratio difference: ``0.031`` -> ``+3.1 pt``."""
-        body = self._format(value, "{:.1f}", 100, 1)
-        return self._signed(value, body, 100, 1) + " pt" if body else ""
-
-    def number(self, value: Any, decimals: int = 1) -> str:
-        """A plain number: ``4.2``."""
-        return self._format(value, f"{{:,.{decimals}f}}", decimals=decimals)
-
-    def by_kind(self, kind: str, value: Any) -> str:
-        """Format ``value`` by a column kind (see :mod:`sop_pipeline.meeting.tables`)."""
-        formats = {
-            "qty": self.qty,
-            "signed_qty": self.signed_qty,
-            "money": self.money,
-            "signed_money": self.signed_money,
-            "pct": self.pct,
-            "signed_pct": self.signed_pct,
-            "points": self.points,
-            "number": self.number,
-            "int": self.qty,
-            "month": month_label,
-            "date": date_label,
-        }
-        return formats.get(kind, text)(value)
-
     def kpi(self, unit: Any, value: Any) -> str:
         """A KPI value in its unit (``currency``, ``ratio``, ``months``, ``turns``; other units
         as a plain number)."""
         if _number(value) is None:
             return ""
+        number = self.by_kind("number", value)
         units = {
-            "currency": self.money,
-            "ratio": self.pct,
-            "months": lambda v: f"{self.number(v)} months",
-            "turns": lambda v: f"{self.number(v)}×",
+            "currency": self.money(value),
+            "ratio": self.pct(value),
+            "months": f"{number} months",
+            "turns": f"{number}×",
         }
-        return units.get(text(unit), lambda v: self.number(v, 2))(value)
+        return units.get(text(unit), self.by_kind("decimal", value))

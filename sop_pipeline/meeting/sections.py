@@ -55,7 +55,7 @@ def forecast_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
         both = totals.dropna(subset=["forecast", "last_year"])
         if not both.empty and both["last_year"].sum() > 0:
             change = both["forecast"].sum() / both["last_year"].sum() - 1
-            out.append(("Against last year", fmt.signed_pct(change)))
+            out.append(("Against last year", fmt.by_kind("signed_pct", change)))
     changes = data.forecast_changes
     if not changes.empty:
         exceptions = int(changes["is_exception"].sum())
