@@ -6,12 +6,11 @@ The Dagster asset reads the warehouse into :class:`MeetingPackData` and calls
 
 from sop_pipeline.meeting.data import MeetingPackData
 from sop_pipeline.meeting.pack import agenda_markdown, render_meeting_pack
-from sop_pipeline.meeting.sections import AGENDA_SECTIONS, SECTION_CHARTS, SECTION_TITLES
+from sop_pipeline.meeting.sections import AGENDA_SECTIONS, SECTION_CHARTS
 
 __all__ = [
     "AGENDA_SECTIONS",
     "SECTION_CHARTS",
-    "SECTION_TITLES",
     "MeetingPackData",
     "agenda_markdown",
     "render_meeting_pack",

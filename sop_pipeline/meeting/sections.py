@@ -1,10 +1,12 @@
-"""Each agenda section: its headline figures (tiles and the Markdown agenda) and its HTML body
-of tables and charts."""
+"""Each agenda section: its headline figures (tiles and the Markdown agenda) and its blocks of
+tables and charts, declared once in :data:`SECTIONS`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import pandas as pd
 
 from sop_pipeline.meeting import charts, series
 from sop_pipeline.meeting import views as v
@@ -120,239 +122,225 @@ def facts_html(facts: Facts) -> str:
     return f'<div class="facts">{tiles}</div>'
 
 
-# --- bodies ------------------------------------------------------------------------------------
+# --- blocks ------------------------------------------------------------------------------------
+
+Text = str | Callable[[MeetingPackData], str]
 
 
-def _sub(title: str, body: str, note: str = "") -> str:
-    note_html = f'<p class="note">{esc(note)}</p>' if note else ""
-    return f'<div class="block"><h3>{esc(title)}</h3>{note_html}{body}</div>'
+@dataclass(frozen=True)
+class Table:
+    """A table of the pack: its rows and columns (:mod:`.views`), the top rows shown."""
+
+    view: Callable[[MeetingPackData], TableView]
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        return html_table(self.view(data), fmt, data.max_rows)
 
 
-def _table(view: TableView, data: MeetingPackData, fmt: Formatter) -> str:
-    return html_table(view, fmt, data.max_rows)
+@dataclass(frozen=True)
+class Chart:
+    """One figure ``data-chart=name``: ``draw`` the series (:mod:`.series`), or say ``empty``
+    when there is none; the caption may name what the series holds."""
+
+    name: str
+    series: Callable[[MeetingPackData], pd.DataFrame]
+    draw: Callable[[pd.DataFrame, Formatter], str]
+    empty: str
+    caption: str | Callable[[pd.DataFrame], str]
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        frame = self.series(data)
+        if frame.empty:
+            return no_data_figure(self.name, self.empty)
+        caption = self.caption if isinstance(self.caption, str) else self.caption(frame)
+        return figure_html(self.name, self.draw(frame, fmt), caption)
 
 
-def _figure(name: str, empty: bool, reason: str, draw: Callable[[], str], caption: str) -> str:
-    return no_data_figure(name, reason) if empty else figure_html(name, draw(), caption)
+@dataclass(frozen=True)
+class ItemCharts:
+    """One figure ``data-chart=name`` per chosen item, in a grid: ``chart(data, item, title)``
+    gives (svg, caption); without items, ``empty`` says why (none requested, no data)."""
+
+    name: str
+    items: Callable[[MeetingPackData], list[str]]
+    chart: Callable[[MeetingPackData, str, str], tuple[str, str]]
+    empty: tuple[str, str]
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        items = self.items(data)
+        if not items:
+            return no_data_figure(self.name, self.empty[0 if data.chart_items == 0 else 1])
+        descriptions = v.item_descriptions(data.forecast_changes, data.forecast)
+        figures = []
+        for item in items:
+            title = f"{item} · {descriptions[item]}" if item in descriptions else item
+            figures.append(figure_html(self.name, *self.chart(data, item, title), item=item))
+        return f'<div class="chart-grid">{"".join(figures)}</div>'
 
 
-ItemChart = Callable[[str, str], tuple[str, str]]
+Part = Table | Chart | ItemCharts
 
 
-def _item_figures(
-    data: MeetingPackData, name: str, items: list[str], reasons: tuple[str, str], chart: ItemChart
-) -> str:
-    """One figure per chosen item, in a grid: ``chart(item, title)`` gives (svg, caption);
-    without items, ``reasons`` says why (none requested, no data)."""
-    if not items:
-        return no_data_figure(name, reasons[0] if data.chart_items == 0 else reasons[1])
-    descriptions = v.item_descriptions(data.forecast_changes, data.forecast)
-    figures = []
-    for item in items:
-        description = descriptions.get(item)
-        title = f"{item} · {description}" if description else item
-        figures.append(figure_html(name, *chart(item, title), item=item))
-    return f'<div class="chart-grid">{"".join(figures)}</div>'
+@dataclass(frozen=True)
+class Block:
+    """A titled block of a section: one part, or several side by side in a grid."""
+
+    title: Text
+    parts: tuple[Part, ...]
+    note: str = ""
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        body = "".join(part.html(data, fmt) for part in self.parts)
+        if len(self.parts) > 1:
+            body = f'<div class="chart-grid">{body}</div>'
+        title = self.title if isinstance(self.title, str) else self.title(data)
+        note = f'<p class="note">{esc(self.note)}</p>' if self.note else ""
+        return f'<div class="block"><h3>{esc(title)}</h3>{note}{body}</div>'
 
 
-def prior_actions(data: MeetingPackData, fmt: Formatter) -> str:
-    """The action log: overdue first, then open, then done."""
-    note = "Overdue actions first (longest overdue at the top), then open ones by due date."
-    return _sub("Action log", _table(v.actions_view(data), data, fmt), note)
+def _fan(data: MeetingPackData, item: str, title: str) -> tuple[str, str]:
+    past, ahead = series.fan_series(data, item)
+    models = ahead["model"].dropna().unique()
+    caption = f"{title}: demand, forecast and its 80% and 95% prediction intervals"
+    caption += f" (model {', '.join(map(str, models))})." if len(models) else "."
+    return charts.fan_chart(past, ahead, title), caption
 
 
-def top_issues(data: MeetingPackData, fmt: Formatter) -> str:
-    """The highest-impact issues with a suggested decision each."""
-    note = (
-        "Ranked on one money basis, the gross margin at stake (net revenue beside it); each "
-        "with the decision the meeting is asked to take."
-    )
-    return _sub("Decisions needed", _table(v.issues_view(data), data, fmt), note)
+def _projection(data: MeetingPackData, item: str, title: str) -> tuple[str, str]:
+    svg = charts.projection_chart(series.projection_series(data.material_requirements, item), title)
+    return svg, f"{title}: projected stock, base and upside, against safety stock."
 
 
-def forecast(data: MeetingPackData, fmt: Formatter) -> str:
-    """Company total vs last year, fan charts, exceptions, accuracy and overrides."""
-    totals = series.total_series(data)
-    total = _figure(
-        "total_forecast", totals.empty, "No forecast for this plan month.",
-        lambda: charts.total_forecast_chart(totals, fmt),
-        "Actual demand of the last 24 months, the forecast, and the same months a year earlier "
-        "(dashed).",
-    )  # fmt: skip
-    history = series.history_rows(data)
-
-    def fan(item: str, title: str) -> tuple[str, str]:
-        past, ahead = series.fan_series(history, data.forecast, item, data.plan_timestamp)
-        models = ahead["model"].dropna().unique()
-        caption = f"{title}: demand, forecast and its 80% and 95% prediction intervals"
-        caption += f" (model {', '.join(map(str, models))})." if len(models) else "."
-        return charts.fan_chart(past, ahead, title), caption
-
-    items = series.top_revenue_items(data)
-    return "".join(
-        [
-            _sub("Company total against last year", total),
-            _sub(
-                f"Top {len(items)} items by forecast revenue",
-                _item_figures(
-                    data, "fan_chart", items, ("No fan charts requested.", "No forecast yet."), fan
-                ),
-                "Exception-based: only the largest items are charted.",
-            ),
-            _sub(
-                "Forecast changes beyond the thresholds",
-                _table(v.exceptions_view(data), data, fmt),
-                "Against the prior plan month's forecast over the months both cover; "
-                "largest revenue change first.",
-            ),
-            _sub(
-                "Accuracy and forecast value added",
-                _table(v.accuracy_view(data), data, fmt),
-                "WAPE and bias of the forecasts made 1 and 3 months before; FVA is the WAPE "
-                "points each step removes (positive: the step helps).",
-            ),
-            _sub("Override scorecard", _table(v.scorecard_view(data), data, fmt)),
-        ]
-    )
-
-
-def supply_gaps(data: MeetingPackData, fmt: Formatter) -> str:
-    """Shortages by item, inventory projections of the riskiest items, past-due releases."""
-
-    def projection(item: str, title: str) -> tuple[str, str]:
-        svg = charts.projection_chart(
-            series.projection_series(data.material_requirements, item), title
-        )
-        return svg, f"{title}: projected stock, base and upside, against safety stock."
-
-    items = series.riskiest_items(data)
-    return "".join(
-        [
-            _sub(
-                "Items that cannot be supplied in full",
-                _table(v.gaps_view(data), data, fmt),
-                "Summed over the horizon; most revenue at risk first.",
-            ),
-            _sub(
-                "Projected inventory against safety stock",
-                _item_figures(
-                    data,
-                    "projected_inventory",
-                    items,
-                    ("No charts requested.", "No requirements planned."),
-                    projection,
-                ),
-                "The riskiest items: those with gaps, then those projected below safety stock, "
-                "then the lowest cover.",
-            ),
-            _sub(
-                "Open orders already late",
-                _table(v.late_orders_view(data), data, fmt),
-                "Past due at the month's close; the plan assumes they arrive in the month shown.",
-            ),
-            _sub("Planned order releases past due", _table(v.past_due_view(data), data, fmt)),
-        ]
-    )
-
-
-def kpis(data: MeetingPackData, fmt: Formatter) -> str:
-    """Scorecard, KPI trends, cash, service versus cash, financial reconciliation."""
-    trends, cash, plan = series.kpi_trends(data), data.cash_projection, series.plan_series(data)
-    curve = data.service_cash_tradeoff.dropna(subset=["inventory_value"])
-    trend = _figure(
-        "kpi_trends", trends.empty, "No KPI history yet.",
-        lambda: charts.kpi_trends_chart(trends, fmt),
-        "Each KPI by plan month; dashed: target; the last point coloured by status.",
-    )  # fmt: skip
-    cash_fig = _figure(
-        "cash_projection", cash.empty, "No cash projection.",
-        lambda: charts.cash_chart(cash, fmt),
-        "Inventory value at each month-end count since the baseline (squares) and projected "
-        "from the base plan, against the straight path to the cash target.",
-    )  # fmt: skip
-    curve_fig = _figure(
-        "service_cash", curve.empty, "No service-level trade-off computed.",
-        lambda: charts.service_cash_chart(curve, fmt),
-        "Inventory investment for each service level across the portfolio; diamond: today.",
-    )  # fmt: skip
-    plan_fig = _figure(
-        "plan_reconciliation", plan.empty, "No financial plan covers the horizon.",
-        lambda: charts.plan_chart(plan, fmt),
-        "Company forecast revenue against the financial plan, "
-        f"{charts.month_span(plan['month'])}.",
-    )  # fmt: skip
-    return "".join(
-        [
-            _sub("Scorecard", _table(v.kpi_view(data), data, fmt)),
-            _sub("KPI trends across plan months", trend),
-            _sub("Cash and service", f'<div class="chart-grid">{cash_fig}{curve_fig}</div>'),
-            _sub(
-                "Financial reconciliation by family",
-                f'<div class="chart-grid">{_table(v.reconciliation_view(data), data, fmt)}'
-                f"{plan_fig}</div>",
-                "Forecast revenue against the financial plan, summed over the horizon "
-                "(negative gap: the forecast falls short of the plan).",
-            ),
-        ]
-    )
-
-
-def promotions_ahead(data: MeetingPackData, fmt: Formatter) -> str:
-    """Promotions in the horizon with their forecast lift."""
-    return _sub("Planned promotions", _table(v.promotions_view(data), data, fmt))
-
-
-def shelf_life(data: MeetingPackData, fmt: Formatter) -> str:
-    """Lots at risk of expiry or obsolescence and excess stock by item."""
-    return "".join(
-        [
-            _sub(
-                "Lots at risk",
-                _table(v.lots_view(data), data, fmt),
-                "Lots the forecast will not consume before they expire (first-expiry, first-out), "
-                "phase-out and slow-moving stock; most value first.",
-            ),
-            _sub("Excess and obsolete stock by item", _table(v.excess_view(data), data, fmt)),
-        ]
-    )
+def _tradeoff(data: MeetingPackData) -> pd.DataFrame:
+    return data.service_cash_tradeoff.dropna(subset=["inventory_value"])
 
 
 @dataclass(frozen=True)
 class Section:
-    """One agenda section: its id and title, headline figures, HTML body, the ``data-chart``
-    names of its figures in page order (``fan_chart`` and ``projected_inventory`` repeat once
-    per chosen item) and the few columns of its headline table in the Markdown agenda."""
+    """One agenda section: its id and title, headline figures, blocks, and the table and the few
+    columns of it that the Markdown agenda shows."""
 
     id: str
     title: str
     facts: Callable[[MeetingPackData, Formatter], Facts]
-    body: Callable[[MeetingPackData, Formatter], str]
+    blocks: tuple[Block, ...]
     agenda_table: Callable[[MeetingPackData], TableView]
     agenda_columns: tuple[str, ...]
-    charts: tuple[str, ...] = ()
+
+    def body(self, data: MeetingPackData, fmt: Formatter) -> str:
+        """The section's blocks as HTML."""
+        return "".join(block.html(data, fmt) for block in self.blocks)
+
+    @property
+    def charts(self) -> tuple[str, ...]:
+        """The ``data-chart`` names of its figures in page order (an item chart repeats once
+        per chosen item)."""
+        parts = (part for block in self.blocks for part in block.parts)
+        return tuple(part.name for part in parts if not isinstance(part, Table))
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("prior_actions", "Status of prior actions", actions_facts, prior_actions,
-            v.actions_view, ("action_id", "topic", "owner", "due_date", "state")),
-    Section("top_issues", "Top issues and suggested decisions", issues_facts, top_issues,
-            v.issues_view, ("rank", "topic", "impact_value", "suggested_decision")),
-    Section("forecast", "Rolling 12-month forecast", forecast_facts, forecast,
-            v.exceptions_view, ("item", "description", "change_pct", "change_revenue"),
-            ("total_forecast", "fan_chart")),
-    Section("supply_gaps", "Demand–supply gaps", supply_facts, supply_gaps,
-            v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),
-            ("projected_inventory",)),
-    Section("kpis", "KPIs, cash and financial plan", kpi_facts, kpis,
-            v.kpi_view, ("label", "value_text", "target_text", "status"),
-            ("kpi_trends", "cash_projection", "service_cash", "plan_reconciliation")),
-    Section("promotions_ahead", "Promotions ahead", promotion_facts, promotions_ahead,
-            v.promotions_view, ("promo_id", "item", "start_month", "promo_revenue")),
-    Section("shelf_life", "Shelf-life and obsolescence", shelf_life_facts, shelf_life,
-            v.lots_view, ("item", "lot", "expiry_date", "value_at_risk", "reason")),
+    Section(
+        "prior_actions", "Status of prior actions", actions_facts,
+        (Block("Action log", (Table(v.actions_view),),
+               "Overdue actions first (longest overdue at the top), then open ones by due date."),),
+        v.actions_view, ("action_id", "topic", "owner", "due_date", "state"),
+    ),
+    Section(
+        "top_issues", "Top issues and suggested decisions", issues_facts,
+        (Block("Decisions needed", (Table(v.issues_view),),
+               "Ranked on one money basis, the gross margin at stake (net revenue beside it); "
+               "each with the decision the meeting is asked to take."),),
+        v.issues_view, ("rank", "topic", "impact_value", "suggested_decision"),
+    ),
+    Section(
+        "forecast", "Rolling 12-month forecast", forecast_facts,
+        (
+            Block("Company total against last year", (Chart(
+                "total_forecast", series.total_series, charts.total_forecast_chart,
+                "No forecast for this plan month.",
+                "Actual demand of the last 24 months, the forecast, and the same months a year "
+                "earlier (dashed).",
+            ),)),
+            Block(lambda data: f"Top {len(series.top_revenue_items(data))} items by forecast "
+                  "revenue",
+                  (ItemCharts("fan_chart", series.top_revenue_items, _fan,
+                              ("No fan charts requested.", "No forecast yet.")),),
+                  "Exception-based: only the largest items are charted."),
+            Block("Forecast changes beyond the thresholds", (Table(v.exceptions_view),),
+                  "Against the prior plan month's forecast over the months both cover; largest "
+                  "revenue change first."),
+            Block("Accuracy and forecast value added", (Table(v.accuracy_view),),
+                  "WAPE and bias of the forecasts made 1 and 3 months before; FVA is the WAPE "
+                  "points each step removes (positive: the step helps)."),
+            Block("Override scorecard", (Table(v.scorecard_view),)),
+        ),
+        v.exceptions_view, ("item", "description", "change_pct", "change_revenue"),
+    ),
+    Section(
+        "supply_gaps", "Demand–supply gaps", supply_facts,
+        (
+            Block("Items that cannot be supplied in full", (Table(v.gaps_view),),
+                  "Summed over the horizon; most revenue at risk first."),
+            Block("Projected inventory against safety stock",
+                  (ItemCharts("projected_inventory", series.riskiest_items, _projection,
+                              ("No charts requested.", "No requirements planned.")),),
+                  "The riskiest items: those with gaps, then those projected below safety "
+                  "stock, then the lowest cover."),
+            Block("Open orders already late", (Table(v.late_orders_view),),
+                  "Past due at the month's close; the plan assumes they arrive in the month "
+                  "shown."),
+            Block("Planned order releases past due", (Table(v.past_due_view),)),
+        ),
+        v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),
+    ),
+    Section(
+        "kpis", "KPIs, cash and financial plan", kpi_facts,
+        (
+            Block("Scorecard", (Table(v.kpi_view),)),
+            Block("KPI trends across plan months", (Chart(
+                "kpi_trends", series.kpi_trends, charts.kpi_trends_chart, "No KPI history yet.",
+                "Each KPI by plan month; dashed: target; the last point coloured by status.",
+            ),)),
+            Block("Cash and service", (
+                Chart("cash_projection", lambda data: data.cash_projection, charts.cash_chart,
+                      "No cash projection.",
+                      "Inventory value at each month-end count since the baseline (squares) "
+                      "and projected from the base plan, against the straight path to the cash "
+                      "target."),
+                Chart("service_cash", _tradeoff, charts.service_cash_chart,
+                      "No service-level trade-off computed.",
+                      "Inventory investment for each service level across the portfolio; "
+                      "diamond: today."),
+            )),
+            Block("Financial reconciliation by family", (
+                Table(v.reconciliation_view),
+                Chart("plan_reconciliation", series.plan_series, charts.plan_chart,
+                      "No financial plan covers the horizon.",
+                      lambda plan: "Company forecast revenue against the financial plan, "
+                      f"{charts.month_span(plan['month'])}."),
+            ), "Forecast revenue against the financial plan, summed over the horizon "
+               "(negative gap: the forecast falls short of the plan)."),
+        ),
+        v.kpi_view, ("label", "value_text", "target_text", "status"),
+    ),
+    Section(
+        "promotions_ahead", "Promotions ahead", promotion_facts,
+        (Block("Planned promotions", (Table(v.promotions_view),)),),
+        v.promotions_view, ("promo_id", "item", "start_month", "promo_revenue"),
+    ),
+    Section(
+        "shelf_life", "Shelf-life and obsolescence", shelf_life_facts,
+        (
+            Block("Lots at risk", (Table(v.lots_view),),
+                  "Lots the forecast will not consume before they expire (first-expiry, "
+                  "first-out), phase-out and slow-moving stock; most value first."),
+            Block("Excess and obsolete stock by item", (Table(v.excess_view),)),
+        ),
+        v.lots_view, ("item", "lot", "expiry_date", "value_at_risk", "reason"),
+    ),
 )  # fmt: skip
 """The agenda, in meeting order."""
 
 AGENDA_SECTIONS: tuple[str, ...] = tuple(section.id for section in SECTIONS)
-SECTION_TITLES: dict[str, str] = {section.id: section.title for section in SECTIONS}
 SECTION_CHARTS: dict[str, tuple[str, ...]] = {section.id: section.charts for section in SECTIONS}

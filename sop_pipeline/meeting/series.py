@@ -19,9 +19,10 @@ def history_rows(data: MeetingPackData) -> pd.DataFrame:
     return history[history["month"] <= data.plan_timestamp]
 
 
-def top_revenue_items(data: MeetingPackData, count: int | None = None) -> list[str]:
-    """The items with the most forecast revenue over the horizon (units when no revenue)."""
-    count = data.chart_items if count is None else count
+def top_revenue_items(data: MeetingPackData) -> list[str]:
+    """The ``chart_items`` items with the most forecast revenue over the horizon (units when no
+    revenue)."""
+    count = data.chart_items
     rows = data.forecast
     if rows.empty or count <= 0:
         return []
@@ -29,13 +30,12 @@ def top_revenue_items(data: MeetingPackData, count: int | None = None) -> list[s
     return [str(i) for i in value.groupby(rows["item"]).sum().nlargest(count).index]
 
 
-def fan_series(
-    history: pd.DataFrame, forecast: pd.DataFrame, item: str, plan: pd.Timestamp
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fan_series(data: MeetingPackData, item: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One item's demand of the last 24 months and its forecast rows."""
+    history = history_rows(data)
     history = history[history["item"] == item].sort_values("month")
-    history = history[history["month"] > plan - pd.DateOffset(months=HISTORY_MONTHS)]
-    return history, forecast[forecast["item"] == item].sort_values("month")
+    history = history[history["month"] > data.plan_timestamp - pd.DateOffset(months=HISTORY_MONTHS)]
+    return history, data.forecast[data.forecast["item"] == item].sort_values("month")
 
 
 def unit_prices(forecast: pd.DataFrame) -> pd.Series:
@@ -75,10 +75,11 @@ def total_series(data: MeetingPackData) -> pd.DataFrame:
     return frame.reset_index().assign(unit=unit)
 
 
-def riskiest_items(data: MeetingPackData, count: int | None = None) -> list[str]:
-    """Items for the inventory projection charts: those with supply gaps (most revenue at risk),
-    then those projected below safety stock (deepest first), then the lowest months of cover."""
-    count = data.chart_items if count is None else count
+def riskiest_items(data: MeetingPackData) -> list[str]:
+    """The ``chart_items`` items for the inventory projection charts: those with supply gaps
+    (most revenue at risk), then those projected below safety stock (deepest first), then the
+    lowest months of cover."""
+    count = data.chart_items
     mrp = data.material_requirements
     if mrp.empty or count <= 0:
         return []
