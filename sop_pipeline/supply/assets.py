@@ -10,6 +10,7 @@ failure stops everything downstream of the plan (KPIs, meeting pack, publication
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import fields
 
 import dagster as dg
 import duckdb
@@ -140,8 +141,8 @@ def supply_plan(
     )
     with warehouse.get_connection() as con:
         rows = {
-            name: write_plan_month(con, f"sop_mart.{name}", getattr(plan, name), month)
-            for name in SupplyPlan.__dataclass_fields__
+            f.name: write_plan_month(con, f"sop_mart.{f.name}", getattr(plan, f.name), month)
+            for f in fields(SupplyPlan)
         }
     for name, metadata in _metadata(plan).items():
         key = dg.AssetKey(["sop_mart", name])
