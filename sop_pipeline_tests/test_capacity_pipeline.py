@@ -16,6 +16,7 @@ import pytest
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline.supply import capacity_assets, options_assets
+from sop_pipeline.supply.assets import supply_plan
 from sop_pipeline_tests.conftest import built_once, copy_company, paths_for, read_table
 from sop_pipeline_tests.tiny_company import write_capacity_files, write_tiny_company
 
@@ -192,19 +193,19 @@ def run_check(db: Path, asset: dg.AssetsDefinition, check) -> dg.AssetCheckEvalu
 
 CASES = [
     (
-        capacity_assets.capacity_plan,
+        supply_plan,
         capacity_assets.capacity_plan_covers_every_resource_month,
         "delete from sop_mart.capacity_plan where plan_month = ? and resource = 'PACK'"
         " and scenario = 'upside' and month = '2026-01-01'",
     ),
     (
-        capacity_assets.capacity_plan,
+        supply_plan,
         capacity_assets.overtime_and_overload_follow_from_load,
         "update sop_mart.capacity_plan set overload = overload + 5 where plan_month = ?"
         " and resource = 'PACK' and month = '2026-02-01'",
     ),
     (
-        capacity_assets.capacity_plan,
+        supply_plan,
         capacity_assets.load_matches_the_mrp_production_orders,
         "update sop_mart.material_requirements set planned_receipt_qty = planned_receipt_qty"
         " + 10 where plan_month = ? and item = 'FG2' and scenario = 'base'"

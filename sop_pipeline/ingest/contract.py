@@ -46,7 +46,6 @@ class InputFile:
     description: str = ""
     item_columns: tuple[str, ...] = field(default=())  # columns that must name known items
     resource_columns: tuple[str, ...] = field(default=())  # columns naming resources.csv rows
-    finished_goods_only: bool = False  # item_columns must name finished goods
 
     @property
     def filename(self) -> str:
@@ -241,7 +240,6 @@ FORECAST_OVERRIDES = InputFile(
     key=("item", "month"),
     description="the planners' judgment on the statistical forecast",
     item_columns=("item",),
-    finished_goods_only=True,
 )
 
 RESOURCES = InputFile(
@@ -296,7 +294,6 @@ ROUTINGS = InputFile(
     description="the resources each finished good is made on and how much of them a unit takes",
     item_columns=("item",),
     resource_columns=("resource",),
-    finished_goods_only=True,
 )
 
 CAPACITY = InputFile(
