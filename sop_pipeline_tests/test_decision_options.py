@@ -227,11 +227,12 @@ def gap_inputs(**settings) -> tuple[OptionInputs, DecisionSettings]:
 
 
 def test_expediting_the_limiting_component_closes_the_gap_it_can_reach() -> None:
-    """Expedited to 14 days, C plus Y's own 10 days is 24 days: floor(24 / 30.4375) = 0, so
-    from Nov on; Dec and Jan get their full plan back: 100 + 10 - 60 = 50 and 100 + 10 - 70 =
-    40 units, 90 x 2 C = 180 C at a premium of 15 % x 3 = 81. Window Dec-Jan (demand 200):
-    the plan loses 70 (revenue 700, margin 780 = 130 x 6); expediting loses none, holds 10
-    extra units at each month end (holding 20 x 4 x 25 % / 12 = 1.667): 1200 - 81 - 1.667."""
+    """Expedited to 14 days, C plus Y's own 10 days is 24 days: 0.79 months, it arrives in Nov
+    (serving 21 % of it; Nov has no gap) and supplies in full from Dec. Dec and Jan get their
+    full plan back: 100 + 10 - 60 = 50 and 100 + 10 - 70 = 40 units, 90 x 2 C = 180 C at a
+    premium of 15 % x 3 = 81. Window Dec-Jan (demand 200): the plan loses 70 (revenue 700,
+    margin 780 = 130 x 6); expediting loses none, holds 10 extra units at each month end
+    (holding 20 x 4 x 25 % / 12 = 1.667): 1200 - 81 - 1.667."""
     inputs, settings = gap_inputs()
     table = scenario_options(inputs, settings).set_index("option")
     assert list(table.index) == ["plan_to_base", "spread_deliveries", "expedite"]
@@ -244,12 +245,15 @@ def test_expediting_the_limiting_component_closes_the_gap_it_can_reach() -> None
     assert expedite["service_level"] == pytest.approx(1.0)
     assert expedite["expected_margin"] == pytest.approx(1200 - 81 - 20 * 4 * 0.25 / 12)
     assert expedite["is_suggested"]
-    assert expedite["decision"].startswith("Expedite C (14 days, 15% premium)")
+    assert expedite["decision"] == (
+        "Expedite C (14 days, 15% premium) so Y is supplied in full from Dec 2025"
+    )
 
 
 def test_an_expedite_that_arrives_too_late_is_listed_as_infeasible() -> None:
-    """90 + 10 days = floor(3.29) = month 4, after the horizon's gap months: infeasible.
-    60 + 10 days reaches Jan only: Dec stays short."""
+    """90 + 10 days = 3.29 months: after the horizon (Nov-Jan): infeasible. 60 + 10 days =
+    2.2998 months: it arrives 30 % into Jan (0-based month 2) and serves 70.02 % of Jan's
+    40 units: 28.01 units, 56.02 C, premium 56.02 x 3 x 15 % = 25.21; Dec stays short."""
     inputs, settings = gap_inputs(expedite_lead_time_days=90.0)
     late = scenario_options(inputs, settings).set_index("option").loc["expedite"]
     assert not late["is_feasible"] and not late["is_suggested"]
@@ -257,7 +261,10 @@ def test_an_expedite_that_arrives_too_late_is_listed_as_infeasible() -> None:
     inputs, settings = gap_inputs(expedite_lead_time_days=60.0)
     partial = scenario_options(inputs, settings).set_index("option").loc["expedite"]
     assert partial["is_feasible"] and "Dec 2025 stays short" in partial["note"]
-    assert partial["expedite_cost"] == pytest.approx(40 * 2 * 3 * 0.15)
+    assert "it arrives in Jan 2026, serving 70% of that month" in partial["note"]
+    share = 1 - (70 / 30.4375 - 2)
+    assert share == pytest.approx(0.7002, abs=1e-4)
+    assert partial["expedite_cost"] == pytest.approx(40 * share * 2 * 3 * 0.15)
 
 
 def test_spreading_a_short_month_into_a_short_month_saves_nothing() -> None:

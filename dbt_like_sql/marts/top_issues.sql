@@ -42,6 +42,8 @@ capacity_load as (
       and scenario = 'base'
       and overload > 0
     group by resource
+    -- an issue when it puts at least one unit of money at risk (as scenario_options)
+    having sum(margin_at_risk) >= 0.5
 ),
 
 capacity_issues as (

@@ -311,7 +311,9 @@ SECTIONS: tuple[Section, ...] = (
             Block("Options for the decisions", (c.OptionTables(),),
                   "Each option against the plan over the issue's months: demand Normal from the "
                   "forecast's 80% interval, months independent. Suggested: the highest expected "
-                  "margin within the cash ceiling (decisions.max_extra_cash)."),
+                  "margin within the cash ceiling (decisions.max_extra_cash). A runway beyond "
+                  "the 12 months is extrapolated at their average outflow, so a small change "
+                  "of cash moves it far."),
             Block("Cash runway", (
                 Chart("cash_balance", c.cash_series, c.cash_balance_chart,
                       "No cash position: the company has no cash.csv.", c.cash_caption),

@@ -82,6 +82,7 @@ __all__ = [
 ]
 
 SUPPLY_GAP, CAPACITY, FORECAST_CHANGE = "supply_gap", "capacity", "forecast_change"
+MIN_MARGIN_AT_RISK = 0.5  # an overload below this expected margin at risk is no issue
 OPTIONS = (
     "plan_to_base",
     "produce_to_upside",
@@ -263,9 +264,15 @@ def find_issues(inputs: OptionInputs, top_n: int) -> list[Issue]:
             margin=lambda f: f["margin_at_risk"].fillna(0.0),
         )
         lost = inputs.lost.assign(month=lambda f: pd.to_datetime(f["month"]))
+        # an overload is an issue when it puts at least one unit of money at risk
+        over = over[over.groupby("resource")["margin"].transform("sum") >= MIN_MARGIN_AT_RISK]
+        short = gaps[gaps["gap_type"].fillna("material") == "material"]
         for resource, rows in _largest(over, "resource", top_n):
             months = tuple(sorted(rows["month"].unique()))
             hit = lost[(lost["resource"] == resource) & lost["month"].isin(months)]
+            # an item short of material in those months is not made whatever the capacity
+            blocked = short[short["month"].isin(months)]["item"]
+            hit = hit[~hit["item"].isin(blocked)]
             if hit.empty:
                 continue
             issues.append(
@@ -609,13 +616,21 @@ def _expedite(ctx: Context) -> Option | None:
     days = settings.expedite_lead_time_days
     if limiting != item:
         days += float(master["lead_time_days"].get(item, 0.0) or 0.0)
-    first = int(np.floor(days / DAYS_PER_MONTH + 1e-9))  # 0-based horizon month it can reach
-    reach = np.arange(len(grid.months)) >= first
+    # an order placed at the close arrives l = days / 30.4375 months later: in month floor(l)
+    # (0-based), serving the part of that month after it, 1 - frac(l) (as the supply gaps)
+    months_ahead = days / DAYS_PER_MONTH
+    first = int(np.floor(months_ahead + 1e-9))
+    share = 1.0 - (months_ahead - first)
+    share = 1.0 if share > 1 - 1e-9 else share
+    serve = np.where(np.arange(len(grid.months)) > first, 1.0, 0.0)
+    if first < len(grid.months):
+        serve[first] = share
     gap_months = grid.window & (grid.shortage[0] > 0)
-    reached = gap_months & reach
-    arrival = _label(grid.months[min(first, len(grid.months) - 1)])
+    reached = gap_months & (serve > 0)
+    in_full = min(first + (share < 1), len(grid.months) - 1)
     if not reached.any():
         option.feasible = False
+        arrival = _label(grid.months[in_full]) if first < len(grid.months) else "after the horizon"
         option.note = (
             f"even expedited to {settings.expedite_lead_time_days:g} days, {limiting} makes "
             f"{item} available from {arrival}, after the gap months "
@@ -623,7 +638,7 @@ def _expedite(ctx: Context) -> Option | None:
         )
         return option
     recovered = np.where(reached, grid.mu[0] + grid.stock[0] - grid.supply[0], 0.0)
-    recovered = np.maximum(recovered, 0.0)
+    recovered = np.maximum(recovered, 0.0) * serve
     option.supply[0] = grid.supply[0] + recovered
     option.buy[0] = recovered
     factor = 1.0 if limiting == item else _explosion(ctx.inputs.bom, item, limiting)
@@ -631,11 +646,17 @@ def _expedite(ctx: Context) -> Option | None:
     option.expedite = recovered * factor * unit_cost * settings.expedite_premium
     option.decision = (
         f"Expedite {limiting} ({settings.expedite_lead_time_days:g} days, "
-        f"{settings.expedite_premium:.0%} premium) so {item} is supplied from {arrival}"
+        f"{settings.expedite_premium:.0%} premium) so {item} is supplied in full from "
+        f"{_label(grid.months[in_full])}"
     )
     option.note = f"{_fmt((recovered * factor).sum())} of {limiting} expedited"
-    if (gap_months & ~reach).any():
-        option.note += f"; {_span(grid.months[gap_months & ~reach])} stays short"
+    if share < 1 and gap_months[first]:
+        option.note += (
+            f"; it arrives in {_label(grid.months[first])}, serving {share:.0%} of that month"
+        )
+    short = gap_months & (serve == 0)
+    if short.any():
+        option.note += f"; {_span(grid.months[short])} stays short"
     return option
 
 
@@ -696,14 +717,15 @@ def _overtime_used_up(ctx: Context) -> Option:
     option = _base_option(grid, "overtime")
     option.feasible = False
     plan = ctx.inputs.capacity
+    months = pd.DatetimeIndex(ctx.issue.months)
     rows = plan[
         (plan["scenario"] == "base")
         & (plan["resource"] == ctx.issue.subject)
-        & pd.to_datetime(plan["month"]).isin(grid.months[grid.window])
+        & pd.to_datetime(plan["month"]).isin(months)
     ]
     option.note = (
         f"the plan already uses all {_hours(rows['overtime_used'].sum())} h of overtime on "
-        f"{ctx.issue.subject} in {_span(grid.months[grid.window])}"
+        f"{ctx.issue.subject} in {_span(months)}"
     )
     return option
 
