@@ -114,16 +114,12 @@ def plan_supply(
         min_remaining_shelf_months=min_remaining_shelf_months,
         forecast=inputs.forecast,
     )
-    master = inputs.items.set_index(inputs.items["item"].astype(str))
-    prices = master["unit_price"] if "unit_price" in master else pd.Series(dtype=float)
-    if inputs.prices() is not None:
-        prices = inputs.prices().fillna(prices).combine_first(prices)
-    lost_sales = capacity_gaps(
+    lost_sales = capacity_gaps(  # valued as the material gaps: the network's prices and costs
         cut.lost,
         requirements[requirements["scenario"] == "base"],
         demand,
-        prices,
-        master["unit_cost"],
+        pd.Series(net.unit_price, index=net.items),
+        pd.Series(net.unit_cost, index=net.items),
     )
     risk = shelf_life_risk(
         inputs.items,
