@@ -288,3 +288,24 @@ def test_no_issue_gives_no_options() -> None:
     )
     table = scenario_options(inputs, DecisionSettings())
     assert table.empty and "expected_margin" in table.columns
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"decisions": {"spread_share": 1.2}},
+        {"decisions": {"max_extra_cash": -1}},
+        {"decisions": {"holding_cost_rate": -0.1}},
+        {"capacity": {"max_prebuild_months": 13}},
+        {"capacity": {"min_remaining_shelf_life_months": -1}},
+        {"decisions": {"expedite_days": 10}},  # a typo is an error, not a default
+    ],
+)
+def test_capacity_and_decision_settings_are_validated(overrides: dict) -> None:
+    from sop_pipeline.settings import load_settings
+
+    with pytest.raises(ValueError, match="invalid settings"):
+        load_settings(None, overrides)
+    defaults = load_settings(None, {})
+    assert defaults.decisions.max_extra_cash is None and defaults.decisions.spread_share == 0.3
+    assert defaults.capacity.max_prebuild_months == 3
