@@ -89,11 +89,17 @@ def _product_line(fg: pd.DataFrame) -> np.ndarray:
     return np.array([f[len(b) :].strip() for f, b in zip(family, base, strict=True)], dtype=object)
 
 
+def _line_suffixes(fg: pd.DataFrame) -> dict[str, str]:
+    """Product line -> resource code suffix: '' for the base range, then -2, -3, ..."""
+    names = sorted(set(_product_line(fg)))
+    return {name: f"-{k + 1}" if k else "" for k, name in enumerate(names)}
+
+
 def routings(fg: pd.DataFrame) -> pd.DataFrame:
     """Filling (not for gift sets) and packing routings of every finished good."""
     fmt = fg["_format"].astype(str).to_numpy()
     line = _product_line(fg)
-    suffix = {name: f"-{k + 1}" if k else "" for k, name in enumerate(sorted(set(line)))}
+    suffix = _line_suffixes(fg)
     rows = []
     for item, f, product_line in zip(fg["item"], fmt, line, strict=True):
         tail = suffix[product_line]
@@ -126,15 +132,16 @@ def capacity_files(
     rows = position.reindex(routes["item"]).to_numpy()
     load = mean[rows, ahead] * routes["hours_per_unit"].to_numpy()[:, None]
     by_resource = pd.DataFrame(load).groupby(routes["resource"].to_numpy()).sum()
+    line_of = {tail: name for name, tail in _line_suffixes(fg).items()}
     records = []
     for resource, months in by_resource.iterrows():
         kind = next(k for k in LINES if resource == k.code or resource.startswith(k.code + "-"))
-        line = resource[len(kind.code) :].lstrip("-")
+        line = line_of.get(resource[len(kind.code) :], "")
         regular = _round_hours(np.array([months.max() / kind.peak_over_capacity]))[0]
         records.append(
             (
                 resource,
-                kind.description + (f" {line}" if line else ""),
+                kind.description + (f", {line} line" if line else ""),
                 regular,
                 _round_hours(np.array([regular * kind.overtime_share]))[0],
                 kind.overtime_cost,
