@@ -5,8 +5,9 @@ from pathlib import Path
 import duckdb
 
 from sop_pipeline.lib.months import folder_name
-from sop_pipeline.ops.workbooks import workbook_path
-from sop_pipeline.runner import Paths, RunSummary
+from sop_pipeline.paths import Paths
+from sop_pipeline.publish.workbooks import workbook_path
+from sop_pipeline.runner import RunSummary
 
 
 def _span(months: list) -> str:

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
+from sop_pipeline.status import status_lines
 from sop_pipeline_tests.conftest import copy_company, paths_for
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
@@ -74,6 +76,53 @@ def test_status_reports_closed_ingested_and_planned_months(planned_company: Path
     assert "2025-07..2025-09 (3)" in lines["ingested"] and "not yet: 2025-10" in lines["ingested"]
     assert "2025-07, 2025-08, 2025-09" in lines["planned"]
     assert "success" in lines["last"]
+
+
+def tree(root: Path) -> dict[str, tuple[int, int] | None]:
+    """Every file under ``root`` with its size and modification time, and every folder.
+
+    (Reading Dagster's SQLite files makes SQLite create and delete its transient ``-wal`` and
+    ``-shm`` files, which changes the folders' modification times but no file.)
+    """
+    return {
+        str(path.relative_to(root)): (
+            (path.stat().st_size, path.stat().st_mtime_ns) if path.is_file() else None
+        )
+        for path in sorted(root.rglob("*"))
+    }
+
+
+def _lines(paths) -> dict[str, str]:
+    return {line.split()[0]: line for line in status_lines(paths) if line.strip()}
+
+
+def test_status_writes_nothing_and_reads_the_dagster_instance(
+    planned_company: Path, tmp_path: Path
+) -> None:
+    paths = copy_company(planned_company, tmp_path / "company")
+    con = duckdb.connect(str(paths.work_db))  # the tables are not the record of what ran
+    con.execute("drop table staging.ingest_summary; drop table sop_mart.meeting_pack")
+    con.close()
+    before = tree(tmp_path)
+
+    lines = _lines(paths)
+
+    assert tree(tmp_path) == before
+    assert "2025-07..2025-09 (3)" in lines["ingested"]
+    assert "2025-07, 2025-08, 2025-09" in lines["planned"]
+
+
+def test_status_of_a_company_never_run_creates_nothing(tmp_path: Path) -> None:
+    paths = paths_for(tmp_path)
+    write_tiny_company(paths.data_dir, "2025-07", 2)
+    before = tree(tmp_path)
+
+    lines = _lines(paths)
+
+    assert tree(tmp_path) == before and not paths.db.parent.exists()
+    assert "2025-07..2025-08 (2)" in lines["closed"]
+    assert "none" in lines["ingested"] and "none" in lines["planned"]
+    assert "none" in lines["last"]
 
 
 def test_forecast_command_writes_the_contracted_columns(tmp_path: Path) -> None:
