@@ -70,14 +70,9 @@ def parse_model(path: Path, schema: str, default_group: str) -> SqlModel:
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise SqlModelError(f"{path}: a model must be exactly one SELECT query")
     query = statements[0]
-    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    reads = sorted(
-        {
-            f"{table.db}.{table.name}"
-            for table in query.find_all(exp.Table)
-            if table.db and table.name not in ctes
-        }
-    )
+    # a CTE is referred to by its bare name: every schema-qualified name is a table, even one
+    # named like a CTE (``with bom as (select ... from staging.bom)``)
+    reads = sorted({f"{table.db}.{table.name}" for table in query.find_all(exp.Table) if table.db})
     return SqlModel(
         path=path,
         schema=schema,
