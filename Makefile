@@ -1,11 +1,15 @@
 # The two commands of the README: `make run` and `make test`; `make bi` and `make bi-up` for the
 # Superset starter (its own venv in bi/.venv, its metadata in bi/.superset_home).
+#
+# Installs go through uv (pinned in constraints.txt, installed into the venv by pip once), with
+# constraints.txt as the lock: it pins every package the project and its extras install.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 RUN_STAMP := $(VENV)/.sop-installed
 DEV_STAMP := $(VENV)/.sop-dev-installed
-PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+UV_INSTALL := $(UV) pip install --quiet --python $(BIN)/python -c constraints.txt
 
 BI_VENV := bi/.venv
 BI_STAMP := $(BI_VENV)/.sop-bi-installed
@@ -13,27 +17,37 @@ SUPERSET_HOME ?= $(CURDIR)/bi/.superset_home
 SUPERSET_PORT ?= 8088
 SERVING_FILE ?= $(or $(SOP_DUCKDB_PATH),$(CURDIR)/data/warehouse/sop.duckdb)
 
-.PHONY: run test lint format dev bench sample-data clean bi bi-up
+.PHONY: run test lint format dev bench sample-data snapshot clean bi bi-up
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sop_pipeline needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 
-$(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP_INSTALL) -e .
+# uv itself, at the version constraints.txt pins (a venv made by uv has no pip: ensurepip first)
+$(UV): constraints.txt | $(BIN)/python
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt uv
 	@touch $@
 
-$(DEV_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP_INSTALL) -e ".[dev]"
+$(RUN_STAMP): pyproject.toml constraints.txt | $(UV)
+	$(UV_INSTALL) -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml constraints.txt | $(UV)
+	$(UV_INSTALL) -e ".[dev]"
 	@touch $@ $(RUN_STAMP)
 
 ## make run: install and plan the latest closed month of the sample company in data/
 run: $(RUN_STAMP)
 	$(BIN)/sop-pipeline run
 
-## make test: install the dev tools and run the test suite
+## make test: install the dev tools and run the test suite (without the slow, node and bi tests)
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
+
+## make snapshot: refresh the committed asset-graph snapshot after an intended graph change
+snapshot: $(DEV_STAMP)
+	$(BIN)/python -m sop_pipeline_tests.asset_graph
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
