@@ -23,8 +23,11 @@ import sqlglot
 from sqlglot import exp
 
 from sop_pipeline.lib.duckdb_io import ensure_table_like, quote_ident, transaction
+from sop_pipeline.lib.package_files import package_folder
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+SQL_PACKAGE = "sop_pipeline.dbt_like_sql"
+SQL_DIR = package_folder(SQL_PACKAGE)
+"""``dbt_like_sql/`` of the repository, shipped in the package as ``sop_pipeline.dbt_like_sql``."""
 FOLDER_SCHEMAS = {"staging": "staging", "marts": "sop_mart"}
 PARTITION_COLUMN = "plan_month"
 
