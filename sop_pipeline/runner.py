@@ -6,7 +6,9 @@ and that instance is the record of what is done: a month is ingested once the in
 asset (``staging/ingest_summary``) has materialized it, and planned once the publish asset has
 (as the "month closed" sensor asks). Runs execute in-process with resources bound to the
 command's paths: one run of ``ingest_job`` ingests every closed month not yet ingested (a
-single-run backfill), then one run of ``monthly_plan_job`` per plan month plans it.
+single-run backfill), and the plan month again if its files, the settings or the ingest code
+changed since (:mod:`sop_pipeline.ingest.fingerprint`); then one run of ``monthly_plan_job`` per
+plan month plans it.
 """
 
 import datetime as dt
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from sop_pipeline.ingest.fingerprint import fingerprint_tag, input_fingerprint
 from sop_pipeline.ingest.readers import closed_months
 from sop_pipeline.lib.dagster_storage import relax_sqlite_sync
 from sop_pipeline.lib.instance import materialized_months, open_instance
@@ -39,6 +42,19 @@ class RunSummary:
     planned: list[dt.date] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     run_ids: list[str] = field(default_factory=list)
+
+
+def ingested_unchanged(
+    instance: dg.DagsterInstance, key: dg.AssetKey, month: dt.date, fingerprint: str
+) -> bool:
+    """Whether the run that last materialized ``key`` for ``month`` recorded ``fingerprint``
+    (:func:`sop_pipeline.ingest.fingerprint.input_fingerprint`) for it: the month's files and
+    the ingest code are as they were then."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition_key(month)]), limit=1
+    ).records
+    run = instance.get_run_by_id(records[0].run_id) if records else None
+    return run is not None and run.tags.get(fingerprint_tag(month)) == fingerprint
 
 
 def done_months(instance: dg.DagsterInstance, key: dg.AssetKey, paths: Paths) -> set[dt.date]:
@@ -105,21 +121,23 @@ def execute(
     months: tuple[dt.date, dt.date],
     selection: list[dg.AssetKey] | None = None,
     verbose: bool = False,
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run ``job`` (its assets in ``selection``, default all) for one month, or for a range of
-    months as one single-run backfill."""
+    months as one single-run backfill, with ``tags`` added to the run's."""
     first, last = months
     if first == last:
-        tags = {"dagster/partition": partition_key(first)}
+        run_tags = {"dagster/partition": partition_key(first)}
     else:
-        tags = {
+        run_tags = {
             "dagster/asset_partition_range_start": partition_key(first),
             "dagster/asset_partition_range_end": partition_key(last),
         }
-    tags["sop/launched_by"] = "sop-pipeline run"
+    run_tags["sop/launched_by"] = "sop-pipeline run"
+    run_tags.update(tags or {})
     return job.execute_in_process(
         instance=instance,
-        tags=tags,
+        tags=run_tags,
         asset_selection=selection,
         run_config=None if verbose else QUIET_RUN_CONFIG,
         raise_on_error=False,
@@ -178,7 +196,12 @@ def run_pipeline(
 
     with open_instance(paths.dagster_home) as instance:
         ingested = done_months(instance, INGESTED_KEY, paths)
-        to_ingest = [m for m in closed if m <= target and (m not in ingested or m == target)]
+        fingerprint = input_fingerprint(paths.data_dir, paths.settings_file, target)
+        if target in ingested and not ingested_unchanged(
+            instance, INGESTED_KEY, target, fingerprint
+        ):
+            ingested.discard(target)  # a file, the settings or the ingest code changed
+        to_ingest = [m for m in closed if m <= target and m not in ingested]
         for first, last in contiguous_ranges(to_ingest):
             span = (
                 folder_name(first)
@@ -186,7 +209,8 @@ def run_pipeline(
                 else f"{folder_name(first)}..{folder_name(last)}"
             )
             echo(f"ingesting {span} ...")
-            result = execute(ingest_job, instance, months=(first, last), verbose=verbose)
+            tags = {fingerprint_tag(target): fingerprint} if last == target else {}
+            result = execute(ingest_job, instance, months=(first, last), verbose=verbose, tags=tags)
             summary.run_ids.append(result.run_id)
             summary.warnings.extend(_warnings(result))
             if not result.success:
