@@ -3,6 +3,11 @@
 #
 # Installs go through uv (pinned in constraints.txt, installed into the venv by pip once), with
 # constraints.txt as the lock: it pins every package the project and its extras install.
+# Python may keep the modules it compiles (.pyc) in the venv: with PYTHONDONTWRITEBYTECODE set
+# (as in many containers), every command and test process compiles dagster, pandas,
+# statsforecast... from source again, seconds each time.
+unexport PYTHONDONTWRITEBYTECODE
+
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
