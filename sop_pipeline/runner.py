@@ -144,19 +144,33 @@ def execute(
     )
 
 
-def run_pipeline(
-    paths: Paths,
-    month: dt.date | None = None,
-    *,
-    verbose: bool = False,
-    echo: Callable[[str], None] = print,
-) -> RunSummary:
-    """Ingest every closed month not yet ingested, then plan ``month`` (default: the latest
-    closed one) and the earlier months accuracy tracking needs, unless already planned.
+@dataclass
+class _Launcher:
+    """Launches runs on one instance and records them in the summary; a failed run raises."""
 
-    Raises:
-        PipelineFailed: with the failing check's message (file, rule, rows) when a run fails.
-    """
+    instance: dg.DagsterInstance
+    summary: RunSummary
+    verbose: bool
+
+    def launch(
+        self,
+        job: dg.JobDefinition,
+        months: tuple[dt.date, dt.date],
+        label: str,
+        selection: list[dg.AssetKey] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        result = execute(
+            job, self.instance, months=months, selection=selection, verbose=self.verbose, tags=tags
+        )
+        self.summary.run_ids.append(result.run_id)
+        self.summary.warnings.extend(_warnings(result))
+        if not result.success:
+            raise PipelineFailed(f"{label}: " + _failure_message(result))
+
+
+def _target_month(paths: Paths, month: dt.date | None) -> tuple[list[dt.date], dt.date]:
+    """The closed months and the month to plan (default: the latest closed one)."""
     closed = closed_months(paths.data_dir)
     if not closed:
         raise PipelineFailed(
@@ -171,6 +185,29 @@ def run_pipeline(
             f"(closed: {folder_name(closed[0])} .. {folder_name(closed[-1])})",
             exit_code=2,
         )
+    return closed, target
+
+
+def _span(first: dt.date, last: dt.date) -> str:
+    return folder_name(first) if first == last else f"{folder_name(first)}..{folder_name(last)}"
+
+
+def run_pipeline(
+    paths: Paths,
+    month: dt.date | None = None,
+    *,
+    verbose: bool = False,
+    echo: Callable[[str], None] = print,
+) -> RunSummary:
+    """Ingest every closed month not yet ingested (and the plan month again if its inputs
+    changed), then plan ``month`` (default: the latest closed one) and the earlier months
+    accuracy tracking needs, unless already planned.
+
+    Raises:
+        PipelineFailed: with the failing check's message (file, rule, rows) when a run fails,
+            or exit code 2 when the month or the settings are not usable.
+    """
+    closed, target = _target_month(paths, month)
     from sop_pipeline.settings import load_settings
 
     try:
@@ -189,12 +226,14 @@ def run_pipeline(
     defs = build_definitions(resources_for(paths))
     ingest_job = defs.resolve_job_def("ingest_job")
     plan_job = defs.resolve_job_def("monthly_plan_job")
-    ingest_keys = ingest_job.asset_layer.selected_asset_keys
     graph = defs.resolve_asset_graph()
+    ingest_keys = ingest_job.asset_layer.selected_asset_keys
     plan_keys = sorted(plan_job.asset_layer.selected_asset_keys - ingest_keys)
+    forecast_keys = [k for k in plan_keys if graph.get(k).group_name == "forecast"]
     summary = RunSummary(plan_month=target)
 
     with open_instance(paths.dagster_home) as instance:
+        runs = _Launcher(instance, summary, verbose)
         ingested = done_months(instance, INGESTED_KEY, paths)
         fingerprint = input_fingerprint(paths.data_dir, paths.settings_file, target)
         if target in ingested and not ingested_unchanged(
@@ -203,47 +242,20 @@ def run_pipeline(
             ingested.discard(target)  # a file, the settings or the ingest code changed
         to_ingest = [m for m in closed if m <= target and m not in ingested]
         for first, last in contiguous_ranges(to_ingest):
-            span = (
-                folder_name(first)
-                if first == last
-                else f"{folder_name(first)}..{folder_name(last)}"
-            )
-            echo(f"ingesting {span} ...")
+            echo(f"ingesting {_span(first, last)} ...")
             tags = {fingerprint_tag(target): fingerprint} if last == target else {}
-            result = execute(ingest_job, instance, months=(first, last), verbose=verbose, tags=tags)
-            summary.run_ids.append(result.run_id)
-            summary.warnings.extend(_warnings(result))
-            if not result.success:
-                raise PipelineFailed(f"{span}: " + _failure_message(result))
+            runs.launch(ingest_job, (first, last), _span(first, last), tags=tags)
             summary.ingested.extend(month_range(first, last))
 
-        earlier_scope = settings.earlier_months_scope
-        earlier_keys = (
-            plan_keys
-            if earlier_scope == "full"
-            else [k for k in plan_keys if graph.get(k).group_name == "forecast"]
-        )
-        planned = done_months(instance, PUBLISH_KEY if earlier_scope == "full" else FORECAST, paths)
+        scope = settings.earlier_months_scope
+        planned = done_months(instance, PUBLISH_KEY if scope == "full" else FORECAST, paths)
         earlier = [add_months(target, -k) for k in range(settings.planning_months_back, 0, -1)]
         for plan_month in [m for m in earlier if m in closed and m not in planned]:
-            echo(f"planning {folder_name(plan_month)} ({earlier_scope}, for accuracy tracking) ...")
-            result = execute(
-                plan_job,
-                instance,
-                months=(plan_month, plan_month),
-                selection=earlier_keys,
-                verbose=verbose,
-            )
-            summary.run_ids.append(result.run_id)
-            if not result.success:
-                raise PipelineFailed(f"{folder_name(plan_month)}: " + _failure_message(result))
+            echo(f"planning {folder_name(plan_month)} ({scope}, for accuracy tracking) ...")
+            selection = plan_keys if scope == "full" else forecast_keys
+            runs.launch(plan_job, (plan_month, plan_month), folder_name(plan_month), selection)
             summary.planned.append(plan_month)
         echo(f"planning {folder_name(target)} ...")
-        result = execute(
-            plan_job, instance, months=(target, target), selection=plan_keys, verbose=verbose
-        )
-        summary.run_ids.append(result.run_id)
-        if not result.success:
-            raise PipelineFailed(f"{folder_name(target)}: " + _failure_message(result))
+        runs.launch(plan_job, (target, target), folder_name(target), plan_keys)
         summary.planned.append(target)
     return summary
