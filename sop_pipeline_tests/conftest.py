@@ -125,6 +125,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         shutil.rmtree(basetemp, ignore_errors=True)
 
 
+SESSION_COMPANIES = ("planned_company", "generated_company")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the tests so that the two pytest-xdist workers build the two session companies at
+    the same time instead of one waiting for the other: the tests of the first company open
+    the first half of the list (the first worker's share), those of the second open the second
+    half. Collection order is kept within each part."""
+    first, second = (
+        [item for item in items if company in getattr(item, "fixturenames", ())]
+        for company in SESSION_COMPANIES
+    )
+    second = [item for item in second if item not in first]
+    taken = {id(item) for item in first + second}
+    rest = [item for item in items if id(item) not in taken]
+    middle = max(0, len(items) // 2 - len(first))  # where pytest-xdist cuts the list in two
+    items[:] = first + rest[:middle] + second + rest[middle:]
+
+
 def built_once(
     tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]
 ) -> Path:
