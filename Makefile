@@ -64,7 +64,8 @@ format: $(DEV_STAMP)
 
 ## make dev: the Dagster UI on http://127.0.0.1:3000 over the sample company
 dev: $(RUN_STAMP)
-	mkdir -p data/warehouse/dagster_home
+	DAGSTER_HOME=$(CURDIR)/data/warehouse/dagster_home $(BIN)/python -c \
+		'from sop_pipeline.paths import Paths; Paths.resolve("data").prepare()'
 	DAGSTER_HOME=$(CURDIR)/data/warehouse/dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 $(BI_STAMP): bi/requirements.txt bi/constraints.txt
