@@ -52,7 +52,7 @@ def clean_events(
         {"unique_id": events["unique_id"].astype(str), "ds": month_start(events["ds"]).to_numpy()}
     ).drop_duplicates()
     flagged = history.merge(marks.assign(event=True), on=["unique_id", "ds"], how="left")
-    is_event = flagged["event"].fillna(False).to_numpy(dtype=bool)
+    is_event = flagged["event"].notna().to_numpy()
     if not is_event.any():
         return history, empty
 
