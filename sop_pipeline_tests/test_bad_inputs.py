@@ -66,6 +66,10 @@ def non_utf8(folder: Path) -> None:
     (folder / "sales.csv").write_bytes(raw)
 
 
+def two_formats(folder: Path) -> None:
+    pd.read_csv(folder / "sales.csv", dtype=str).to_parquet(folder / "sales.parquet")
+
+
 CASES = [
     (missing_file, "inventory.csv", "file_present", "missing"),
     (missing_column, "inventory.csv", "required_columns", "lacks on_hand_qty"),
@@ -78,6 +82,7 @@ CASES = [
     (date_outside_month, "sales.csv", "dates_in_month", "outside the month"),
     (header_only, "sales.csv", "not_empty", "no data rows"),
     (non_utf8, "sales.csv", "file_readable", "not UTF-8"),
+    (two_formats, "sales.csv", "file_readable", f"and {BAD_MONTH}/sales.parquet; keep one"),
 ]
 
 

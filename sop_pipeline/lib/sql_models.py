@@ -169,7 +169,10 @@ def run_model(
                     f"{model.path}: {counts[1]} rows carry a plan_month other than {month}"
                 )
             con.execute(f"delete from {model.table} where plan_month = getvariable('plan_month')")
-            con.execute(f"insert into {model.table} by name select * from __model_rows")
+            # sorted on every column: a re-plan writes the same rows in the same order
+            con.execute(
+                f"insert into {model.table} by name select * from __model_rows order by all"
+            )
             written[month] = counts[0]
         con.execute("drop table if exists __model_rows")
         con.execute(f"drop view if exists {view}")
