@@ -14,13 +14,7 @@ from sop_pipeline.meeting.assets import meeting_pack
 from sop_pipeline.ops.definitions import with_ops_definitions
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
 from sop_pipeline.sql_assets import build_sql_assets
-from sop_pipeline.supply.assets import (
-    inventory_policy,
-    material_requirements,
-    service_cash_tradeoff_curve,
-    shelf_life_and_obsolescence,
-    supply_gaps,
-)
+from sop_pipeline.supply.assets import supply_plan
 from sop_pipeline.supply.checks import (
     dependent_demand_matches_parent_releases,
     stock_balances_month_by_month,
@@ -49,11 +43,7 @@ defs = with_ops_definitions(  # + publication, the monthly schedule, the "month 
             raw_inputs,
             *build_sql_assets(),
             statistical_forecast,
-            inventory_policy,
-            material_requirements,
-            supply_gaps,
-            shelf_life_and_obsolescence,
-            service_cash_tradeoff_curve,
+            supply_plan,
             meeting_pack,
         ],
         asset_checks=[
