@@ -71,7 +71,7 @@ def _two_copies_error(path: Path, spec: InputFile) -> str | None:
     copies = _copies(path.parent, spec)
     if len(copies) < 2:
         return None
-    names = " and ".join(str(c) for c in copies)
+    names = " and ".join(f"{c.parent.name}/{c.name}" for c in copies)
     return (
         f"two files for the input '{spec.name}': {names}; keep one (which one is meant cannot "
         "be guessed)"
