@@ -43,13 +43,7 @@ STAGE_OF_STEP = {
     "sop_mart__meeting_pack": "pack",
     "publish__serving_warehouse": "publish",
 }
-SUPPLY_STEPS = (
-    "sop_mart__inventory_policy",
-    "sop_mart__material_requirements",
-    "sop_mart__supply_gaps",
-    "shelf_life_and_obsolescence",
-    "sop_mart__service_cash_tradeoff",
-)
+SUPPLY_STEPS = ("supply_plan",)
 FORECAST_SQL = (
     "sop_mart__forecast_changes",
     "sop_mart__forecast_accuracy",

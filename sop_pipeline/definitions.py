@@ -24,13 +24,7 @@ from sop_pipeline.meeting.assets import meeting_pack
 from sop_pipeline.publish.assets import build_publish_asset
 from sop_pipeline.resources import resources_from_env
 from sop_pipeline.sql_assets import build_sql_assets
-from sop_pipeline.supply.assets import (
-    inventory_policy,
-    material_requirements,
-    service_cash_tradeoff_curve,
-    shelf_life_and_obsolescence,
-    supply_gaps,
-)
+from sop_pipeline.supply.assets import supply_plan
 from sop_pipeline.supply.checks import (
     dependent_demand_matches_parent_releases,
     stock_balances_month_by_month,
@@ -48,11 +42,7 @@ PIPELINE_ASSETS: list[dg.AssetsDefinition] = [
     raw_inputs,
     *build_sql_assets(),
     statistical_forecast,
-    inventory_policy,
-    material_requirements,
-    supply_gaps,
-    shelf_life_and_obsolescence,
-    service_cash_tradeoff_curve,
+    supply_plan,
     meeting_pack,
 ]
 """Ingest to meeting pack; the publish asset follows every ``sop_mart`` asset among them."""

@@ -13,7 +13,7 @@ from sop_pipeline.kpis import checks as kpi_checks
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.sql_assets import build_sql_assets
 from sop_pipeline.supply import checks as supply_checks
-from sop_pipeline.supply.assets import material_requirements
+from sop_pipeline.supply.assets import supply_plan
 from sop_pipeline_tests.conftest import copy_company
 
 MONTH = "2025-09-01"
@@ -21,7 +21,7 @@ MONTH = "2025-09-01"
 
 def _asset(table: str) -> dg.AssetsDefinition:
     if table == "sop_mart.material_requirements":
-        return material_requirements
+        return supply_plan
     key = dg.AssetKey(table.split("."))
     return next(a for a in build_sql_assets() if a.key == key)
 

@@ -609,9 +609,8 @@ def test_pack_in_headless_chromium(pack_html: str, tmp_path: Path) -> None:
 
 def test_cash_chart_shows_baseline_path_actual_and_projected() -> None:
     """Baseline Jul (2000), counts Aug-Oct, plan Oct, projected Nov-Dec, a path to 800: the
-    series keeps the counts apart from the projection and the chart draws all four."""
-    from sop_pipeline.meeting import charts, series
-    from sop_pipeline.meeting.formatting import Formatter
+    chart draws the baseline, the path, the counts, the projection and the spend."""
+    from sop_pipeline.meeting import charts
 
     months = pd.date_range("2025-07-01", "2025-12-01", freq="MS")
     cash = pd.DataFrame(
@@ -627,11 +626,29 @@ def test_cash_chart_shows_baseline_path_actual_and_projected() -> None:
         }
     )
     data = MeetingPackData(
-        plan_month=datetime.date(2025, 10, 1), company="Test", cash_projection=cash
-    )
-    frame = series.cash_series(data)
-    assert list(frame["is_actual"]) == [True] * 4 + [False] * 2
-    assert list(frame["target"]) == [2000.0, 1900.0, 1800.0, 1700.0, 1600.0, 1500.0]
-    svg = charts.cash_chart(frame, Formatter("USD"))
+        plan_month=datetime.date(2025, 10, 1), company="Test", cash_projection=cash[::-1]
+    ).typed()
+    svg = charts.cash_chart(data.cash_projection, Formatter("USD"))
     for label in ("Baseline", "Target path", "Actual", "Projected", "Purchase spend"):
         assert label in svg, label
+
+
+def test_tables_are_typed_once_from_the_data_dictionary() -> None:
+    """The pack reads its tables as the warehouse types them: every dictionary column is there
+    (NULL when a frame lacks it), dates are timestamps, a NULL flag is false."""
+    actions = pd.DataFrame(
+        {
+            "action_id": ["A1", "A2"],
+            "due_date": [datetime.date(2025, 9, 30), None],
+            "is_overdue": [True, None],
+            "days_overdue": [12, None],
+        }
+    )
+    data = MeetingPackData(plan_month=PLAN, company="Typed", actions=actions).typed()
+    typed = data.actions
+    assert pd.api.types.is_datetime64_ns_dtype(typed["due_date"])
+    assert typed["is_overdue"].tolist() == [True, False]
+    assert typed["days_overdue"].dtype == float and typed["status"].isna().all()
+    assert data.kpis.empty and "kpi" in data.kpis.columns
+    with pytest.raises(TypeError, match="actions"):
+        MeetingPackData(plan_month=PLAN, company="Typed", actions=[1]).typed()  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ import yaml
 from sop_pipeline.sample_data import CompanySummary, generate_company
 from sop_pipeline.sample_data.__main__ import main
 from sop_pipeline.settings import Settings, load_settings
-from sop_pipeline.supply import find_supply_gaps
+from sop_pipeline.supply import PlanningInputs, find_supply_gaps
 from sop_pipeline.supply.shelf_life import shelf_life_risk
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -162,13 +162,15 @@ def _flat_gaps(company: Company) -> pd.DataFrame:
         on_hand, open_orders = _last_close(company)
         plan_month = pd.Timestamp(company.months[-1])
         _GAPS[company.root] = find_supply_gaps(
-            company.items,
-            company.bom,
-            _flat_plan(company),
-            on_hand,
-            open_orders,
-            plan_month,
-            late_po_delay_months=0,
+            PlanningInputs(
+                plan_month,
+                company.items,
+                company.bom,
+                _flat_plan(company).rename(columns={"qty": "forecast_qty"}),
+                on_hand,
+                open_orders,
+                late_po_delay_months=0,
+            )
         )
     return _GAPS[company.root].copy()
 

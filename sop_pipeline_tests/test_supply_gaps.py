@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose
 
 from sop_pipeline.supply.gaps import find_supply_gaps
 from sop_pipeline.supply.mrp import run_mrp
+from sop_pipeline_tests.supply_inputs import plan_inputs
 
 PLAN = pd.Timestamp("2025-01-01")
 MONTH_DAYS = 365.25 / 12  # lead times given in whole months: they arrive at a month's start
@@ -49,7 +50,7 @@ def test_shared_component_with_long_lead_time_limits_both_products() -> None:
     bom = pd.DataFrame({"parent": ["A", "B"], "component": ["C", "C"], "qty_per": [1.0, 2.0]})
     demand = pd.concat([_demand("A", [10] * 4), _demand("B", [5] * 4)])
     stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [15.0]})
-    gaps = find_supply_gaps(items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4)
+    gaps = find_supply_gaps(plan_inputs(items, bom, demand, stock, NO_ORDERS, horizon=4))
     a = gaps[gaps["item"] == "A"].sort_values("month")
     b = gaps[gaps["item"] == "B"].sort_values("month")
     assert a["month"].tolist() == list(MONTHS[:3])
@@ -65,8 +66,9 @@ def test_shared_component_with_long_lead_time_limits_both_products() -> None:
 
 def test_revenue_and_margin_at_risk_use_the_net_price() -> None:
     """The example above with A's realised net price 16 (list 20) and cost 1 (B keeps its list
-    price 30, not named in ``prices``): A's revenue at risk 2.5 x 16 = 40, 160, 160 and margin
-    at risk 2.5 x (16 - 1) = 37.5, 150, 150; B's margin 1.25 x (30 - 1) = 36.25, then 145."""
+    price 30: the forecast gives it no net price): A's revenue at risk 2.5 x 16 = 40, 160, 160
+    and margin at risk 2.5 x (16 - 1) = 37.5, 150, 150; B's margin 1.25 x (30 - 1) = 36.25,
+    then 145."""
     items = _items(
         [
             {"item": "A", "item_type": "finished_good", "unit_price": 20.0},
@@ -78,7 +80,7 @@ def test_revenue_and_margin_at_risk_use_the_net_price() -> None:
     demand = pd.concat([_demand("A", [10] * 4), _demand("B", [5] * 4)])
     stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [15.0]})
     gaps = find_supply_gaps(
-        items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4, prices=pd.Series({"A": 16.0})
+        plan_inputs(items, bom, demand, stock, NO_ORDERS, horizon=4, prices=pd.Series({"A": 16.0}))
     )
     a = gaps[gaps["item"] == "A"].sort_values("month")
     b = gaps[gaps["item"] == "B"].sort_values("month")
@@ -131,9 +133,16 @@ def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
         {"po": ["P1"], "item": ["B"], "qty_open": [20.0], "due_date": [pd.Timestamp("2025-02-15")]}
     )
     gaps = find_supply_gaps(
-        items, bom, _demand("A", [20, 20, 30, 0]), stock, orders, PLAN,
-        horizon=4, safety_stock=pd.Series({"D": 5.0}),
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            bom,
+            _demand("A", [20, 20, 30, 0]),
+            stock,
+            orders,
+            horizon=4,
+            safety_stock=pd.Series({"D": 5.0}),
+        )
+    )
     assert gaps["month"].tolist() == [MONTHS[0], MONTHS[2]]
     assert_allclose(gaps["shortage_qty"], [10, 30 - 8 - 40 / 3])
     assert_allclose(gaps["revenue_at_risk"], gaps["shortage_qty"] * 25)
@@ -150,9 +159,15 @@ def test_purchased_item_with_lead_time_beyond_horizon() -> None:
         [{"item": "L", "item_type": "finished_good", "lead_time_days": 200, "unit_price": 4.0}]
     )
     gaps = find_supply_gaps(
-        items, NO_BOM, _demand("L", [5] * 4), pd.DataFrame({"item": ["L"], "on_hand_qty": [8.0]}),
-        NO_ORDERS, PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            NO_BOM,
+            _demand("L", [5] * 4),
+            pd.DataFrame({"item": ["L"], "on_hand_qty": [8.0]}),
+            NO_ORDERS,
+            horizon=4,
+        )
+    )
     assert_allclose(gaps["shortage_qty"], [2, 5, 5])
     assert_allclose(gaps["revenue_at_risk"], [8, 20, 20])
     assert (gaps["limiting_item"] == "L").all()
@@ -175,8 +190,8 @@ def test_no_gap_when_supply_is_in_time() -> None:
     bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [2.0]})
     stock = pd.DataFrame({"item": ["A", "C"], "on_hand_qty": [10.0, 20.0]})
     demand = _demand("A", [10, 10, 10, 10])
-    gaps = find_supply_gaps(items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4)
-    mrp = run_mrp(items, bom, demand, stock, NO_ORDERS, PLAN, horizon=4)
+    gaps = find_supply_gaps(plan_inputs(items, bom, demand, stock, NO_ORDERS, horizon=4))
+    mrp = run_mrp(plan_inputs(items, bom, demand, stock, NO_ORDERS, horizon=4))
     assert gaps.empty
     assert list(gaps.columns)[:7] == [
         "item",
@@ -199,7 +214,9 @@ def test_expired_lot_does_not_supply() -> None:
     lots = pd.DataFrame(
         {"item": ["E"], "expiry_date": [pd.Timestamp("2025-03-15")], "on_hand_qty": [30.0]}
     )
-    gaps = find_supply_gaps(items, NO_BOM, _demand("E", [10] * 4), lots, NO_ORDERS, PLAN, horizon=4)
+    gaps = find_supply_gaps(
+        plan_inputs(items, NO_BOM, _demand("E", [10] * 4), lots, NO_ORDERS, horizon=4)
+    )
     assert gaps["month"].tolist() == [MONTHS[1]]
     assert_allclose(gaps["shortage_qty"], [10])
     assert np.isnan(gaps["revenue_at_risk"]).all()  # no unit_price: revenue unknown
@@ -215,8 +232,9 @@ def test_supply_arriving_inside_a_month_serves_the_rest_of_it() -> None:
     items = _items(
         [{"item": "Q", "item_type": "finished_good", "lead_time_days": 10, "unit_price": 5.0}]
     )
-    gaps = find_supply_gaps(items, NO_BOM, _demand("Q", [30] * 4), NO_STOCK, NO_ORDERS, PLAN,
-                            horizon=4)  # fmt: skip
+    gaps = find_supply_gaps(
+        plan_inputs(items, NO_BOM, _demand("Q", [30] * 4), NO_STOCK, NO_ORDERS, horizon=4)
+    )
     share = 1 - 10 / MONTH_DAYS
     assert gaps["month"].tolist() == [MONTHS[0]]
     assert_allclose(gaps["available_qty"], [30 * share])
@@ -240,7 +258,8 @@ def test_a_past_due_order_held_up_by_a_component_names_the_component() -> None:
     )
     bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [1.0]})
     stock = pd.DataFrame({"item": ["C"], "on_hand_qty": [10.0]})
-    gaps = find_supply_gaps(items, bom, _demand("A", [30] * 4), stock, NO_ORDERS, PLAN,
-                            horizon=4)  # fmt: skip
+    gaps = find_supply_gaps(
+        plan_inputs(items, bom, _demand("A", [30] * 4), stock, NO_ORDERS, horizon=4)
+    )
     assert_allclose(gaps["shortage_qty"], [20, 30, 30, 30])
     assert set(gaps["limiting_item"]) == {"C"} and set(gaps["binding_component"]) == {"C"}

@@ -6,7 +6,8 @@ import pandas as pd
 from numpy.testing import assert_allclose
 
 from sop_pipeline.supply.invariants import bom_consistency_breaks, stock_balance_breaks
-from sop_pipeline.supply.mrp import run_mrp_scenarios, scenario_demand
+from sop_pipeline.supply.mrp import run_mrp, scenario_demand
+from sop_pipeline_tests.supply_inputs import plan_inputs
 
 PLAN = pd.Timestamp("2025-01-01")
 MONTHS = pd.date_range("2025-02-01", periods=3, freq="MS")
@@ -36,7 +37,7 @@ ORDERS = pd.DataFrame(
 
 
 def _plan() -> tuple[pd.DataFrame, pd.DataFrame]:
-    mrp = run_mrp_scenarios(ITEMS, BOM, FORECAST, STOCK, ORDERS, PLAN, horizon=3)
+    mrp = run_mrp(plan_inputs(ITEMS, BOM, FORECAST, STOCK, ORDERS, horizon=3), ("base", "upside"))
     independent = pd.concat(
         [scenario_demand(FORECAST, s).assign(scenario=s) for s in ("base", "upside")]
     )

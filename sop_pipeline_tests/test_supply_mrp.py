@@ -11,7 +11,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sop_pipeline.supply.gaps import find_supply_gaps
-from sop_pipeline.supply.mrp import lot_size, run_mrp, run_mrp_scenarios
+from sop_pipeline.supply.mrp import lot_size, run_mrp
+from sop_pipeline_tests.supply_inputs import plan_inputs
 
 PLAN = pd.Timestamp("2025-01-01")
 MONTHS = pd.date_range("2025-02-01", periods=4, freq="MS")
@@ -72,9 +73,16 @@ def test_two_level_bom_worked_by_hand() -> None:
         {"po": ["P1"], "item": ["B"], "qty_open": [20.0], "due_date": [pd.Timestamp("2025-02-15")]}
     )
     mrp = run_mrp(
-        items, bom, _demand("A", [20, 20, 30, 0]), on_hand, orders, PLAN,
-        horizon=4, safety_stock=pd.Series({"D": 5.0}),
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            bom,
+            _demand("A", [20, 20, 30, 0]),
+            on_hand,
+            orders,
+            horizon=4,
+            safety_stock=pd.Series({"D": 5.0}),
+        )
+    )
     assert set(mrp["item"]) == {"A", "B", "C", "D"}
     assert (mrp["scenario"] == "base").all()
     assert_allclose(_col(mrp, "A", "net_qty"), [10, 20, 30, 0])
@@ -124,10 +132,15 @@ def test_moq_leftover_covers_later_months() -> None:
     """
     items = _items([{"item": "X", "item_type": "finished_good", "moq": 25, "order_multiple": 5}])
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]),
-        _demand("X", [10, 10, 10, 10]), pd.DataFrame(columns=["item", "on_hand_qty"]),
-        _none_orders(), PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            _demand("X", [10, 10, 10, 10]),
+            pd.DataFrame(columns=["item", "on_hand_qty"]),
+            _none_orders(),
+            horizon=4,
+        )
+    )
     assert_allclose(_col(mrp, "X", "net_qty"), [10, 0, 5, 0])
     assert_allclose(_col(mrp, "X", "planned_receipt_qty"), [25, 0, 25, 0])
     assert_allclose(_col(mrp, "X", "projected_on_hand"), [15, 5, 20, 10])
@@ -141,10 +154,15 @@ def test_lead_time_longer_than_horizon() -> None:
     """
     items = _items([{"item": "L", "item_type": "finished_good", "lead_time_days": 200}])
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]),
-        _demand("L", [5, 5, 5, 5]), pd.DataFrame({"item": ["L"], "on_hand_qty": [8.0]}),
-        _none_orders(), PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            _demand("L", [5, 5, 5, 5]),
+            pd.DataFrame({"item": ["L"], "on_hand_qty": [8.0]}),
+            _none_orders(),
+            horizon=4,
+        )
+    )
     assert_allclose(_col(mrp, "L", "lead_time_months"), [7, 7, 7, 7])
     assert_allclose(_col(mrp, "L", "planned_receipt_qty"), [0, 2, 5, 5])
     assert_allclose(_col(mrp, "L", "planned_release_qty"), [12, 0, 0, 0])
@@ -176,9 +194,15 @@ def test_lot_expiring_mid_horizon_is_not_netted_after_expiry() -> None:
     )
     demand = pd.concat([_demand("E", [10, 10, 10, 10]), _demand("F", [10, 10, 10, 10])])
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), demand, lots,
-        _none_orders(), PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            demand,
+            lots,
+            _none_orders(),
+            horizon=4,
+        )
+    )
     assert_allclose(_col(mrp, "E", "expired_qty"), [0, 20, 0, 0])
     assert_allclose(_col(mrp, "E", "net_qty"), [0, 10, 10, 10])
     assert_allclose(_col(mrp, "E", "projected_on_hand"), [20, 0, 0, 0])
@@ -202,9 +226,15 @@ def test_shared_component_sums_both_parents() -> None:
     bom = pd.DataFrame({"parent": ["A", "B"], "component": ["C", "C"], "qty_per": [1.0, 2.0]})
     demand = pd.concat([_demand("A", [10, 10]), _demand("B", [5, 0])])
     mrp = run_mrp(
-        items, bom, demand, pd.DataFrame({"item": ["C"], "on_hand_qty": [12.0]}),
-        _none_orders(), PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            bom,
+            demand,
+            pd.DataFrame({"item": ["C"], "on_hand_qty": [12.0]}),
+            _none_orders(),
+            horizon=4,
+        )
+    )
     assert_allclose(_col(mrp, "C", "gross_qty"), [20, 10, 0, 0])
     assert_allclose(_col(mrp, "C", "net_qty"), [8, 10, 0, 0])
 
@@ -216,10 +246,15 @@ def test_zero_demand_item_keeps_its_stock_and_plans_nothing() -> None:
     """
     items = _items([{"item": "Z"}, {"item": "Y"}])
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]),
-        pd.DataFrame(columns=["item", "month", "qty"]),
-        pd.DataFrame({"item": ["Z"], "on_hand_qty": [40.0]}), _none_orders(), PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            pd.DataFrame(columns=["item", "month", "qty"]),
+            pd.DataFrame({"item": ["Z"], "on_hand_qty": [40.0]}),
+            _none_orders(),
+            horizon=4,
+        )
+    )
     assert set(mrp["item"]) == {"Z"}
     assert_allclose(_col(mrp, "Z", "projected_on_hand"), [40, 40, 40, 40])
     assert_allclose(_col(mrp, "Z", "planned_receipt_qty"), [0, 0, 0, 0])
@@ -240,18 +275,29 @@ def test_open_orders_by_due_date() -> None:
         }
     )
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]),
-        _demand("O", [0, 10, 0, 0]), pd.DataFrame(columns=["item", "on_hand_qty"]), orders,
-        PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            _demand("O", [0, 10, 0, 0]),
+            pd.DataFrame(columns=["item", "on_hand_qty"]),
+            orders,
+            horizon=4,
+        )
+    )
     assert_allclose(_col(mrp, "O", "scheduled_receipts"), [0, 6, 0, 0])
     assert_allclose(_col(mrp, "O", "net_qty"), [0, 4, 0, 0])
     for delay, expected in ((0, [6, 0, 0, 0]), (3, [0, 0, 0, 6]), (4, [0, 0, 0, 0])):
         mrp = run_mrp(
-            items, pd.DataFrame(columns=["parent", "component", "qty_per"]),
-            _demand("O", [0, 10, 0, 0]), pd.DataFrame(columns=["item", "on_hand_qty"]), orders,
-            PLAN, horizon=4, late_po_delay_months=delay,
-        )  # fmt: skip
+            plan_inputs(
+                items,
+                pd.DataFrame(columns=["parent", "component", "qty_per"]),
+                _demand("O", [0, 10, 0, 0]),
+                pd.DataFrame(columns=["item", "on_hand_qty"]),
+                orders,
+                horizon=4,
+                late_po_delay_months=delay,
+            )
+        )
         assert_allclose(_col(mrp, "O", "scheduled_receipts"), expected)
 
 
@@ -259,10 +305,17 @@ def test_scenarios_use_forecast_and_hi80() -> None:
     """Base nets forecast_qty (10), upside nets hi80 (14)."""
     items = _items([{"item": "A", "item_type": "finished_good"}])
     forecast = pd.DataFrame({"item": "A", "month": MONTHS, "forecast_qty": 10.0, "hi80": 14.0})
-    mrp = run_mrp_scenarios(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), forecast,
-        pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(), PLAN, horizon=4,
-    )  # fmt: skip
+    mrp = run_mrp(
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            forecast,
+            pd.DataFrame(columns=["item", "on_hand_qty"]),
+            _none_orders(),
+            horizon=4,
+        ),
+        ("base", "upside"),
+    )
     gross = mrp.groupby("scenario")["gross_qty"].sum()
     assert gross.to_dict() == {"base": 40.0, "upside": 56.0}
 
@@ -280,9 +333,15 @@ def test_lead_time_is_rounded_up_so_releases_are_never_late() -> None:
     )
     demand = pd.concat([_demand(i, [0, 0, 0, 10]) for i in ("P45", "P30", "P0")])
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), demand,
-        pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(), PLAN, horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            demand,
+            pd.DataFrame(columns=["item", "on_hand_qty"]),
+            _none_orders(),
+            horizon=4,
+        )
+    )
     assert_allclose(_col(mrp, "P45", "planned_release_qty"), [0, 10, 0, 0])
     assert_allclose(_col(mrp, "P30", "planned_release_qty"), [0, 0, 10, 0])
     assert_allclose(_col(mrp, "P0", "planned_release_qty"), [0, 0, 0, 10])
@@ -303,10 +362,18 @@ def test_upside_holds_only_the_buffer_its_extra_demand_does_not_cover() -> None:
     bom = pd.DataFrame({"parent": ["A"], "component": ["C"], "qty_per": [1.0]})
     forecast = pd.DataFrame({"item": "A", "month": MONTHS, "forecast_qty": 10.0, "hi80": 14.0})
     ss = pd.Series({"A": 6.0, "C": 5.0})
-    mrp = run_mrp_scenarios(
-        items, bom, forecast, pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(),
-        PLAN, horizon=4, safety_stock=ss,
-    )  # fmt: skip
+    mrp = run_mrp(
+        plan_inputs(
+            items,
+            bom,
+            forecast,
+            pd.DataFrame(columns=["item", "on_hand_qty"]),
+            _none_orders(),
+            horizon=4,
+            safety_stock=ss,
+        ),
+        ("base", "upside"),
+    )
     base, upside = (mrp[mrp["scenario"] == s] for s in ("base", "upside"))
     assert_allclose(_col(base, "A", "planned_receipt_qty"), [16, 10, 10, 10])
     assert_allclose(_col(base, "A", "projected_on_hand"), [6, 6, 6, 6])
@@ -316,10 +383,18 @@ def test_upside_holds_only_the_buffer_its_extra_demand_does_not_cover() -> None:
     assert_allclose(_col(upside, "C", "safety_stock"), [5, 1, 1, 1])
     assert_allclose(_col(base, "C", "safety_stock"), [5, 5, 5, 5])
     wide = forecast.assign(hi80=20.0)
-    mrp = run_mrp_scenarios(
-        items, bom, wide, pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(),
-        PLAN, horizon=4, safety_stock=ss, scenarios=("upside",),
-    )  # fmt: skip
+    mrp = run_mrp(
+        plan_inputs(
+            items,
+            bom,
+            wide,
+            pd.DataFrame(columns=["item", "on_hand_qty"]),
+            _none_orders(),
+            horizon=4,
+            safety_stock=ss,
+        ),
+        ("upside",),
+    )
     assert_allclose(_col(mrp, "A", "safety_stock"), [0, 0, 0, 0])
 
 
@@ -337,9 +412,16 @@ def test_phase_out_item_buys_only_what_its_remaining_demand_needs() -> None:
     demand = pd.concat([_demand("P", [10, 10, 0, 0]), _demand("Q", [10, 10, 0, 0])])
     stock = pd.DataFrame({"item": ["P", "Q"], "on_hand_qty": [5.0, 5.0]})
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), demand, stock,
-        _none_orders(), PLAN, horizon=4, safety_stock=pd.Series({"P": 20.0, "Q": 20.0}),
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            demand,
+            stock,
+            _none_orders(),
+            horizon=4,
+            safety_stock=pd.Series({"P": 20.0, "Q": 20.0}),
+        )
+    )
     assert_allclose(_col(mrp, "P", "planned_receipt_qty"), [5, 10, 0, 0])
     assert_allclose(_col(mrp, "P", "projected_on_hand"), [0, 0, 0, 0])
     assert_allclose(_col(mrp, "P", "safety_stock"), [0, 0, 0, 0])
@@ -353,10 +435,16 @@ def test_time_phased_safety_stock_is_netted_month_by_month() -> None:
     items = _items([{"item": "A", "item_type": "finished_good"}])
     ss = pd.DataFrame({"item": "A", "month": MONTHS, "safety_stock": [5.0, 5.0, 20.0, 5.0]})
     mrp = run_mrp(
-        items, pd.DataFrame(columns=["parent", "component", "qty_per"]), _demand("A", [10] * 4),
-        pd.DataFrame(columns=["item", "on_hand_qty"]), _none_orders(), PLAN, horizon=4,
-        safety_stock=ss,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            pd.DataFrame(columns=["parent", "component", "qty_per"]),
+            _demand("A", [10] * 4),
+            pd.DataFrame(columns=["item", "on_hand_qty"]),
+            _none_orders(),
+            horizon=4,
+            safety_stock=ss,
+        )
+    )
     assert_allclose(_col(mrp, "A", "planned_receipt_qty"), [15, 10, 25, 0])
     assert_allclose(_col(mrp, "A", "projected_on_hand"), [5, 5, 20, 10])
     assert_allclose(_col(mrp, "A", "safety_stock"), [5, 5, 20, 5])
@@ -387,7 +475,7 @@ def test_bad_arguments_raise(change: dict, message: str) -> None:
     }
     args.update(change)
     with pytest.raises(ValueError, match=message):
-        run_mrp(**args)
+        run_mrp(plan_inputs(**args))
 
 
 def test_stock_balance_and_coverage_on_a_random_network() -> None:
@@ -439,7 +527,7 @@ def test_stock_balance_and_coverage_on_a_random_network() -> None:
         }
     )
     ss = pd.Series(rng.integers(0, 5, len(names)).astype(float), index=names)
-    mrp = run_mrp(items, bom, demand, lots, orders, PLAN, horizon=4, safety_stock=ss)
+    mrp = run_mrp(plan_inputs(items, bom, demand, lots, orders, horizon=4, safety_stock=ss))
     for item, rows in mrp.sort_values("month").groupby("item"):
         start = lots.loc[lots["item"] == item, "on_hand_qty"].sum()
         flow = (
@@ -452,7 +540,24 @@ def test_stock_balance_and_coverage_on_a_random_network() -> None:
         assert_allclose(rows["planned_release_qty"].sum(), rows["planned_receipt_qty"].sum())
     assert (mrp["planned_receipt_qty"] >= mrp["net_qty"] - 1e-9).all()
     assert (mrp["projected_on_hand"] >= -1e-9).all()
-    gaps = find_supply_gaps(items, bom, demand, lots, orders, PLAN, horizon=4, safety_stock=ss)
+    gaps = find_supply_gaps(
+        plan_inputs(items, bom, demand, lots, orders, horizon=4, safety_stock=ss)
+    )
     assert (gaps["shortage_qty"] <= gaps["demand_qty"] + 1e-9).all()
     assert (gaps["available_qty"] >= -1e-9).all()
     assert set(gaps["limiting_item"]) <= set(names)
+
+
+def test_planning_inputs_give_scenario_demand_and_net_prices() -> None:
+    forecast = pd.DataFrame(
+        {"item": ["A", "A", "B"], "month": MONTHS[:3], "forecast_qty": [1.0, 2.0, 3.0],
+         "hi80": [2.0, 3.0, 4.0], "net_price": [9.0, 9.0, np.nan]}
+    )  # fmt: skip
+    inputs = plan_inputs(_items([{"item": "A"}]), None, forecast, None, None, horizon=4)
+    assert inputs.demand("upside")["qty"].tolist() == [2.0, 3.0, 4.0]
+    assert inputs.prices().dropna().to_dict() == {"A": 9.0}
+    assert inputs.plan_month == PLAN
+    with pytest.raises(ValueError, match="unknown scenario"):
+        inputs.demand("downside")
+    with pytest.raises(ValueError, match="late_po_delay_months"):
+        plan_inputs(_items([]), None, forecast, None, None, late_po_delay_months=-1)

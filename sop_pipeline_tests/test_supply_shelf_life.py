@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 from sop_pipeline.supply.mrp import run_mrp
 from sop_pipeline.supply.obsolescence import excess_and_obsolete
 from sop_pipeline.supply.shelf_life import fefo_consumption, shelf_life_risk
+from sop_pipeline_tests.supply_inputs import plan_inputs
 
 PLAN = pd.Timestamp("2025-01-01")
 MONTHS = pd.date_range("2025-02-01", periods=4, freq="MS")
@@ -107,9 +108,15 @@ def test_component_lot_consumed_by_dependent_demand() -> None:
     )
     orders = pd.DataFrame({"po": [], "item": [], "qty_open": [], "due_date": []})
     mrp = run_mrp(
-        items, bom, pd.DataFrame({"item": "A", "month": MONTHS, "qty": 5.0}), lots, orders, PLAN,
-        horizon=4,
-    )  # fmt: skip
+        plan_inputs(
+            items,
+            bom,
+            pd.DataFrame({"item": "A", "month": MONTHS, "qty": 5.0}),
+            lots,
+            orders,
+            horizon=4,
+        )
+    )
     demand = mrp.loc[mrp["scenario"] == "base", ["item", "month", "gross_qty"]].rename(
         columns={"gross_qty": "qty"}
     )

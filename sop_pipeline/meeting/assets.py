@@ -4,40 +4,23 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.months import folder_name
-from sop_pipeline.meeting.pack import (
-    AGENDA_SECTIONS,
-    MeetingPackData,
-    agenda_markdown,
-    render_meeting_pack,
-)
+from sop_pipeline.meeting.data import MeetingPackData
+from sop_pipeline.meeting.pack import agenda_markdown, render_meeting_pack
+from sop_pipeline.meeting.sections import AGENDA_SECTIONS
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
+from sop_pipeline.settings import Settings
 
 MEETING_PACK = dg.AssetKey(["sop_mart", "meeting_pack"])
-PACK_TABLES = (
-    "kpis",
-    "actions",
-    "top_issues",
-    "forecast",
-    "forecast_changes",
-    "forecast_accuracy",
-    "override_scorecard",
-    "supply_gaps",
-    "material_requirements",
-    "late_purchase_orders",
-    "inventory_policy",
-    "shelf_life_risk",
-    "excess_obsolete",
-    "service_cash_tradeoff",
-    "cash_projection",
-    "financial_reconciliation",
-    "promotions_ahead",
-)
+HISTORIES = ("kpi_history", "demand_history")
+PACK_TABLES = tuple(name for name in MeetingPackData.frame_names() if name not in HISTORIES)
+"""The ``sop_mart`` tables of the plan month the pack shows."""
 
 
 def pack_path(serving_file: Path, month: dt.date) -> Path:
@@ -45,12 +28,23 @@ def pack_path(serving_file: Path, month: dt.date) -> Path:
     return serving_file.parent / "meeting_packs" / f"sop_meeting_pack_{folder_name(month)}.html"
 
 
-def _history(con, month: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_pack_data(
+    con: duckdb.DuckDBPyConnection, month: dt.date, company: str, config: Settings
+) -> MeetingPackData:
+    """The pack's tables of ``month`` as the warehouse types them, read once."""
     kpi_history = con.execute(
         "select * from sop_mart.kpis where plan_month <= ? order by plan_month", [month]
     ).df()
-    demand = read.demand_history(con, month)
-    return kpi_history, demand
+    return MeetingPackData(
+        plan_month=month,
+        company=company,
+        currency=config.currency,
+        kpi_history=kpi_history,
+        demand_history=read.demand_history(con, month),
+        max_rows=config.meeting.max_rows,
+        chart_items=config.meeting.chart_items,
+        **{name: read.table(con, name, month) for name in PACK_TABLES},
+    ).typed()
 
 
 @dg.asset(
@@ -70,20 +64,8 @@ def meeting_pack(
     """The meeting pack: prior actions, top issues, forecast and changes, gaps, KPIs, promotions
     ahead and shelf-life items, with charts, as one self-contained HTML file."""
     month = dt.date.fromisoformat(context.partition_key)
-    config = settings.load()
     with warehouse.get_connection() as con:
-        tables = {name: read.table(con, name, month) for name in PACK_TABLES}
-        kpi_history, demand = _history(con, month)
-    data = MeetingPackData(
-        plan_month=month,
-        company=inputs.root.name,
-        currency=config.currency,
-        kpi_history=kpi_history,
-        demand_history=demand,
-        max_rows=config.meeting.max_rows,
-        chart_items=config.meeting.chart_items,
-        **tables,
-    )
+        data = read_pack_data(con, month, inputs.root.name, settings.load())
     html = render_meeting_pack(data)
     path = pack_path(warehouse.serving_file, month)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +77,7 @@ def meeting_pack(
             "html_path": [str(path)],
             "generated_at": [pd.Timestamp.now(tz="UTC").tz_localize(None)],
             "sections": [", ".join(AGENDA_SECTIONS)],
-            "top_issue_count": [len(tables["top_issues"])],
+            "top_issue_count": [len(data.top_issues)],
         }
     )
     with warehouse.get_connection() as con:

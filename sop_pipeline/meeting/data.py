@@ -1,13 +1,22 @@
-"""What the meeting pack is rendered from: the plan month's ``sop_mart`` tables, as frames."""
+"""What the meeting pack is rendered from: the plan month's ``sop_mart`` tables, typed.
+
+The tables are typed when written (``sop_pipeline/data_dictionary.yaml``); :func:`typed` lays
+each frame out with its dictionary columns and types once, so the rest of the package reads
+columns as they are.
+"""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import pandas as pd
 
-_SCALARS = frozenset({"plan_month", "company", "currency", "max_rows", "chart_items"})
+from sop_pipeline.data_dictionary import column_types
+
+TOTAL = "__total__"  # the company row of tables by family
+FAMILY_PREFIX = "family:"  # forecast accuracy rows of a family
+DEMAND_HISTORY = {"item": "VARCHAR", "month": "DATE", "demand_qty": "DOUBLE"}
 
 
 def _empty() -> pd.DataFrame:
@@ -16,21 +25,19 @@ def _empty() -> pd.DataFrame:
 
 @dataclass
 class MeetingPackData:
-    """The plan month's tables (any may be empty or miss optional columns).
-
-    Frames hold the rows of ``sop_mart.<name>`` for the plan month unless noted; see
-    ``sop_pipeline/data_dictionary.yaml`` for their columns.
-    """
+    """The plan month's rows of ``sop_mart.<name>`` for each table field (any may be empty);
+    ``kpi_history`` holds ``sop_mart.kpis`` of every plan month up to this one and
+    ``demand_history`` the monthly demand ``item, month, demand_qty``."""
 
     plan_month: datetime.date
     company: str
     currency: str = "USD"
     kpis: pd.DataFrame = field(default_factory=_empty)
-    kpi_history: pd.DataFrame = field(default_factory=_empty)  # every plan month up to this one
+    kpi_history: pd.DataFrame = field(default_factory=_empty)
     actions: pd.DataFrame = field(default_factory=_empty)
     top_issues: pd.DataFrame = field(default_factory=_empty)
     forecast: pd.DataFrame = field(default_factory=_empty)
-    demand_history: pd.DataFrame = field(default_factory=_empty)  # item, month, demand_qty
+    demand_history: pd.DataFrame = field(default_factory=_empty)
     forecast_changes: pd.DataFrame = field(default_factory=_empty)
     forecast_accuracy: pd.DataFrame = field(default_factory=_empty)
     override_scorecard: pd.DataFrame = field(default_factory=_empty)
@@ -56,9 +63,43 @@ class MeetingPackData:
     @classmethod
     def frame_names(cls) -> tuple[str, ...]:
         """The names of the table fields, in declaration order."""
-        return tuple(f.name for f in fields(cls) if f.name not in _SCALARS)
+        return tuple(f.name for f in fields(cls) if f.type == "pd.DataFrame")
 
     @property
     def plan_timestamp(self) -> pd.Timestamp:
         """The plan month as a pandas timestamp (first day of the month)."""
         return pd.Timestamp(self.plan_month).to_period("M").to_timestamp()
+
+    def typed(self) -> MeetingPackData:
+        """Every table with its dictionary's columns and types (:func:`typed`)."""
+        return replace(
+            self, **{name: typed(getattr(self, name), name) for name in self.frame_names()}
+        )
+
+
+def column_types_of(name: str) -> dict[str, str]:
+    """``{column: DuckDB type}`` of a pack table field."""
+    if name == "demand_history":
+        return DEMAND_HISTORY
+    table = "kpis" if name == "kpi_history" else name
+    return column_types(f"sop_mart.{table}")
+
+
+def typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` with every column of table field ``name`` in its type: DATE and TIMESTAMP as
+    timestamps, numbers as floats, BOOLEAN as bool (NULL: false), text as objects; a column the
+    frame lacks is NULL. Other columns are kept."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"MeetingPackData.{name} must be a pandas DataFrame, got {type(frame)}")
+    out = frame.copy()
+    for column, kind in column_types_of(name).items():
+        values = out[column] if column in out.columns else pd.Series(None, index=out.index)
+        if kind in ("DATE", "TIMESTAMP"):
+            out[column] = pd.to_datetime(values).astype("datetime64[ns]")
+        elif kind in ("DOUBLE", "BIGINT"):
+            out[column] = values.astype(float)
+        elif kind == "BOOLEAN":
+            out[column] = values.eq(True).fillna(False).astype(bool)
+        else:
+            out[column] = values.astype(object)
+    return out

@@ -1,4 +1,7 @@
-"""Numbers, money, percentages and dates as the meeting reads them; text escaped for HTML."""
+"""Numbers, money, percentages and dates as the meeting reads them; text escaped for HTML.
+
+Negative numbers carry a real minus sign (never ``-0``); missing values format as nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,26 +16,22 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "
 MINUS = "\u2212"
 
 
-def esc(value: Any) -> str:
-    """Text from data, escaped for HTML (missing values become an empty string)."""
-    return html.escape(text(value), quote=True)
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pandas NA."""
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def text(value: Any) -> str:
     """``str(value)`` with missing values (None, NaN, NaT) as an empty string."""
-    if is_missing(value):
-        return ""
-    return str(value)
+    return "" if is_missing(value) else str(value)
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NaN, NaT and pandas NA."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+def esc(value: Any) -> str:
+    """Text from data, escaped for HTML (missing values become an empty string)."""
+    return html.escape(text(value), quote=True)
 
 
 def _number(value: Any) -> float | None:
@@ -45,20 +44,42 @@ def _number(value: Any) -> float | None:
     return None if math.isnan(number) or math.isinf(number) else number
 
 
-def _signed(body: str, negative: bool) -> str:
-    return f"{MINUS}{body}" if negative else body
+def compact(value: float) -> str:
+    """A number shortened for axes and annotations: ``1.2k``, ``3M``, ``−40``."""
+    size = abs(value)
+    sign = MINUS if value < 0 and round(size, 6) > 0 else ""
+    for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            return sign + f"{size / limit:,.1f}".rstrip("0").rstrip(".") + suffix
+    return sign + (f"{size:,.0f}" if size >= 10 or size == int(size) else f"{size:,.1f}")
+
+
+def _stamp(value: Any, pattern: str) -> str:
+    stamp = pd.NaT if is_missing(value) else pd.to_datetime(value, errors="coerce")
+    return "" if pd.isna(stamp) else stamp.strftime(pattern)
 
 
 def month_label(value: Any) -> str:
     """A month as ``Nov 2025``."""
-    stamp = pd.to_datetime(value, errors="coerce") if not is_missing(value) else pd.NaT
-    return "" if pd.isna(stamp) else stamp.strftime("%b %Y")
+    return _stamp(value, "%b %Y")
 
 
 def date_label(value: Any) -> str:
     """A day as ``19 Jan 2026``."""
-    stamp = pd.to_datetime(value, errors="coerce") if not is_missing(value) else pd.NaT
-    return "" if pd.isna(stamp) else stamp.strftime("%-d %b %Y")
+    return _stamp(value, "%-d %b %Y")
+
+
+NUMBER_KINDS: dict[str, tuple[str, float, int]] = {
+    "qty": ("{:,.0f}", 1, 0),
+    "int": ("{:,.0f}", 1, 0),
+    "money": ("{symbol}{:,.0f}", 1, 0),
+    "pct": ("{:,.1f}%", 100, 1),
+    "points": ("{:.1f} pt", 100, 1),
+    "number": ("{:,.1f}", 1, 1),
+    "decimal": ("{:,.2f}", 1, 2),
+}
+"""Numeric kind -> (format of the absolute value times the scale, scale, decimals):
+``12,345``, ``$12,345``, ``12.3%``, ``3.1 pt`` (percentage points of a ratio difference)."""
 
 
 @dataclass(frozen=True)
@@ -72,105 +93,56 @@ class Formatter:
         """The currency's symbol, or its code and a space."""
         return CURRENCY_SYMBOLS.get(self.currency.upper(), f"{self.currency.upper()} ")
 
-    def qty(self, value: Any, decimals: int = 0) -> str:
+    def by_kind(self, kind: str, value: Any) -> str:
+        """``value`` as a column kind (see :mod:`sop_pipeline.meeting.tables`): a kind of
+        :data:`NUMBER_KINDS`, ``signed_`` and one (``+`` before a positive value; points are
+        always signed), ``month``, ``date``, else text. A value that rounds to a negative
+        number carries a real minus (never ``-0``); a missing value is empty."""
+        if kind in ("month", "date"):
+            return month_label(value) if kind == "month" else date_label(value)
+        spec = NUMBER_KINDS.get(kind.removeprefix("signed_"))
+        if spec is None:
+            return text(value)
+        number = _number(value)
+        if number is None:
+            return ""
+        body, scale, decimals = spec
+        rounded = round(number * scale, decimals)
+        signed = kind.startswith("signed_") or kind == "points"
+        sign = MINUS if rounded < 0 else "+" if signed and rounded > 0 else ""
+        return sign + body.format(abs(number) * scale, symbol=self.symbol)
+
+    def qty(self, value: Any) -> str:
         """A quantity with thousands separators: ``12,345``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return _signed(f"{abs(number):,.{decimals}f}", round(number, decimals) < 0)
+        return self.by_kind("qty", value)
 
-    def signed_qty(self, value: Any) -> str:
-        """A change in units with its sign: ``+1,200``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return ("+" if round(number) > 0 else "") + self.qty(number)
-
-    def money(self, value: Any, decimals: int = 0) -> str:
+    def money(self, value: Any) -> str:
         """Money in the currency: ``$12,345``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        body = f"{self.symbol}{abs(number):,.{decimals}f}"
-        return _signed(body, round(number, decimals) < 0)
+        return self.by_kind("money", value)
 
-    def signed_money(self, value: Any) -> str:
-        """A change in money with its sign: ``+$12,345``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return ("+" if round(number) > 0 else "") + self.money(number)
+    def pct(self, value: Any) -> str:
+        """A ratio as a percentage: ``0.123`` -> ``12.3%``."""
+        return self.by_kind("pct", value)
 
     def compact_money(self, value: Any) -> str:
-        """Money shortened for headlines and axes: ``$1.2M``, ``$850k``."""
+        """Money shortened for axes and annotations: ``$1.2M``, ``−$850k``."""
         number = _number(value)
         if number is None:
             return ""
-        size = abs(number)
-        for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-            if size >= limit:
-                scaled = size / limit
-                body = f"{scaled:,.1f}" if scaled < 100 else f"{scaled:,.0f}"
-                return _signed(f"{self.symbol}{body}{suffix}", number < 0)
-        return self.money(number)
-
-    def pct(self, value: Any, decimals: int = 1) -> str:
-        """A ratio as a percentage: ``0.123`` -> ``12.3%``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return _signed(f"{abs(number) * 100:,.{decimals}f}%", round(number * 100, decimals) < 0)
-
-    def signed_pct(self, value: Any) -> str:
-        """A ratio change with its sign: ``+12.3%``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return ("+" if round(number * 100, 1) > 0 else "") + self.pct(number)
-
-    def points(self, value: Any) -> str:
-        """Percentage points from a ratio difference: ``0.031`` -> ``+3.1 pt``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        sign = "+" if round(number * 100, 1) > 0 else ""
-        return f"{sign}{_signed(f'{abs(number) * 100:.1f}', round(number * 100, 1) < 0)} pt"
-
-    def number(self, value: Any, decimals: int = 1) -> str:
-        """A plain number: ``4.2``."""
-        number = _number(value)
-        if number is None:
-            return ""
-        return _signed(f"{abs(number):,.{decimals}f}", round(number, decimals) < 0)
-
-    def by_kind(self, kind: str, value: Any) -> str:
-        """Format ``value`` by a column kind (see :mod:`sop_pipeline.meeting.tables`)."""
-        formats = {
-            "qty": self.qty,
-            "signed_qty": self.signed_qty,
-            "money": self.money,
-            "signed_money": self.signed_money,
-            "pct": self.pct,
-            "signed_pct": self.signed_pct,
-            "points": self.points,
-            "number": self.number,
-            "int": self.qty,
-            "month": month_label,
-            "date": date_label,
-        }
-        return formats.get(kind, text)(value)
+        body = compact(number)
+        sign = MINUS if body.startswith(MINUS) else ""
+        return sign + self.symbol.strip() + body.removeprefix(MINUS)
 
     def kpi(self, unit: Any, value: Any) -> str:
-        """A KPI value in its unit (currency, ratio, months, turns)."""
-        unit = text(unit).lower()
+        """A KPI value in its unit (``currency``, ``ratio``, ``months``, ``turns``; other units
+        as a plain number)."""
         if _number(value) is None:
             return ""
-        if unit in {"currency", "money", self.currency.lower()}:
-            return self.money(value)
-        if unit in {"ratio", "pct", "percent"}:
-            return self.pct(value)
-        if unit == "months":
-            return f"{self.number(value)} months"
-        if unit == "turns":
-            return f"{self.number(value)}×"
-        return self.number(value, 2)
+        number = self.by_kind("number", value)
+        units = {
+            "currency": self.money(value),
+            "ratio": self.pct(value),
+            "months": f"{number} months",
+            "turns": f"{number}×",
+        }
+        return units.get(text(unit), self.by_kind("decimal", value))

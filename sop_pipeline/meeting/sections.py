@@ -1,31 +1,115 @@
-"""The body of each agenda section as HTML: headline tiles, tables and charts."""
+"""Each agenda section: its headline figures (tiles and the Markdown agenda) and its blocks of
+tables and charts, declared once in :data:`SECTIONS`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
 
 from sop_pipeline.meeting import charts, series
+from sop_pipeline.meeting import views as v
+from sop_pipeline.meeting.charts import figure_html, no_data_figure
 from sop_pipeline.meeting.data import MeetingPackData
-from sop_pipeline.meeting.facts import Facts
 from sop_pipeline.meeting.formatting import Formatter, esc
-from sop_pipeline.meeting.frames import item_descriptions
-from sop_pipeline.meeting.svg import figure_html, no_data_figure
 from sop_pipeline.meeting.tables import TableView, html_table
-from sop_pipeline.meeting.views import (
-    accuracy_view,
-    actions_view,
-    exceptions_view,
-    excess_view,
-    gaps_view,
-    issues_view,
-    kpi_view,
-    late_orders_view,
-    lots_view,
-    past_due_view,
-    promotions_view,
-    reconciliation_view,
-    scorecard_view,
-)
+
+Facts = list[tuple[str, str]]
+
+
+# --- headline figures --------------------------------------------------------------------------
+
+
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+def actions_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Open, overdue and done actions."""
+    states = v.action_states(data)["state"].value_counts()
+    overdue = int(states.get("overdue", 0))
+    return [
+        ("Open", _count(int(states.get("open", 0)) + overdue)),
+        ("Overdue", _count(overdue)),
+        ("Done", _count(int(states.get("done", 0)))),
+    ]
+
+
+def issues_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Issue count and the gross margin at stake."""
+    issues = data.top_issues
+    return [
+        ("Issues", _count(len(issues))),
+        ("Margin at stake", fmt.money(issues["impact_value"].sum())),
+    ]
+
+
+def forecast_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Horizon revenue and units, change against last year, exceptions, revision."""
+    rows = data.forecast
+    out = [
+        ("Forecast revenue, 12 months", fmt.money(rows["forecast_revenue"].sum())),
+        ("Forecast units", fmt.qty(rows["forecast_qty"].sum())),
+    ]
+    totals = series.total_series(data)
+    if not totals.empty:
+        both = totals.dropna(subset=["forecast", "last_year"])
+        if not both.empty and both["last_year"].sum() > 0:
+            change = both["forecast"].sum() / both["last_year"].sum() - 1
+            out.append(("Against last year", fmt.by_kind("signed_pct", change)))
+    changes = data.forecast_changes
+    if not changes.empty:
+        exceptions = int(changes["is_exception"].sum())
+        out.append(("Exceptions", f"{exceptions:,} of {len(changes):,} items"))
+        out.append(("Method switches", f"{int(changes['is_method_switch'].sum()):,}"))
+    revision = data.kpis.loc[data.kpis["kpi"] == "forecast_revision", "value"].dropna()
+    if len(revision):
+        out.append(("Revision since last month", fmt.pct(float(revision.iloc[0]))))
+    return out
+
+
+def supply_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Items short, revenue at risk, past-due releases."""
+    gaps = v.gaps_by_item(data)
+    return [
+        ("Items short", _count(len(gaps))),
+        ("Revenue at risk", fmt.money(gaps["revenue_at_risk"].sum() if not gaps.empty else 0.0)),
+        ("Releases past due", _count(len(v.past_due_view(data).frame))),
+    ]
+
+
+def kpi_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """KPIs by status."""
+    status = data.kpis["status"].value_counts()
+    return [
+        (label, _count(int(status.get(key, 0))))
+        for label, key in (("On track", "on_track"), ("Watch", "watch"), ("Off track", "off_track"))
+    ]
+
+
+def promotion_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Promotions ahead and their forecast lift."""
+    promos = data.promotions_ahead
+    return [
+        ("Promotions", _count(len(promos))),
+        ("Forecast lift", fmt.money(promos["promo_revenue"].sum())),
+    ]
+
+
+def shelf_life_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
+    """Lots and value at risk, excess and obsolete value."""
+    lots = data.shelf_life_risk
+    return [
+        ("Lots at risk", _count(len(lots))),
+        ("Value at risk", fmt.money(lots["value_at_risk"].sum())),
+        ("Excess and obsolete", fmt.money(data.excess_obsolete["total_value"].sum())),
+    ]
+
+
+def summary_line(facts: Facts) -> str:
+    """Facts as one line: ``Open 3 · Overdue 1 · Done 5``."""
+    return " · ".join(f"{label} {value}" for label, value in facts)
 
 
 def facts_html(facts: Facts) -> str:
@@ -38,219 +122,225 @@ def facts_html(facts: Facts) -> str:
     return f'<div class="facts">{tiles}</div>'
 
 
-def _sub(title: str, body: str, note: str = "") -> str:
-    note_html = f'<p class="note">{esc(note)}</p>' if note else ""
-    return f'<div class="block"><h3>{esc(title)}</h3>{note_html}{body}</div>'
+# --- blocks ------------------------------------------------------------------------------------
+
+Text = str | Callable[[MeetingPackData], str]
 
 
-def _table(view: TableView, data: MeetingPackData, fmt: Formatter) -> str:
-    return html_table(view, fmt, data.max_rows)
+@dataclass(frozen=True)
+class Table:
+    """A table of the pack: its rows and columns (:mod:`.views`), the top rows shown."""
+
+    view: Callable[[MeetingPackData], TableView]
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        return html_table(self.view(data), fmt, data.max_rows)
 
 
-def _item_title(item: str, descriptions: dict[str, str]) -> str:
-    description = descriptions.get(item)
-    return f"{item} · {description}" if description else item
+@dataclass(frozen=True)
+class Chart:
+    """One figure ``data-chart=name``: ``draw`` the series (:mod:`.series`), or say ``empty``
+    when there is none; the caption may name what the series holds."""
+
+    name: str
+    series: Callable[[MeetingPackData], pd.DataFrame]
+    draw: Callable[[pd.DataFrame, Formatter], str]
+    empty: str
+    caption: str | Callable[[pd.DataFrame], str]
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        frame = self.series(data)
+        if frame.empty:
+            return no_data_figure(self.name, self.empty)
+        caption = self.caption if isinstance(self.caption, str) else self.caption(frame)
+        return figure_html(self.name, self.draw(frame, fmt), caption)
 
 
-def prior_actions(data: MeetingPackData, fmt: Formatter) -> str:
-    """The action log: overdue first, then open, then done."""
-    note = "Overdue actions first (longest overdue at the top), then open ones by due date."
-    return _sub("Action log", _table(actions_view(data), data, fmt), note)
+@dataclass(frozen=True)
+class ItemCharts:
+    """One figure ``data-chart=name`` per chosen item, in a grid: ``chart(data, item, title)``
+    gives (svg, caption); without items, ``empty`` says why (none requested, no data)."""
+
+    name: str
+    items: Callable[[MeetingPackData], list[str]]
+    chart: Callable[[MeetingPackData, str, str], tuple[str, str]]
+    empty: tuple[str, str]
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        items = self.items(data)
+        if not items:
+            return no_data_figure(self.name, self.empty[0 if data.chart_items == 0 else 1])
+        descriptions = v.item_descriptions(data.forecast_changes, data.forecast)
+        figures = []
+        for item in items:
+            title = f"{item} · {descriptions[item]}" if item in descriptions else item
+            figures.append(figure_html(self.name, *self.chart(data, item, title), item=item))
+        return f'<div class="chart-grid">{"".join(figures)}</div>'
 
 
-def top_issues(data: MeetingPackData, fmt: Formatter) -> str:
-    """The highest-impact issues with a suggested decision each."""
-    note = (
-        "Ranked on one money basis, the gross margin at stake (net revenue beside it); each "
-        "with the decision the meeting is asked to take."
-    )
-    return _sub("Decisions needed", _table(issues_view(data), data, fmt), note)
+Part = Table | Chart | ItemCharts
 
 
-def _fan_charts(data: MeetingPackData) -> str:
-    items = series.top_revenue_items(data)
-    if not items:
-        reason = "No fan charts requested." if data.chart_items == 0 else "No forecast yet."
-        return no_data_figure("fan_chart", reason)
-    descriptions = item_descriptions(data.forecast_changes, data.forecast)
-    all_history, all_forecast = series.history_rows(data), series.forecast_rows(data)
-    figures = []
-    for item in items:
-        history, forecast = series.fan_series(all_history, all_forecast, item, data.plan_timestamp)
-        title = _item_title(item, descriptions)
-        models = forecast["model"].dropna().unique() if "model" in forecast else []
-        caption = f"{title}: demand, forecast and its 80% and 95% prediction intervals"
-        caption += f" (model {', '.join(map(str, models))})." if len(models) else "."
-        svg = charts.fan_chart(history, forecast, title)
-        figures.append(figure_html("fan_chart", svg, caption, item=item))
-    return f'<div class="chart-grid">{"".join(figures)}</div>'
+@dataclass(frozen=True)
+class Block:
+    """A titled block of a section: one part, or several side by side in a grid."""
+
+    title: Text
+    parts: tuple[Part, ...]
+    note: str = ""
+
+    def html(self, data: MeetingPackData, fmt: Formatter) -> str:
+        body = "".join(part.html(data, fmt) for part in self.parts)
+        if len(self.parts) > 1:
+            body = f'<div class="chart-grid">{body}</div>'
+        title = self.title if isinstance(self.title, str) else self.title(data)
+        note = f'<p class="note">{esc(self.note)}</p>' if self.note else ""
+        return f'<div class="block"><h3>{esc(title)}</h3>{note}{body}</div>'
 
 
-def forecast(data: MeetingPackData, fmt: Formatter) -> str:
-    """Company total vs last year, fan charts, exceptions, accuracy and overrides."""
-    totals = series.total_series(data)
-    if totals.empty:
-        total = no_data_figure("total_forecast", "No forecast for this plan month.")
-    else:
-        total = figure_html(
-            "total_forecast",
-            charts.total_forecast_chart(totals, fmt),
-            "Actual demand of the last 24 months, the forecast, and the same months a year "
-            "earlier (dashed).",
-        )
-    count = len(series.top_revenue_items(data))
-    return "".join(
-        [
-            _sub("Company total against last year", total),
-            _sub(
-                f"Top {count} items by forecast revenue",
-                _fan_charts(data),
-                "Exception-based: only the largest items are charted.",
-            ),
-            _sub(
-                "Forecast changes beyond the thresholds",
-                _table(exceptions_view(data), data, fmt),
-                "Against the prior plan month's forecast over the months both cover; "
-                "largest revenue change first.",
-            ),
-            _sub(
-                "Accuracy and forecast value added",
-                _table(accuracy_view(data), data, fmt),
-                "WAPE and bias of the forecasts made 1 and 3 months before; FVA is the WAPE "
-                "points each step removes (positive: the step helps).",
-            ),
-            _sub("Override scorecard", _table(scorecard_view(data), data, fmt)),
-        ]
-    )
+def _fan(data: MeetingPackData, item: str, title: str) -> tuple[str, str]:
+    past, ahead = series.fan_series(data, item)
+    models = ahead["model"].dropna().unique()
+    caption = f"{title}: demand, forecast and its 80% and 95% prediction intervals"
+    caption += f" (model {', '.join(map(str, models))})." if len(models) else "."
+    return charts.fan_chart(past, ahead, title), caption
 
 
-def _projection_charts(data: MeetingPackData) -> str:
-    items = series.riskiest_items(data)
-    if not items:
-        reason = "No charts requested." if data.chart_items == 0 else "No requirements planned."
-        return no_data_figure("projected_inventory", reason)
-    descriptions = item_descriptions(data.forecast_changes, data.forecast)
-    mrp = series.mrp_rows(data)
-    figures = []
-    for item in items:
-        title = _item_title(item, descriptions)
-        svg = charts.projection_chart(series.projection_series(mrp, item), title)
-        caption = f"{title}: projected stock, base and upside, against safety stock."
-        figures.append(figure_html("projected_inventory", svg, caption, item=item))
-    return f'<div class="chart-grid">{"".join(figures)}</div>'
+def _projection(data: MeetingPackData, item: str, title: str) -> tuple[str, str]:
+    svg = charts.projection_chart(series.projection_series(data.material_requirements, item), title)
+    return svg, f"{title}: projected stock, base and upside, against safety stock."
 
 
-def supply_gaps(data: MeetingPackData, fmt: Formatter) -> str:
-    """Shortages by item, inventory projections of the riskiest items, past-due releases."""
-    return "".join(
-        [
-            _sub(
-                "Items that cannot be supplied in full",
-                _table(gaps_view(data), data, fmt),
-                "Summed over the horizon; most revenue at risk first.",
-            ),
-            _sub(
-                "Projected inventory against safety stock",
-                _projection_charts(data),
-                "The riskiest items: those with gaps, then those projected below safety stock, "
-                "then the lowest cover.",
-            ),
-            _sub(
-                "Open orders already late",
-                _table(late_orders_view(data), data, fmt),
-                "Past due at the month's close; the plan assumes they arrive in the month shown.",
-            ),
-            _sub("Planned order releases past due", _table(past_due_view(data), data, fmt)),
-        ]
-    )
+def _tradeoff(data: MeetingPackData) -> pd.DataFrame:
+    return data.service_cash_tradeoff.dropna(subset=["inventory_value"])
 
 
-def kpis(data: MeetingPackData, fmt: Formatter) -> str:
-    """Scorecard, KPI trends, cash, service versus cash, financial reconciliation."""
-    trends = series.kpi_trends(data)
-    trend = (
-        no_data_figure("kpi_trends", "No KPI history yet.")
-        if trends.empty
-        else figure_html(
-            "kpi_trends",
-            charts.kpi_trends_chart(trends, fmt),
-            "Each KPI by plan month; dashed: target; the last point coloured by status.",
-        )
-    )
-    cash = series.cash_series(data)
-    cash_fig = (
-        no_data_figure("cash_projection", "No cash projection.")
-        if cash.empty
-        else figure_html(
-            "cash_projection",
-            charts.cash_chart(cash, fmt),
-            "Inventory value at each month-end count since the baseline (squares) and projected "
-            "from the base plan, against the straight path to the cash target.",
-        )
-    )
-    curve = series.tradeoff_series(data)
-    curve_fig = (
-        no_data_figure("service_cash", "No service-level trade-off computed.")
-        if curve.empty
-        else figure_html(
-            "service_cash",
-            charts.service_cash_chart(curve, fmt),
-            "Inventory investment for each service level across the portfolio; diamond: today.",
-        )
-    )
-    plan = series.plan_series(data)
-    plan_fig = (
-        no_data_figure("plan_reconciliation", "No financial plan covers the horizon.")
-        if plan.empty
-        else figure_html(
-            "plan_reconciliation",
-            charts.plan_chart(plan, fmt),
-            "Company forecast revenue against the financial plan, "
-            f"{charts.month_span(plan['month'])}.",
-        )
-    )
-    return "".join(
-        [
-            _sub("Scorecard", _table(kpi_view(data, fmt), data, fmt)),
-            _sub("KPI trends across plan months", trend),
-            _sub("Cash and service", f'<div class="chart-grid">{cash_fig}{curve_fig}</div>'),
-            _sub(
-                "Financial reconciliation by family",
-                f'<div class="chart-grid">{_table(reconciliation_view(data), data, fmt)}'
-                f"{plan_fig}</div>",
-                "Forecast revenue against the financial plan, summed over the horizon "
-                "(negative gap: the forecast falls short of the plan).",
-            ),
-        ]
-    )
+@dataclass(frozen=True)
+class Section:
+    """One agenda section: its id and title, headline figures, blocks, and the table and the few
+    columns of it that the Markdown agenda shows."""
+
+    id: str
+    title: str
+    facts: Callable[[MeetingPackData, Formatter], Facts]
+    blocks: tuple[Block, ...]
+    agenda_table: Callable[[MeetingPackData], TableView]
+    agenda_columns: tuple[str, ...]
+
+    def body(self, data: MeetingPackData, fmt: Formatter) -> str:
+        """The section's blocks as HTML."""
+        return "".join(block.html(data, fmt) for block in self.blocks)
+
+    @property
+    def charts(self) -> tuple[str, ...]:
+        """The ``data-chart`` names of its figures in page order (an item chart repeats once
+        per chosen item)."""
+        parts = (part for block in self.blocks for part in block.parts)
+        return tuple(part.name for part in parts if not isinstance(part, Table))
 
 
-def promotions_ahead(data: MeetingPackData, fmt: Formatter) -> str:
-    """Promotions in the horizon with their forecast lift."""
-    return _sub("Planned promotions", _table(promotions_view(data), data, fmt))
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "prior_actions", "Status of prior actions", actions_facts,
+        (Block("Action log", (Table(v.actions_view),),
+               "Overdue actions first (longest overdue at the top), then open ones by due date."),),
+        v.actions_view, ("action_id", "topic", "owner", "due_date", "state"),
+    ),
+    Section(
+        "top_issues", "Top issues and suggested decisions", issues_facts,
+        (Block("Decisions needed", (Table(v.issues_view),),
+               "Ranked on one money basis, the gross margin at stake (net revenue beside it); "
+               "each with the decision the meeting is asked to take."),),
+        v.issues_view, ("rank", "topic", "impact_value", "suggested_decision"),
+    ),
+    Section(
+        "forecast", "Rolling 12-month forecast", forecast_facts,
+        (
+            Block("Company total against last year", (Chart(
+                "total_forecast", series.total_series, charts.total_forecast_chart,
+                "No forecast for this plan month.",
+                "Actual demand of the last 24 months, the forecast, and the same months a year "
+                "earlier (dashed).",
+            ),)),
+            Block(lambda data: f"Top {len(series.top_revenue_items(data))} items by forecast "
+                  "revenue",
+                  (ItemCharts("fan_chart", series.top_revenue_items, _fan,
+                              ("No fan charts requested.", "No forecast yet.")),),
+                  "Exception-based: only the largest items are charted."),
+            Block("Forecast changes beyond the thresholds", (Table(v.exceptions_view),),
+                  "Against the prior plan month's forecast over the months both cover; largest "
+                  "revenue change first."),
+            Block("Accuracy and forecast value added", (Table(v.accuracy_view),),
+                  "WAPE and bias of the forecasts made 1 and 3 months before; FVA is the WAPE "
+                  "points each step removes (positive: the step helps)."),
+            Block("Override scorecard", (Table(v.scorecard_view),)),
+        ),
+        v.exceptions_view, ("item", "description", "change_pct", "change_revenue"),
+    ),
+    Section(
+        "supply_gaps", "Demand–supply gaps", supply_facts,
+        (
+            Block("Items that cannot be supplied in full", (Table(v.gaps_view),),
+                  "Summed over the horizon; most revenue at risk first."),
+            Block("Projected inventory against safety stock",
+                  (ItemCharts("projected_inventory", series.riskiest_items, _projection,
+                              ("No charts requested.", "No requirements planned.")),),
+                  "The riskiest items: those with gaps, then those projected below safety "
+                  "stock, then the lowest cover."),
+            Block("Open orders already late", (Table(v.late_orders_view),),
+                  "Past due at the month's close; the plan assumes they arrive in the month "
+                  "shown."),
+            Block("Planned order releases past due", (Table(v.past_due_view),)),
+        ),
+        v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),
+    ),
+    Section(
+        "kpis", "KPIs, cash and financial plan", kpi_facts,
+        (
+            Block("Scorecard", (Table(v.kpi_view),)),
+            Block("KPI trends across plan months", (Chart(
+                "kpi_trends", series.kpi_trends, charts.kpi_trends_chart, "No KPI history yet.",
+                "Each KPI by plan month; dashed: target; the last point coloured by status.",
+            ),)),
+            Block("Cash and service", (
+                Chart("cash_projection", lambda data: data.cash_projection, charts.cash_chart,
+                      "No cash projection.",
+                      "Inventory value at each month-end count since the baseline (squares) "
+                      "and projected from the base plan, against the straight path to the cash "
+                      "target."),
+                Chart("service_cash", _tradeoff, charts.service_cash_chart,
+                      "No service-level trade-off computed.",
+                      "Inventory investment for each service level across the portfolio; "
+                      "diamond: today."),
+            )),
+            Block("Financial reconciliation by family", (
+                Table(v.reconciliation_view),
+                Chart("plan_reconciliation", series.plan_series, charts.plan_chart,
+                      "No financial plan covers the horizon.",
+                      lambda plan: "Company forecast revenue against the financial plan, "
+                      f"{charts.month_span(plan['month'])}."),
+            ), "Forecast revenue against the financial plan, summed over the horizon "
+               "(negative gap: the forecast falls short of the plan)."),
+        ),
+        v.kpi_view, ("label", "value_text", "target_text", "status"),
+    ),
+    Section(
+        "promotions_ahead", "Promotions ahead", promotion_facts,
+        (Block("Planned promotions", (Table(v.promotions_view),)),),
+        v.promotions_view, ("promo_id", "item", "start_month", "promo_revenue"),
+    ),
+    Section(
+        "shelf_life", "Shelf-life and obsolescence", shelf_life_facts,
+        (
+            Block("Lots at risk", (Table(v.lots_view),),
+                  "Lots the forecast will not consume before they expire (first-expiry, "
+                  "first-out), phase-out and slow-moving stock; most value first."),
+            Block("Excess and obsolete stock by item", (Table(v.excess_view),)),
+        ),
+        v.lots_view, ("item", "lot", "expiry_date", "value_at_risk", "reason"),
+    ),
+)  # fmt: skip
+"""The agenda, in meeting order."""
 
-
-def shelf_life(data: MeetingPackData, fmt: Formatter) -> str:
-    """Lots at risk of expiry or obsolescence and excess stock by item."""
-    return "".join(
-        [
-            _sub(
-                "Lots at risk",
-                _table(lots_view(data), data, fmt),
-                "Lots the forecast will not consume before they expire (first-expiry, first-out), "
-                "phase-out and slow-moving stock; most value first.",
-            ),
-            _sub("Excess and obsolete stock by item", _table(excess_view(data), data, fmt)),
-        ]
-    )
-
-
-SECTION_BODIES: dict[str, Callable[[MeetingPackData, Formatter], str]] = {
-    "prior_actions": prior_actions,
-    "top_issues": top_issues,
-    "forecast": forecast,
-    "supply_gaps": supply_gaps,
-    "kpis": kpis,
-    "promotions_ahead": promotions_ahead,
-    "shelf_life": shelf_life,
-}
+AGENDA_SECTIONS: tuple[str, ...] = tuple(section.id for section in SECTIONS)
+SECTION_CHARTS: dict[str, tuple[str, ...]] = {section.id: section.charts for section in SECTIONS}

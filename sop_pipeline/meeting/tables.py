@@ -7,22 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sop_pipeline.meeting.formatting import Formatter, esc, text
+from sop_pipeline.meeting.formatting import NUMBER_KINDS, Formatter, esc, text
 
-NUMERIC_KINDS = frozenset(
-    {
-        "qty",
-        "signed_qty",
-        "money",
-        "signed_money",
-        "pct",
-        "signed_pct",
-        "points",
-        "number",
-        "int",
-        "formatted",
-    }
-)
 _NOWRAP = frozenset({"code", "month", "date"})
 ROW_CLASS = "_row_class"  # optional frame column: CSS class of the row (e.g. "alert")
 
@@ -32,8 +18,8 @@ class Column:
     """A table column: frame key, header and kind (how the value is formatted).
 
     Kinds: ``text``, ``code`` (an identifier, never wrapped), ``badge`` (a status label),
-    ``month``, ``date`` and the numeric kinds of
-    :data:`NUMERIC_KINDS` (``formatted``: text already formatted as a number, right-aligned).
+    ``month``, ``date``, ``formatted`` (text already formatted as a number) and the numeric
+    kinds of :data:`~sop_pipeline.meeting.formatting.NUMBER_KINDS`, ``signed_`` or not.
     """
 
     key: str
@@ -43,7 +29,7 @@ class Column:
     @property
     def numeric(self) -> bool:
         """Numbers are right-aligned."""
-        return self.kind in NUMERIC_KINDS
+        return self.kind == "formatted" or self.kind.removeprefix("signed_") in NUMBER_KINDS
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The pack's tables: which rows each agenda section shows, in which order (pure pandas).
 
 Every view keeps all qualifying rows sorted by importance; renderers show the top rows and say
-how many more there are, so a 10,000-item company gets the same short pack.
+how many more there are, so a 10,000-item company gets the same short pack. Frames are typed
+(:meth:`MeetingPackData.typed`).
 """
 
 from __future__ import annotations
@@ -9,19 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sop_pipeline.meeting.data import MeetingPackData
+from sop_pipeline.meeting.data import FAMILY_PREFIX, TOTAL, MeetingPackData
 from sop_pipeline.meeting.formatting import Formatter
-from sop_pipeline.meeting.frames import (
-    FAMILY_PREFIX,
-    TOTAL,
-    column,
-    dates,
-    flags,
-    item_descriptions,
-    months,
-    numbers,
-    of_plan_month,
-)
 from sop_pipeline.meeting.tables import ROW_CLASS, Column, TableView
 
 ISSUE_CATEGORIES = {
@@ -63,37 +53,29 @@ def kpi_direction(better: object) -> str:
     return f"{words.capitalize()} is better"
 
 
-def kpi_unit(kpi: object, unit: object) -> str:
-    """The KPI's unit, guessed from its name when the row has none."""
-    if isinstance(unit, str) and unit:
-        return unit
-    name = str(kpi)
-    if "value" in name or "cash" in name:
-        return "currency"
-    if "months" in name:
-        return "months"
-    if "turns" in name:
-        return "turns"
-    return "ratio"
+def _rank(values: pd.Series, order: tuple[str, ...]) -> pd.Series:
+    rank = {name: i for i, name in enumerate(order)}
+    return values.map(lambda k: rank.get(str(k), len(rank)))
+
+
+def item_descriptions(*frames: pd.DataFrame) -> dict[str, str]:
+    """Item -> description, from the frames that have both columns (first one wins)."""
+    out: dict[str, str] = {}
+    for frame in frames:
+        if {"item", "description"} <= set(frame.columns):
+            pairs = frame[["item", "description"]].dropna().drop_duplicates("item")
+            for item, description in zip(pairs["item"], pairs["description"], strict=True):
+                out.setdefault(str(item), str(description))
+    return out
 
 
 def action_states(data: MeetingPackData) -> pd.DataFrame:
-    """The action log with ``state`` (overdue, open, done) and ``days_overdue``."""
-    frame = of_plan_month(data.actions, data.plan_timestamp).copy()
-    if frame.empty:
-        return frame.assign(state=pd.Series(dtype=object), days_overdue=pd.Series(dtype=float))
-    status = column(frame, "status", "open").fillna("open").astype(str).str.lower()
-    due = dates(frame, "due_date")
-    meeting = dates(frame, "meeting_date").fillna(data.plan_timestamp + pd.offsets.MonthBegin(1))
-    if "is_overdue" in frame.columns:
-        overdue = flags(frame, "is_overdue")
-    else:
-        overdue = (status != "done") & (due < meeting)
-    overdue &= status != "done"
-    days = numbers(frame, "days_overdue")
-    days = days.fillna((meeting - due).dt.days.astype(float)).where(overdue)
-    frame["state"] = np.where(status == "done", "done", np.where(overdue, "overdue", "open"))
-    frame["days_overdue"] = days
+    """The action log with ``state`` (overdue, open, done) and its ``days_overdue``."""
+    frame = data.actions.copy()
+    done = frame["status"] == "done"
+    overdue = frame["is_overdue"] & ~done
+    frame["state"] = np.where(done, "done", np.where(overdue, "overdue", "open"))
+    frame["days_overdue"] = frame["days_overdue"].where(overdue)
     return frame
 
 
@@ -101,11 +83,11 @@ def actions_view(data: MeetingPackData) -> TableView:
     """Overdue actions first (longest overdue), then open ones by due date, then done ones."""
     frame = action_states(data)
     if not frame.empty:
-        frame = frame.assign(_due=dates(frame, "due_date"))
+        state = frame["state"]
         parts = [
-            frame[frame["state"] == "overdue"].sort_values("days_overdue", ascending=False),
-            frame[frame["state"] == "open"].sort_values("_due"),
-            frame[frame["state"] == "done"].sort_values("_due", ascending=False),
+            frame[state == "overdue"].sort_values("days_overdue", ascending=False),
+            frame[state == "open"].sort_values("due_date"),
+            frame[state == "done"].sort_values("due_date", ascending=False),
         ]
         frame = pd.concat([part for part in parts if not part.empty])
         frame[ROW_CLASS] = np.where(frame["state"] == "overdue", "alert", "")
@@ -124,19 +106,19 @@ def actions_view(data: MeetingPackData) -> TableView:
 
 def issues_view(data: MeetingPackData) -> TableView:
     """The top issues by rank (gross margin at stake)."""
-    frame = of_plan_month(data.top_issues, data.plan_timestamp).copy()
+    frame = data.top_issues
     if not frame.empty:
-        rank = numbers(frame, "rank")
-        frame = frame.assign(
-            _rank=rank.fillna(-numbers(frame, "impact_value")),
-            category_label=column(frame, "category", "").map(
-                lambda c: (
-                    ISSUE_CATEGORIES.get(str(c), str(c).replace("_", " ").capitalize())
-                    if isinstance(c, str)
-                    else ""
-                )
-            ),
-        ).sort_values("_rank", kind="stable")
+        category = frame["category"].map(
+            lambda c: (
+                ISSUE_CATEGORIES.get(c, c.replace("_", " ").capitalize())
+                if isinstance(c, str)
+                else ""
+            )
+        )
+        rank = frame["rank"].fillna(-frame["impact_value"])
+        frame = frame.assign(_rank=rank, category_label=category).sort_values(
+            "_rank", kind="stable"
+        )
     columns = (
         Column("rank", "#", "int"),
         Column("category_label", "Category"),
@@ -151,13 +133,12 @@ def issues_view(data: MeetingPackData) -> TableView:
 
 def exceptions_view(data: MeetingPackData) -> TableView:
     """Forecast changes beyond the thresholds, largest revenue change first."""
-    changes = of_plan_month(data.forecast_changes, data.plan_timestamp)
+    changes = data.forecast_changes
     if changes.empty:
         empty = "No prior forecast to compare with yet (first planned month)."
         return TableView(changes, (), empty, "items")
-    keep = flags(changes, "is_exception", default=True)
-    frame = changes[keep].copy()
-    size = numbers(frame, "change_revenue").abs().fillna(numbers(frame, "change_qty").abs())
+    frame = changes[changes["is_exception"]]
+    size = frame["change_revenue"].abs().fillna(frame["change_qty"].abs())
     frame = frame.assign(_size=size).sort_values("_size", ascending=False, kind="stable")
     columns = (
         Column("item", "Item", "code"),
@@ -171,28 +152,26 @@ def exceptions_view(data: MeetingPackData) -> TableView:
         Column("revision_pct", "Revision", "pct"),
         Column("change_cause", "Cause"),
     )
-    return TableView(
-        frame, columns, "No forecast changes beyond the exception thresholds.", "items"
-    )
+    empty = "No forecast changes beyond the exception thresholds."
+    return TableView(frame, columns, empty, "items")
 
 
 def accuracy_view(data: MeetingPackData) -> TableView:
     """Accuracy and forecast value added for the company and each family, lag 1 then lag 3."""
-    frame = of_plan_month(data.forecast_accuracy, data.plan_timestamp)
+    frame = data.forecast_accuracy
     if not frame.empty:
-        item = column(frame, "item", "").astype(str)
-        level = column(frame, "level", "").astype(str)
+        item = frame["item"].astype(str)
         keep = (
-            (item == TOTAL) | item.str.startswith(FAMILY_PREFIX) | level.isin(["total", "family"])
+            (item == TOTAL)
+            | item.str.startswith(FAMILY_PREFIX)
+            | frame["level"].isin(["total", "family"])
         )
-        frame = frame[keep].copy()
-        item = item[keep]
+        frame, item = frame[keep].copy(), item[keep]
         frame["name"] = np.where(
             item == TOTAL, "Company total", item.str.removeprefix(FAMILY_PREFIX)
         )
-        frame = frame.assign(
-            _total=(item != TOTAL).astype(int), _actual=-numbers(frame, "actual_qty")
-        ).sort_values(["lag", "_total", "_actual"] if "lag" in frame else ["_total", "_actual"])
+        frame = frame.assign(_total=(item != TOTAL).astype(int), _actual=-frame["actual_qty"])
+        frame = frame.sort_values(["lag", "_total", "_actual"])
         frame[ROW_CLASS] = np.where(frame["_total"] == 0, "total", "")
     columns = (
         Column("name", "Level"),
@@ -211,11 +190,13 @@ def accuracy_view(data: MeetingPackData) -> TableView:
     return TableView(frame, columns, empty, "rows")
 
 
+def _by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` sorted by ``column``, largest first (stable; NaN last)."""
+    return frame.assign(_key=-frame[column]).sort_values("_key", kind="stable")
+
+
 def scorecard_view(data: MeetingPackData) -> TableView:
     """Overrides by owner and reason, most overrides first."""
-    frame = of_plan_month(data.override_scorecard, data.plan_timestamp)
-    if not frame.empty:
-        frame = frame.assign(_n=-numbers(frame, "overrides")).sort_values("_n", kind="stable")
     columns = (
         Column("owner", "Owner"),
         Column("reason", "Reason"),
@@ -227,20 +208,16 @@ def scorecard_view(data: MeetingPackData) -> TableView:
         Column("wape_points_added", "WAPE points", "points"),
         Column("verdict", "Verdict", "badge"),
     )
+    frame = _by(data.override_scorecard, "overrides")
     return TableView(frame, columns, "No planner overrides have been scored yet.", "rows")
 
 
 def gaps_by_item(data: MeetingPackData) -> pd.DataFrame:
     """Supply gaps summed per item: first month short, months short, shortage, revenue at risk."""
-    gaps = of_plan_month(data.supply_gaps, data.plan_timestamp)
-    if gaps.empty or "item" not in gaps.columns:
+    gaps = data.supply_gaps
+    if gaps.empty:
         return pd.DataFrame()
-    frame = gaps.assign(
-        month=months(gaps, "month"),
-        shortage_qty=numbers(gaps, "shortage_qty"),
-        revenue_at_risk=numbers(gaps, "revenue_at_risk").fillna(0.0),
-        limiting_item=column(gaps, "limiting_item", ""),
-    )
+    frame = gaps.assign(revenue_at_risk=gaps["revenue_at_risk"].fillna(0.0))
     worst = frame.sort_values("shortage_qty", ascending=False).drop_duplicates("item")
     totals = frame.groupby("item", sort=False).agg(
         first_month=("month", "min"),
@@ -251,11 +228,9 @@ def gaps_by_item(data: MeetingPackData) -> pd.DataFrame:
     totals["limiting_item"] = worst.set_index("item")["limiting_item"]
     descriptions = item_descriptions(data.forecast_changes, data.forecast, gaps)
     totals["description"] = totals.index.map(descriptions)
-    return (
-        totals.reset_index()
-        .sort_values(["revenue_at_risk", "shortage_qty"], ascending=False, kind="stable")
-        .reset_index(drop=True)
-    )
+    order = ["revenue_at_risk", "shortage_qty"]
+    totals = totals.reset_index().sort_values(order, ascending=False, kind="stable")
+    return totals.reset_index(drop=True)
 
 
 def gaps_view(data: MeetingPackData) -> TableView:
@@ -274,12 +249,10 @@ def gaps_view(data: MeetingPackData) -> TableView:
 
 def past_due_view(data: MeetingPackData) -> TableView:
     """Planned orders (base scenario) whose release is already past due, largest first."""
-    mrp = of_plan_month(data.material_requirements, data.plan_timestamp)
-    frame = pd.DataFrame()
-    if not mrp.empty:
-        scenario = column(mrp, "scenario", "base").fillna("base").astype(str)
-        frame = mrp[(scenario == "base") & flags(mrp, "release_past_due")].copy()
-        qty = numbers(frame, "past_due_release_qty").fillna(numbers(frame, "planned_release_qty"))
+    mrp = data.material_requirements
+    frame = mrp[(mrp["scenario"] == "base") & mrp["release_past_due"]]
+    if not frame.empty:
+        qty = frame["past_due_release_qty"].fillna(frame["planned_release_qty"])
         frame = frame.assign(past_due_qty=qty).sort_values("past_due_qty", ascending=False)
     columns = (
         Column("item", "Item", "code"),
@@ -293,12 +266,10 @@ def past_due_view(data: MeetingPackData) -> TableView:
 
 def late_orders_view(data: MeetingPackData) -> TableView:
     """Open orders already past due, the ones behind supply gaps first, then the latest."""
-    frame = of_plan_month(data.late_purchase_orders, data.plan_timestamp)
+    frame = data.late_purchase_orders
     if not frame.empty:
-        frame = frame.assign(
-            _m=-numbers(frame, "margin_at_risk").fillna(0.0),
-            _d=-numbers(frame, "days_late").fillna(0.0),
-        ).sort_values(["_m", "_d"], kind="stable")
+        keys = {"_m": -frame["margin_at_risk"].fillna(0.0), "_d": -frame["days_late"].fillna(0.0)}
+        frame = frame.assign(**keys).sort_values(["_m", "_d"], kind="stable")
     columns = (
         Column("po", "Order", "code"),
         Column("item", "Item", "code"),
@@ -311,24 +282,19 @@ def late_orders_view(data: MeetingPackData) -> TableView:
     return TableView(frame, columns, "No open order is past due.", "orders")
 
 
-def kpi_view(data: MeetingPackData, fmt: Formatter) -> TableView:
+def kpi_view(data: MeetingPackData) -> TableView:
     """The scorecard: each KPI with value, target, status and direction."""
-    frame = of_plan_month(data.kpis, data.plan_timestamp).copy()
-    if not frame.empty and "kpi" in frame.columns:
-        units = [
-            kpi_unit(k, u) for k, u in zip(frame["kpi"], column(frame, "unit", None), strict=True)
-        ]
-        rank = {name: i for i, name in enumerate(KPI_ORDER)}
+    fmt, frame = Formatter(data.currency), data.kpis
+    if not frame.empty:
+        units = frame["unit"]
         frame = frame.assign(
             label=frame["kpi"].map(kpi_label),
-            value_text=[fmt.kpi(u, v) for u, v in zip(units, column(frame, "value"), strict=True)],
-            target_text=[
-                fmt.kpi(u, v) for u, v in zip(units, column(frame, "target"), strict=True)
-            ],
-            direction=column(frame, "better", "").map(kpi_direction),
-            _rank=frame["kpi"].map(lambda k: rank.get(str(k), len(rank))),
+            value_text=[fmt.kpi(u, v) for u, v in zip(units, frame["value"], strict=True)],
+            target_text=[fmt.kpi(u, v) for u, v in zip(units, frame["target"], strict=True)],
+            direction=frame["better"].map(kpi_direction),
+            _rank=_rank(frame["kpi"], KPI_ORDER),
         ).sort_values("_rank", kind="stable")
-        frame[ROW_CLASS] = np.where(column(frame, "status", "") == "off_track", "alert", "")
+        frame[ROW_CLASS] = np.where(frame["status"] == "off_track", "alert", "")
     columns = (
         Column("label", "KPI"),
         Column("value_text", "Value", "formatted"),
@@ -340,16 +306,17 @@ def kpi_view(data: MeetingPackData, fmt: Formatter) -> TableView:
     return TableView(frame, columns, "No KPIs computed for this month.", "KPIs")
 
 
+def company_or_family(family: pd.Series) -> pd.Series:
+    """A reconciliation's family, :data:`TOTAL` for the company row (blank family)."""
+    return family.fillna(TOTAL).replace("", TOTAL)
+
+
 def reconciliation_by_family(data: MeetingPackData) -> pd.DataFrame:
     """Forecast against the financial plan over the horizon, company total first."""
-    recon = of_plan_month(data.financial_reconciliation, data.plan_timestamp)
+    recon = data.financial_reconciliation
     if recon.empty:
         return pd.DataFrame()
-    frame = recon.assign(
-        family=column(recon, "family", TOTAL).fillna(TOTAL).astype(str).replace("", TOTAL),
-        forecast_revenue=numbers(recon, "forecast_revenue"),
-        planned_revenue=numbers(recon, "planned_revenue"),
-    )
+    frame = recon.assign(family=company_or_family(recon["family"]))
     sums = frame.groupby("family")[["forecast_revenue", "planned_revenue"]].sum(min_count=1)
     if TOTAL not in sums.index:
         sums.loc[TOTAL] = sums.sum(min_count=1)
@@ -376,12 +343,10 @@ def reconciliation_view(data: MeetingPackData) -> TableView:
 
 def promotions_view(data: MeetingPackData) -> TableView:
     """Promotions in the horizon, soonest first, then the largest lift."""
-    frame = of_plan_month(data.promotions_ahead, data.plan_timestamp)
+    frame = data.promotions_ahead
     if not frame.empty:
         frame = frame.assign(
-            start_month=months(frame, "start_month"),
-            uplift=numbers(frame, "uplift_pct") / 100.0,
-            _revenue=-numbers(frame, "promo_revenue"),
+            uplift=frame["uplift_pct"] / 100.0, _revenue=-frame["promo_revenue"]
         ).sort_values(["start_month", "_revenue"], kind="stable")
     columns = (
         Column("promo_id", "Promotion", "code"),
@@ -398,9 +363,6 @@ def promotions_view(data: MeetingPackData) -> TableView:
 
 def lots_view(data: MeetingPackData) -> TableView:
     """Lots at risk (expiry, obsolete, slow movers), most value at risk first."""
-    frame = of_plan_month(data.shelf_life_risk, data.plan_timestamp)
-    if not frame.empty:
-        frame = frame.assign(_v=-numbers(frame, "value_at_risk")).sort_values("_v", kind="stable")
     columns = (
         Column("item", "Item", "code"),
         Column("location", "Location"),
@@ -411,14 +373,12 @@ def lots_view(data: MeetingPackData) -> TableView:
         Column("value_at_risk", "Value at risk", "money"),
         Column("reason", "Reason", "badge"),
     )
+    frame = _by(data.shelf_life_risk, "value_at_risk")
     return TableView(frame, columns, "No lots at risk of expiry or obsolescence.", "lots")
 
 
 def excess_view(data: MeetingPackData) -> TableView:
     """Excess and obsolete stock per item, most value first."""
-    frame = of_plan_month(data.excess_obsolete, data.plan_timestamp)
-    if not frame.empty:
-        frame = frame.assign(_v=-numbers(frame, "total_value")).sort_values("_v", kind="stable")
     columns = (
         Column("item", "Item", "code"),
         Column("reason", "Main reason", "badge"),
@@ -428,4 +388,5 @@ def excess_view(data: MeetingPackData) -> TableView:
         Column("obsolete_value", "Obsolete value", "money"),
         Column("total_value", "Total value", "money"),
     )
+    frame = _by(data.excess_obsolete, "total_value")
     return TableView(frame, columns, "No excess or obsolete stock.", "items")

@@ -1,11 +1,14 @@
 """Supply planning: pure pandas/numpy functions behind the supply assets.
 
-Public functions, one per output table (their columns in the ``*_COLUMNS`` constants):
+A plan month's inputs are read once into a :class:`PlanningInputs` and :func:`plan_supply`
+plans the whole month from it (:class:`SupplyPlan`, one frame per table): MRP and the gaps plan
+on one :class:`~sop_pipeline.supply.network.PlanningNetwork`, the base MRP computed once. The
+functions it calls, one per output table (their columns in the ``*_COLUMNS`` constants):
 
 - :func:`plan_inventory` → ``inventory_policy`` (:data:`POLICY_COLUMNS`) and the time-phased
   ``inventory_targets`` (:data:`TARGET_COLUMNS`); :func:`compute_inventory_policy` the former
-- :func:`run_mrp` / :func:`run_mrp_scenarios` → ``material_requirements`` (:data:`MRP_COLUMNS`)
-- :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`)
+- :func:`run_mrp` → ``material_requirements`` (:data:`MRP_COLUMNS`), base and upside
+- :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`), replaying the base MRP
 - :func:`shelf_life_risk` → ``shelf_life_risk`` (:data:`SHELF_LIFE_COLUMNS`)
 - :func:`excess_and_obsolete` → E&O per item (:data:`EXCESS_OBSOLETE_COLUMNS`)
 - :func:`service_cash_tradeoff` → ``service_cash_tradeoff`` (:data:`TRADEOFF_COLUMNS`)
@@ -14,15 +17,10 @@ Public functions, one per output table (their columns in the ``*_COLUMNS`` const
 
 from sop_pipeline.supply.bom import detect_bom_cycles, explosion_factor, low_level_codes
 from sop_pipeline.supply.gaps import GAP_COLUMNS, find_supply_gaps
-from sop_pipeline.supply.mrp import (
-    MRP_COLUMNS,
-    SCENARIO_COLUMNS,
-    lot_size,
-    run_mrp,
-    run_mrp_scenarios,
-    scenario_demand,
-)
+from sop_pipeline.supply.inputs import SCENARIO_COLUMNS, PlanningInputs, scenario_demand
+from sop_pipeline.supply.mrp import MRP_COLUMNS, lot_size, run_mrp
 from sop_pipeline.supply.obsolescence import EXCESS_OBSOLETE_COLUMNS, excess_and_obsolete
+from sop_pipeline.supply.plan import SupplyPlan, plan_supply
 from sop_pipeline.supply.policy import (
     POLICY_COLUMNS,
     TARGET_COLUMNS,
@@ -41,6 +39,8 @@ __all__ = [
     "SHELF_LIFE_COLUMNS",
     "TARGET_COLUMNS",
     "TRADEOFF_COLUMNS",
+    "PlanningInputs",
+    "SupplyPlan",
     "compute_inventory_policy",
     "detect_bom_cycles",
     "excess_and_obsolete",
@@ -49,8 +49,8 @@ __all__ = [
     "low_level_codes",
     "lot_size",
     "plan_inventory",
+    "plan_supply",
     "run_mrp",
-    "run_mrp_scenarios",
     "scenario_demand",
     "service_cash_tradeoff",
     "shelf_life_risk",

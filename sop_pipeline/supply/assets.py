@@ -1,13 +1,19 @@
-"""Supply: inventory targets, material requirements, gaps and shelf-life risk per plan month.
+"""Supply: the inventory policy and targets, material requirements, gaps, shelf-life risk,
+excess and obsolete stock and the service-level versus cash curve of each plan month.
 
-Thin wrappers: each asset reads the plan month's inputs, calls a pure planning function of
-this package and writes its table.
+One multi-asset: it reads the plan month's :class:`PlanningInputs` once
+(:func:`read_planning_inputs`), plans the month with the pure :func:`plan_supply` (one planning
+network, the base MRP computed once and replayed by the gaps) and writes the seven tables. The
+blocking checks of :mod:`.checks` read ``material_requirements`` back once it is written; a
+failure stops everything downstream of the plan (KPIs, meeting pack, publication).
 """
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import fields
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
@@ -15,15 +21,9 @@ from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
-from sop_pipeline.supply import (
-    excess_and_obsolete,
-    find_supply_gaps,
-    plan_inventory,
-    run_mrp_scenarios,
-    scenario_demand,
-    service_cash_tradeoff,
-    shelf_life_risk,
-)
+from sop_pipeline.settings import Settings
+from sop_pipeline.supply.inputs import PlanningInputs
+from sop_pipeline.supply.plan import SupplyPlan, plan_supply
 
 GROUP = "supply"
 STAGING_INPUTS = [
@@ -35,131 +35,140 @@ FORECAST_ERRORS = dg.AssetKey(["sop_mart", "forecast_errors"])
 INVENTORY_POLICY = dg.AssetKey(["sop_mart", "inventory_policy"])
 INVENTORY_TARGETS = dg.AssetKey(["sop_mart", "inventory_targets"])
 MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
+SUPPLY_GAPS = dg.AssetKey(["sop_mart", "supply_gaps"])
 SHELF_LIFE_RISK = dg.AssetKey(["sop_mart", "shelf_life_risk"])
 EXCESS_OBSOLETE = dg.AssetKey(["sop_mart", "excess_obsolete"])
+SERVICE_CASH_TRADEOFF = dg.AssetKey(["sop_mart", "service_cash_tradeoff"])
 
 
 def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
 
 
-def net_prices(forecast: pd.DataFrame) -> pd.Series:
-    """Item -> the realised net price the forecast's revenue is valued at."""
-    return forecast.groupby("item")["net_price"].first()
+def read_planning_inputs(
+    con: duckdb.DuckDBPyConnection, month: dt.date, config: Settings
+) -> PlanningInputs:
+    """The plan month's supply planning inputs: the staging tables, the forecast and its
+    errors (the safety stock is planned from them, :func:`plan_supply`)."""
+    return PlanningInputs(
+        plan_month=pd.Timestamp(month),
+        items=read.items(con, month),
+        bom=read.bom(con, month),
+        forecast=read.forecast(con, month),
+        on_hand=read.on_hand(con, month),
+        open_orders=read.open_orders(con, month),
+        forecast_errors=read.forecast_models(con, month),
+        horizon=config.forecast.horizon_months,
+        late_po_delay_months=config.supply.late_po_delay_months,
+    )
 
 
-def _safety_stock(con, month: dt.date) -> pd.DataFrame:
-    """The time-phased safety stock ``item, month, safety_stock`` of the inventory targets."""
-    return read.table(con, "inventory_targets", month)[["item", "month", "safety_stock"]]
+def _spec(key: dg.AssetKey, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key, description=description, deps=deps, group_name=GROUP, kinds={"duckdb", "pandas"}
+    )
+
+
+INPUTS = [FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS]
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        _spec(
             INVENTORY_POLICY,
-            description=(
-                "Safety stock, reorder point, target stock and months of cover per item (this "
-                "month's values), from the forecast error at the horizons that matter, "
-                "lead-time variability and the item's service level."
-            ),
-            deps=[FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS],
-            group_name=GROUP,
-            kinds={"duckdb", "pandas"},
+            "Safety stock, reorder point, target stock and months of cover per item (this "
+            "month's values), from the forecast error at the horizons that matter, lead-time "
+            "variability and the item's service level.",
+            INPUTS,
         ),
-        dg.AssetSpec(
+        _spec(
             INVENTORY_TARGETS,
-            description=(
-                "Time-phased safety stock and order-up-to target per item and month, from the "
-                "forecast over the lead time plus review period that starts that month."
-            ),
-            deps=[FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS],
-            group_name=GROUP,
-            kinds={"duckdb", "pandas"},
+            "Time-phased safety stock and order-up-to target per item and month, from the "
+            "forecast over the lead time plus review period that starts that month.",
+            INPUTS,
+        ),
+        _spec(
+            MATERIAL_REQUIREMENTS,
+            "Time-phased multi-level MRP over the horizon for the base forecast and the upside "
+            "(hi80): gross requirements through the BOM with scrap, netted against usable stock "
+            "and open orders (late ones assumed to arrive late) with the time-phased safety "
+            "stock, lot-sized and offset by lead time (rounded up); releases already past due "
+            "are flagged.",
+            [*INPUTS, INVENTORY_TARGETS],
+        ),
+        _spec(
+            SUPPLY_GAPS,
+            "Months in which a finished good cannot be supplied in full, the quantity and "
+            "revenue at risk, and the component that limits it: the base plan replayed against "
+            "what can arrive in time.",
+            [*INPUTS, MATERIAL_REQUIREMENTS],
+        ),
+        _spec(
+            SHELF_LIFE_RISK,
+            "Lots that will not be consumed before expiry (first-expiry, first-out against the "
+            "forecast and the components' dependent demand), slow movers and phase-out stock.",
+            [*INPUTS, MATERIAL_REQUIREMENTS],
+        ),
+        _spec(
+            EXCESS_OBSOLETE,
+            "Excess and obsolete stock per item, summed from the lots at risk.",
+            [SHELF_LIFE_RISK],
+        ),
+        _spec(
+            SERVICE_CASH_TRADEOFF,
+            "Inventory investment (safety plus cycle stock at cost) against service level "
+            "across the portfolio, with the expected fill rate; the current policy's point is "
+            "marked.",
+            [*INPUTS, INVENTORY_POLICY],
         ),
     ],
     partitions_def=monthly_partitions,
-    name="inventory_policy",
+    name="supply_plan",
 )
-def inventory_policy(
+def supply_plan(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> Iterator[dg.MaterializeResult]:
-    """The inventory policy of every item and its time-phased targets."""
+    """The plan month's supply plan: its inputs read once, planned once, seven tables."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
-        forecast = read.forecast(con, month)
-        plan = plan_inventory(
-            read.items(con, month),
-            read.bom(con, month),
-            scenario_demand(forecast, "base"),
-            read.forecast_models(con, month),
-            read.on_hand(con, month),
-            read.open_orders(con, month),
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
-            default_service_level=config.inventory.default_service_level,
-            review_period_months=config.inventory.review_period_months,
-        )
-        policy, targets = plan.policy, plan.targets
-        rows = write_plan_month(con, "sop_mart.inventory_policy", policy, month)
-        target_rows = write_plan_month(con, "sop_mart.inventory_targets", targets, month)
-    investment = float(policy["target_inventory_value"].sum())
-    yield mart_result(
-        "sop_mart.inventory_policy",
-        rows,
-        asset_key=INVENTORY_POLICY,
-        metadata={
+        inputs = read_planning_inputs(con, month, config)
+    plan = plan_supply(
+        inputs,
+        default_service_level=config.inventory.default_service_level,
+        review_period_months=config.inventory.review_period_months,
+        slow_mover_months=config.inventory.slow_mover_months,
+        service_levels=config.inventory.tradeoff_service_levels,
+    )
+    with warehouse.get_connection() as con:
+        rows = {
+            f.name: write_plan_month(con, f"sop_mart.{f.name}", getattr(plan, f.name), month)
+            for f in fields(SupplyPlan)
+        }
+    for name, metadata in _metadata(plan).items():
+        key = dg.AssetKey(["sop_mart", name])
+        yield mart_result(f"sop_mart.{name}", rows[name], asset_key=key, metadata=metadata)
+
+
+def _metadata(plan: SupplyPlan) -> dict[str, dict[str, object]]:
+    """The headline figures of each supply table, by table name (the order they are yielded)."""
+    policy, targets, mrp = plan.inventory_policy, plan.inventory_targets, plan.material_requirements
+    gaps, risk = plan.supply_gaps, plan.shelf_life_risk
+    past_due = mrp[mrp["release_past_due"]]
+    base = mrp[mrp["scenario"] == "base"]
+    by_month = targets.groupby("month", as_index=False)["safety_stock"].sum()
+    by_reason = risk.groupby("reason", as_index=False)[["qty_at_risk", "value_at_risk"]].sum()
+    return {
+        "inventory_policy": {
             "on_hand_value": float(policy["on_hand_value"].sum()),
-            "target_inventory_value": investment,
+            "target_inventory_value": float(policy["target_inventory_value"].sum()),
             "items_below_reorder_point": int(
                 (policy["on_hand_qty"] + policy["on_order_qty"] < policy["reorder_point"]).sum()
             ),
         },
-    )
-    by_month = targets.groupby("month", as_index=False)["safety_stock"].sum()
-    yield mart_result(
-        "sop_mart.inventory_targets",
-        target_rows,
-        asset_key=INVENTORY_TARGETS,
-        metadata={
+        "inventory_targets": {
             "safety_stock_units_by_month": dg.MetadataValue.md(markdown_table(by_month, 24)),
         },
-    )
-
-
-@dg.asset(
-    key=MATERIAL_REQUIREMENTS,
-    deps=[FORECAST, INVENTORY_TARGETS, *STAGING_INPUTS],
-    group_name=GROUP,
-    partitions_def=monthly_partitions,
-    kinds={"duckdb", "pandas"},
-)
-def material_requirements(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
-) -> dg.MaterializeResult:
-    """Time-phased multi-level MRP over the horizon for the base forecast and the upside (hi80):
-    gross requirements through the BOM with scrap, netted against usable stock and open orders
-    (late ones assumed to arrive late) with the time-phased safety stock, lot-sized and offset
-    by lead time (rounded up); releases already past due are flagged."""
-    month, config = _plan_month(context), settings.load()
-    with warehouse.get_connection() as con:
-        plan = run_mrp_scenarios(
-            read.items(con, month),
-            read.bom(con, month),
-            read.forecast(con, month),
-            read.on_hand(con, month),
-            read.open_orders(con, month),
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
-            safety_stock=_safety_stock(con, month),
-            late_po_delay_months=config.supply.late_po_delay_months,
-        )
-        rows = write_plan_month(con, "sop_mart.material_requirements", plan, month)
-    past_due = plan[plan["release_past_due"]]
-    base = plan[plan["scenario"] == "base"]
-    return mart_result(
-        "sop_mart.material_requirements",
-        rows,
-        metadata={
+        "material_requirements": {
             "items_planned": int(base["item"].nunique()),
             "planned_releases_base": int((base["planned_release_qty"] > 0).sum()),
             "releases_past_due": int(past_due["item"].nunique()),
@@ -167,146 +176,15 @@ def material_requirements(
                 markdown_table(past_due[["scenario", "item", "month", "planned_release_qty"]])
             ),
         },
-    )
-
-
-@dg.asset(
-    key=dg.AssetKey(["sop_mart", "supply_gaps"]),
-    deps=[FORECAST, INVENTORY_TARGETS, *STAGING_INPUTS],
-    group_name=GROUP,
-    partitions_def=monthly_partitions,
-    kinds={"duckdb", "pandas"},
-)
-def supply_gaps(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
-) -> dg.MaterializeResult:
-    """Months in which a finished good cannot be supplied in full, the quantity and revenue at
-    risk, and the component that limits it."""
-    month, config = _plan_month(context), settings.load()
-    with warehouse.get_connection() as con:
-        forecast = read.forecast(con, month)
-        gaps = find_supply_gaps(
-            read.items(con, month),
-            read.bom(con, month),
-            scenario_demand(forecast, "base"),
-            read.on_hand(con, month),
-            read.open_orders(con, month),
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
-            safety_stock=_safety_stock(con, month),
-            prices=net_prices(forecast),
-            late_po_delay_months=config.supply.late_po_delay_months,
-        )
-        rows = write_plan_month(con, "sop_mart.supply_gaps", gaps, month)
-    return mart_result(
-        "sop_mart.supply_gaps",
-        rows,
-        metadata={
+        "supply_gaps": {
             "revenue_at_risk": float(gaps["revenue_at_risk"].fillna(0).sum()),
             "margin_at_risk": float(gaps["margin_at_risk"].fillna(0).sum()),
             "items_short": int(gaps["item"].nunique()),
         },
-    )
-
-
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            SHELF_LIFE_RISK,
-            description=(
-                "Lots that will not be consumed before expiry (first-expiry, first-out against "
-                "the forecast and the components' dependent demand), slow movers and phase-out "
-                "stock."
-            ),
-            deps=[FORECAST, MATERIAL_REQUIREMENTS, *STAGING_INPUTS],
-            group_name=GROUP,
-            kinds={"duckdb", "pandas"},
-        ),
-        dg.AssetSpec(
-            EXCESS_OBSOLETE,
-            description="Excess and obsolete stock per item, summed from the lots at risk.",
-            deps=[SHELF_LIFE_RISK],
-            group_name=GROUP,
-            kinds={"duckdb", "pandas"},
-        ),
-    ],
-    partitions_def=monthly_partitions,
-    name="shelf_life_and_obsolescence",
-)
-def shelf_life_and_obsolescence(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
-) -> Iterator[dg.MaterializeResult]:
-    """Shelf-life risk per lot and excess and obsolete value per item."""
-    month, config = _plan_month(context), settings.load()
-    with warehouse.get_connection() as con:
-        finished = scenario_demand(read.forecast(con, month), "base")
-        mrp = read.table(con, "material_requirements", month)
-        dependent = mrp.loc[mrp["scenario"] == "base", ["item", "month", "gross_qty"]]
-        dependent = dependent[~dependent["item"].isin(finished["item"])]
-        demand = pd.concat([finished, dependent.rename(columns={"gross_qty": "qty"})])
-        risk = shelf_life_risk(
-            read.items(con, month),
-            read.on_hand(con, month),
-            demand,
-            pd.Timestamp(month),
-            horizon=config.forecast.horizon_months,
-            slow_mover_months=config.inventory.slow_mover_months,
-        )
-        excess = excess_and_obsolete(risk)
-        risk_rows = write_plan_month(con, "sop_mart.shelf_life_risk", risk, month)
-        excess_rows = write_plan_month(con, "sop_mart.excess_obsolete", excess, month)
-    yield mart_result(
-        "sop_mart.shelf_life_risk",
-        risk_rows,
-        asset_key=SHELF_LIFE_RISK,
-        metadata={
+        "shelf_life_risk": {
             "value_at_risk": float(risk["value_at_risk"].sum()),
-            "by_reason": dg.MetadataValue.md(
-                markdown_table(
-                    risk.groupby("reason", as_index=False)[["qty_at_risk", "value_at_risk"]].sum()
-                )
-            ),
+            "by_reason": dg.MetadataValue.md(markdown_table(by_reason)),
         },
-    )
-    yield mart_result(
-        "sop_mart.excess_obsolete",
-        excess_rows,
-        asset_key=EXCESS_OBSOLETE,
-        metadata={"total_value": float(excess["total_value"].sum())},
-    )
-
-
-@dg.asset(
-    key=dg.AssetKey(["sop_mart", "service_cash_tradeoff"]),
-    deps=[
-        FORECAST,
-        FORECAST_MODELS,
-        FORECAST_ERRORS,
-        INVENTORY_POLICY,
-        dg.AssetKey(["staging", "items"]),
-        dg.AssetKey(["staging", "bom"]),
-    ],
-    group_name=GROUP,
-    partitions_def=monthly_partitions,
-    kinds={"duckdb", "pandas"},
-)
-def service_cash_tradeoff_curve(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
-) -> dg.MaterializeResult:
-    """Inventory investment (safety plus cycle stock at cost) against service level across the
-    portfolio, with the expected fill rate; the current policy's point is marked."""
-    month, config = _plan_month(context), settings.load()
-    with warehouse.get_connection() as con:
-        curve = service_cash_tradeoff(
-            read.items(con, month),
-            read.bom(con, month),
-            scenario_demand(read.forecast(con, month), "base"),
-            read.forecast_models(con, month),
-            pd.Timestamp(month),
-            service_levels=config.inventory.tradeoff_service_levels,
-            horizon=config.forecast.horizon_months,
-            default_service_level=config.inventory.default_service_level,
-            review_period_months=config.inventory.review_period_months,
-        )
-        rows = write_plan_month(con, "sop_mart.service_cash_tradeoff", curve, month)
-    return mart_result("sop_mart.service_cash_tradeoff", rows)
+        "excess_obsolete": {"total_value": float(plan.excess_obsolete["total_value"].sum())},
+        "service_cash_tradeoff": {},
+    }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sop_pipeline.lib.graph import find_cycles
 from sop_pipeline.supply._common import require_columns
 
 BOM_COLUMNS = ("parent", "component", "qty_per")
@@ -69,97 +70,20 @@ def bom_edges(bom: pd.DataFrame) -> pd.DataFrame:
 def detect_bom_cycles(bom: pd.DataFrame) -> list[list[str]]:
     """Find the cycles of a BOM (an item that is, directly or not, its own component).
 
-    Uses Tarjan's strongly-connected-components algorithm (iterative) and returns one cycle per
-    strongly connected component of two or more items, plus every self-reference, each as a
-    closed path from its alphabetically first item, e.g. ``["A", "B", "C", "A"]`` for
-    A → B → C → A (A uses B, B uses C, C uses A).
+    Each cycle is a closed path from its alphabetically first item, e.g. ``["A", "B", "C", "A"]``
+    for A → B → C → A (A uses B, B uses C, C uses A); see
+    :func:`sop_pipeline.lib.graph.find_cycles`.
 
     Args:
         bom: At least ``parent`` and ``component`` columns.
 
     Returns:
         The cycles, sorted; an empty list for a valid (acyclic) BOM.
-
-    References:
-        Tarjan, R. (1972), "Depth-first search and linear graph algorithms", SIAM J. Comput. 1(2).
     """
     require_columns(bom, ("parent", "component"), "bom")
     parents = bom["parent"].astype(str).to_numpy()
     comps = bom["component"].astype(str).to_numpy()
-    succ: dict[str, list[str]] = {}
-    for p, c in zip(parents, comps, strict=True):
-        succ.setdefault(p, []).append(c)
-        succ.setdefault(c, [])
-    cycles = [[p, p] for p in sorted({p for p, c in zip(parents, comps, strict=True) if p == c})]
-    for scc in _strongly_connected(succ):
-        if len(scc) > 1:
-            cycles.append(_cycle_through(min(scc), succ, set(scc)))
-    return sorted(cycles)
-
-
-def _strongly_connected(succ: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's algorithm without recursion."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in succ:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, i = work.pop()
-            if i == 0:
-                index[node] = low[node] = counter
-                counter += 1
-                stack.append(node)
-                on_stack.add(node)
-            children = succ[node]
-            if i < len(children):
-                work.append((node, i + 1))
-                child = children[i]
-                if child not in index:
-                    work.append((child, 0))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            if low[node] == index[node]:
-                scc = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    scc.append(w)
-                    if w == node:
-                        break
-                out.append(scc)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return out
-
-
-def _cycle_through(start: str, succ: dict[str, list[str]], members: set[str]) -> list[str]:
-    """Shortest closed path from ``start`` back to itself inside one strongly connected set."""
-    previous: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        nxt = []
-        for node in frontier:
-            for child in sorted(succ[node]):
-                if child not in members:
-                    continue
-                if child == start:
-                    chain = [node]
-                    while chain[-1] != start:
-                        chain.append(previous[chain[-1]])
-                    return [*reversed(chain), start]
-                if child not in previous:
-                    previous[child] = node
-                    nxt.append(child)
-        frontier = nxt
-    return [start, start]
+    return find_cycles(zip(parents, comps, strict=True))
 
 
 def low_level_codes(bom: pd.DataFrame, items: pd.Index | None = None) -> pd.Series:

@@ -41,8 +41,9 @@ import pandas as pd
 
 from sop_pipeline.supply import lots
 from sop_pipeline.supply._common import QTY_TOL
+from sop_pipeline.supply.inputs import PlanningInputs
 from sop_pipeline.supply.mrp import MrpPlan, plan_network
-from sop_pipeline.supply.network import LATE_PO_DELAY_MONTHS, Network, build_network
+from sop_pipeline.supply.network import PlanningNetwork, build_network
 
 GAP_COLUMNS = [
     "item",
@@ -72,7 +73,7 @@ class Feasibility:
     binding: np.ndarray
 
 
-def replay_supply(net: Network, plan: MrpPlan) -> Feasibility:
+def replay_supply(net: PlanningNetwork, plan: MrpPlan) -> Feasibility:
     """Replay an MRP plan against obtainable supply, deepest BOM level first.
 
     See the module docstring for the rules; the Python loop runs ``levels x horizon`` times and
@@ -111,7 +112,7 @@ def replay_supply(net: Network, plan: MrpPlan) -> Feasibility:
 
 
 def _feasible_releases(
-    net: Network,
+    net: PlanningNetwork,
     release: np.ndarray,
     edges: np.ndarray,
     position: np.ndarray,
@@ -143,7 +144,7 @@ def _feasible_releases(
 
 
 def _receipts(
-    net: Network, rows: np.ndarray, release: np.ndarray, past_due: np.ndarray
+    net: PlanningNetwork, rows: np.ndarray, release: np.ndarray, past_due: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Receipts of the level's feasible releases: ``(on time, past due)``, ``(items, horizon)``.
 
@@ -161,7 +162,7 @@ def _receipts(
     return on_time, early
 
 
-def _arrival_share(net: Network) -> np.ndarray:
+def _arrival_share(net: PlanningNetwork) -> np.ndarray:
     """Share of its arrival month's needs a past-due receipt can serve: ``1 - frac(l)``."""
     share = 1.0 - (net.lead_exact - np.floor(net.lead_exact + 1e-9))
     return np.where(share > 1 - 1e-9, 1.0, np.clip(share, 0.0, 1.0))
@@ -178,7 +179,7 @@ def _offset(release: np.ndarray, lead: np.ndarray) -> np.ndarray:
 
 
 def _serve(
-    net: Network,
+    net: PlanningNetwork,
     rows: np.ndarray,
     edges: np.ndarray,
     position: np.ndarray,
@@ -204,7 +205,7 @@ def _serve(
         arriving = net.scheduled[rows, j] + receipts[:, j] + past_due[:, j]
         lots.add(stock, arriving, arrive_bucket[:, j])
         need_edge = backlog + dep[edges, j]
-        independent = net.independent[rows, j]
+        independent = net.demand["base"][rows, j]
         need = independent + np.bincount(owner, weights=need_edge, minlength=m)
         after_arrival = past_due[:, j] - np.minimum(past_due[:, j], share * need)
         available = stock.sum(axis=1) - after_arrival
@@ -220,7 +221,7 @@ def _serve(
 
 
 def _trace_root(
-    net: Network, rows: np.ndarray, short: np.ndarray, binding: np.ndarray, root: np.ndarray
+    net: PlanningNetwork, rows: np.ndarray, short: np.ndarray, binding: np.ndarray, root: np.ndarray
 ) -> None:
     """Root limiting item of each shortage: the item itself if no release can arrive in time
     or nothing binds, else the binding component's own root at the release month
@@ -236,7 +237,7 @@ def _trace_root(
     root[item, month] = cause
 
 
-def _release_month(net: Network, item: np.ndarray, month: np.ndarray) -> np.ndarray:
+def _release_month(net: PlanningNetwork, item: np.ndarray, month: np.ndarray) -> np.ndarray:
     """The release (0-based month) that supplies a shortage in ``month``: ``month - L`` when
     that is in the horizon; else month 1's past-due release when it arrives by ``month``
     (``floor(lead_time_days / 30.4375) <= month``); else -1 (nothing released can arrive)."""
@@ -245,34 +246,21 @@ def _release_month(net: Network, item: np.ndarray, month: np.ndarray) -> np.ndar
     return np.where(planned >= 0, planned, np.where(arrives, 0, -1))
 
 
-def find_supply_gaps(
-    items: pd.DataFrame,
-    bom: pd.DataFrame,
-    demand: pd.DataFrame,
-    on_hand: pd.DataFrame,
-    open_orders: pd.DataFrame,
-    plan_month: object,
-    *,
-    horizon: int = 12,
-    safety_stock: pd.Series | pd.DataFrame | None = None,
-    prices: pd.Series | None = None,
-    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
-) -> pd.DataFrame:
+def find_supply_gaps(inputs: PlanningInputs) -> pd.DataFrame:
     """Months in which demand cannot be supplied, with quantity, revenue and limiting item.
 
-    Runs the MRP (:func:`sop_pipeline.supply.mrp.plan_network`) and replays it against what is
-    obtainable in time (:func:`replay_supply`). Per item with demand and month ``t``:
-    ``available_qty = demand_t x fill_t`` where ``fill_t = min(1, usable supply_t / needs_t)``,
-    ``shortage_qty = demand_qty - available_qty``, ``revenue_at_risk = shortage_qty x price``
-    (NaN when the item has no price), ``margin_at_risk = shortage_qty x (price - unit_cost)``
-    (the gross margin the lost sales would have earned).
+    Replays the base MRP (:func:`sop_pipeline.supply.mrp.plan_network`) against what is
+    obtainable in time (:func:`replay_supply`); :func:`sop_pipeline.supply.plan.plan_supply`
+    replays the base plan it has already made. Per item
+    with demand and month ``t``: ``available_qty = demand_t x fill_t`` where ``fill_t = min(1,
+    usable supply_t / needs_t)``, ``shortage_qty = demand_qty - available_qty``,
+    ``revenue_at_risk = shortage_qty x price`` (NaN when the item has no price),
+    ``margin_at_risk = shortage_qty x (price - unit_cost)`` (the gross margin the lost sales
+    would have earned); the price is the forecast's net price, else the master's
+    ``unit_price``.
 
     Args:
-        items, bom, demand, on_hand, open_orders, plan_month, horizon, safety_stock,
-            late_po_delay_months: As in :func:`sop_pipeline.supply.mrp.run_mrp` (``demand`` is
-            the base scenario).
-        prices: Price per item (index: item) revenue is valued at - the realised net price;
-            items it does not name keep the item master's ``unit_price``.
+        inputs: The plan month's inputs (the base scenario is replayed).
 
     Returns:
         One row per item with independent demand and month with a shortage; columns
@@ -281,30 +269,19 @@ def find_supply_gaps(
         directly limits the item's production, empty when none).
 
     Raises:
-        ValueError: on bad arguments, as :func:`sop_pipeline.supply.mrp.run_mrp`.
+        ValueError: on bad inputs, as :func:`sop_pipeline.supply.mrp.run_mrp`.
 
     References:
         Vollmann et al., *Manufacturing Planning and Control for Supply Chain Management*, 5th
         ed.; APICS Dictionary ("fair-share allocation", "capable-to-promise").
     """
-    net = build_network(
-        items,
-        bom,
-        demand,
-        on_hand,
-        open_orders,
-        plan_month,
-        horizon=horizon,
-        safety_stock=safety_stock,
-        prices=prices,
-        late_po_delay_months=late_po_delay_months,
-    )
+    net = build_network(inputs)
     return gaps_frame(net, replay_supply(net, plan_network(net)))
 
 
-def gaps_frame(net: Network, feasibility: Feasibility) -> pd.DataFrame:
+def gaps_frame(net: PlanningNetwork, feasibility: Feasibility) -> pd.DataFrame:
     """Lay the shortages of independent demand out as the ``supply_gaps`` table."""
-    demand = net.independent
+    demand = net.demand["base"]
     shortage = demand - feasibility.served_independent
     local, month = np.nonzero(shortage > QTY_TOL * np.maximum(1.0, demand))
     names = net.items.to_numpy()

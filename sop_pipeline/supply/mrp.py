@@ -36,18 +36,28 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sop_pipeline.supply import lots
-from sop_pipeline.supply._common import QTY_TOL, require_columns
-from sop_pipeline.supply.network import LATE_PO_DELAY_MONTHS, Network, build_network
+from sop_pipeline.supply._common import QTY_TOL
+from sop_pipeline.supply.inputs import SCENARIO_COLUMNS, PlanningInputs, scenario_demand
+from sop_pipeline.supply.network import PlanningNetwork, build_network
 
-SCENARIO_COLUMNS: Mapping[str, str] = {"base": "forecast_qty", "upside": "hi80"}
-"""Demand column of the forecast table behind each MRP scenario."""
+__all__ = [
+    "MRP_COLUMNS",
+    "SCENARIO_COLUMNS",
+    "MrpPlan",
+    "lot_size",
+    "mrp_frame",
+    "plan_network",
+    "plan_scenarios",
+    "run_mrp",
+    "scenario_demand",
+]
 
 MRP_COLUMNS = [
     "scenario",
@@ -114,7 +124,9 @@ def lot_size(net: np.ndarray, moq: np.ndarray, multiple: np.ndarray) -> np.ndarr
     return np.where(net > 0, qty, 0.0)
 
 
-def plan_network(net: Network, base_gross: np.ndarray | None = None) -> MrpPlan:
+def plan_network(
+    net: PlanningNetwork, scenario: str = "base", base_gross: np.ndarray | None = None
+) -> MrpPlan:
     """Net, lot-size and offset every item, one BOM level at a time (parents first).
 
     Within a level all items are netted together month by month (numpy over items), so the
@@ -122,12 +134,13 @@ def plan_network(net: Network, base_gross: np.ndarray | None = None) -> MrpPlan:
 
     Args:
         net: The planning network.
+        scenario: Whose independent demand is planned (built into ``net``).
         base_gross: The base plan's gross requirements, for a scenario above it: the safety
             stock is then reduced by the scenario's extra gross requirement, ``max(0, SS -
             (gross - base_gross))`` (module docstring).
     """
     n, horizon = len(net.items), net.horizon
-    gross = net.independent.copy()
+    gross = net.demand[scenario].copy()
     shape = (n, horizon)
     expired, on_hand, net_qty, receipt, release = (np.zeros(shape) for _ in range(5))
     safety = net.safety_stock.copy()
@@ -180,87 +193,59 @@ def add_rows(target: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
     target[sorted_rows[starts]] += np.add.reduceat(values[order], starts, axis=0)
 
 
-def run_mrp(
-    items: pd.DataFrame,
-    bom: pd.DataFrame,
-    demand: pd.DataFrame,
-    on_hand: pd.DataFrame,
-    open_orders: pd.DataFrame,
-    plan_month: object,
-    *,
-    scenario: str = "base",
-    horizon: int = 12,
-    safety_stock: pd.Series | pd.DataFrame | None = None,
-    base_demand: pd.DataFrame | None = None,
-    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
-) -> pd.DataFrame:
-    """Multi-level MRP over the horizon for one demand scenario.
+def plan_scenarios(
+    net: PlanningNetwork, scenarios: Sequence[str] = ("base",)
+) -> dict[str, MrpPlan]:
+    """:func:`plan_network` for each scenario; the base plan is computed once and every other
+    scenario holds only the safety stock its extra demand over the base does not cover."""
+    base = plan_network(net, "base")
+    return {
+        s: base if s == "base" else plan_network(net, s, base_gross=base.gross) for s in scenarios
+    }
+
+
+def run_mrp(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) -> pd.DataFrame:
+    """Multi-level MRP over the horizon for each scenario, stacked (the
+    ``material_requirements`` table).
 
     Formulas per item and month ``t`` (see the module docstring for the conventions):
     ``gross_t = demand_t + sum_parents release_parent,t * qty_per / (1 - scrap)``;
     ``net_t = max(0, gross_t + SS_t - (POH_{t-1} - expired_t + SR_t))``;
     ``receipt_t = lot_size(net_t)``; ``POH_t = POH_{t-1} - expired_t + SR_t + receipt_t -
     gross_t``; ``release_{t-L} = receipt_t`` (month 1 and ``release_past_due`` when
-    ``t - L < 1``).
+    ``t - L < 1``). A scenario other than ``base`` plans with ``SS_t`` reduced by its extra
+    gross requirement over the base plan.
 
     Args:
-        items: Item master (``item, item_type, unit_cost, lead_time_days``; ``moq``,
-            ``order_multiple``, ``shelf_life_days`` used when present).
-        bom: ``parent, component, qty_per`` (``scrap_rate`` optional).
-        demand: Independent demand ``item, month, qty`` (finished goods; see
-            :func:`scenario_demand`).
-        on_hand: Lots ``item, on_hand_qty`` (``expiry_date`` optional).
-        open_orders: ``item, qty_open, due_date``.
-        plan_month: First day of the plan month (the month just closed).
-        scenario: Label written to the ``scenario`` column.
-        horizon: Months planned after the plan month.
-        safety_stock: Target stock per item (Series, index: item) or per item and month
-            (frame ``item, month, safety_stock``, e.g. the inventory targets); missing: 0.
-        base_demand: The base scenario's demand, for a scenario above it (``upside``): its
-            safety stock is reduced by its extra gross requirement over the base plan
-            (module docstring).
-        late_po_delay_months: Months after month 1 in which a late open order arrives.
+        inputs: The plan month's inputs (demand from the forecast of each scenario, safety
+            stock, horizon, late-order delay).
+        scenarios: Scenarios of :data:`SCENARIO_COLUMNS` to plan, in output order.
 
     Returns:
-        One row per item and month for every item with demand, stock, open orders or planned
-        orders; columns :data:`MRP_COLUMNS`: ``gross_qty`` (independent + dependent demand),
-        ``scheduled_receipts`` (open orders due that month; late ones ``late_po_delay_months``
-        after month 1),
-        ``expired_qty`` (usable stock that expires that month; month 1 includes lots already
-        out of date at the plan date), ``projected_on_hand`` (usable stock at month end, after
-        planned receipts; never below ``safety_stock``, the safety stock planned against),
-        ``net_qty``, ``planned_receipt_qty``,
-        ``planned_release_qty`` (month 1 includes past-due releases), ``release_past_due``
-        and ``past_due_release_qty`` (set on month 1 only), ``level_code``,
-        ``lead_time_months``.
+        One row per scenario, item and month for every item with demand, stock, open orders or
+        planned orders; columns :data:`MRP_COLUMNS`: ``gross_qty`` (independent + dependent
+        demand), ``scheduled_receipts`` (open orders due that month; late ones
+        ``late_po_delay_months`` after month 1), ``expired_qty`` (usable stock that expires
+        that month; month 1 includes lots already out of date at the plan date),
+        ``projected_on_hand`` (usable stock at month end, after planned receipts; never below
+        ``safety_stock``, the safety stock planned against), ``net_qty``,
+        ``planned_receipt_qty``, ``planned_release_qty`` (month 1 includes past-due releases),
+        ``release_past_due`` and ``past_due_release_qty`` (set on month 1 only),
+        ``level_code``, ``lead_time_months``.
 
     Raises:
-        ValueError: on bad arguments (missing columns, unknown items, negative quantities, a
-            BOM cycle, a bad plan month or horizon).
+        ValueError: on bad inputs (missing columns, unknown items, negative quantities, a BOM
+            cycle).
 
     References:
         Ptak & Smith, *Orlicky's Material Requirements Planning*, 3rd ed.; APICS Dictionary.
     """
-
-    def network(scenario_demand: pd.DataFrame) -> Network:
-        return build_network(
-            items,
-            bom,
-            scenario_demand,
-            on_hand,
-            open_orders,
-            plan_month,
-            horizon=horizon,
-            safety_stock=safety_stock,
-            late_po_delay_months=late_po_delay_months,
-        )
-
-    base_gross = None if base_demand is None else plan_network(network(base_demand)).gross
-    net = network(demand)
-    return mrp_frame(net, plan_network(net, base_gross), scenario)
+    net = build_network(inputs, scenarios)
+    plans = plan_scenarios(net, scenarios)
+    return pd.concat([mrp_frame(net, plans[s], s) for s in scenarios], ignore_index=True)
 
 
-def mrp_frame(net: Network, plan: MrpPlan, scenario: str) -> pd.DataFrame:
+def mrp_frame(net: PlanningNetwork, plan: MrpPlan, scenario: str) -> pd.DataFrame:
     """Lay an :class:`MrpPlan` out as the ``material_requirements`` table (active items only)."""
     active = (
         (plan.gross > 0).any(axis=1)
@@ -292,70 +277,3 @@ def mrp_frame(net: Network, plan: MrpPlan, scenario: str) -> pd.DataFrame:
         }
     )
     return frame[MRP_COLUMNS]
-
-
-def scenario_demand(forecast: pd.DataFrame, scenario: str) -> pd.DataFrame:
-    """The demand ``item, month, qty`` of a scenario from the forecast table.
-
-    ``base`` uses ``forecast_qty``, ``upside`` uses ``hi80`` (:data:`SCENARIO_COLUMNS`).
-
-    Raises:
-        ValueError: for an unknown scenario or a forecast without the needed column.
-    """
-    if scenario not in SCENARIO_COLUMNS:
-        raise ValueError(f"unknown scenario {scenario!r}; expected one of {list(SCENARIO_COLUMNS)}")
-    column = SCENARIO_COLUMNS[scenario]
-    require_columns(forecast, ("item", "month", column), "forecast")
-    return pd.DataFrame(
-        {"item": forecast["item"], "month": forecast["month"], "qty": forecast[column]}
-    )
-
-
-def run_mrp_scenarios(
-    items: pd.DataFrame,
-    bom: pd.DataFrame,
-    forecast: pd.DataFrame,
-    on_hand: pd.DataFrame,
-    open_orders: pd.DataFrame,
-    plan_month: object,
-    *,
-    horizon: int = 12,
-    safety_stock: pd.Series | pd.DataFrame | None = None,
-    scenarios: tuple[str, ...] = ("base", "upside"),
-    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
-) -> pd.DataFrame:
-    """:func:`run_mrp` for each scenario of :data:`SCENARIO_COLUMNS`, stacked; every scenario
-    other than ``base`` holds only the safety stock its extra demand does not cover.
-
-    Args:
-        forecast: The forecast table (``item, month, forecast_qty, hi80``).
-        scenarios: Scenarios to run.
-        (others as in :func:`run_mrp`)
-
-    Returns:
-        The ``material_requirements`` rows of every scenario.
-    """
-
-    def network(scenario: str) -> Network:
-        return build_network(
-            items,
-            bom,
-            scenario_demand(forecast, scenario),
-            on_hand,
-            open_orders,
-            plan_month,
-            horizon=horizon,
-            safety_stock=safety_stock,
-            late_po_delay_months=late_po_delay_months,
-        )
-
-    base_net = network("base")
-    base_plan = plan_network(base_net)
-    frames = []
-    for scenario in scenarios:
-        if scenario == "base":
-            frames.append(mrp_frame(base_net, base_plan, scenario))
-        else:
-            net = network(scenario)
-            frames.append(mrp_frame(net, plan_network(net, base_plan.gross), scenario))
-    return pd.concat(frames, ignore_index=True)

@@ -1,11 +1,13 @@
 """The planning network as arrays: items, BOM edges, demand, stock and open orders by month.
 
-Built once from the staging frames and shared by :mod:`.mrp` and :mod:`.gaps`, so both see the
-same lead times, lots and requirements.
+Built once per plan month from its :class:`~sop_pipeline.supply.inputs.PlanningInputs` and
+shared by :mod:`.mrp` (every scenario) and :mod:`.gaps`, so all see the same lead times, lots
+and requirements.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,8 +15,6 @@ import pandas as pd
 
 from sop_pipeline.supply._common import (
     DAYS_PER_MONTH,
-    as_plan_month,
-    check_horizon,
     horizon_months,
     lead_time_months,
     month_index,
@@ -24,13 +24,17 @@ from sop_pipeline.supply._common import (
     usable_through,
 )
 from sop_pipeline.supply.bom import bom_edges, low_level_codes
+from sop_pipeline.supply.inputs import LATE_PO_DELAY_MONTHS, PlanningInputs
 from sop_pipeline.supply.lots import fill_buckets
 from sop_pipeline.supply.master import prepare_items
 
 
 @dataclass(frozen=True)
-class Network:
-    """Arrays over items (rows, in item-master order) and months (columns 0..horizon-1)."""
+class PlanningNetwork:
+    """Arrays over items (rows, in item-master order) and months (columns 0..horizon-1).
+
+    ``demand`` holds the independent demand of each scenario built (``base`` always).
+    """
 
     items: pd.Index
     months: pd.DatetimeIndex
@@ -46,7 +50,7 @@ class Network:
     edge_parent: np.ndarray
     edge_comp: np.ndarray
     edge_factor: np.ndarray
-    independent: np.ndarray
+    demand: Mapping[str, np.ndarray]
     scheduled: np.ndarray
     stock: np.ndarray
 
@@ -105,11 +109,6 @@ def prepare_lots(
     lots["unit_cost"] = np.where(np.isnan(lot_cost), master_cost, lot_cost)
     lots["usable_through"] = usable_through(lots["expiry_date"], plan_month, horizon)
     return lots.reset_index(drop=True)
-
-
-LATE_PO_DELAY_MONTHS = 1
-"""Default delay of an open order already past due at the plan month's close (months after the
-first planned month; the setting ``supply.late_po_delay_months``)."""
 
 
 def prepare_open_orders(
@@ -179,49 +178,38 @@ def safety_stock_by_month(
     return out
 
 
-def build_network(
-    items: pd.DataFrame,
-    bom: pd.DataFrame,
-    demand: pd.DataFrame,
-    on_hand: pd.DataFrame,
-    open_orders: pd.DataFrame,
-    plan_month: object,
-    *,
-    horizon: int = 12,
-    safety_stock: pd.Series | pd.DataFrame | None = None,
-    prices: pd.Series | None = None,
-    late_po_delay_months: int = LATE_PO_DELAY_MONTHS,
-) -> Network:
+def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) -> PlanningNetwork:
     """Check the inputs and lay them out as arrays for the planning kernels.
 
-    ``safety_stock`` is one level per item (Series) or time-phased (frame ``item, month,
-    safety_stock``, :func:`safety_stock_by_month`); phase-out items hold none and are
-    replenished lot-for-lot (no MOQ, no order multiple), so nothing is bought beyond what their
-    remaining demand needs after stock. ``prices`` (index: item) is the price revenue is valued
-    at, e.g. the realised net price; items it does not name keep the item master's
-    ``unit_price``. Late open orders arrive ``late_po_delay_months`` after month 1
+    The independent demand of ``base`` and of every other scenario in ``scenarios`` is laid
+    out (:func:`~sop_pipeline.supply.inputs.scenario_demand`). The safety stock is one level
+    per item (Series) or time-phased (frame ``item, month, safety_stock``,
+    :func:`safety_stock_by_month`); phase-out items hold none and are replenished lot-for-lot
+    (no MOQ, no order multiple), so nothing is bought beyond what their remaining demand needs
+    after stock. Revenue is valued at the forecast's net price where it gives one, else at the
+    item master's ``unit_price``. Late open orders arrive ``late_po_delay_months`` after month 1
     (:func:`prepare_open_orders`).
 
     Raises:
         ValueError: on bad arguments (see the ``prepare_*`` helpers), a BOM item missing from the
             item master, a BOM cycle, or a negative safety stock.
     """
-    plan = as_plan_month(plan_month)
-    horizon = check_horizon(horizon)
-    master = prepare_items(items)
+    plan, horizon = inputs.plan_month, inputs.horizon
+    master = prepare_items(inputs.items)
     names = pd.Index(master.index)
-    edges = bom_edges(bom)
+    edges = bom_edges(inputs.bom)
     unknown_items(pd.concat([edges["parent"], edges["component"]]), names, "bom")
     level = low_level_codes(edges, names).reindex(names).to_numpy()
     months = horizon_months(plan, horizon)
     phase_out = master["status"].to_numpy() == "phase_out"
-    ss = safety_stock_by_month(safety_stock, names, months)
+    ss = safety_stock_by_month(inputs.safety_stock, names, months)
     ss[phase_out] = 0.0
     unit_price = master["unit_price"].to_numpy(float)
+    prices = inputs.prices()
     if prices is not None:
         given = pd.Series(prices, dtype=float).rename(index=str).groupby(level=0).last()
         unit_price = given.reindex(names).fillna(master["unit_price"]).to_numpy(float)
-    lots = prepare_lots(on_hand, master, plan, horizon)
+    lots = prepare_lots(inputs.on_hand, master, plan, horizon)
     stock = fill_buckets(
         names.get_indexer(lots["item"]),
         lots["usable_through"].to_numpy(),
@@ -229,7 +217,8 @@ def build_network(
         len(names),
         horizon,
     )
-    return Network(
+    wanted = dict.fromkeys(["base", *scenarios])
+    return PlanningNetwork(
         items=names,
         months=months,
         level=level,
@@ -244,7 +233,9 @@ def build_network(
         edge_parent=names.get_indexer(edges["parent"]),
         edge_comp=names.get_indexer(edges["component"]),
         edge_factor=edges["factor"].to_numpy(float),
-        independent=prepare_demand(demand, names, plan, horizon),
-        scheduled=prepare_open_orders(open_orders, names, plan, horizon, late_po_delay_months),
+        demand={s: prepare_demand(inputs.demand(s), names, plan, horizon) for s in wanted},
+        scheduled=prepare_open_orders(
+            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months
+        ),
         stock=stock,
     )

@@ -1,4 +1,5 @@
-"""Validate: the Great Expectations rules of SPEC §3 as blocking asset checks on ``raw.*``."""
+"""Validate: the rules of :mod:`.rules`, run by Great Expectations, as blocking asset checks on
+``raw.*``."""
 
 import datetime as dt
 from collections.abc import Iterator

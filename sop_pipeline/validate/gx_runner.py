@@ -1,7 +1,8 @@
 """Great Expectations plumbing: run one expectation suite over one in-memory frame.
 
 Each expectation carries the rule it belongs to in its ``meta``; the runner returns, per
-expectation, which rows failed, so callers can report rules in their own words.
+expectation and in the order given, which rows failed, so callers can report rules in their own
+words.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 ROW_ID = "_row"
+ORDER = "_order"  # position of an expectation in the suite, in its meta
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,15 @@ def run_suite(name: str, frame: pd.DataFrame, expectations: list[Any]) -> list[E
     """Validate ``frame`` against ``expectations`` (GX expectation objects with a ``meta``
     holding ``rule`` and ``column``).
 
-    ``frame`` must carry ``ROW_ID``, a unique row position used to name failing rows.
+    ``frame`` must carry ``ROW_ID``, a unique row position used to name failing rows. The
+    outcomes come in the order of ``expectations`` (GX reports them grouped by column).
     """
     import great_expectations as gx
 
     if not expectations:
         return []
+    for position, expectation in enumerate(expectations):
+        expectation.meta = {**(expectation.meta or {}), ORDER: position}
     context = _context()
     source_name = f"sop_{name}"
     try:
@@ -61,8 +66,9 @@ def run_suite(name: str, frame: pd.DataFrame, expectations: list[Any]) -> list[E
     )
     source.delete_asset(asset_name)
     outcomes = []
-    for res in result.results:
+    for res in sorted(result.results, key=lambda r: r.expectation_config.meta[ORDER]):
         meta = dict(res.expectation_config.meta or {})
+        del meta[ORDER]
         if res.exception_info and res.exception_info.get("raised_exception"):
             raise RuntimeError(
                 f"expectation {res.expectation_config.type} on {name} could not run: "

@@ -1,18 +1,27 @@
-"""The validation rules of SPEC §3, by name: what each checks and how bad it is.
+"""The validation rules of the input files, each one object in :data:`RULES`.
 
-Each rule becomes one Dagster asset check per input file it applies to (``raw/<file>``,
-check ``<rule>``). Errors block everything downstream of the month; warnings are reported only.
+A rule holds its name, severity, the files it applies to (with what it checks in each, in
+words), the columns it derives and its Great Expectations expectations (see :mod:`.rule`).
+Each rule becomes one Dagster asset check per input file it applies to (``raw/<file>``, check
+``<rule>``) and one line of ``docs/INPUTS.md``. Errors block everything downstream of the month;
+warnings are reported only. Adding a rule is adding its class here and its instance to
+:data:`RULES`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
+
+import pandas as pd
 
 from sop_pipeline.ingest.contract import (
     BOM,
     FORECAST_OVERRIDES,
     INPUT_FILES,
+    INPUTS_BY_NAME,
     INVENTORY,
     ITEMS,
     OPEN_PURCHASE_ORDERS,
@@ -21,109 +30,459 @@ from sop_pipeline.ingest.contract import (
     InputFile,
     Kind,
 )
+from sop_pipeline.lib.graph import find_cycles
+from sop_pipeline.lib.months import folder_name
+from sop_pipeline.validate.rule import (
+    Context,
+    FileRule,
+    Finding,
+    FlagRule,
+    RowRule,
+    Rule,
+    Severity,
+    expect,
+    passes,
+    source_paths,
+)
+
+__all__ = ["ALL_RULES", "RULES", "RuleOnFile", "Severity", "rules_for"]
+
+NUMBER_REGEX = r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$"
+MONTH_REGEX = r"^\d{4}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?$"
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
+def _months(rows: pd.DataFrame) -> list[dt.date]:
+    return [m.date() for m in rows["plan_month"]]
 
 
-FILE_PRESENT = "file_present"
-FILE_READABLE = "file_readable"
-NOT_EMPTY = "not_empty"
-REQUIRED_COLUMNS = "required_columns"
-VALUES_PARSE = "values_parse"
-REQUIRED_VALUES = "required_values"
-ALLOWED_VALUES = "allowed_values"
-VALUE_RANGES = "value_ranges"
-KEYS_UNIQUE = "keys_unique"
-ITEMS_KNOWN = "items_known"
-DATES_IN_MONTH = "dates_in_month"
-BOM_ACYCLIC = "bom_acyclic"
-ONE_ADJUSTMENT_KIND = "one_adjustment_kind"
-MONTHS_IN_HORIZON = "months_in_horizon"
-PERIOD_ORDERED = "period_ordered"
-SHIPPED_WITHIN_ORDERED = "shipped_within_ordered"
-NO_EXPIRED_STOCK = "no_expired_stock"
-NO_PAST_DUE_ORDERS = "no_past_due_orders"
+# --- read off the load log ---------------------------------------------------------------------
+
+
+class FilePresent(FileRule):
+    name = "file_present"
+    description = "the file is in the month folder (or master/)"
+
+    def check(self, spec: InputFile, log: pd.DataFrame) -> Finding | None:
+        missing = log[log["status"] == "missing"]
+        if not spec.required or missing.empty:
+            return None
+        months = _months(missing)
+        where = "the month folder"
+        if spec.scope.value == "master":
+            where = "master/ or the month folder"
+        return Finding(
+            f"{spec.filename} is missing from {where} for "
+            f"{', '.join(folder_name(m) for m in months)}; it is required",
+            months,
+            [f"{folder_name(m)}/{spec.filename}" for m in months],
+        )
+
+
+class FileReadable(FileRule):
+    name = "file_readable"
+    description = "the file is UTF-8 CSV or Parquet that can be parsed"
+
+    def check(self, spec: InputFile, log: pd.DataFrame) -> Finding | None:
+        unreadable = log[log["status"] == "unreadable"]
+        if unreadable.empty:
+            return None
+        message = "; ".join(f"{r.source_path}: {r.error}" for r in unreadable.itertuples())
+        return Finding(message, _months(unreadable), sorted(unreadable["source_path"].dropna()))
+
+
+class NotEmpty(FileRule):
+    name = "not_empty"
+    description = "the file has data rows, not only a header"
+
+    def check(self, spec: InputFile, log: pd.DataFrame) -> Finding | None:
+        loaded = log[log["status"] == "loaded"]
+        empty = loaded[loaded["row_count"] == 0]
+        if spec.may_be_empty or empty.empty:
+            return None
+        message = f"{spec.filename} has a header but no data rows"
+        return Finding(message, _months(empty), source_paths(empty))
+
+
+class RequiredColumns(FileRule):
+    name = "required_columns"
+    description = "every required column is in the header"
+    one_of: Mapping[str, tuple[str, ...]] = {
+        FORECAST_OVERRIDES.name: ("override_qty", "adjustment_pct")
+    }  # files that need at least one of these columns
+
+    def check(self, spec: InputFile, log: pd.DataFrame) -> Finding | None:
+        loaded = log[log["status"] == "loaded"]
+        problems, bad_months = [], []
+        for row in loaded.itertuples():
+            header = set(row.columns if row.columns is not None else [])
+            lacking = [c for c in spec.required_columns if c not in header]
+            alternatives = self.one_of.get(spec.name, ())
+            if alternatives and not header & set(alternatives):
+                lacking.append(" or ".join(alternatives))
+            if lacking:
+                problems.append(f"{row.source_path} lacks {', '.join(lacking)}")
+                bad_months.append(row.plan_month)
+        if not problems:
+            return None
+        return Finding(
+            "; ".join(problems) + f" (required: {', '.join(spec.required_columns)})",
+            [m.date() for m in bad_months],
+            source_paths(loaded, bad_months),
+        )
+
+
+# --- checked on the rows -----------------------------------------------------------------------
+
+
+class ValuesParse(RowRule):
+    name = "values_parse"
+    description = "numbers are numbers, dates are YYYY-MM-DD"
+
+    def applies_to(self, spec: InputFile) -> bool:
+        return any(c.kind is not Kind.TEXT for c in spec.columns)
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        # dates are parsed once, vectorised, with the typed shadows; GX's strftime expectation
+        # calls strptime row by row (a third of all validation time at 10,000 items)
+        for column in spec.columns:
+            if column.kind is Kind.DATE:
+                text, parsed = frame[column.name], frame[column.name + "__v"]
+                frame[f"_{column.name}_is_date"] = text.isna() | parsed.notna()
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        out = []
+        for column in spec.columns:
+            name = column.name
+            if column.kind is Kind.NUMBER:
+                problem = f"{name} is not a number"
+                out.append(self._regex(name, NUMBER_REGEX, problem))
+            elif column.kind is Kind.DATE:
+                problem = f"{name} is not a date (YYYY-MM-DD)"
+                out.append(passes(f"_{name}_is_date", self.name, name, problem))
+            elif column.kind is Kind.MONTH:
+                out.append(self._regex(name, MONTH_REGEX, f"{name} is not a month (YYYY-MM)"))
+        return out
+
+    def _regex(self, name: str, regex: str, problem: str) -> Any:
+        kind = "ExpectColumnValuesToMatchRegex"
+        return expect(kind, self.name, name, problem, column=name, regex=regex)
+
+
+class RequiredValues(RowRule):
+    name = "required_values"
+    description = "required fields are filled in"
+    # columns that must be filled in for an active finished good, by file
+    for_active_finished_goods: Mapping[str, tuple[str, ...]] = {
+        ITEMS.name: ("family", "unit_price")
+    }
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        if spec.name in self.for_active_finished_goods:
+            frame["_active_finished_good"] = (frame["item_type"] == "finished_good") & (
+                frame["status"].fillna("active") == "active"
+            )
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        kind = "ExpectColumnValuesToNotBeNull"
+        out = [
+            expect(kind, self.name, c.name, f"{c.name} is blank", column=c.name)
+            for c in spec.columns
+            if c.not_null
+        ]
+        for name in self.for_active_finished_goods.get(spec.name, ()):
+            problem = f"{name} is blank for an active finished good"
+            out.append(
+                expect(
+                    kind,
+                    self.name,
+                    name,
+                    problem,
+                    column=name,
+                    row_condition="_active_finished_good==True",
+                    condition_parser="pandas",
+                )
+            )
+        return out
+
+
+class AllowedValues(RowRule):
+    name = "allowed_values"
+    description = {
+        ITEMS.name: "item_type and status take their allowed values",
+        "actions": "status is open or done",
+    }
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        return [
+            expect(
+                "ExpectColumnValuesToBeInSet",
+                self.name,
+                c.name,
+                f"{c.name} is not one of {', '.join(c.allowed)}",
+                column=c.name,
+                value_set=list(c.allowed),
+            )
+            for c in spec.columns
+            if c.allowed
+        ]
+
+
+class ValueRanges(RowRule):
+    name = "value_ranges"
+    description = {
+        ITEMS.name: "costs, prices and lead times are not negative",
+        BOM.name: "qty_per above 0, scrap_rate in [0, 0.99]",
+        PROMOTIONS.name: "uplift_pct not below -100",
+        INVENTORY.name: "on-hand quantities and unit costs are not negative",
+        OPEN_PURCHASE_ORDERS.name: "open quantities are not negative",
+        FORECAST_OVERRIDES.name: "override_qty >= 0 and adjustment_pct >= -100",
+    }
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        out = []
+        for c in spec.columns:
+            if c.min_value is None and c.max_value is None:
+                continue
+            if c.max_value is None and c.min_exclusive:
+                words = "not positive" if c.min_value == 0 else f"not above {c.min_value:g}"
+            elif c.max_value is None:
+                words = "negative" if c.min_value == 0 else f"below {c.min_value:g}"
+            else:
+                words = f"outside {c.min_value:g}..{c.max_value:g}"
+            out.append(
+                expect(
+                    "ExpectColumnValuesToBeBetween",
+                    self.name,
+                    c.name,
+                    f"{c.name} is {words}",
+                    column=c.name + "__v",
+                    min_value=c.min_value,
+                    max_value=c.max_value,
+                    strict_min=c.min_exclusive,
+                )
+            )
+        return out
+
+
+class KeysUnique(RowRule):
+    name = "keys_unique"
+    description = {
+        ITEMS.name: "each item appears once",
+        BOM.name: "each parent-component pair appears once",
+        "financial_plan": "one plan value per month and family",
+        PROMOTIONS.name: "each promotion names an item once",
+        "actions": "each action_id appears once",
+        INVENTORY.name: "one row per item, location and lot",
+        OPEN_PURCHASE_ORDERS.name: "one row per po and item",
+        FORECAST_OVERRIDES.name: "one override per item and month",
+    }
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        # one integer per distinct (month, key): hashing beats building millions of strings
+        key = ["plan_month", *spec.key]
+        frame["_key"] = frame.groupby(key, dropna=False, sort=False).ngroup()
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        problem = f"{' + '.join(spec.key)} repeats another row's"
+        kind = "ExpectColumnValuesToBeUnique"
+        return [expect(kind, self.name, "+".join(spec.key), problem, column="_key")]
+
+
+class DatesInMonth(FlagRule):
+    name = "dates_in_month"
+    description = {SALES.name: "every order line is dated inside the month"}
+    column, problem = "date", "date lies outside the month of its folder"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        month = frame["date__v"].dt.to_period("M").dt.to_timestamp()
+        return frame["date__v"].isna() | (month == frame["plan_month"])
+
+
+class ItemsKnown(RowRule):
+    name = "items_known"
+    description = {
+        BOM.name: "parents and components are in the item master",
+        PROMOTIONS.name: "promoted items are in the item master",
+        SALES.name: "every item sold is in the item master",
+        INVENTORY.name: "every stocked item is in the item master",
+        OPEN_PURCHASE_ORDERS.name: "every ordered item is in the item master",
+        FORECAST_OVERRIDES.name: "overridden items are finished goods in the master",
+    }
+    finished_goods_only = frozenset({FORECAST_OVERRIDES.name})
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        pool = context.items
+        if spec.name in self.finished_goods_only:
+            pool = pool[pool["item_type"] == "finished_good"]
+        known = pd.MultiIndex.from_arrays([pool["plan_month"], pool["item"]])
+        for name in spec.item_columns:
+            wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
+            frame[f"_{name}_known"] = wanted.isin(known) | frame[name].isna().to_numpy()
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        return [
+            passes(f"_{name}_known", self.name, name, f"{name} is not in items.csv")
+            for name in spec.item_columns
+        ]
+
+
+class BomAcyclic(FlagRule):
+    name = "bom_acyclic"
+    description = {BOM.name: "no item is (indirectly) a component of itself"}
+    column, problem = "component", "the line is part of a BOM cycle"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        acyclic = pd.Series(True, index=frame.index)
+        for _, lines in frame.dropna(subset=["parent", "component"]).groupby("plan_month"):
+            on_cycle = {node for cycle in _cycles(lines) for node in cycle}
+            if on_cycle:
+                cyclic = lines["parent"].isin(on_cycle) & lines["component"].isin(on_cycle)
+                acyclic.loc[lines.index[cyclic]] = False
+        return acyclic
+
+    def detail(self, frame: pd.DataFrame, spec: InputFile) -> str:
+        latest = frame[frame["plan_month"] == frame["plan_month"].max()]
+        cycles = _cycles(latest.dropna(subset=["parent", "component"]))
+        return "; cycle: " + " | ".join(" -> ".join(c) for c in cycles) if cycles else ""
+
+
+def _cycles(lines: pd.DataFrame) -> list[list[str]]:
+    parents, components = lines["parent"].astype(str), lines["component"].astype(str)
+    return find_cycles(zip(parents, components, strict=True))
+
+
+class PeriodOrdered(RowRule):
+    name = "period_ordered"
+    description = {PROMOTIONS.name: "end_month is not before start_month"}
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        return [
+            expect(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                self.name,
+                "end_month",
+                "end_month is before start_month",
+                column_A="end_month__v",
+                column_B="start_month__v",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        ]
+
+
+class ShippedWithinOrdered(FlagRule):
+    name = "shipped_within_ordered"
+    severity = Severity.WARNING
+    description = {
+        SALES.name: "order lines ship no more than ordered; returns have both quantities negative"
+    }
+    column, problem = "shipped_qty", "shipped_qty exceeds ordered_qty, or a return mixes signs"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        ordered, shipped = frame["ordered_qty__v"], frame["shipped_qty__v"]
+        positive_ok = (ordered >= 0) & (shipped >= 0) & (shipped <= ordered)
+        return_ok = (ordered <= 0) & (shipped <= 0)
+        return ordered.isna() | shipped.isna() | positive_ok | return_ok
+
+
+class NoExpiredStock(FlagRule):
+    name = "no_expired_stock"
+    severity = Severity.WARNING
+    description = {INVENTORY.name: "no lot on hand is past its expiry date"}
+    column, problem = "expiry_date", "the lot is past its expiry date at month end"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        month_end = frame["plan_month"] + pd.offsets.MonthEnd(0)
+        return frame["expiry_date__v"].isna() | (frame["expiry_date__v"] >= month_end)
+
+
+class NoPastDueOrders(FlagRule):
+    name = "no_past_due_orders"
+    severity = Severity.WARNING
+    description = {OPEN_PURCHASE_ORDERS.name: "open orders are not already past due"}
+    column, problem = "due_date", "due_date is before the month began"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        return frame["due_date__v"].isna() | (frame["due_date__v"] >= frame["plan_month"])
+
+
+class OneAdjustmentKind(FlagRule):
+    name = "one_adjustment_kind"
+    description = {FORECAST_OVERRIDES.name: "each row gives override_qty or adjustment_pct"}
+    column, problem = "override_qty", "both or neither of override_qty and adjustment_pct are given"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        return frame["override_qty"].notna() ^ frame["adjustment_pct"].notna()
+
+
+class MonthsInHorizon(FlagRule):
+    name = "months_in_horizon"
+    description = {FORECAST_OVERRIDES.name: "overridden months lie in the forecast horizon"}
+    column, problem = "month", "month is outside the {horizon} months after the plan month"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        first = frame["plan_month"] + pd.DateOffset(months=1)
+        last = frame["plan_month"] + pd.DateOffset(months=context.horizon_months)
+        month = frame["month__v"]
+        return month.isna() | ((month >= first) & (month <= last))
+
+
+RULES: list[Rule] = [
+    FilePresent(),
+    FileReadable(),
+    NotEmpty(),
+    RequiredColumns(),
+    ValuesParse(),
+    RequiredValues(),
+    AllowedValues(),
+    ValueRanges(),
+    KeysUnique(),
+    DatesInMonth(),
+    ItemsKnown(),
+    BomAcyclic(),
+    PeriodOrdered(),
+    ShippedWithinOrdered(),
+    NoExpiredStock(),
+    NoPastDueOrders(),
+    OneAdjustmentKind(),
+    MonthsInHorizon(),
+]
+"""Every rule, in the order they are reported (file-level rules first)."""
 
 
 @dataclass(frozen=True)
-class Rule:
-    name: str
-    severity: Severity
+class RuleOnFile:
+    """A rule as it applies to one input file, with what it checks there."""
+
+    rule: Rule
     description: str
 
+    @property
+    def name(self) -> str:
+        return self.rule.name
 
-_COMMON = (
-    Rule(FILE_PRESENT, Severity.ERROR, "the file is in the month folder (or master/)"),
-    Rule(FILE_READABLE, Severity.ERROR, "the file is UTF-8 CSV or Parquet that can be parsed"),
-    Rule(NOT_EMPTY, Severity.ERROR, "the file has data rows, not only a header"),
-    Rule(REQUIRED_COLUMNS, Severity.ERROR, "every required column of SPEC §2 is in the header"),
-    Rule(VALUES_PARSE, Severity.ERROR, "numbers are numbers, dates are YYYY-MM-DD"),
-    Rule(REQUIRED_VALUES, Severity.ERROR, "required fields are filled in"),
-)
-
-_SPECIFIC: dict[str, tuple[Rule, ...]] = {
-    ITEMS.name: (
-        Rule(ALLOWED_VALUES, Severity.ERROR, "item_type and status take their allowed values"),
-        Rule(VALUE_RANGES, Severity.ERROR, "costs, prices and lead times are not negative"),
-        Rule(KEYS_UNIQUE, Severity.ERROR, "each item appears once"),
-    ),
-    BOM.name: (
-        Rule(VALUE_RANGES, Severity.ERROR, "qty_per above 0, scrap_rate in [0, 0.99]"),
-        Rule(KEYS_UNIQUE, Severity.ERROR, "each parent-component pair appears once"),
-        Rule(ITEMS_KNOWN, Severity.ERROR, "parents and components are in the item master"),
-        Rule(BOM_ACYCLIC, Severity.ERROR, "no item is (indirectly) a component of itself"),
-    ),
-    "financial_plan": (Rule(KEYS_UNIQUE, Severity.ERROR, "one plan value per month and family"),),
-    PROMOTIONS.name: (
-        Rule(VALUE_RANGES, Severity.ERROR, "uplift_pct not below -100"),
-        Rule(KEYS_UNIQUE, Severity.ERROR, "each promotion names an item once"),
-        Rule(ITEMS_KNOWN, Severity.ERROR, "promoted items are in the item master"),
-        Rule(PERIOD_ORDERED, Severity.ERROR, "end_month is not before start_month"),
-    ),
-    "actions": (
-        Rule(ALLOWED_VALUES, Severity.ERROR, "status is open or done"),
-        Rule(KEYS_UNIQUE, Severity.ERROR, "each action_id appears once"),
-    ),
-    SALES.name: (
-        Rule(DATES_IN_MONTH, Severity.ERROR, "every order line is dated inside the month"),
-        Rule(ITEMS_KNOWN, Severity.ERROR, "every item sold is in the item master"),
-        Rule(
-            SHIPPED_WITHIN_ORDERED,
-            Severity.WARNING,
-            "order lines ship no more than ordered; returns have both quantities negative",
-        ),
-    ),
-    INVENTORY.name: (
-        Rule(VALUE_RANGES, Severity.ERROR, "on-hand quantities and unit costs are not negative"),
-        Rule(KEYS_UNIQUE, Severity.ERROR, "one row per item, location and lot"),
-        Rule(ITEMS_KNOWN, Severity.ERROR, "every stocked item is in the item master"),
-        Rule(NO_EXPIRED_STOCK, Severity.WARNING, "no lot on hand is past its expiry date"),
-    ),
-    OPEN_PURCHASE_ORDERS.name: (
-        Rule(VALUE_RANGES, Severity.ERROR, "open quantities are not negative"),
-        Rule(KEYS_UNIQUE, Severity.ERROR, "one row per po and item"),
-        Rule(ITEMS_KNOWN, Severity.ERROR, "every ordered item is in the item master"),
-        Rule(NO_PAST_DUE_ORDERS, Severity.WARNING, "open orders are not already past due"),
-    ),
-    FORECAST_OVERRIDES.name: (
-        Rule(VALUE_RANGES, Severity.ERROR, "override_qty >= 0 and adjustment_pct >= -100"),
-        Rule(KEYS_UNIQUE, Severity.ERROR, "one override per item and month"),
-        Rule(ITEMS_KNOWN, Severity.ERROR, "overridden items are finished goods in the master"),
-        Rule(ONE_ADJUSTMENT_KIND, Severity.ERROR, "each row gives override_qty or adjustment_pct"),
-        Rule(MONTHS_IN_HORIZON, Severity.ERROR, "overridden months lie in the forecast horizon"),
-    ),
-}
+    @property
+    def severity(self) -> Severity:
+        return self.rule.severity
 
 
-def rules_for(spec: InputFile) -> tuple[Rule, ...]:
+def rules_for(spec: InputFile) -> tuple[RuleOnFile, ...]:
     """The rules that apply to one input file, in the order they are reported."""
-    common = _COMMON
-    if not any(c.kind is not Kind.TEXT for c in spec.columns):
-        common = tuple(r for r in common if r.name != VALUES_PARSE)
-    return common + _SPECIFIC.get(spec.name, ())
+    return tuple(RuleOnFile(r, r.describe(spec)) for r in RULES if r.applies_to(spec))
 
 
-ALL_RULES: dict[str, tuple[Rule, ...]] = {spec.name: rules_for(spec) for spec in INPUT_FILES}
+class _RulesByFile(Mapping[str, tuple[RuleOnFile, ...]]):
+    """File name -> :func:`rules_for`, read from :data:`RULES` when asked."""
+
+    def __getitem__(self, name: str) -> tuple[RuleOnFile, ...]:
+        return rules_for(INPUTS_BY_NAME[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return (spec.name for spec in INPUT_FILES)
+
+    def __len__(self) -> int:
+        return len(INPUT_FILES)
+
+
+ALL_RULES: Mapping[str, tuple[RuleOnFile, ...]] = _RulesByFile()
+"""The rules of every input file, by file name."""
