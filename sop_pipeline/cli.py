@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sop_pipeline.runner import Paths, PipelineFailed, run_pipeline
+    from sop_pipeline.paths import Paths
+    from sop_pipeline.runner import PipelineFailed, run_pipeline
 
     paths = Paths.resolve(args.data_dir, args.db)
     started = time.perf_counter()
@@ -74,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from sop_pipeline.runner import Paths
+    from sop_pipeline.paths import Paths
     from sop_pipeline.status import status_lines
 
     for line in status_lines(Paths.resolve(args.data_dir, args.db)):

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sop_pipeline.runner import Paths, PipelineFailed, run_pipeline
+from sop_pipeline.paths import Paths
+from sop_pipeline.runner import PipelineFailed, run_pipeline
 from sop_pipeline_tests.conftest import copy_company, snapshot
 
 BAD_MONTH = "2025-10"

@@ -23,8 +23,11 @@ import sqlglot
 from sqlglot import exp
 
 from sop_pipeline.lib.duckdb_io import ensure_table_like, quote_ident, transaction
+from sop_pipeline.lib.package_files import package_folder
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+SQL_PACKAGE = "sop_pipeline.dbt_like_sql"
+SQL_DIR = package_folder(SQL_PACKAGE)
+"""``dbt_like_sql/`` of the repository, shipped in the package as ``sop_pipeline.dbt_like_sql``."""
 FOLDER_SCHEMAS = {"staging": "staging", "marts": "sop_mart"}
 PARTITION_COLUMN = "plan_month"
 
@@ -70,14 +73,9 @@ def parse_model(path: Path, schema: str, default_group: str) -> SqlModel:
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise SqlModelError(f"{path}: a model must be exactly one SELECT query")
     query = statements[0]
-    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    reads = sorted(
-        {
-            f"{table.db}.{table.name}"
-            for table in query.find_all(exp.Table)
-            if table.db and table.name not in ctes
-        }
-    )
+    # a CTE is referred to by its bare name: every schema-qualified name is a table, even one
+    # named like a CTE (``with bom as (select ... from staging.bom)``)
+    reads = sorted({f"{table.db}.{table.name}" for table in query.find_all(exp.Table) if table.db})
     return SqlModel(
         path=path,
         schema=schema,
