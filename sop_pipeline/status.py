@@ -75,7 +75,22 @@ def _last_run(instance: dg.DagsterInstance | None, holder: LockHolder | None) ->
     return [
         f"last run        {run.status.value.lower()} ({run.job_name}, {_partition(run)})",
         *_failing_checks(instance, run.run_id),
+        *_failed_steps(instance, run.run_id),
     ]
+
+
+def _failed_steps(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """A step that raised, with its error: a run can fail with every check passing."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    lines = []
+    for record in records.records:
+        event = record.event_log_entry.dagster_event
+        error = event.step_failure_data.error if event.step_failure_data else None
+        text = error.message.strip().splitlines()[0] if error and error.message else "no message"
+        if error and error.cause:
+            text += f" ({error.cause.message.strip().splitlines()[0]})"
+        lines.append(f"  failed step {event.step_key}: {text}"[:300])
+    return lines
 
 
 def _partition(run: dg.DagsterRun) -> str:

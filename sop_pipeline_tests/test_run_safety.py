@@ -127,3 +127,19 @@ def test_status_reports_a_damaged_working_file_and_odd_folders(tmp_path: Path) -
         line.startswith("warning         folder '2025-13' (it holds _CLOSED) is ignored")
         for line in lines
     )
+
+
+def test_status_names_the_step_that_failed_when_every_check_passed(tmp_path: Path) -> None:
+    @dg.asset
+    def inventory_policy() -> None:
+        raise ValueError("BOM row FG1 -> C2 has qty_per 0")
+
+    paths = _company(tmp_path)
+    paths.prepare()
+    duckdb.connect(str(paths.work_db)).close()
+    with open_instance(paths.dagster_home) as instance:
+        dg.materialize([inventory_policy], instance=instance, raise_on_error=False)
+    lines = status_lines(paths)
+    assert "failing checks  none" in lines
+    failed = [line for line in lines if line.startswith("  failed step inventory_policy: ")]
+    assert failed and "BOM row FG1 -> C2 has qty_per 0" in failed[0]
