@@ -189,7 +189,7 @@ def test_a_run_killed_part_way_then_rerun_matches_an_uninterrupted_run(
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.STARTED  # cut short
 
     run_pipeline(killed, echo=lambda _: None)  # the same command again, after the crash
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(killed.dagster_home) as instance:
         # the next run marks the killed one failed, so no tool shows it running forever
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
 
