@@ -11,20 +11,34 @@ changed since (:mod:`sop_pipeline.ingest.fingerprint`); then one run of ``monthl
 plan month plans it.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from sop_pipeline.ingest.fingerprint import fingerprint_tag, input_fingerprint
-from sop_pipeline.ingest.readers import closed_months
+from sop_pipeline.ingest.readers import closed_months, ignored_folders
 from sop_pipeline.lib.dagster_storage import relax_sqlite_sync
 from sop_pipeline.lib.instance import materialized_months, open_instance
 from sop_pipeline.lib.months import add_months, folder_name, month_range, partition_key
+from sop_pipeline.lib.run_lock import WarehouseBusy, lock_path, run_lock
+from sop_pipeline.lib.warehouse_health import working_file_problem
 from sop_pipeline.paths import Paths
 
+if TYPE_CHECKING:
+    from sop_pipeline.settings import Settings
+
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+LAUNCHED_BY = {"sop/launched_by": "sop-pipeline run"}
+LOCK_WAIT_SECONDS = 60.0
+ABANDONED = (
+    "the sop-pipeline process running it ended before the run finished (killed, or the machine "
+    "stopped); marked failed by the next `sop-pipeline run`, which redoes its work"
+)
 
 
 class PipelineFailed(Exception):
@@ -133,7 +147,7 @@ def execute(
             "dagster/asset_partition_range_start": partition_key(first),
             "dagster/asset_partition_range_end": partition_key(last),
         }
-    run_tags["sop/launched_by"] = "sop-pipeline run"
+    run_tags.update(LAUNCHED_BY)
     run_tags.update(tags or {})
     return job.execute_in_process(
         instance=instance,
@@ -188,6 +202,17 @@ def _target_month(paths: Paths, month: dt.date | None) -> tuple[list[dt.date], d
     return closed, target
 
 
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the runs of ``sop-pipeline run`` the instance still shows as going on; called
+    while holding the warehouse's run lock, so none of them can still be running. Returns
+    their ids."""
+    going = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+    runs = instance.get_runs(dg.RunsFilter(statuses=going, tags=LAUNCHED_BY))
+    for run in runs:
+        instance.report_run_failed(run, ABANDONED)
+    return [run.run_id for run in runs]
+
+
 def _span(first: dt.date, last: dt.date) -> str:
     return folder_name(first) if first == last else f"{folder_name(first)}..{folder_name(last)}"
 
@@ -198,6 +223,7 @@ def run_pipeline(
     *,
     verbose: bool = False,
     echo: Callable[[str], None] = print,
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS,
 ) -> RunSummary:
     """Ingest every closed month not yet ingested (and the plan month again if its inputs
     changed), then plan ``month`` (default: the latest closed one) and the earlier months
@@ -205,8 +231,12 @@ def run_pipeline(
 
     Raises:
         PipelineFailed: with the failing check's message (file, rule, rows) when a run fails,
-            or exit code 2 when the month or the settings are not usable.
+            or exit code 2 when the month or the settings are not usable, or exit code 3
+            when another run holds the warehouse longer than ``lock_wait_seconds``.
     """
+    folder_warnings = ignored_folders(paths.data_dir)
+    for warning in folder_warnings:
+        echo(f"warning: {warning}")
     closed, target = _target_month(paths, month)
     from sop_pipeline.settings import load_settings
 
@@ -215,13 +245,33 @@ def run_pipeline(
     except ValueError as exc:
         raise PipelineFailed(str(exc), exit_code=2) from exc
 
+    paths.prepare()
+    try:
+        with run_lock(lock_path(paths.work_db), wait_seconds=lock_wait_seconds):
+            return _run_locked(paths, settings, closed, target, verbose, echo, folder_warnings)
+    except WarehouseBusy as exc:
+        raise PipelineFailed(str(exc), exit_code=3) from exc
+
+
+def _run_locked(
+    paths: Paths,
+    settings: Settings,
+    closed: list[dt.date],
+    target: dt.date,
+    verbose: bool,
+    echo: Callable[[str], None],
+    folder_warnings: list[str],
+) -> RunSummary:
+    """The work of :func:`run_pipeline`, with the warehouse's run lock held."""
+    problem = working_file_problem(paths.work_db, paths.db, write=True)
+    if problem is not None:
+        raise PipelineFailed(problem.message)
     from sop_pipeline.definitions import build_definitions
     from sop_pipeline.forecast.assets import FORECAST
     from sop_pipeline.jobs import INGESTED_KEY
     from sop_pipeline.publish import PUBLISH_KEY
     from sop_pipeline.resources import resources_for
 
-    paths.prepare()
     relax_sqlite_sync()
     defs = build_definitions(resources_for(paths))
     ingest_job = defs.resolve_job_def("ingest_job")
@@ -230,9 +280,11 @@ def run_pipeline(
     ingest_keys = ingest_job.asset_layer.selected_asset_keys
     plan_keys = sorted(plan_job.asset_layer.selected_asset_keys - ingest_keys)
     forecast_keys = [k for k in plan_keys if graph.get(k).group_name == "forecast"]
-    summary = RunSummary(plan_month=target)
+    summary = RunSummary(plan_month=target, warnings=list(folder_warnings))
 
     with open_instance(paths.dagster_home) as instance:
+        for run_id in fail_abandoned_runs(instance):
+            echo(f"marked failed: run {run_id}, whose process ended before it finished")
         runs = _Launcher(instance, summary, verbose)
         ingested = done_months(instance, INGESTED_KEY, paths)
         fingerprint = input_fingerprint(paths.data_dir, paths.settings_file, target)

@@ -95,16 +95,6 @@ def test_planning_code_imports_neither_dagster_nor_duckdb(folder: str) -> None:
     assert not offending
 
 
-# The validation package and the contract it documents are rewritten on branch
-# issue-14-modules (one object per rule), which states its rules in place of these citations.
-# They may still cite here so that neither branch's merge breaks the other; once both are in
-# main, this set is emptied.
-CITING_ELSEWHERE = {
-    "docs/INPUTS.md",
-    "sop_pipeline/validate/checks.py",
-    "sop_pipeline/validate/engine.py",
-    "sop_pipeline/validate/rules.py",
-}
 OUTSIDE_REFERENCE = re.compile(r"\bSPEC\b|\bFACTS\b|\.\./shared")
 TEXT_SUFFIXES = {".py", ".md", ".sql", ".yaml", ".yml", ".toml", ".txt", ".mjs", ".cfg"}
 
@@ -129,4 +119,4 @@ def test_the_repository_cites_no_file_outside_it() -> None:
         for path in _repository_text_files()
         if OUTSIDE_REFERENCE.search(path.read_text(encoding="utf-8", errors="replace"))
     }
-    assert citing - CITING_ELSEWHERE == set()
+    assert citing == set()

@@ -45,6 +45,7 @@ class SqlModel:
     description: str
     group: str
     reads: tuple[str, ...]  # schema-qualified tables the query reads
+    ordered: bool = False  # the query ends with its own ORDER BY (rows are written in it)
 
     @property
     def table(self) -> str:
@@ -84,6 +85,7 @@ def parse_model(path: Path, schema: str, default_group: str) -> SqlModel:
         description=" ".join(comments) or f"{schema}.{path.stem}",
         group=group,
         reads=tuple(reads),
+        ordered=query.args.get("order") is not None,
     )
 
 
@@ -167,7 +169,10 @@ def run_model(
                     f"{model.path}: {counts[1]} rows carry a plan_month other than {month}"
                 )
             con.execute(f"delete from {model.table} where plan_month = getvariable('plan_month')")
-            con.execute(f"insert into {model.table} by name select * from __model_rows")
+            # in the query's own order, else sorted on every column: a re-plan writes the same
+            # rows in the same order
+            order = "" if model.ordered else " order by all"
+            con.execute(f"insert into {model.table} by name select * from __model_rows{order}")
             written[month] = counts[0]
         con.execute("drop table if exists __model_rows")
         con.execute(f"drop view if exists {view}")

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import fields
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
+from sop_pipeline.lib.duckdb_io import Connection
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.partitions import monthly_partitions
@@ -45,9 +45,7 @@ def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
     return dt.date.fromisoformat(context.partition_key)
 
 
-def read_planning_inputs(
-    con: duckdb.DuckDBPyConnection, month: dt.date, config: Settings
-) -> PlanningInputs:
+def read_planning_inputs(con: Connection, month: dt.date, config: Settings) -> PlanningInputs:
     """The plan month's supply planning inputs: the staging tables, the forecast and its
     errors (the safety stock is planned from them, :func:`plan_supply`)."""
     return PlanningInputs(
