@@ -28,7 +28,7 @@ import pandas as pd  # noqa: E402
 import psutil  # noqa: E402
 from statsforecast import StatsForecast  # noqa: E402
 
-from sop_pipeline.forecast import ForecastSettings, forecast_series  # noqa: E402
+from sop_pipeline.forecast import EngineSettings, forecast_series  # noqa: E402
 from sop_pipeline.forecast.candidates import candidate_set  # noqa: E402
 from sop_pipeline.forecast.classify import classify_series  # noqa: E402
 from sop_pipeline.forecast.history import (  # noqa: E402
@@ -74,7 +74,7 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def bare_statsforecast(history: pd.DataFrame, settings: ForecastSettings) -> tuple[float, float]:
+def bare_statsforecast(history: pd.DataFrame, settings: EngineSettings) -> tuple[float, float]:
     """Wall and CPU seconds of one ``StatsForecast.forecast`` per class with its candidates
     (on the raw series: no seasonal adjustment, no rolling origins, no selection)."""
     filled = fill_months(validate_history(history))
@@ -98,11 +98,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--series", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--months", type=int, default=48)
     parser.add_argument("--selection", choices=["standard", "fast"], default="standard")
-    parser.add_argument("--cv-windows", type=int, default=ForecastSettings.cv_windows)
+    parser.add_argument("--cv-windows", type=int, default=EngineSettings.cv_windows)
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--engine", choices=["local", "dask"], default="local")
     args = parser.parse_args(argv)
-    settings = ForecastSettings(
+    settings = EngineSettings(
         selection=args.selection,
         cv_windows=args.cv_windows,
         n_jobs=args.n_jobs,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sop_pipeline.forecast import ForecastSettings, forecast_series
+from sop_pipeline.forecast import EngineSettings, forecast_series
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,10 +31,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--meta", type=Path, help="unique_id, category CSV (families)")
     parser.add_argument("--score", type=Path, help="score.py (default: next to --data)")
     parser.add_argument("--selection", choices=["standard", "fast"], default="standard")
-    parser.add_argument("--cv-windows", type=int, default=ForecastSettings.cv_windows)
-    parser.add_argument("--cv-step", type=int, default=ForecastSettings.cv_step)
+    parser.add_argument("--cv-windows", type=int, default=EngineSettings.cv_windows)
+    parser.add_argument("--cv-step", type=int, default=EngineSettings.cv_step)
     parser.add_argument("--cv-horizon", type=int, default=None)
-    parser.add_argument("--margin", type=float, default=ForecastSettings.combination_margin)
+    parser.add_argument("--margin", type=float, default=EngineSettings.combination_margin)
     parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--out", type=Path, default=Path("/tmp/m3_forecast.csv"))
     args = parser.parse_args(argv)
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     train = data.loc[data["split"] == "train", ["unique_id", "ds", "y"]]
     test = data.loc[data["split"] == "test"]
     horizon = int(test.groupby("unique_id").size().max())
-    settings = ForecastSettings(
+    settings = EngineSettings(
         horizon=horizon,
         selection=args.selection,
         cv_windows=args.cv_windows,

@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from sop_pipeline.forecast import ForecastSettings
+from sop_pipeline.forecast import EngineSettings
 from sop_pipeline.forecast.monthly import build_monthly_forecast
 
 LAGS = (1, 3)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     no_overrides = pd.DataFrame(
         columns=["item", "month", "override_qty", "adjustment_pct", "reason", "owner"]
     )
-    settings = ForecastSettings(selection=args.selection)
+    settings = EngineSettings(selection=args.selection)
     actual = demand.set_index(["item", "month"])["demand_qty"]
     rows, previous = [], None
     started = time.perf_counter()

@@ -177,11 +177,11 @@ def run_pipeline(
 
 
 def stage_times(home: str) -> dict[str, float]:
-    os.environ["DAGSTER_HOME"] = home
-    import dagster as dg
+    """Seconds per stage over every run the Dagster home ``home`` records."""
+    from sop_pipeline.lib.instance import open_instance
 
     totals = dict.fromkeys(STAGES, 0.0)
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(Path(home)) as instance:
         for record in instance.get_run_records():
             for step in instance.get_run_step_stats(record.dagster_run.run_id):
                 if step.end_time and step.start_time:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sop_pipeline.forecast import ForecastSettings, forecast_series
+from sop_pipeline.forecast import EngineSettings, forecast_series
 
 REFERENCES = ("AutoETS", "AutoTheta", "AutoCES", "SeasonalNaive")
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
         cut_data.to_csv(cut_file, index=False)
         train = cut_data.loc[cut_data["split"] == "train", ["unique_id", "ds", "y"]]
         horizon = int((cut_data["split"] == "test").groupby(cut_data["unique_id"]).sum().max())
-        settings = ForecastSettings(horizon=horizon, selection=args.selection, n_jobs=args.n_jobs)
+        settings = EngineSettings(horizon=horizon, selection=args.selection, n_jobs=args.n_jobs)
         started = time.perf_counter()
         result = forecast_series(train, settings, families=families)
         seconds = time.perf_counter() - started

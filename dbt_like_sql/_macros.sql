@@ -2,3 +2,8 @@
 create or replace temp macro to_number(x) as try_cast(trim(x) as double);
 create or replace temp macro to_date(x) as try_strptime(trim(x), '%Y-%m-%d')::date;
 create or replace temp macro to_month(x) as try_strptime(left(trim(x), 7) || '-01', '%Y-%m-%d')::date;
+-- Sums and means that do not depend on the order rows arrive in (DuckDB aggregates in parallel,
+-- and a floating-point sum taken in another order differs in its last digits): each value is
+-- rounded to 9 decimals and added exactly as a DECIMAL, so re-planning a month is byte-identical.
+create or replace temp macro exact_sum(x) as sum(x::DECIMAL(38, 9))::DOUBLE;
+create or replace temp macro exact_avg(x) as exact_sum(x) / count(x);

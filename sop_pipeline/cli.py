@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--month", type=_month, help="plan month YYYY-MM (default: latest closed)")
     _add_location_arguments(run)
     run.add_argument("-v", "--verbose", action="store_true", help="show Dagster's run log")
+    run.add_argument(
+        "--wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another run of the same warehouse to finish (default 60)",
+    )
 
     status = commands.add_parser("status", help="what is ingested, planned, and the last run")
     _add_location_arguments(status)
@@ -57,12 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sop_pipeline.runner import Paths, PipelineFailed, run_pipeline
+    from sop_pipeline.paths import Paths
+    from sop_pipeline.runner import PipelineFailed, run_pipeline
 
     paths = Paths.resolve(args.data_dir, args.db)
     started = time.perf_counter()
     try:
-        summary = run_pipeline(paths, args.month, verbose=args.verbose)
+        summary = run_pipeline(paths, args.month, verbose=args.verbose, lock_wait_seconds=args.wait)
     except PipelineFailed as exc:
         print(f"sop-pipeline: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -74,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from sop_pipeline.runner import Paths
+    from sop_pipeline.paths import Paths
     from sop_pipeline.status import status_lines
 
     for line in status_lines(Paths.resolve(args.data_dir, args.db)):

@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
-DICTIONARY_FILE = Path(__file__).with_name("data_dictionary.yaml")
+from sop_pipeline.lib.package_files import package_folder
+
+DICTIONARY_FILE = package_folder("sop_pipeline") / "data_dictionary.yaml"
 
 
 @cache
@@ -53,7 +55,11 @@ def render_markdown() -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    target = Path(__file__).resolve().parents[1] / "docs" / "DATA_DICTIONARY.md"
+if (
+    __name__ == "__main__"
+):  # from the repository's root: python -m sop_pipeline.data_dictionary [path]
+    import sys
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/DATA_DICTIONARY.md")
     target.write_text(render_markdown(), encoding="utf-8")
     print(f"wrote {target}")

@@ -1,7 +1,17 @@
-"""The Dagster definitions of sop_pipeline: every asset, check, job, schedule and resource."""
+"""The Dagster definitions of sop_pipeline: every asset, check, job, schedule, sensor and resource.
+
+:func:`build_definitions` assembles them around the resources it is given. ``sop-pipeline run``
+passes resources bound to its paths (:func:`sop_pipeline.resources.resources_for`); ``dagster dev``
+(``workspace.yaml``) loads the module-level ``defs``, whose resources read the ``SOP_*``
+variables of ``.env`` when a run starts (``dg.EnvVar``).
+"""
+
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
+from sop_pipeline.automation.schedules import ScheduleTiming, build_monthly_schedule
+from sop_pipeline.automation.sensors import build_month_closed_sensor
 from sop_pipeline.forecast.assets import statistical_forecast
 from sop_pipeline.ingest.assets import raw_inputs
 from sop_pipeline.jobs import ingest_job, monthly_plan_job
@@ -11,56 +21,60 @@ from sop_pipeline.kpis.checks import (
     reconciliation_foots,
 )
 from sop_pipeline.meeting.assets import meeting_pack
-from sop_pipeline.ops.definitions import with_ops_definitions
-from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
+from sop_pipeline.publish.assets import build_publish_asset
+from sop_pipeline.resources import resources_from_env
 from sop_pipeline.sql_assets import build_sql_assets
-from sop_pipeline.supply.assets import supply_plan
-from sop_pipeline.supply.capacity_assets import CAPACITY_CHECKS
-from sop_pipeline.supply.checks import (
-    dependent_demand_matches_parent_releases,
-    stock_balances_month_by_month,
-)
-from sop_pipeline.supply.options_assets import OPTION_CHECKS, scenario_options_table
+from sop_pipeline.supply.assets import scenario_options_table, supply_plan
+from sop_pipeline.supply.checks import SUPPLY_CHECKS
 from sop_pipeline.validate.checks import validate_inputs
 
 
-def build_resources() -> dict[str, dg.ConfigurableResource]:
-    """Resources bound to the environment (``SOP_DATA_DIR``, ``SOP_DUCKDB_PATH``, ...).
+def mart_asset_keys(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetKey]:
+    """Every ``sop_mart`` asset key of ``assets``, sorted: what the publication waits for."""
+    keys = {key for asset in assets for key in asset.keys if key.path[0] == "sop_mart"}
+    return sorted(keys, key=lambda key: key.to_user_string())
 
-    The ``sop-pipeline`` command and ``dagster dev`` (through ``.env``) set these variables.
+
+PIPELINE_ASSETS: list[dg.AssetsDefinition] = [
+    raw_inputs,
+    *build_sql_assets(),
+    statistical_forecast,
+    supply_plan,
+    scenario_options_table,
+    meeting_pack,
+]
+"""Ingest to meeting pack; the publish asset follows every ``sop_mart`` asset among them."""
+
+ASSETS: list[dg.AssetsDefinition] = [
+    *PIPELINE_ASSETS,
+    build_publish_asset(mart_asset_keys(PIPELINE_ASSETS)),
+]
+
+ASSET_CHECKS = [
+    validate_inputs,
+    reconciliation_foots,
+    plan_company_total_matches_families,
+    kpis_cross_foot_to_stock_count,
+    *SUPPLY_CHECKS,
+]
+
+
+def build_definitions(
+    resources: Mapping[str, dg.ConfigurableResource],
+    timing: ScheduleTiming | None = None,
+) -> dg.Definitions:
+    """The project's definitions over ``resources`` (``inputs``, ``warehouse``, ``settings``).
+
+    ``timing`` is when the monthly schedule fires (default: :meth:`ScheduleTiming.from_env`).
     """
-    return {
-        "inputs": InputFilesResource(data_dir=dg.EnvVar("SOP_DATA_DIR")),
-        "warehouse": WarehouseResource(
-            database=dg.EnvVar("SOP_WORK_DUCKDB_PATH"),
-            serving_path=dg.EnvVar("SOP_DUCKDB_PATH"),
-        ),
-        "settings": SettingsResource(settings_file=dg.EnvVar("SOP_SETTINGS_FILE")),
-    }
-
-
-defs = with_ops_definitions(  # + publication, the monthly schedule, the "month closed" sensor
-    dg.Definitions(
-        assets=[
-            raw_inputs,
-            *build_sql_assets(),
-            statistical_forecast,
-            supply_plan,
-            scenario_options_table,
-            meeting_pack,
-        ],
-        asset_checks=[
-            validate_inputs,
-            reconciliation_foots,
-            plan_company_total_matches_families,
-            kpis_cross_foot_to_stock_count,
-            stock_balances_month_by_month,
-            dependent_demand_matches_parent_releases,
-            *CAPACITY_CHECKS,
-            *OPTION_CHECKS,
-        ],
+    return dg.Definitions(
+        assets=ASSETS,
+        asset_checks=ASSET_CHECKS,
         jobs=[ingest_job, monthly_plan_job],
-        resources=build_resources(),
-    ),
-    monthly_plan_job,
-)
+        schedules=[build_monthly_schedule(monthly_plan_job, timing or ScheduleTiming.from_env())],
+        sensors=[build_month_closed_sensor(monthly_plan_job)],
+        resources=dict(resources),
+    )
+
+
+defs = build_definitions(resources_from_env())

@@ -11,6 +11,9 @@ warnings.filterwarnings(
 )
 
 INGEST_GROUPS = ("ingest", "staging")
+INGESTED_KEY = dg.AssetKey(["staging", "ingest_summary"])
+"""The ingest job's last asset: it reads every staging table, so a month it has materialized
+is completely ingested, validated and staged."""
 
 ingest_job = dg.define_asset_job(
     name="ingest_job",

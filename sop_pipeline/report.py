@@ -5,8 +5,9 @@ from pathlib import Path
 import duckdb
 
 from sop_pipeline.lib.months import folder_name
-from sop_pipeline.ops.workbooks import workbook_path
-from sop_pipeline.runner import Paths, RunSummary
+from sop_pipeline.paths import Paths
+from sop_pipeline.publish.workbooks import workbook_path
+from sop_pipeline.runner import RunSummary
 
 
 def _span(months: list) -> str:
@@ -41,6 +42,7 @@ def summary_lines(paths: Paths, summary: RunSummary, seconds: float) -> list[str
         f"planned        {', '.join(folder_name(m) for m in summary.planned) or 'nothing'}",
         f"warehouse      {paths.db}  (BI, read-only)",
         f"working file   {paths.work_db}",
+        f"dagster home   {paths.dagster_home}  (the record of runs; make dev shows them)",
     ]
     pack = _pack_path(paths.work_db, summary)
     if pack:

@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from sop_pipeline.ingest.contract import InputFile
 from sop_pipeline.ingest.readers import LoadedFile, closed_months, month_folders, read_input
+from sop_pipeline.paths import Paths
 from sop_pipeline.settings import Settings, load_settings
 
 
@@ -67,3 +68,26 @@ class SettingsResource(dg.ConfigurableResource):
 
     def load(self) -> Settings:
         return load_settings(self.settings_file or None, self.overrides)
+
+
+def resources_for(paths: Paths) -> dict[str, dg.ConfigurableResource]:
+    """The resources of one company, bound to ``paths``: what ``sop-pipeline run`` passes."""
+    return {
+        "inputs": InputFilesResource(data_dir=str(paths.data_dir)),
+        "warehouse": WarehouseResource(database=str(paths.work_db), serving_path=str(paths.db)),
+        "settings": SettingsResource(settings_file=str(paths.settings_file)),
+    }
+
+
+def resources_from_env() -> dict[str, dg.ConfigurableResource]:
+    """The resources read from the environment when a run starts (``SOP_DATA_DIR``,
+    ``SOP_WORK_DUCKDB_PATH``, ``SOP_DUCKDB_PATH``, ``SOP_SETTINGS_FILE``): what ``dagster dev``
+    loads, with the variables of ``.env``."""
+    return {
+        "inputs": InputFilesResource(data_dir=dg.EnvVar("SOP_DATA_DIR")),
+        "warehouse": WarehouseResource(
+            database=dg.EnvVar("SOP_WORK_DUCKDB_PATH"),
+            serving_path=dg.EnvVar("SOP_DUCKDB_PATH"),
+        ),
+        "settings": SettingsResource(settings_file=dg.EnvVar("SOP_SETTINGS_FILE")),
+    }

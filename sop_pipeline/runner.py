@@ -1,71 +1,44 @@
 """Bring the warehouse up to date through Dagster: what ``sop-pipeline run`` does.
 
-Runs go through the persistent Dagster instance in ``DAGSTER_HOME`` (by default a folder beside
-the warehouse file), so every run and check shows in ``dagster dev`` afterwards. They execute
-in-process: one run ingests every closed month not yet ingested (a single-run backfill), then
-one run per plan month plans it.
+Runs go through the persistent Dagster instance of the company's Dagster home (by default a
+folder beside the warehouse file), so every run and check shows in ``dagster dev`` afterwards,
+and that instance is the record of what is done: a month is ingested once the ingest job's last
+asset (``staging/ingest_summary``) has materialized it, and planned once the publish asset has
+(as the "month closed" sensor asks). Runs execute in-process with resources bound to the
+command's paths: one run of ``ingest_job`` ingests every closed month not yet ingested (a
+single-run backfill), and the plan month again if its files, the settings or the ingest code
+changed since (:mod:`sop_pipeline.ingest.fingerprint`); then one run of ``monthly_plan_job`` per
+plan month plans it.
 """
 
+from __future__ import annotations
+
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import duckdb
 
-from sop_pipeline.ingest.readers import closed_months
+from sop_pipeline.ingest.fingerprint import fingerprint_tag, input_fingerprint
+from sop_pipeline.ingest.readers import closed_months, ignored_folders
 from sop_pipeline.lib.dagster_storage import relax_sqlite_sync
+from sop_pipeline.lib.instance import materialized_months, open_instance
 from sop_pipeline.lib.months import add_months, folder_name, month_range, partition_key
+from sop_pipeline.lib.run_lock import WarehouseBusy, lock_path, run_lock
+from sop_pipeline.lib.warehouse_health import working_file_problem
+from sop_pipeline.paths import Paths
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+if TYPE_CHECKING:
+    from sop_pipeline.settings import Settings
+
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-INGEST_GROUPS = ("ingest", "staging")
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where the inputs, the warehouse and the Dagster instance live."""
-
-    data_dir: Path
-    db: Path  # the published warehouse BI tools read (SOP_DUCKDB_PATH)
-    work_db: Path  # the file the pipeline writes
-    settings_file: Path
-    dagster_home: Path
-
-    @classmethod
-    def resolve(cls, data_dir: str | None = None, db: str | None = None) -> "Paths":
-        """Arguments first, then ``SOP_DATA_DIR``/``SOP_DUCKDB_PATH``, then the defaults
-        ``data/`` and ``<data dir>/warehouse/sop.duckdb``."""
-        data = Path(data_dir or os.environ.get("SOP_DATA_DIR") or "data").expanduser().resolve()
-        db_text = db or os.environ.get("SOP_DUCKDB_PATH")
-        db_path = (
-            Path(db_text).expanduser().resolve() if db_text else data / "warehouse" / "sop.duckdb"
-        )
-        work = os.environ.get("SOP_WORK_DUCKDB_PATH") if not db else None
-        work_path = (
-            Path(work).resolve() if work else db_path.with_name(db_path.stem + ".work.duckdb")
-        )
-        settings = os.environ.get("SOP_SETTINGS_FILE") if not data_dir else None
-        settings_path = Path(settings).resolve() if settings else data / "settings.yaml"
-        home = os.environ.get("DAGSTER_HOME")
-        home_path = Path(home).resolve() if home else db_path.parent / "dagster_home"
-        return cls(data, db_path, work_path, settings_path, home_path)
-
-    def export(self) -> None:
-        """Point the resources of :mod:`sop_pipeline.definitions` at these paths."""
-        self.db.parent.mkdir(parents=True, exist_ok=True)
-        self.work_db.parent.mkdir(parents=True, exist_ok=True)
-        self.dagster_home.mkdir(parents=True, exist_ok=True)
-        config = self.dagster_home / "dagster.yaml"
-        if not config.exists():
-            config.write_text(DAGSTER_YAML, encoding="utf-8")
-        os.environ["SOP_DATA_DIR"] = str(self.data_dir)
-        os.environ["SOP_DUCKDB_PATH"] = str(self.db)
-        os.environ["SOP_WORK_DUCKDB_PATH"] = str(self.work_db)
-        os.environ["SOP_SETTINGS_FILE"] = str(self.settings_file)
-        os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+LAUNCHED_BY = {"sop/launched_by": "sop-pipeline run"}
+LOCK_WAIT_SECONDS = 60.0
+ABANDONED = (
+    "the sop-pipeline process running it ended before the run finished (killed, or the machine "
+    "stopped); marked failed by the next `sop-pipeline run`, which redoes its work"
+)
 
 
 class PipelineFailed(Exception):
@@ -85,22 +58,26 @@ class RunSummary:
     run_ids: list[str] = field(default_factory=list)
 
 
-def months_in_table(db: Path, table: str) -> set[dt.date]:
-    """Plan months present in ``table`` of the working warehouse (empty if none yet)."""
-    if not db.exists():
+def ingested_unchanged(
+    instance: dg.DagsterInstance, key: dg.AssetKey, month: dt.date, fingerprint: str
+) -> bool:
+    """Whether the run that last materialized ``key`` for ``month`` recorded ``fingerprint``
+    (:func:`sop_pipeline.ingest.fingerprint.input_fingerprint`) for it: the month's files and
+    the ingest code are as they were then."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition_key(month)]), limit=1
+    ).records
+    run = instance.get_run_by_id(records[0].run_id) if records else None
+    return run is not None and run.tags.get(fingerprint_tag(month)) == fingerprint
+
+
+def done_months(instance: dg.DagsterInstance, key: dg.AssetKey, paths: Paths) -> set[dt.date]:
+    """The months the instance holds a materialization of ``key`` for; none when the working
+    warehouse does not exist (a Dagster home kept beside a deleted warehouse records nothing
+    the warehouse still holds)."""
+    if not paths.work_db.exists():
         return set()
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        schema, name = table.split(".")
-        found = con.execute(
-            "select count(*) from information_schema.tables where table_schema=? and table_name=?",
-            [schema, name],
-        ).fetchall()[0][0]
-        if not found:
-            return set()
-        return {r[0] for r in con.execute(f"select distinct plan_month from {table}").fetchall()}
-    finally:
-        con.close()
+    return materialized_months(instance, key)
 
 
 def contiguous_ranges(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -156,42 +133,58 @@ def execute(
     instance: dg.DagsterInstance,
     *,
     months: tuple[dt.date, dt.date],
-    selection: list[dg.AssetKey] | None,
-    verbose: bool,
+    selection: list[dg.AssetKey] | None = None,
+    verbose: bool = False,
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run ``job`` for one month, or for a range of months as one single-run backfill."""
+    """Run ``job`` (its assets in ``selection``, default all) for one month, or for a range of
+    months as one single-run backfill, with ``tags`` added to the run's."""
     first, last = months
     if first == last:
-        tags = {"dagster/partition": partition_key(first)}
+        run_tags = {"dagster/partition": partition_key(first)}
     else:
-        tags = {
+        run_tags = {
             "dagster/asset_partition_range_start": partition_key(first),
             "dagster/asset_partition_range_end": partition_key(last),
         }
-    tags["sop/launched_by"] = "sop-pipeline run"
+    run_tags.update(LAUNCHED_BY)
+    run_tags.update(tags or {})
     return job.execute_in_process(
         instance=instance,
-        tags=tags,
+        tags=run_tags,
         asset_selection=selection,
         run_config=None if verbose else QUIET_RUN_CONFIG,
         raise_on_error=False,
     )
 
 
-def run_pipeline(
-    paths: Paths,
-    month: dt.date | None = None,
-    *,
-    verbose: bool = False,
-    echo: Callable[[str], None] = print,
-) -> RunSummary:
-    """Ingest every closed month not yet ingested, then plan ``month`` (default: the latest
-    closed one) and the earlier months accuracy tracking needs, unless already planned.
+@dataclass
+class _Launcher:
+    """Launches runs on one instance and records them in the summary; a failed run raises."""
 
-    Raises:
-        PipelineFailed: with the failing check's message (file, rule, rows) when a run fails.
-    """
-    paths.export()
+    instance: dg.DagsterInstance
+    summary: RunSummary
+    verbose: bool
+
+    def launch(
+        self,
+        job: dg.JobDefinition,
+        months: tuple[dt.date, dt.date],
+        label: str,
+        selection: list[dg.AssetKey] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        result = execute(
+            job, self.instance, months=months, selection=selection, verbose=self.verbose, tags=tags
+        )
+        self.summary.run_ids.append(result.run_id)
+        self.summary.warnings.extend(_warnings(result))
+        if not result.success:
+            raise PipelineFailed(f"{label}: " + _failure_message(result))
+
+
+def _target_month(paths: Paths, month: dt.date | None) -> tuple[list[dt.date], dt.date]:
+    """The closed months and the month to plan (default: the latest closed one)."""
     closed = closed_months(paths.data_dir)
     if not closed:
         raise PipelineFailed(
@@ -206,66 +199,115 @@ def run_pipeline(
             f"(closed: {folder_name(closed[0])} .. {folder_name(closed[-1])})",
             exit_code=2,
         )
+    return closed, target
+
+
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the runs of ``sop-pipeline run`` the instance still shows as going on; called
+    while holding the warehouse's run lock, so none of them can still be running. Returns
+    their ids."""
+    going = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+    runs = instance.get_runs(dg.RunsFilter(statuses=going, tags=LAUNCHED_BY))
+    for run in runs:
+        instance.report_run_failed(run, ABANDONED)
+    return [run.run_id for run in runs]
+
+
+def _span(first: dt.date, last: dt.date) -> str:
+    return folder_name(first) if first == last else f"{folder_name(first)}..{folder_name(last)}"
+
+
+def run_pipeline(
+    paths: Paths,
+    month: dt.date | None = None,
+    *,
+    verbose: bool = False,
+    echo: Callable[[str], None] = print,
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS,
+) -> RunSummary:
+    """Ingest every closed month not yet ingested (and the plan month again if its inputs
+    changed), then plan ``month`` (default: the latest closed one) and the earlier months
+    accuracy tracking needs, unless already planned.
+
+    Raises:
+        PipelineFailed: with the failing check's message (file, rule, rows) when a run fails,
+            or exit code 2 when the month or the settings are not usable, or exit code 3
+            when another run holds the warehouse longer than ``lock_wait_seconds``.
+    """
+    folder_warnings = ignored_folders(paths.data_dir)
+    for warning in folder_warnings:
+        echo(f"warning: {warning}")
+    closed, target = _target_month(paths, month)
     from sop_pipeline.settings import load_settings
 
     try:
         settings = load_settings(paths.settings_file)
     except ValueError as exc:
         raise PipelineFailed(str(exc), exit_code=2) from exc
-    from sop_pipeline.definitions import defs  # after export(): resources read the environment
+
+    paths.prepare()
+    try:
+        with run_lock(lock_path(paths.work_db), wait_seconds=lock_wait_seconds):
+            return _run_locked(paths, settings, closed, target, verbose, echo, folder_warnings)
+    except WarehouseBusy as exc:
+        raise PipelineFailed(str(exc), exit_code=3) from exc
+
+
+def _run_locked(
+    paths: Paths,
+    settings: Settings,
+    closed: list[dt.date],
+    target: dt.date,
+    verbose: bool,
+    echo: Callable[[str], None],
+    folder_warnings: list[str],
+) -> RunSummary:
+    """The work of :func:`run_pipeline`, with the warehouse's run lock held."""
+    problem = working_file_problem(paths.work_db, paths.db, write=True)
+    if problem is not None:
+        raise PipelineFailed(problem.message)
+    from sop_pipeline.definitions import build_definitions
+    from sop_pipeline.forecast.assets import FORECAST
+    from sop_pipeline.jobs import INGESTED_KEY
+    from sop_pipeline.publish import PUBLISH_KEY
+    from sop_pipeline.resources import resources_for
 
     relax_sqlite_sync()
-    instance = dg.DagsterInstance.get()
+    defs = build_definitions(resources_for(paths))
+    ingest_job = defs.resolve_job_def("ingest_job")
+    plan_job = defs.resolve_job_def("monthly_plan_job")
     graph = defs.resolve_asset_graph()
-    all_keys = graph.get_all_asset_keys()
-    plan_keys = [k for k in all_keys if graph.get(k).group_name not in INGEST_GROUPS]
-    summary = RunSummary(plan_month=target)
-    job = defs.resolve_job_def("monthly_plan_job")
+    ingest_keys = ingest_job.asset_layer.selected_asset_keys
+    plan_keys = sorted(plan_job.asset_layer.selected_asset_keys - ingest_keys)
+    forecast_keys = [k for k in plan_keys if graph.get(k).group_name == "forecast"]
+    summary = RunSummary(plan_month=target, warnings=list(folder_warnings))
 
-    ingested = months_in_table(paths.work_db, "staging.ingest_summary")
-    to_ingest = [m for m in closed if m <= target and (m not in ingested or m == target)]
-    ingest_keys = [k for k in all_keys if graph.get(k).group_name in INGEST_GROUPS]
-    for first, last in contiguous_ranges(to_ingest):
-        span = folder_name(first) if first == last else f"{folder_name(first)}..{folder_name(last)}"
-        echo(f"ingesting {span} ...")
-        result = execute(
-            job, instance, months=(first, last), selection=ingest_keys, verbose=verbose
-        )
-        summary.run_ids.append(result.run_id)
-        summary.warnings.extend(_warnings(result))
-        if not result.success:
-            raise PipelineFailed(f"{span}: " + _failure_message(result))
-        summary.ingested.extend(month_range(first, last))
+    with open_instance(paths.dagster_home) as instance:
+        for run_id in fail_abandoned_runs(instance):
+            echo(f"marked failed: run {run_id}, whose process ended before it finished")
+        runs = _Launcher(instance, summary, verbose)
+        ingested = done_months(instance, INGESTED_KEY, paths)
+        fingerprint = input_fingerprint(paths.data_dir, paths.settings_file, target)
+        if target in ingested and not ingested_unchanged(
+            instance, INGESTED_KEY, target, fingerprint
+        ):
+            ingested.discard(target)  # a file, the settings or the ingest code changed
+        to_ingest = [m for m in closed if m <= target and m not in ingested]
+        for first, last in contiguous_ranges(to_ingest):
+            echo(f"ingesting {_span(first, last)} ...")
+            tags = {fingerprint_tag(target): fingerprint} if last == target else {}
+            runs.launch(ingest_job, (first, last), _span(first, last), tags=tags)
+            summary.ingested.extend(month_range(first, last))
 
-    if plan_keys:
-        earlier_scope = settings.earlier_months_scope
-        earlier_keys = (
-            plan_keys
-            if earlier_scope == "full"
-            else [k for k in plan_keys if graph.get(k).group_name == "forecast"]
-        )
-        marker = "sop_mart.meeting_pack" if earlier_scope == "full" else "sop_mart.forecast"
-        planned = months_in_table(paths.work_db, marker)
+        scope = settings.earlier_months_scope
+        planned = done_months(instance, PUBLISH_KEY if scope == "full" else FORECAST, paths)
         earlier = [add_months(target, -k) for k in range(settings.planning_months_back, 0, -1)]
         for plan_month in [m for m in earlier if m in closed and m not in planned]:
-            echo(f"planning {folder_name(plan_month)} ({earlier_scope}, for accuracy tracking) ...")
-            result = execute(
-                job,
-                instance,
-                months=(plan_month, plan_month),
-                selection=earlier_keys,
-                verbose=verbose,
-            )
-            summary.run_ids.append(result.run_id)
-            if not result.success:
-                raise PipelineFailed(f"{folder_name(plan_month)}: " + _failure_message(result))
+            echo(f"planning {folder_name(plan_month)} ({scope}, for accuracy tracking) ...")
+            selection = plan_keys if scope == "full" else forecast_keys
+            runs.launch(plan_job, (plan_month, plan_month), folder_name(plan_month), selection)
             summary.planned.append(plan_month)
         echo(f"planning {folder_name(target)} ...")
-        result = execute(
-            job, instance, months=(target, target), selection=plan_keys, verbose=verbose
-        )
-        summary.run_ids.append(result.run_id)
-        if not result.success:
-            raise PipelineFailed(f"{folder_name(target)}: " + _failure_message(result))
+        runs.launch(plan_job, (target, target), folder_name(target), plan_keys)
         summary.planned.append(target)
     return summary

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class _Section(BaseModel):
@@ -33,7 +41,30 @@ class ForecastSettings(_Section):
         None, description="Dask scheduler address (engine 'dask'); empty starts a local cluster"
     )
     n_jobs: int = Field(-1, description="processes for the local engine (-1: all cores)")
-    accuracy_lags: tuple[int, ...] = Field((1, 3), description="forecast lags tracked for accuracy")
+    accuracy_lags: tuple[int, ...] = Field(
+        (1, 3),
+        min_length=1,
+        description="forecast lags tracked for accuracy (months ahead, 1 to horizon_months)",
+    )
+
+    @field_validator("n_jobs")
+    @classmethod
+    def _n_jobs(cls, value: int) -> int:
+        if value != -1 and value < 1:
+            raise ValueError("must be -1 (all cores) or a number of processes >= 1")
+        return value
+
+    @field_validator("accuracy_lags")
+    @classmethod
+    def _lags_within_horizon(cls, value: tuple[int, ...], info: ValidationInfo) -> tuple[int, ...]:
+        horizon = info.data.get("horizon_months", 12)
+        if any(not 1 <= lag <= horizon for lag in value):
+            raise ValueError(
+                f"each lag is a number of months ahead between 1 and horizon_months ({horizon})"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("a lag is listed twice")
+        return value
 
 
 class ExceptionSettings(_Section):
@@ -49,11 +80,25 @@ class InventorySettings(_Section):
     default_service_level: float = Field(
         0.95, gt=0.5, lt=1, description="cycle service level when the item master gives none"
     )
-    review_period_months: float = Field(1.0, gt=0, description="time between ordering decisions")
+    review_period_months: float = Field(
+        1.0, gt=0, le=12, description="time between ordering decisions"
+    )
     tradeoff_service_levels: tuple[float, ...] = Field(
         (0.85, 0.90, 0.92, 0.95, 0.97, 0.98, 0.99, 0.995),
-        description="service levels on the inventory-versus-service curve",
+        min_length=1,
+        description="service levels on the inventory-versus-service curve, each in (0, 1)",
     )
+
+    @field_validator("tradeoff_service_levels")
+    @classmethod
+    def _service_levels(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < level < 1 for level in value):
+            raise ValueError(
+                "a service level is a probability strictly between 0 and 1 "
+                "(write 0.95, not 95; 1.0 would ask for infinite stock)"
+            )
+        return value
+
     slow_mover_months: float = Field(
         12.0, gt=0, description="months of cover above which stock counts as excess"
     )
@@ -138,23 +183,27 @@ def _first_of_month(value: object) -> dt.date | None:
 
 
 class KpiTargets(_Section):
-    fill_rate: float = Field(0.95, description="share of ordered quantity shipped")
-    wape_lag1: float = Field(0.30, description="weighted absolute percentage error, lag 1")
+    fill_rate: float = Field(0.95, ge=0, le=1, description="share of ordered quantity shipped")
+    wape_lag1: float = Field(0.30, ge=0, description="weighted absolute percentage error, lag 1")
     wape_lag3: float = Field(
-        0.40, description="weighted absolute percentage error of the forecast made 3 months before"
+        0.40,
+        ge=0,
+        description="weighted absolute percentage error of the forecast made 3 months before",
     )
-    bias_lag1: float = Field(0.05, description="largest acceptable |bias| at lag 1")
+    bias_lag1: float = Field(0.05, ge=0, le=1, description="largest acceptable |bias| at lag 1")
     forecast_revision: float = Field(
         0.15,
         ge=0,
         description="largest acceptable mean monthly revision of the forecast between two plan "
         "months, as a share of mean monthly demand (a forecast that jumps is hard to plan on)",
     )
-    months_of_supply: float = Field(2.5, description="months of forecast demand covered by stock")
-    inventory_turns: float = Field(
-        5.0, description="annual cost of goods sold / average inventory value"
+    months_of_supply: float = Field(
+        2.5, gt=0, description="months of forecast demand covered by stock"
     )
-    excess_obsolete_value: float = Field(25_000.0, description="largest acceptable E&O value")
+    inventory_turns: float = Field(
+        5.0, gt=0, description="annual cost of goods sold / average inventory value"
+    )
+    excess_obsolete_value: float = Field(25_000.0, ge=0, description="largest acceptable E&O value")
     inventory_value: float | None = Field(
         None,
         ge=0,
@@ -178,7 +227,7 @@ class KpiTargets(_Section):
         "months after the baseline month",
     )
     watch_band: float = Field(
-        0.10, ge=0, description="relative distance from target still reported as 'watch'"
+        0.10, ge=0, le=1, description="relative distance from target still reported as 'watch'"
     )
 
     @field_validator("cash_baseline_month", "cash_target_month", mode="before")
@@ -224,7 +273,7 @@ class PublishSettings(_Section):
 
 
 class Settings(_Section):
-    currency: str = Field("USD", min_length=3, max_length=3)
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")
     planning_months_back: int = Field(
         3,
         ge=0,
@@ -280,6 +329,18 @@ def load_settings(
     values = deep_merge(values, overrides or {})
     try:
         return Settings.model_validate(values)
-    except ValueError as exc:
+    except ValidationError as exc:
         source = f"settings file {settings_file} or run config" if settings_file else "settings"
-        raise ValueError(f"invalid {source}: {exc}") from exc
+        raise ValueError(f"invalid {source}:\n{describe_errors(exc)}") from exc
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per invalid setting: its dotted key, what is wrong and the value given."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        given = error.get("input")
+        shown = "" if isinstance(given, Mapping) else f" (given: {given!r})"
+        lines.append(f"  {key}: {message}{shown}")
+    return "\n".join(lines)

@@ -1,13 +1,26 @@
-"""``sop-pipeline status``: closed, ingested and planned months, and the last run."""
+"""``sop-pipeline status``: closed, ingested and planned months, and the last run.
+
+Read-only: it lists the data directory and reads the company's Dagster instance (what has
+materialized, the last run); it creates no folder and writes no file, so it is safe to run
+beside a running pipeline or on a company never run.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
 
 import dagster as dg
 
-from sop_pipeline.ingest.readers import closed_months
+from sop_pipeline.ingest.readers import closed_months, ignored_folders
+from sop_pipeline.jobs import INGESTED_KEY
+from sop_pipeline.lib.instance import existing_instance, materialized_months
 from sop_pipeline.lib.months import folder_name
-from sop_pipeline.runner import Paths, months_in_table
+from sop_pipeline.lib.run_lock import LockHolder, lock_path, running_holder
+from sop_pipeline.lib.warehouse_health import working_file_problem
+from sop_pipeline.paths import Paths
+from sop_pipeline.publish import PUBLISH_KEY
 
 
-def _span(months) -> str:
+def _span(months: Iterable[dt.date]) -> str:
     months = sorted(months)
     if not months:
         return "none"
@@ -16,32 +29,75 @@ def _span(months) -> str:
 
 def status_lines(paths: Paths) -> list[str]:
     """A short table a data lead reads before and after a run."""
-    paths.export()
-    closed = closed_months(paths.data_dir)
-    ingested = months_in_table(paths.work_db, "staging.ingest_summary")
-    planned = months_in_table(paths.work_db, "sop_mart.meeting_pack")
-    waiting = [m for m in closed if m not in ingested]
-    lines = [
-        f"data dir        {paths.data_dir}",
-        f"warehouse       {paths.db}",
-        f"closed months   {_span(closed)}",
-        f"ingested        {_span(ingested)}"
-        + (f"; not yet: {', '.join(folder_name(m) for m in waiting[:6])}" if waiting else ""),
-        f"planned         {', '.join(folder_name(m) for m in sorted(planned)[-6:]) or 'none'}",
-    ]
-    instance = dg.DagsterInstance.get()
-    records = instance.get_run_records(limit=1)
-    if not records:
-        lines.append("last run        none")
+    closed = closed_months(paths.data_dir) if paths.data_dir.is_dir() else []
+    instance = existing_instance(paths.dagster_home)
+    try:
+        # as `run` decides: nothing is done while the working warehouse does not exist
+        warehouse = instance if paths.work_db.exists() else None
+        ingested = materialized_months(warehouse, INGESTED_KEY)
+        planned = materialized_months(warehouse, PUBLISH_KEY)
+        waiting = [m for m in closed if m not in ingested]
+        lines = [
+            f"data dir        {paths.data_dir}",
+            f"warehouse       {paths.db}",
+            f"closed months   {_span(closed)}",
+            f"ingested        {_span(ingested)}"
+            + (f"; not yet: {', '.join(folder_name(m) for m in waiting[:6])}" if waiting else ""),
+            f"planned         {', '.join(folder_name(m) for m in sorted(planned)[-6:]) or 'none'}",
+        ]
+        holder = running_holder(lock_path(paths.work_db))
+        if holder is not None:
+            lines.append(f"running now     {holder.describe()}")
+        else:
+            problem = working_file_problem(paths.work_db, paths.db, write=False)
+            if problem is not None:
+                lines.append(f"working file    {problem.kind.upper()}: {problem.message}")
+        lines += _last_run(instance, holder)
+        lines += [f"warning         {w}" for w in ignored_folders(paths.data_dir)]
         return lines
+    finally:
+        if instance is not None:
+            instance.dispose()
+
+
+def _last_run(instance: dg.DagsterInstance | None, holder: LockHolder | None) -> list[str]:
+    records = instance.get_run_records(limit=1) if instance is not None else []
+    if not records:
+        return ["last run        none"]
     run = records[0].dagster_run
-    partition = run.tags.get("dagster/partition") or (
+    going = run.status in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING)
+    if going and holder is None and run.tags.get("sop/launched_by") == "sop-pipeline run":
+        # no process holds the warehouse: the run's process ended without finishing it
+        return [
+            f"last run        died ({run.job_name}, {_partition(run)}): its process ended before "
+            "it finished (killed?); the next `sop-pipeline run` marks it failed and redoes it"
+        ]
+    return [
+        f"last run        {run.status.value.lower()} ({run.job_name}, {_partition(run)})",
+        *_failing_checks(instance, run.run_id),
+        *_failed_steps(instance, run.run_id),
+    ]
+
+
+def _failed_steps(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    """A step that raised, with its error: a run can fail with every check passing."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+    lines = []
+    for record in records.records:
+        event = record.event_log_entry.dagster_event
+        error = event.step_failure_data.error if event.step_failure_data else None
+        text = error.message.strip().splitlines()[0] if error and error.message else "no message"
+        if error and error.cause:
+            text += f" ({error.cause.message.strip().splitlines()[0]})"
+        lines.append(f"  failed step {event.step_key}: {text}"[:300])
+    return lines
+
+
+def _partition(run: dg.DagsterRun) -> str:
+    return run.tags.get("dagster/partition") or (
         f"{run.tags.get('dagster/asset_partition_range_start', '?')}.."
         f"{run.tags.get('dagster/asset_partition_range_end', '?')}"
     )
-    lines.append(f"last run        {run.status.value.lower()} ({run.job_name}, {partition})")
-    lines.extend(_failing_checks(instance, run.run_id))
-    return lines
 
 
 def _failing_checks(instance: dg.DagsterInstance, run_id: str) -> list[str]:

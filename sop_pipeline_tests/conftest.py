@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -13,23 +14,25 @@ import pandas as pd
 import pytest
 from filelock import FileLock
 
-from sop_pipeline.runner import Paths, run_pipeline
+from sop_pipeline.paths import Paths
+from sop_pipeline.runner import run_pipeline
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
-ENV_VARS = (
+LOCATION_VARIABLES = (
     "SOP_DATA_DIR",
     "SOP_DUCKDB_PATH",
     "SOP_WORK_DUCKDB_PATH",
     "SOP_SETTINGS_FILE",
     "DAGSTER_HOME",
 )
+"""The variables ``sop-pipeline`` and ``dagster dev`` read for a company's paths: left out of
+the environment of the commands tests start, which name their company explicitly."""
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs export paths into os.environ; restore it after every test."""
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+def command_environment(**variables: str) -> dict[str, str]:
+    """This process's environment without :data:`LOCATION_VARIABLES`, plus ``variables``."""
+    env = {k: v for k, v in os.environ.items() if k not in LOCATION_VARIABLES}
+    return env | variables
 
 
 def paths_for(root: Path) -> Paths:
@@ -77,12 +80,68 @@ def copy_company(source: Path, target: Path) -> Paths:
     return paths_for(target)
 
 
+SHM = Path("/dev/shm")
+_SHM_BASETEMP = pytest.StashKey[Path]()
+
+
+def _shm_prefix(config: pytest.Config) -> str:
+    """``sop-pytest-<checkout>-``: the temporary folders of this checkout's sessions."""
+    checkout = hashlib.sha1(str(config.rootpath).encode()).hexdigest()[:8]
+    return f"sop-pytest-{checkout}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Keep test warehouses in memory-backed /dev/shm where there is one: every DuckDB
-    checkpoint and Dagster event commit would otherwise wait for a disk fsync."""
-    shm = Path("/dev/shm")
-    if config.option.basetemp is None and shm.is_dir() and not hasattr(config, "workerinput"):
-        config.option.basetemp = shm / f"sop-pytest-{os.getpid()}"
+    checkpoint and Dagster event commit would otherwise wait for a disk fsync.
+
+    Memory is scarce too: a session removes its folder when it passes (see
+    :func:`pytest_sessionfinish`) and the folders of this checkout's finished sessions, so a
+    failed session's files stay for a look until the next one starts.
+    """
+    if config.option.basetemp is None and SHM.is_dir() and not hasattr(config, "workerinput"):
+        prefix = _shm_prefix(config)
+        for stale in SHM.glob(f"{prefix}*"):
+            pid = stale.name.removeprefix(prefix)
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+        config.option.basetemp = SHM / f"{prefix}{os.getpid()}"
+        config.stash[_SHM_BASETEMP] = config.option.basetemp
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove this session's /dev/shm folder once every test passed."""
+    basetemp = session.config.stash.get(_SHM_BASETEMP, None)
+    if basetemp is not None and exitstatus == pytest.ExitCode.OK:
+        shutil.rmtree(basetemp, ignore_errors=True)
+
+
+SESSION_COMPANIES = ("planned_company", "generated_company")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the tests so that the two pytest-xdist workers build the two session companies at
+    the same time instead of one waiting for the other: the tests of the first company open
+    the first half of the list (the first worker's share), those of the second open the second
+    half. Collection order is kept within each part."""
+    first, second = (
+        [item for item in items if company in getattr(item, "fixturenames", ())]
+        for company in SESSION_COMPANIES
+    )
+    second = [item for item in second if item not in first]
+    taken = {id(item) for item in first + second}
+    rest = [item for item in items if id(item) not in taken]
+    middle = max(0, len(items) // 2 - len(first))  # where pytest-xdist cuts the list in two
+    items[:] = first + rest[:middle] + second + rest[middle:]
 
 
 def built_once(
@@ -96,10 +155,7 @@ def built_once(
     with FileLock(str(shared / f"{name}.lock")):
         if not done.exists():
             shutil.rmtree(root, ignore_errors=True)
-            with pytest.MonkeyPatch.context() as mp:
-                for variable in ENV_VARS:
-                    mp.delenv(variable, raising=False)
-                build(root)
+            build(root)
             done.touch()
     return root
 

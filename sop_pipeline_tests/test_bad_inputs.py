@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sop_pipeline.runner import Paths, PipelineFailed, run_pipeline
+from sop_pipeline.paths import Paths
+from sop_pipeline.runner import PipelineFailed, run_pipeline
 from sop_pipeline_tests.conftest import copy_company, snapshot
 
 BAD_MONTH = "2025-10"
@@ -66,6 +67,19 @@ def non_utf8(folder: Path) -> None:
     (folder / "sales.csv").write_bytes(raw)
 
 
+def two_formats(folder: Path) -> None:
+    pd.read_csv(folder / "sales.csv", dtype=str).to_parquet(folder / "sales.parquet")
+
+
+def infinite_stock(folder: Path) -> None:
+    _edit(folder / "inventory.csv", lambda t: t.replace("FG3,60,", "FG3,1e400,"))
+
+
+def invisible_in_code(folder: Path) -> None:
+    line = f"{BAD_MONTH}-22,FG1\u200b,5,5,100,Shop A,retail,WH1\n"
+    _edit(folder / "sales.csv", lambda t: t + line)
+
+
 CASES = [
     (missing_file, "inventory.csv", "file_present", "missing"),
     (missing_column, "inventory.csv", "required_columns", "lacks on_hand_qty"),
@@ -78,6 +92,9 @@ CASES = [
     (date_outside_month, "sales.csv", "dates_in_month", "outside the month"),
     (header_only, "sales.csv", "not_empty", "no data rows"),
     (non_utf8, "sales.csv", "file_readable", "not UTF-8"),
+    (two_formats, "sales.csv", "file_readable", f"and {BAD_MONTH}/sales.parquet; keep one"),
+    (infinite_stock, "inventory.csv", "values_finite", "on_hand_qty is not a finite number"),
+    (invisible_in_code, "sales.csv", "items_known", "'FG1\\u200b' is the known 'FG1'"),
 ]
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.runner import run_pipeline
-from sop_pipeline.supply import capacity_assets, options_assets
-from sop_pipeline.supply.assets import supply_plan
+from sop_pipeline.supply import checks
+from sop_pipeline.supply.assets import scenario_options_table, supply_plan
 from sop_pipeline_tests.conftest import built_once, copy_company, paths_for, read_table
 from sop_pipeline_tests.tiny_company import write_capacity_files, write_tiny_company
 
@@ -194,31 +194,31 @@ def run_check(db: Path, asset: dg.AssetsDefinition, check) -> dg.AssetCheckEvalu
 CASES = [
     (
         supply_plan,
-        capacity_assets.capacity_plan_covers_every_resource_month,
+        checks.capacity_plan_covers_every_resource_month,
         "delete from sop_mart.capacity_plan where plan_month = ? and resource = 'PACK'"
         " and scenario = 'upside' and month = '2026-01-01'",
     ),
     (
         supply_plan,
-        capacity_assets.overtime_and_overload_follow_from_load,
+        checks.overtime_and_overload_follow_from_load,
         "update sop_mart.capacity_plan set overload = overload + 5 where plan_month = ?"
         " and resource = 'PACK' and month = '2026-02-01'",
     ),
     (
         supply_plan,
-        capacity_assets.load_matches_the_mrp_production_orders,
+        checks.load_matches_the_mrp_production_orders,
         "update sop_mart.material_requirements set planned_receipt_qty = planned_receipt_qty"
         " + 10 where plan_month = ? and item = 'FG2' and scenario = 'base'"
         " and month = '2026-03-01'",
     ),
     (
-        options_assets.scenario_options_table,
-        options_assets.one_suggested_option_per_issue,
+        scenario_options_table,
+        checks.one_suggested_option_per_issue,
         "update sop_mart.scenario_options set is_suggested = true where plan_month = ?",
     ),
     (
-        options_assets.scenario_options_table,
-        options_assets.option_figures_are_consistent,
+        scenario_options_table,
+        checks.option_figures_are_consistent,
         "update sop_mart.scenario_options set service_level = 1.5 where plan_month = ?"
         " and option = 'spread_deliveries'",
     ),

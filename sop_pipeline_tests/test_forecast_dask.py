@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sop_pipeline.forecast import ForecastSettings, forecast_series
+from sop_pipeline.forecast import EngineSettings, forecast_series
 from sop_pipeline.forecast.synthetic import intermittent_series, seasonal_series
 
 distributed = pytest.importorskip("distributed")
@@ -21,13 +21,13 @@ def test_dask_equals_local():
         ],
         ignore_index=True,
     )
-    local = forecast_series(history, ForecastSettings(n_jobs=1))
+    local = forecast_series(history, EngineSettings(n_jobs=1))
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
         ) as cluster,
     ):
-        settings = ForecastSettings(engine="dask", dask_address=cluster.scheduler_address)
+        settings = EngineSettings(engine="dask", dask_address=cluster.scheduler_address)
         remote = forecast_series(history, settings)
     # the same statsforecast code on the same series: equal to the last bit
     pd.testing.assert_frame_equal(remote.selection, local.selection, check_exact=True)

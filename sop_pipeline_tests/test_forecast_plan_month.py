@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.forecast.monthly import build_monthly_forecast
-from sop_pipeline.forecast.settings import ForecastSettings
-from sop_pipeline.lib.sql_models import SQL_DIR, flatten_settings, parse_model, run_model
+from sop_pipeline.forecast.settings import EngineSettings
+from sop_pipeline.lib.sql_models import (
+    SQL_DIR,
+    flatten_settings,
+    macro_statements,
+    parse_model,
+    run_model,
+)
 from sop_pipeline.settings import load_settings
 
 PLAN = pd.Timestamp("2025-06-01")
@@ -50,7 +56,7 @@ def _demand(months: pd.DatetimeIndex) -> pd.DataFrame:
 
 
 def _forecast(demand: pd.DataFrame, promotions: pd.DataFrame = NO_PROMOTIONS) -> pd.DataFrame:
-    settings = ForecastSettings(horizon=12, n_jobs=1)
+    settings = EngineSettings(horizon=12, n_jobs=1)
     return build_monthly_forecast(
         demand, ITEMS, promotions, NO_OVERRIDES, PLAN, settings
     ).forecast.set_index(["item", "month"])
@@ -146,7 +152,8 @@ def test_a_planted_demand_jump_shows_as_an_exception() -> None:
     con.execute("create table staging.demand_history as select * from history_rows")
     con.execute("create table sop_mart.forecast_models as select * from model_rows")
     model = parse_model(SQL_DIR / "marts" / "forecast_changes.sql", "sop_mart", "marts")
-    run_model(con, model, [plan], flatten_settings(load_settings().model_dump()))
+    settings = flatten_settings(load_settings().model_dump())
+    run_model(con, model, [plan], settings, macro_statements())
     out = con.execute("select * from sop_mart.forecast_changes").df().set_index("item")
     assert out.loc["A", "months_compared"] == 11
     assert out.loc["A", "change_qty"] == 1100 and out.loc["A", "change_revenue"] == 11000
@@ -179,7 +186,7 @@ def test_a_product_launching_in_the_horizon_sells_nothing_before_its_launch() ->
     demand = pd.concat(
         [_demand(MONTHS), pd.DataFrame({"item": "LAUNCH", "month": MONTHS, "demand_qty": 0.0})]
     )
-    settings = ForecastSettings(horizon=12, n_jobs=1)
+    settings = EngineSettings(horizon=12, n_jobs=1)
     result = build_monthly_forecast(demand, items, NO_PROMOTIONS, NO_OVERRIDES, PLAN, settings)
     launch = result.forecast[result.forecast["item"] == "LAUNCH"].set_index("month")
     assert (launch.loc[:"2025-08-01", ["forecast_qty", "hi95"]] == 0).all().all()

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from sop_pipeline.forecast import ForecastSettings, forecast_series
+from sop_pipeline.forecast import EngineSettings, forecast_series
 from sop_pipeline.forecast.synthetic import intermittent_series, seasonal_series
 
-SETTINGS = ForecastSettings(n_jobs=1)
+SETTINGS = EngineSettings(n_jobs=1)
 BOUNDS = ["lo-95", "lo-80", "yhat", "hi-80", "hi-95"]
 
 
@@ -176,7 +176,7 @@ def test_history_end_aligns_series_that_stopped_selling():
 
 
 def test_other_levels_and_horizons():
-    settings = ForecastSettings(horizon=6, levels=(50, 90), n_jobs=1)
+    settings = EngineSettings(horizon=6, levels=(50, 90), n_jobs=1)
     out = forecast_series(seasonal_series(2, 40, seed=9), settings)
     assert out.forecast.groupby("unique_id").size().eq(6).all()
     values = out.forecast[["lo-90", "lo-50", "yhat", "hi-50", "hi-90"]].to_numpy()

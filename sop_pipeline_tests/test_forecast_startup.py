@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from sop_pipeline.forecast import ForecastSettings, forecast_series
+from sop_pipeline.forecast import EngineSettings, forecast_series
 from sop_pipeline.forecast.events import clean_events, observed_lifts
 from sop_pipeline.forecast.monthly import build_monthly_forecast
 from sop_pipeline.forecast.promotions import promotion_lifts
 
-SETTINGS = ForecastSettings(n_jobs=1)
+SETTINGS = EngineSettings(n_jobs=1)
 DATA = Path(__file__).resolve().parents[1] / "data"
 NO_OVERRIDES = pd.DataFrame(
     columns=["item", "month", "override_qty", "adjustment_pct", "reason", "owner"]

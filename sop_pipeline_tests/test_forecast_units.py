@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from sop_pipeline.forecast import ForecastSettings, seasonal_naive
+from sop_pipeline.forecast import EngineSettings, seasonal_naive
 from sop_pipeline.forecast.candidates import COMBINATION, CandidateSet, Model
 from sop_pipeline.forecast.classify import classify_series
 from sop_pipeline.forecast.history import fill_months, trim_to_start, validate_history
@@ -81,7 +81,7 @@ class TestHistory:
 
 class TestClassify:
     def test_each_class_is_recognised(self):
-        settings = ForecastSettings()
+        settings = EngineSettings()
         history = pd.concat(
             [
                 seasonal_series(1, 48, amplitude=0.5, noise=0.02, prefix="seasonal"),
@@ -220,11 +220,11 @@ def test_seasonal_naive_repeats_the_last_season_or_the_last_value():
 )
 def test_settings_are_checked(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        ForecastSettings(**kwargs)
+        EngineSettings(**kwargs)
 
 
 def test_levels_are_sorted_and_deduplicated():
-    assert ForecastSettings(levels=(95, 80, 95)).levels == (80, 95)
+    assert EngineSettings(levels=(95, 80, 95)).levels == (80, 95)
 
 
 def test_seasonal_naive_aligns_to_the_plan_month():
@@ -240,7 +240,7 @@ def test_candidate_models_travel_to_worker_processes(series_class):
 
     from sop_pipeline.forecast.candidates import candidate_set
 
-    candidates = candidate_set(series_class, ForecastSettings())
+    candidates = candidate_set(series_class, EngineSettings())
     for models in (
         candidates.build(adjusted=True),
         candidates.build_rolling([5, 4, 3, 0], [3, 3, 3, 12]),

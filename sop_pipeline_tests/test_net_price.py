@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose
 
 from sop_pipeline.forecast.monthly import build_monthly_forecast
 from sop_pipeline.forecast.net_price import realised_net_prices
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 PLAN = pd.Timestamp("2025-10-01")
 ITEMS = pd.DataFrame(
@@ -107,7 +107,7 @@ def test_forecast_revenue_is_quantity_times_net_price() -> None:
         empty_promotions,
         empty_overrides,
         pd.Timestamp("2025-06-01"),
-        ForecastSettings(horizon=3, n_jobs=1),
+        EngineSettings(horizon=3, n_jobs=1),
         net_prices=prices,
     ).forecast
     assert_allclose(fc["forecast_revenue"], fc["forecast_qty"] * 7.5)

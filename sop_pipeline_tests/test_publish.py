@@ -14,10 +14,17 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sop_pipeline.ops import assets as ops_assets
-from sop_pipeline.ops import publish as publish_module
-from sop_pipeline.ops.assets import PUBLISH_KEY, build_publish_asset
-from sop_pipeline.ops.publish import INFO_TABLE, Publication, PublishError, publish, publish_file
+from sop_pipeline.publish import PUBLISH_KEY
+from sop_pipeline.publish import assets as publish_assets
+from sop_pipeline.publish import serving as serving_module
+from sop_pipeline.publish.assets import build_publish_asset
+from sop_pipeline.publish.serving import (
+    INFO_TABLE,
+    Publication,
+    PublishError,
+    publish,
+    publish_file,
+)
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline_tests.conftest import copy_company
@@ -245,7 +252,7 @@ def test_an_incomplete_copy_is_not_published(
     publish_file(work, serving, [SEP])
     before = look(serving)
     write_working(work, [SEP, OCT])
-    monkeypatch.setattr(publish_module, "compare_row_counts", lambda *_: ["sop_mart.kpis: 1 vs 2"])
+    monkeypatch.setattr(serving_module, "compare_row_counts", lambda *_: ["sop_mart.kpis: 1 vs 2"])
 
     with pytest.raises(PublishError, match="incomplete: sop_mart.kpis"):
         publish_file(work, serving, [OCT])
@@ -315,7 +322,7 @@ def test_bi_reader_connected_through_a_whole_run(
         published.append(look(publication.serving_file))
         return publication
 
-    monkeypatch.setattr(ops_assets, "publish", publish_and_record)
+    monkeypatch.setattr(publish_assets, "publish", publish_and_record)
     holder = Reader(serving, tmp_path, "hold")
     poller = Reader(serving, tmp_path, "reconnect")
     try:

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from sop_pipeline.ops.publish import (
+from sop_pipeline.publish.serving import (
     INFO_TABLE,
     check_storage_version,
     publish_file,

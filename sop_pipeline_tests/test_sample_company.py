@@ -86,7 +86,8 @@ def test_every_mart_table_has_rows_for_the_plan_month(generated_company: Path) -
 
 @pytest.mark.slow
 def test_the_committed_sample_company_plans_end_to_end(tmp_path: Path) -> None:
-    """The full 40-product company (several minutes): all SPEC §5 tables filled."""
+    """The full 40-product company (several minutes): every meeting-relevant `sop_mart` table
+    (docs/DATA_DICTIONARY.md) is filled."""
     root = _planned(tmp_path, n_items=40, n_months=36, settings="")
     for table in (
         "forecast",

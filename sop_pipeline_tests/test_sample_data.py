@@ -1,4 +1,4 @@
-"""The seeded sample company: determinism, the SPEC §2 contract, and the stories it must tell.
+"""The seeded sample company: determinism, the input contract, and the stories it must tell.
 
 A small company generated into ``tmp_path`` covers the generator; the committed ``data/`` is
 checked for the S&OP stories the pipeline and the meeting rely on.
@@ -267,7 +267,7 @@ def test_summary_counts_match_the_files(small) -> None:
     assert summary.bom_depth >= 3
 
 
-# --- the data contract (SPEC §2), on the small and the committed company ----------------------
+# --- the input contract (ingest/contract.py), on the small and the committed company ---------
 
 
 def test_layout_and_columns(company: Company) -> None:

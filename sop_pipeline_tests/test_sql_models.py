@@ -20,6 +20,16 @@ def _write(root: Path, relative: str, text: str) -> Path:
     return path
 
 
+def test_a_table_named_like_a_cte_is_still_a_dependency(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "staging/summary.sql",
+        "with bom as (select count(*) as n from staging.bom)\n"
+        "select getvariable('plan_month') as plan_month, n from bom",
+    )
+    assert parse_model(path, "staging", "staging").reads == ("staging.bom",)
+
+
 def test_a_new_sql_file_becomes_an_asset_with_dependencies_from_its_sql(tmp_path: Path) -> None:
     _write(tmp_path, "staging/orders.sql", "select plan_month, item from raw.sales")
     _write(

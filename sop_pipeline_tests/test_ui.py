@@ -17,9 +17,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sop_pipeline.runner import Paths
+from sop_pipeline.lib.instance import open_instance
+from sop_pipeline.paths import Paths
 from sop_pipeline_tests.browser import chromium_missing_reason, open_page
-from sop_pipeline_tests.conftest import ENV_VARS, copy_company
+from sop_pipeline_tests.conftest import command_environment, copy_company
 
 pytestmark = pytest.mark.ui
 
@@ -102,8 +103,7 @@ class DagsterDev:
     def __init__(self, paths: Paths, workdir: Path) -> None:
         self.port = free_port()
         self.workdir = workdir
-        env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
-        env.update(
+        env = command_environment(
             DAGSTER_HOME=str(paths.dagster_home),
             SOP_DATA_DIR=str(paths.data_dir),
             SOP_DUCKDB_PATH=str(paths.db),
@@ -176,14 +176,12 @@ def screenshot_page(url: str, path: Path, wait_for_texts: list[str]) -> None:
 
 
 @pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason()))
-def test_rerun_one_asset_for_one_month_from_the_ui(
-    planned_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rerun_one_asset_for_one_month_from_the_ui(planned_company: Path, tmp_path: Path) -> None:
     from dagster_graphql import DagsterGraphQLClient
 
     company = copy_company(planned_company, tmp_path / "company")  # planned up to 2025-09
-    company.export()  # DAGSTER_HOME with telemetry off, and the environment of the resources
-    dg.DagsterInstance.get().dispose()  # the storage exists before two processes use it
+    company.prepare()  # the Dagster home, with telemetry off
+    open_instance(company.dagster_home).dispose()  # the storage exists before two processes use it
     workdir = tmp_path / "dev"
     workdir.mkdir()
     graph_png, lineage_png = tmp_path / "asset-graph.png", tmp_path / "rerun-asset-lineage.png"
@@ -224,8 +222,7 @@ def test_rerun_one_asset_for_one_month_from_the_ui(
     assert group_members(server.pgid) == [], "dagster dev left processes behind"
     for png in (graph_png, lineage_png):
         assert png.stat().st_size > 10_000
-    monkeypatch.setenv("DAGSTER_HOME", str(company.dagster_home))
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(company.dagster_home) as instance:
         run = instance.get_run_by_id(run_id)
         materialized = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
     assert run.asset_selection == {RERUN_ASSET}

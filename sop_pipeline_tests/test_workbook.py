@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sop_pipeline.meeting.workbook import build_workbook, save_workbook, workbook_name
-from sop_pipeline.ops.workbooks import workbook_path
+from sop_pipeline.publish.workbooks import workbook_path
 from sop_pipeline_tests.conftest import paths_for, read_table
 
 OCT = dt.date(2025, 10, 1)

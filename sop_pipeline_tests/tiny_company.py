@@ -1,6 +1,7 @@
 """A hand-sized company for tests: 3 finished goods, 3 components, a two-level BOM.
 
-Small enough to check numbers by hand; every file of SPEC §2 is present and valid.
+Small enough to check numbers by hand; every file of the input contract
+(``sop_pipeline/ingest/contract.py``) is present and valid.
 """
 
 from __future__ import annotations

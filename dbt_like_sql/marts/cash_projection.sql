@@ -24,7 +24,7 @@ purchased_items as (
 stock_counts as (
     select
         stock.plan_month as month,
-        sum(stock.on_hand_qty * coalesce(stock.unit_cost, count_items.unit_cost))
+        exact_sum(stock.on_hand_qty * coalesce(stock.unit_cost, count_items.unit_cost))
             as inventory_value
     from staging.inventory as stock
     left join staging.items as count_items
@@ -74,8 +74,8 @@ actual_inventory as (
 projected_inventory as (
     select
         mrp.month,
-        sum(mrp.projected_on_hand * items.unit_cost) as inventory_value,
-        sum(
+        exact_sum(mrp.projected_on_hand * items.unit_cost) as inventory_value,
+        exact_sum(
             case when mrp.item in (select item from purchased_items)
                 then (mrp.scheduled_receipts + mrp.planned_receipt_qty) * items.unit_cost
                 else 0

@@ -4,14 +4,14 @@
 -- short). The company plan is the plan's company row (blank family), else the sum of its family
 -- rows, so a family-only plan still has a company total.
 with forecast_by_family as (
-    select month, family, sum(forecast_revenue) as forecast_revenue
+    select month, family, exact_sum(forecast_revenue) as forecast_revenue
     from sop_mart.forecast
     where plan_month = getvariable('plan_month')
     group by month, family
 ),
 
 forecast_total as (
-    select month, '__total__' as family, sum(forecast_revenue) as forecast_revenue
+    select month, '__total__' as family, exact_sum(forecast_revenue) as forecast_revenue
     from forecast_by_family
     group by month
 ),
@@ -30,21 +30,21 @@ plan_rows as (
 ),
 
 family_plan as (
-    select month, family, sum(planned_revenue) as planned_revenue, 'family' as plan_basis
+    select month, family, exact_sum(planned_revenue) as planned_revenue, 'family' as plan_basis
     from plan_rows
     where family is not null
     group by month, family
 ),
 
 company_row_plan as (
-    select month, sum(planned_revenue) as planned_revenue
+    select month, exact_sum(planned_revenue) as planned_revenue
     from plan_rows
     where family is null
     group by month
 ),
 
 sum_of_families_plan as (
-    select month, sum(planned_revenue) as planned_revenue
+    select month, exact_sum(planned_revenue) as planned_revenue
     from family_plan
     group by month
 ),

@@ -49,8 +49,8 @@ item_level as (
 family_level as (
     select
         'family' as level, 'family:' || family as item, family, lag,
-        sum(actual_qty) as actual_qty, sum(forecast_qty) as forecast_qty,
-        sum(statistical_qty) as statistical_qty, sum(naive_qty) as naive_qty,
+        exact_sum(actual_qty) as actual_qty, exact_sum(forecast_qty) as forecast_qty,
+        exact_sum(statistical_qty) as statistical_qty, exact_sum(naive_qty) as naive_qty,
         count(*) as items
     from item_errors
     group by family, lag
@@ -91,11 +91,11 @@ summed as (
     join (
         select
             family, lag,
-            sum(abs_error) as abs_error,
-            sum(statistical_abs_error) as statistical_abs_error,
-            sum(naive_abs_error) as naive_abs_error,
-            sum(error) as error,
-            avg(case when actual_qty > 0 then abs_error / actual_qty end) as mape
+            exact_sum(abs_error) as abs_error,
+            exact_sum(statistical_abs_error) as statistical_abs_error,
+            exact_sum(naive_abs_error) as naive_abs_error,
+            exact_sum(error) as error,
+            exact_avg(case when actual_qty > 0 then abs_error / actual_qty end) as mape
         from absolute_errors
         where level = 'item'
         group by family, lag
@@ -104,9 +104,9 @@ summed as (
     union all
     select
         'total', '__total__', null, lag, count(*),
-        sum(actual_qty), sum(forecast_qty), sum(statistical_qty), sum(naive_qty),
-        sum(abs_error), sum(statistical_abs_error), sum(naive_abs_error), sum(error),
-        avg(case when actual_qty > 0 then abs_error / actual_qty end)
+        exact_sum(actual_qty), exact_sum(forecast_qty), exact_sum(statistical_qty), exact_sum(naive_qty),
+        exact_sum(abs_error), exact_sum(statistical_abs_error), exact_sum(naive_abs_error), exact_sum(error),
+        exact_avg(case when actual_qty > 0 then abs_error / actual_qty end)
     from absolute_errors
     where level = 'item'
     group by lag

@@ -25,14 +25,14 @@ overlap_months as (
 ),
 
 current_totals as (
-    select item, sum(forecast_qty) as current_qty, sum(forecast_revenue) as current_revenue
+    select item, exact_sum(forecast_qty) as current_qty, exact_sum(forecast_revenue) as current_revenue
     from current_forecast
     where month in (select month from overlap_months)
     group by item
 ),
 
 prior_totals as (
-    select item, sum(forecast_qty) as prior_qty, sum(forecast_revenue) as prior_revenue
+    select item, exact_sum(forecast_qty) as prior_qty, exact_sum(forecast_revenue) as prior_revenue
     from prior_forecast
     where month in (select month from overlap_months)
     group by item
@@ -75,9 +75,9 @@ monthly_changes as (
 absolute_changes as (
     select
         monthly_changes.item,
-        sum(abs(monthly_changes.change_qty)) as abs_change_qty,
-        sum(abs(monthly_changes.change_revenue)) as abs_change_revenue,
-        sum(abs(
+        exact_sum(abs(monthly_changes.change_qty)) as abs_change_qty,
+        exact_sum(abs(monthly_changes.change_revenue)) as abs_change_revenue,
+        exact_sum(abs(
             monthly_changes.change_revenue
             - monthly_changes.change_qty * coalesce(items.unit_cost, 0)
         )) as abs_change_margin
@@ -87,7 +87,7 @@ absolute_changes as (
 ),
 
 recent_demand as (
-    select item, avg(demand_qty) as mean_demand
+    select item, exact_avg(demand_qty) as mean_demand
     from staging.demand_history
     where plan_month > getvariable('plan_month') - interval 12 month
       and plan_month <= getvariable('plan_month')

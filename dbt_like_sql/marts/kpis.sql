@@ -22,8 +22,8 @@ unit_costs as (
 ),
 
 service as (
-    select sum(fill_rate * ordered_qty) / nullif(sum(ordered_qty) filter (
-        where fill_rate is not null), 0) as fill_rate
+    select exact_sum(fill_rate * ordered_qty)
+        / nullif(exact_sum(case when fill_rate is not null then ordered_qty end), 0) as fill_rate
     from staging.demand_history
     where plan_month = getvariable('plan_month')
 ),
@@ -39,7 +39,7 @@ accuracy as (
 ),
 
 recent_demand as (
-    select item, avg(demand_qty) as mean_demand
+    select item, exact_avg(demand_qty) as mean_demand
     from staging.demand_history
     where plan_month > getvariable('plan_month') - interval 12 month
       and plan_month <= getvariable('plan_month')
@@ -48,8 +48,8 @@ recent_demand as (
 
 revision as (
     select
-        sum(changes.abs_change_qty)
-            / nullif(sum(changes.months_compared * recent_demand.mean_demand), 0)
+        exact_sum(changes.abs_change_qty)
+            / nullif(exact_sum(changes.months_compared * recent_demand.mean_demand), 0)
             as forecast_revision
     from sop_mart.forecast_changes as changes
     join recent_demand using (item)
@@ -57,7 +57,7 @@ revision as (
 ),
 
 forward_cogs as (
-    select sum(forecast.forecast_qty * unit_costs.unit_cost) / 3 as monthly_cogs
+    select exact_sum(forecast.forecast_qty * unit_costs.unit_cost) / 3 as monthly_cogs
     from sop_mart.forecast as forecast
     join unit_costs using (item)
     where forecast.plan_month = getvariable('plan_month')
@@ -72,7 +72,7 @@ trailing_months as (
 ),
 
 trailing_cogs as (
-    select sum(history.shipped_qty * unit_costs.unit_cost) * 12
+    select exact_sum(history.shipped_qty * unit_costs.unit_cost) * 12
         / (select count(*) from trailing_months) as annual_cogs
     from staging.demand_history as history
     join unit_costs using (item)
@@ -82,7 +82,7 @@ trailing_cogs as (
 month_end_inventory as (
     select
         stock.plan_month as month,
-        sum(stock.on_hand_qty * coalesce(stock.unit_cost, count_items.unit_cost))
+        exact_sum(stock.on_hand_qty * coalesce(stock.unit_cost, count_items.unit_cost))
             as inventory_value
     from staging.inventory as stock
     left join staging.items as count_items
@@ -93,20 +93,20 @@ month_end_inventory as (
 ),
 
 average_inventory as (
-    select avg(inventory_value) as inventory_value
+    select exact_avg(inventory_value) as inventory_value
     from month_end_inventory
 ),
 
 risks as (
     select
-        (select coalesce(sum(total_value), 0) from sop_mart.excess_obsolete
+        (select coalesce(exact_sum(total_value), 0) from sop_mart.excess_obsolete
             where plan_month = getvariable('plan_month')) as excess_obsolete_value,
-        (select coalesce(sum(revenue_at_risk), 0) from sop_mart.supply_gaps
+        (select coalesce(exact_sum(revenue_at_risk), 0) from sop_mart.supply_gaps
             where plan_month = getvariable('plan_month')) as revenue_at_risk,
-        (select coalesce(sum(value_at_risk), 0) from sop_mart.shelf_life_risk
+        (select coalesce(exact_sum(value_at_risk), 0) from sop_mart.shelf_life_risk
             where plan_month = getvariable('plan_month') and reason in ('expired', 'expiry'))
             as shelf_life_value_at_risk,
-        (select sum(gap) / nullif(sum(planned_revenue), 0) from sop_mart.financial_reconciliation
+        (select exact_sum(gap) / nullif(exact_sum(planned_revenue), 0) from sop_mart.financial_reconciliation
             where plan_month = getvariable('plan_month') and family = '__total__'
               and planned_revenue is not null) as forecast_vs_plan
 ),

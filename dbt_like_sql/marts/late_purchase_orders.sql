@@ -20,8 +20,8 @@ gaps_caused as (
     select
         limiting_item as item,
         count(distinct item) as items_short,
-        sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
-        sum(coalesce(revenue_at_risk, 0)) as revenue_at_risk
+        exact_sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
+        exact_sum(coalesce(revenue_at_risk, 0)) as revenue_at_risk
     from sop_mart.supply_gaps
     where plan_month = getvariable('plan_month')
     group by limiting_item

@@ -15,13 +15,13 @@ select
     count(*) filter (where outcome = 'helped') as helped,
     count(*) filter (where outcome = 'hurt') as hurt,
     count(*) filter (where outcome = 'helped') / count(*) as hit_rate,
-    sum(statistical_abs_error) as statistical_abs_error,
-    sum(final_abs_error) as final_abs_error,
-    sum(error_reduction) as error_reduction,
-    sum(error_reduction) / nullif(sum(actual_qty), 0) as wape_points_added,
+    exact_sum(statistical_abs_error) as statistical_abs_error,
+    exact_sum(final_abs_error) as final_abs_error,
+    exact_sum(error_reduction) as error_reduction,
+    exact_sum(error_reduction) / nullif(exact_sum(actual_qty), 0) as wape_points_added,
     case
-        when sum(error_reduction) > 0 then 'trust'
-        when sum(error_reduction) < 0 then 'challenge'
+        when exact_sum(error_reduction) > 0 then 'trust'
+        when exact_sum(error_reduction) < 0 then 'challenge'
         else 'neutral'
     end as verdict
 from evaluated

@@ -26,8 +26,8 @@ lift as (
     select
         promotions.promo_id,
         promotions.item,
-        sum(forecast.promo_qty) as promo_qty,
-        sum(forecast.promo_qty * coalesce(forecast.net_price, 0)) as promo_revenue
+        exact_sum(forecast.promo_qty) as promo_qty,
+        exact_sum(forecast.promo_qty * coalesce(forecast.net_price, 0)) as promo_revenue
     from promotions
     join sop_mart.forecast as forecast
         on forecast.plan_month = getvariable('plan_month')

@@ -16,9 +16,9 @@ with items as (
 gaps_by_item as (
     select
         item,
-        sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
-        sum(revenue_at_risk) as revenue_at_risk,
-        sum(shortage_qty) as shortage_qty,
+        exact_sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
+        exact_sum(revenue_at_risk) as revenue_at_risk,
+        exact_sum(shortage_qty) as shortage_qty,
         min(month) as first_month,
         arg_min(limiting_item, month) as limiting_item
     from sop_mart.supply_gaps
@@ -97,7 +97,7 @@ late_orders_by_item as (
     select
         item,
         count(*) as orders,
-        sum(qty_open) as qty_open,
+        exact_sum(qty_open) as qty_open,
         max(days_late) as days_late,
         arg_max(po, days_late) as po,
         min(assumed_arrival_month) as assumed_arrival_month,
@@ -185,8 +185,8 @@ forecast_change_issues as (
 family_margin as (
     select
         forecast.family,
-        sum(forecast.forecast_revenue - forecast.forecast_qty * coalesce(items.unit_cost, 0))
-            / nullif(sum(forecast.forecast_revenue), 0) as margin_ratio
+        exact_sum(forecast.forecast_revenue - forecast.forecast_qty * coalesce(items.unit_cost, 0))
+            / nullif(exact_sum(forecast.forecast_revenue), 0) as margin_ratio
     from sop_mart.forecast as forecast
     left join items using (item)
     where forecast.plan_month = getvariable('plan_month')
@@ -197,10 +197,10 @@ plan_issues as (
     select
         'plan_shortfall' as category,
         format('{} forecast {:,.0f} below the financial plan (net revenue) over the horizon',
-               reconciliation.family, -sum(reconciliation.gap)) as topic,
+               reconciliation.family, -exact_sum(reconciliation.gap)) as topic,
         reconciliation.family as item,
-        -sum(reconciliation.gap) * coalesce(max(family_margin.margin_ratio), 0) as impact_value,
-        -sum(reconciliation.gap) as revenue_value,
+        -exact_sum(reconciliation.gap) * coalesce(max(family_margin.margin_ratio), 0) as impact_value,
+        -exact_sum(reconciliation.gap) as revenue_value,
         format('Agree demand actions for {} with Sales and Marketing, or re-base the plan',
                reconciliation.family) as suggested_decision
     from sop_mart.financial_reconciliation as reconciliation
@@ -209,7 +209,7 @@ plan_issues as (
       and reconciliation.family <> '__total__'
       and reconciliation.planned_revenue is not null
     group by reconciliation.family
-    having sum(reconciliation.gap) < 0
+    having exact_sum(reconciliation.gap) < 0
 ),
 
 action_issues as (

@@ -25,12 +25,12 @@ order_lines as (
 demand_by_item as (
     select
         item,
-        sum(demand_qty) as demand_qty,
-        sum(greatest(ordered_qty, 0)) as ordered_qty,
-        sum(greatest(shipped_qty, 0)) as shipped_qty,
-        sum(greatest(-shipped_qty, 0)) as returned_qty,
-        sum(net_revenue) as net_revenue,
-        sum(case when ordered_qty > 0 then least(greatest(shipped_qty, 0), ordered_qty) end)
+        exact_sum(demand_qty) as demand_qty,
+        exact_sum(greatest(ordered_qty, 0)) as ordered_qty,
+        exact_sum(greatest(shipped_qty, 0)) as shipped_qty,
+        exact_sum(greatest(-shipped_qty, 0)) as returned_qty,
+        exact_sum(net_revenue) as net_revenue,
+        exact_sum(case when ordered_qty > 0 then least(greatest(shipped_qty, 0), ordered_qty) end)
             as filled_qty
     from order_lines
     group by item

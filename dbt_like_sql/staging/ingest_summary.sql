@@ -17,15 +17,15 @@ bom as (
 sales as (
     select
         count(*) as sales_lines,
-        sum(net_revenue) as net_revenue
+        exact_sum(net_revenue) as net_revenue
     from staging.sales
     where plan_month = getvariable('plan_month')
 ),
 
 demand as (
     select
-        sum(demand_qty) as demand_qty,
-        sum(shipped_qty) as shipped_qty
+        exact_sum(demand_qty) as demand_qty,
+        exact_sum(shipped_qty) as shipped_qty
     from staging.demand_history
     where plan_month = getvariable('plan_month')
 ),
@@ -33,7 +33,7 @@ demand as (
 stock as (
     select
         count(*) as inventory_rows,
-        sum(on_hand_qty) as on_hand_qty
+        exact_sum(on_hand_qty) as on_hand_qty
     from staging.inventory
     where plan_month = getvariable('plan_month')
 ),

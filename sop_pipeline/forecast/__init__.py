@@ -11,7 +11,7 @@ No Dagster or DuckDB here (``assets.py`` wraps these functions). The public API:
   error by months ahead (:mod:`.errors`); new products get their group's seasonal profile at
   their launch level (:mod:`.new_products`). Runs in-process or on a Dask cluster, in batches of
   series (:mod:`.engine`).
-- :class:`ForecastSettings` -- horizon, levels, ``selection`` (``standard``/``fast``), CV depth,
+- :class:`EngineSettings` -- horizon, levels, ``selection`` (``standard``/``fast``), CV depth,
   engine, class thresholds, the margins that keep a model from flipping.
 - :func:`apply_promotions` -- baseline and promotion parts of the forecast.
 - :func:`seasonal_naive` -- the forecast-value-added baseline.
@@ -26,11 +26,11 @@ from sop_pipeline.forecast.baseline import seasonal_naive
 from sop_pipeline.forecast.cli import add_forecast_arguments, forecast_file
 from sop_pipeline.forecast.pipeline import ForecastResult, forecast_series
 from sop_pipeline.forecast.promotions import apply_promotions
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 __all__ = [
     "ForecastResult",
-    "ForecastSettings",
+    "EngineSettings",
     "add_forecast_arguments",
     "apply_promotions",
     "forecast_file",

@@ -9,7 +9,7 @@ import pandas as pd
 
 from sop_pipeline.forecast.monthly import build_monthly_forecast
 from sop_pipeline.forecast.net_price import realised_net_prices
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.metadata import markdown_table
@@ -27,10 +27,10 @@ EVERY_ITEM_FORECAST = "every_finished_good_forecast"
 PROGRESS_EVERY_SECONDS = 10.0
 
 
-def engine_settings(settings: Settings) -> ForecastSettings:
+def engine_settings(settings: Settings) -> EngineSettings:
     """The forecasting engine's settings from the pipeline's."""
     section = settings.forecast
-    return ForecastSettings(
+    return EngineSettings(
         horizon=section.horizon_months,
         levels=(80, 95),
         selection=section.selection,

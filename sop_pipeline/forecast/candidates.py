@@ -43,7 +43,7 @@ from statsforecast.models import (
 
 from sop_pipeline.forecast.classify import INTERMITTENT, LONG, SHORT
 from sop_pipeline.forecast.models import Candidate, RollingOrigins, same_ets_form
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 COMBINATION = "Combination"
 
@@ -118,7 +118,7 @@ class CandidateSet:
         ]
 
 
-def candidate_set(series_class: str, settings: ForecastSettings) -> CandidateSet:
+def candidate_set(series_class: str, settings: EngineSettings) -> CandidateSet:
     """The candidate set of a demand class (``long``, ``short`` or ``intermittent``).
 
     Raises:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.forecast.seasonality import NONE
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 LONG = "long"
 SHORT = "short"
@@ -31,7 +31,7 @@ def long_label(seasonality_source: str) -> str:
 
 
 def classify_series(
-    history: pd.DataFrame, n_obs: pd.Series, settings: ForecastSettings
+    history: pd.DataFrame, n_obs: pd.Series, settings: EngineSettings
 ) -> pd.DataFrame:
     """Give every series its demand class.
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sop_pipeline.forecast.intervals import interval_columns
 from sop_pipeline.forecast.pipeline import forecast_series
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 OUTPUT_COLUMNS = ("unique_id", "ds", "yhat")
 
@@ -23,7 +23,7 @@ def forecast_file(
     horizon: int,
     levels: Sequence[int] = (80, 95),
     *,
-    settings: ForecastSettings | None = None,
+    settings: EngineSettings | None = None,
 ) -> pd.DataFrame:
     """Forecast every series of a monthly long-format CSV and write the forecast CSV.
 
@@ -42,8 +42,8 @@ def forecast_file(
     Raises:
         ValueError: on a malformed input file.
     """
-    base = settings or ForecastSettings()
-    settings = ForecastSettings(**{**base.__dict__, "horizon": horizon, "levels": tuple(levels)})
+    base = settings or EngineSettings()
+    settings = EngineSettings(**{**base.__dict__, "horizon": horizon, "levels": tuple(levels)})
     history = pd.read_csv(input_csv, dtype={"unique_id": str})
     families = None
     if "family" in history.columns:
@@ -67,7 +67,7 @@ def add_forecast_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--selection",
         choices=["standard", "fast"],
-        default=ForecastSettings.selection,
+        default=EngineSettings.selection,
         help="candidate models: 'standard' (default) or 'fast' (without seasonal AutoETS)",
     )
     parser.add_argument("--n-jobs", type=int, default=-1, help="worker processes (-1: every core)")
@@ -78,7 +78,7 @@ def forecast_from_args(args: argparse.Namespace) -> int:
     """Run the ``forecast`` subcommand; returns the exit code."""
     started = time.perf_counter()
     try:
-        settings = ForecastSettings(selection=args.selection, n_jobs=args.n_jobs)
+        settings = EngineSettings(selection=args.selection, n_jobs=args.n_jobs)
         selection = forecast_file(
             args.input, args.output, args.horizon, args.level, settings=settings
         )

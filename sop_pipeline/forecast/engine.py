@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from statsforecast import StatsForecast
 
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 FREQ = "MS"
 BATCHES_PER_WORKER = 4
@@ -40,7 +40,7 @@ class Engine:
         settings: the run's settings (``engine``, ``dask_address``, ``n_jobs``).
     """
 
-    def __init__(self, settings: ForecastSettings):
+    def __init__(self, settings: EngineSettings):
         self.settings = settings
         self._stack: contextlib.ExitStack | None = None
         self._client: Any = None
@@ -95,7 +95,7 @@ def _forecast_batch(models: list[Any], df: pd.DataFrame, h: int, n_jobs: int) ->
 
 
 @contextlib.contextmanager
-def _dask_client(settings: ForecastSettings) -> Iterator[Any]:
+def _dask_client(settings: EngineSettings) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if settings.dask_address:

@@ -13,7 +13,7 @@ from sop_pipeline.forecast.baseline import seasonal_naive
 from sop_pipeline.forecast.consensus import apply_overrides
 from sop_pipeline.forecast.pipeline import forecast_series
 from sop_pipeline.forecast.promotions import apply_promotions, promotion_lifts, promotion_months
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 FORECAST_COLUMNS = [
     "item",
@@ -94,7 +94,7 @@ def build_monthly_forecast(
     promotions: pd.DataFrame,
     overrides: pd.DataFrame,
     plan_month: pd.Timestamp,
-    settings: ForecastSettings,
+    settings: EngineSettings,
     progress: Callable[[int, int], None] | None = None,
     previous_models: pd.DataFrame | None = None,
     net_prices: pd.DataFrame | None = None,
@@ -114,7 +114,7 @@ def build_monthly_forecast(
         settings: forecasting settings.
         progress: called with (series done, total) while the engine runs.
         previous_models: ``item, model`` of the previous plan month: a series keeps its model
-            unless another is clearly better (``ForecastSettings.switch_margin``).
+            unless another is clearly better (``EngineSettings.switch_margin``).
         net_prices: ``item, net_price, price_source`` (:mod:`.net_price`); revenue is
             ``forecast_qty x net_price``. Without it the list price stands in (source ``list``).
     """

@@ -33,7 +33,7 @@ from sop_pipeline.forecast.intervals import finalize_intervals, interval_columns
 from sop_pipeline.forecast.new_products import PROFILE_MODELS, forecast_new_products
 from sop_pipeline.forecast.seasonality import NONE, PortfolioSeasons, positions_of
 from sop_pipeline.forecast.selection import error_metrics, select_models, with_combination
-from sop_pipeline.forecast.settings import ForecastSettings
+from sop_pipeline.forecast.settings import EngineSettings
 
 SELECTION_COLUMNS = [
     "unique_id",
@@ -86,7 +86,7 @@ class ForecastResult:
 
 def forecast_series(
     history: pd.DataFrame,
-    settings: ForecastSettings | None = None,
+    settings: EngineSettings | None = None,
     *,
     families: pd.DataFrame | None = None,
     launch_dates: pd.DataFrame | None = None,
@@ -110,7 +110,7 @@ def forecast_series(
 
     Args:
         history: ``unique_id, ds, y`` monthly demand (``y >= 0``).
-        settings: the run's settings (defaults: :class:`ForecastSettings`).
+        settings: the run's settings (defaults: :class:`EngineSettings`).
         families: ``unique_id, family``: seasonal indices are pooled per family (optional).
         launch_dates: ``unique_id, launch_date``; months before a launch are not demand
             history (optional).
@@ -129,7 +129,7 @@ def forecast_series(
     Raises:
         ValueError: on malformed history (see :func:`.history.validate_history`).
     """
-    settings = settings or ForecastSettings()
+    settings = settings or EngineSettings()
     m = settings.season_length
     filled = fill_months(validate_history(history), history_end)
     if filled.empty:
@@ -215,7 +215,7 @@ def forecast_series(
 
 
 def _groups(
-    classes: pd.DataFrame, settings: ForecastSettings
+    classes: pd.DataFrame, settings: EngineSettings
 ) -> Iterator[tuple[str, CVPlan, np.ndarray]]:
     """(class, cross-validation plan, ids) of the series forecast by candidate models."""
     long_plan = CVPlan(settings.cv_h, settings.cv_windows, settings.cv_step)
@@ -237,7 +237,7 @@ def _forecast_group(
     plan: CVPlan,
     data: pd.DataFrame,
     future: pd.DataFrame,
-    settings: ForecastSettings,
+    settings: EngineSettings,
     seasons: PortfolioSeasons,
     previous: Mapping[str, str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -301,7 +301,7 @@ def _new_product_forecasts(
     established: pd.DataFrame,
     seasons: PortfolioSeasons,
     data_start: pd.Timestamp,
-    settings: ForecastSettings,
+    settings: EngineSettings,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = future[future["unique_id"].isin(new_ids)]
     fc, info = forecast_new_products(
@@ -333,7 +333,7 @@ def _new_product_forecasts(
 
 
 def _zero_forecasts(
-    ids: pd.Series, future: pd.DataFrame, settings: ForecastSettings
+    ids: pd.Series, future: pd.DataFrame, settings: EngineSettings
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     fc = future[future["unique_id"].isin(ids)].copy()
     fc["yhat"] = 0.0
@@ -380,7 +380,7 @@ def _previous_names(previous: Mapping[str, str] | None) -> dict[str, str]:
     }
 
 
-def _empty_forecast(settings: ForecastSettings) -> pd.DataFrame:
+def _empty_forecast(settings: EngineSettings) -> pd.DataFrame:
     columns = ["unique_id", "ds", "yhat", *interval_columns(settings.levels), "model"]
     return pd.DataFrame(
         {c: pd.Series(dtype="datetime64[ns]" if c == "ds" else None) for c in columns}

@@ -150,7 +150,7 @@ def promotion_lifts(
         }
     )
     seen = observed_lifts(events, windows).set_index("event_id")
-    promos["months_observed"] = seen["months"].reindex(promos.index).fillna(0).astype(int)
+    promos["months_observed"] = seen["months"].reindex(promos.index, fill_value=0).astype(int)
     promos["actual_qty"] = seen["actual"].reindex(promos.index)
     promos["baseline_qty"] = seen["baseline"].reindex(promos.index)
     promos["planned_uplift_pct"] = pd.to_numeric(promos["uplift_pct"]).astype(float)

@@ -1,4 +1,10 @@
-"""The settings of one forecasting run, checked when they are made."""
+"""The settings of one forecasting run, checked when they are made.
+
+:class:`EngineSettings` is the engine's own configuration (usable without the pipeline, e.g. by
+``sop-pipeline forecast`` and the benchmarks). The pipeline builds it from the ``forecast``
+section of its settings file (:class:`sop_pipeline.settings.ForecastSettings`) in
+:func:`sop_pipeline.forecast.assets.engine_settings`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ ENGINES = ("local", "dask")
 
 
 @dataclass(frozen=True)
-class ForecastSettings:
+class EngineSettings:
     """How the forecasting engine classifies, selects and runs.
 
     Args:

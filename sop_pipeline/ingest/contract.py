@@ -1,4 +1,5 @@
-"""The input data contract of SPEC §2: which files exist, their columns, types and keys.
+"""The input data contract: which files a company delivers (``master/`` and one folder per
+closed month), their columns, types and keys. ``docs/INPUTS.md`` is generated from it.
 
 Everything that reads, validates or stages an input file takes its facts from here, so the
 contract is written down once.
@@ -26,7 +27,7 @@ class Kind(StrEnum):
 class Column:
     name: str
     kind: Kind = Kind.TEXT
-    required: bool = False  # the column must be in the file (bold in SPEC §2)
+    required: bool = False  # the column must be in the file (bold in docs/INPUTS.md)
     not_null: bool = False  # every row must carry a value
     min_value: float | None = None  # smallest meaningful value (0: negatives are errors)
     min_exclusive: bool = False  # the value must be above min_value, not equal to it

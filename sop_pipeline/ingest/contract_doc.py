@@ -61,7 +61,11 @@ def render_markdown() -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    target = Path(__file__).resolve().parents[2] / "docs" / "INPUTS.md"
+if (
+    __name__ == "__main__"
+):  # from the repository's root: python -m sop_pipeline.ingest.contract_doc [path]
+    import sys
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/INPUTS.md")
     target.write_text(render_markdown(), encoding="utf-8")
     print(f"wrote {target}")

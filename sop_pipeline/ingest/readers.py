@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,15 +47,35 @@ class LoadedFile:
 
 def locate(data_dir: Path, spec: InputFile, month: dt.date) -> tuple[Path | None, str]:
     """Where the month's copy of ``spec`` is: the month folder first, then ``master/``."""
+    for folder, scope in _folders(data_dir, spec, month):
+        found = _copies(folder, spec)
+        if found:
+            return found[0], scope
+    return None, "missing"
+
+
+def _folders(data_dir: Path, spec: InputFile, month: dt.date) -> list[tuple[Path, str]]:
     folders = [(data_dir / folder_name(month), "month")]
     if spec.scope is Scope.MASTER:
         folders.append((data_dir / MASTER_DIR, "master"))
-    for folder, scope in folders:
-        for suffix in FORMATS:
-            candidate = folder / f"{spec.name}{suffix}"
-            if candidate.is_file():
-                return candidate, scope
-    return None, "missing"
+    return folders
+
+
+def _copies(folder: Path, spec: InputFile) -> list[Path]:
+    """Every file of ``folder`` that holds ``spec`` (one per format)."""
+    return [folder / f"{spec.name}{s}" for s in FORMATS if (folder / f"{spec.name}{s}").is_file()]
+
+
+def _two_copies_error(path: Path, spec: InputFile) -> str | None:
+    """Why a file cannot be used when the same input sits beside it in another format."""
+    copies = _copies(path.parent, spec)
+    if len(copies) < 2:
+        return None
+    names = " and ".join(f"{c.parent.name}/{c.name}" for c in copies)
+    return (
+        f"two files for the input '{spec.name}': {names}; keep one (which one is meant cannot "
+        "be guessed)"
+    )
 
 
 def read_input(
@@ -68,6 +89,9 @@ def read_input(
     path, scope = locate(data_dir, spec, month)
     loaded = LoadedFile(spec=spec, month=month, path=path, scope=scope)
     if path is None:
+        return loaded
+    loaded.error = _two_copies_error(path, spec)
+    if loaded.error:
         return loaded
     key = (path, path.stat().st_mtime_ns, path.stat().st_size)
     if cache is not None and key in cache:
@@ -164,3 +188,27 @@ def month_folders(data_dir: Path) -> dict[dt.date, Path]:
 def closed_months(data_dir: Path) -> list[dt.date]:
     """Months whose folder holds the ``_CLOSED`` marker, oldest first."""
     return [m for m, folder in month_folders(data_dir).items() if (folder / CLOSED_MARKER).exists()]
+
+
+_LOOKS_LIKE_A_MONTH = re.compile(r"^\s*\d{4}\s*[-_./ ]\s*\d{1,2}(\D|$)")
+
+
+def ignored_folders(data_dir: Path) -> list[str]:
+    """Warnings for folders under ``data_dir`` that are ignored though they look meant as a month:
+    a name like a month that is not ``YYYY-MM`` (``2025-13``, ``2025-10 copy``, ``2025-7``), or
+    any other folder holding a ``_CLOSED`` marker."""
+    if not data_dir.is_dir():
+        return []
+    months = set(month_folders(data_dir).values())
+    warnings = []
+    for child in sorted(data_dir.iterdir()):
+        if not child.is_dir() or child in months:
+            continue
+        closed = (child / CLOSED_MARKER).exists()
+        if _LOOKS_LIKE_A_MONTH.match(child.name) or closed:
+            marker = f" (it holds {CLOSED_MARKER})" if closed else ""
+            warnings.append(
+                f"folder '{child.name}'{marker} is ignored: a month folder is named YYYY-MM "
+                "with a month 01-12, e.g. 2025-10"
+            )
+    return warnings

@@ -2,10 +2,12 @@
 
 Dagster commits every run event to SQLite, and on the small VMs this project targets each
 commit's fsync costs ~19 ms: a cold ``sop-pipeline run`` commits several thousand events, most
-of its wall time. Run history is bookkeeping (the warehouse is the source of truth), so the CLI
-opens Dagster's SQLite files with ``synchronous=OFF``: an application crash loses nothing, only
-an operating-system crash or power cut can lose the latest events. Set
-``SOP_DAGSTER_SQLITE_SYNC=FULL`` to keep SQLite's default.
+of its wall time. So the CLI opens Dagster's SQLite files with ``synchronous=OFF``: an
+application crash (or a killed run) loses nothing; only an operating-system crash or power cut
+can lose the latest events. The instance is the record of what has run, and a lost event can only
+make a month look not done yet, so the next ``sop-pipeline run`` does it again, which replaces
+the month's rows with the same ones. Set ``SOP_DAGSTER_SQLITE_SYNC=FULL`` to keep SQLite's
+default.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ from contextlib import contextmanager
 import duckdb
 import pandas as pd
 
+Connection = duckdb.DuckDBPyConnection
+"""A warehouse connection, for the type hints of code that must not import DuckDB itself."""
+
 
 def quote_ident(name: str) -> str:
     """Quote an identifier for DuckDB (column names come from user files)."""

@@ -23,8 +23,11 @@ import sqlglot
 from sqlglot import exp
 
 from sop_pipeline.lib.duckdb_io import ensure_table_like, quote_ident, transaction
+from sop_pipeline.lib.package_files import package_folder
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+SQL_PACKAGE = "sop_pipeline.dbt_like_sql"
+SQL_DIR = package_folder(SQL_PACKAGE)
+"""``dbt_like_sql/`` of the repository, shipped in the package as ``sop_pipeline.dbt_like_sql``."""
 FOLDER_SCHEMAS = {"staging": "staging", "marts": "sop_mart"}
 PARTITION_COLUMN = "plan_month"
 
@@ -42,6 +45,7 @@ class SqlModel:
     description: str
     group: str
     reads: tuple[str, ...]  # schema-qualified tables the query reads
+    ordered: bool = False  # the query ends with its own ORDER BY (rows are written in it)
 
     @property
     def table(self) -> str:
@@ -70,14 +74,9 @@ def parse_model(path: Path, schema: str, default_group: str) -> SqlModel:
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise SqlModelError(f"{path}: a model must be exactly one SELECT query")
     query = statements[0]
-    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    reads = sorted(
-        {
-            f"{table.db}.{table.name}"
-            for table in query.find_all(exp.Table)
-            if table.db and table.name not in ctes
-        }
-    )
+    # a CTE is referred to by its bare name: every schema-qualified name is a table, even one
+    # named like a CTE (``with bom as (select ... from staging.bom)``)
+    reads = sorted({f"{table.db}.{table.name}" for table in query.find_all(exp.Table) if table.db})
     return SqlModel(
         path=path,
         schema=schema,
@@ -86,6 +85,7 @@ def parse_model(path: Path, schema: str, default_group: str) -> SqlModel:
         description=" ".join(comments) or f"{schema}.{path.stem}",
         group=group,
         reads=tuple(reads),
+        ordered=query.args.get("order") is not None,
     )
 
 
@@ -169,7 +169,10 @@ def run_model(
                     f"{model.path}: {counts[1]} rows carry a plan_month other than {month}"
                 )
             con.execute(f"delete from {model.table} where plan_month = getvariable('plan_month')")
-            con.execute(f"insert into {model.table} by name select * from __model_rows")
+            # in the query's own order, else sorted on every column: a re-plan writes the same
+            # rows in the same order
+            order = "" if model.ordered else " order by all"
+            con.execute(f"insert into {model.table} by name select * from __model_rows{order}")
             written[month] = counts[0]
         con.execute("drop table if exists __model_rows")
         con.execute(f"drop view if exists {view}")

@@ -4,10 +4,10 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
+from sop_pipeline.lib.duckdb_io import Connection
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.months import folder_name
 from sop_pipeline.meeting.data import MeetingPackData
@@ -29,7 +29,7 @@ def pack_path(serving_file: Path, month: dt.date) -> Path:
 
 
 def read_pack_data(
-    con: duckdb.DuckDBPyConnection, month: dt.date, company: str, config: Settings
+    con: Connection, month: dt.date, company: str, config: Settings
 ) -> MeetingPackData:
     """The pack's tables of ``month`` as the warehouse types them, read once."""
     kpi_history = con.execute(

@@ -1,7 +1,8 @@
 """The finished goods of the sample company: families, formulas, sizes and demand archetypes.
 
-The frame holds the item-master columns of SPEC §2 plus private ``_`` columns (demand shape,
-channel mix, planning parameters) that the other generator modules read and the writer drops.
+The frame holds the columns of the input contract's ``items.csv`` plus private ``_`` columns
+(demand shape, channel mix, planning parameters) that the other generator modules read and the
+writer drops.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Generate the whole sample company and write it in the SPEC §2 layout."""
+"""Generate the whole sample company and write it in the layout of the input contract."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Writing the company to disk: the SPEC §2 layout, as CSV or Parquet."""
+"""Writing the company to disk in the input contract's layout (``master/``, one folder per
+month), as CSV or Parquet."""
 
 from __future__ import annotations
 

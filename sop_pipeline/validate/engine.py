@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.ingest.contract import INPUT_FILES, ITEMS, RESOURCES, InputFile, Kind
+from sop_pipeline.lib.visible import visible
 from sop_pipeline.validate.gx_runner import ROW_ID, run_suite
 from sop_pipeline.validate.rule import Context, FileRule, RowRule, Severity, source_paths
 from sop_pipeline.validate.rules import rules_for
@@ -193,6 +194,8 @@ def _validate_file(
         examples = rows[shown].head(MAX_EXAMPLES).copy()
         examples["plan_month"] = examples["plan_month"].dt.strftime("%Y-%m")
         examples = examples.rename(columns={"plan_month": "month", "_line": "line"})
+        for column in examples.columns[2:]:  # codes shown as they are, invisible characters too
+            examples[column] = examples[column].map(visible, na_action="ignore")
         months = sorted({m.date() for m in rows["plan_month"]})
         results.append(
             RuleResult(

@@ -11,10 +11,13 @@ warnings are reported only. Adding a rule is adding its class here and its insta
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sop_pipeline.ingest.contract import (
@@ -36,6 +39,7 @@ from sop_pipeline.ingest.contract import (
 )
 from sop_pipeline.lib.graph import find_cycles
 from sop_pipeline.lib.months import folder_name
+from sop_pipeline.lib.visible import visible
 from sop_pipeline.validate.rule import (
     Context,
     FileRule,
@@ -170,6 +174,77 @@ class ValuesParse(RowRule):
     def _regex(self, name: str, regex: str, problem: str) -> Any:
         kind = "ExpectColumnValuesToMatchRegex"
         return expect(kind, self.name, name, problem, column=name, regex=regex)
+
+
+class ValuesFinite(RowRule):
+    name = "values_finite"
+    description = "numbers are finite: a value like 1e400 overflows to infinity"
+
+    def applies_to(self, spec: InputFile) -> bool:
+        return any(c.kind is Kind.NUMBER for c in spec.columns)
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        for column in spec.columns:
+            if column.kind is Kind.NUMBER:
+                # pandas reads 1e400 as missing, DuckDB as infinity: decide from the text
+                frame[f"_{column.name}_finite"] = frame[column.name].map(_finite_or_not_a_number)
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        return [
+            passes(f"_{c.name}_finite", self.name, c.name, f"{c.name} is not a finite number")
+            for c in spec.columns
+            if c.kind is Kind.NUMBER
+        ]
+
+
+def _finite_or_not_a_number(text: object) -> bool:
+    """False only for text that reads as a number but not a finite one (``1e400``, ``-1e999``);
+    text that is no number at all is :class:`ValuesParse`'s to report."""
+    if not isinstance(text, str) or not re.match(NUMBER_REGEX, text):
+        return True
+    return math.isfinite(float(text))
+
+
+class MagnitudesPlausible(RowRule):
+    name = "magnitudes_plausible"
+    severity = Severity.WARNING
+    ceiling = 1e9  # no line of a small company's files holds a billion units or dollars
+    factor = 1000.0  # times the item's usual value in the same file
+    description = {
+        SALES.name: "quantities and revenue are below 1e9 and within 1,000x the item's usual line",
+        INVENTORY.name: "on-hand quantities are below 1e9 and within 1,000x the item's usual lot",
+        OPEN_PURCHASE_ORDERS.name: "open quantities are below 1e9 and within 1,000x the "
+        "item's usual order",
+        FORECAST_OVERRIDES.name: "override quantities are below 1e9",
+    }
+    columns: Mapping[str, tuple[str, ...]] = {
+        SALES.name: ("ordered_qty", "shipped_qty", "net_revenue"),
+        INVENTORY.name: ("on_hand_qty",),
+        OPEN_PURCHASE_ORDERS.name: ("qty_open",),
+        FORECAST_OVERRIDES.name: ("override_qty",),
+    }
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        for name in self.columns[spec.name]:
+            size = frame[name + "__v"].abs()
+            # the item's usual value: the median of its lines in the same file and month,
+            # when it has at least three (one odd line among few says nothing)
+            group = frame.groupby(["plan_month", "item"], dropna=False)[name + "__v"]
+            usual = group.transform(lambda v: v.abs().median() if v.notna().sum() >= 3 else np.nan)
+            extreme = (size >= self.ceiling) | (size > self.factor * usual.where(usual > 0))
+            frame[f"_{name}_plausible"] = ~extreme.fillna(False).astype(bool)
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        return [
+            passes(
+                f"_{name}_plausible",
+                self.name,
+                name,
+                f"{name} is implausibly large (1e9 or more, or over 1,000x the item's usual "
+                "value in the file): check the units",
+            )
+            for name in self.columns[spec.name]
+        ]
 
 
 class RequiredValues(RowRule):
@@ -331,12 +406,34 @@ class ItemsKnown(RowRule):
         for name in spec.item_columns:
             wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
             frame[f"_{name}_known"] = wanted.isin(known) | frame[name].isna().to_numpy()
+            # an unknown code that is a known one plus invisible characters
+            cleaned = frame[name].map(_without_invisible, na_action="ignore")
+            lookalike = pd.MultiIndex.from_arrays([frame["plan_month"], cleaned]).isin(known)
+            frame[f"_{name}_lookalike"] = ~frame[f"_{name}_known"] & lookalike
 
     def expectations(self, spec: InputFile, context: Context) -> list[Any]:
         return [
             passes(f"_{name}_known", self.name, name, f"{name} is not in items.csv")
             for name in spec.item_columns
         ]
+
+    def detail(self, frame: pd.DataFrame, spec: InputFile) -> str:
+        words = []
+        for name in spec.item_columns:
+            flags = frame.get(f"_{name}_lookalike")
+            if flags is None or not flags.any():
+                continue
+            codes = frame.loc[flags, name].drop_duplicates().head(3)
+            words += [
+                f"'{visible(code)}' is the known '{_without_invisible(code)}' with invisible "
+                "characters (remove them)"
+                for code in codes
+            ]
+        return "; " + "; ".join(words) if words else ""
+
+
+def _without_invisible(code: str) -> str:
+    return "".join(ch for ch in code if visible(ch) == ch).strip()
 
 
 class ResourcesKnown(RowRule):
@@ -469,6 +566,7 @@ RULES: list[Rule] = [
     NotEmpty(),
     RequiredColumns(),
     ValuesParse(),
+    ValuesFinite(),
     RequiredValues(),
     AllowedValues(),
     ValueRanges(),
@@ -479,6 +577,7 @@ RULES: list[Rule] = [
     BomAcyclic(),
     PeriodOrdered(),
     ShippedWithinOrdered(),
+    MagnitudesPlausible(),
     NoExpiredStock(),
     NoPastDueOrders(),
     OneAdjustmentKind(),

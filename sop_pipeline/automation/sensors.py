@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from sop_pipeline.lib.instance import materialized_months
 from sop_pipeline.lib.months import folder_name, partition_key
-from sop_pipeline.ops.assets import PUBLISH_KEY
 from sop_pipeline.partitions import monthly_partitions
+from sop_pipeline.publish import PUBLISH_KEY
 from sop_pipeline.resources import InputFilesResource
 
 if TYPE_CHECKING:  # what dg.define_asset_job returns; Dagster exports no public name for it
@@ -79,10 +80,7 @@ def build_month_closed_sensor(
             and last_key is not None
             and first_key <= partition_key(m) <= last_key
         ]
-        done = [
-            dt.date.fromisoformat(key)
-            for key in context.instance.get_materialized_partitions(publish_key)
-        ]
+        done = materialized_months(context.instance, publish_key)
         pending = pending_months(closed, done)
         if not pending:
             latest = folder_name(max(done)) if done else "none"

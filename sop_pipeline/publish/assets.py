@@ -9,13 +9,11 @@ import pandas as pd
 from sop_pipeline.data_dictionary import column_descriptions, table_description
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.lib.partition_context import partition_months
-from sop_pipeline.ops.publish import EXPORTS_DIR, Publication, publish
-from sop_pipeline.ops.workbooks import publish_workbooks
 from sop_pipeline.partitions import monthly_partitions
+from sop_pipeline.publish import PUBLISH_GROUP, PUBLISH_KEY
+from sop_pipeline.publish.serving import EXPORTS_DIR, Publication, publish
+from sop_pipeline.publish.workbooks import publish_workbooks
 from sop_pipeline.resources import SettingsResource, WarehouseResource
-
-PUBLISH_KEY = dg.AssetKey(["publish", "serving_warehouse"])
-PUBLISH_GROUP = "publish"
 
 
 def describe_table(table: str) -> tuple[str, Mapping[str, str]]:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from sop_pipeline.lib.duckdb_io import quote_ident
+from sop_pipeline.lib.duckdb_io import quote_ident, transaction
 from sop_pipeline.lib.months import partition_key
 from sop_pipeline.settings import SERVING_STORAGE_VERSION
 
@@ -206,7 +206,8 @@ def build_serving_file(
     source = con.execute("select current_database()").fetchall()[0][0]
     tables = list_tables(con, schemas)
     written: list[PublishedTable] = []
-    with _attached(con, target, storage_version) as db:
+    # one transaction for the whole new file: hundreds of comments commit once, not one by one
+    with _attached(con, target, storage_version) as db, transaction(con):
         for schema in sorted({t.split(".", 1)[0] for t in tables} | {INFO_TABLE.split(".")[0]}):
             con.execute(f"create schema {quote_ident(db)}.{quote_ident(schema)}")
         for table in tables:

@@ -1,4 +1,5 @@
-"""The monthly schedule and the "month closed" sensor, with Dagster's test contexts."""
+"""The monthly schedule and the "month closed" sensor, with Dagster's test contexts; the
+publish asset they wait for."""
 
 import datetime as dt
 from collections.abc import Iterator
@@ -7,23 +8,22 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sop_pipeline.definitions import defs
-from sop_pipeline.jobs import monthly_plan_job
-from sop_pipeline.ops.assets import PUBLISH_GROUP, PUBLISH_KEY
-from sop_pipeline.ops.definitions import mart_asset_keys, with_ops_definitions
-from sop_pipeline.ops.schedules import (
+from sop_pipeline.automation.schedules import (
     MONTHLY_SCHEDULE_NAME,
     ScheduleTiming,
     build_monthly_schedule,
 )
-from sop_pipeline.ops.sensors import (
+from sop_pipeline.automation.sensors import (
     MINIMUM_INTERVAL_SECONDS,
     MONTH_CLOSED_SENSOR_NAME,
     RUN_KEY_TAG,
     SENSOR_NAME_TAG,
     pending_months,
 )
+from sop_pipeline.definitions import PIPELINE_ASSETS, defs, mart_asset_keys
+from sop_pipeline.jobs import monthly_plan_job
 from sop_pipeline.partitions import monthly_partitions
+from sop_pipeline.publish import PUBLISH_GROUP, PUBLISH_KEY
 from sop_pipeline.resources import InputFilesResource
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
@@ -31,9 +31,9 @@ JUL, AUG, SEP = dt.date(2025, 7, 1), dt.date(2025, 8, 1), dt.date(2025, 9, 1)
 
 
 @pytest.fixture(scope="module")
-def merged() -> dg.Definitions:
-    """The project's definitions with the operations merged in, as ``definitions.py`` does."""
-    return with_ops_definitions(defs, monthly_plan_job)
+def definitions() -> dg.Definitions:
+    """The project's definitions."""
+    return defs
 
 
 @pytest.fixture
@@ -59,13 +59,13 @@ def mark_published(instance: dg.DagsterInstance, *keys: str) -> None:
 
 
 def tick(
-    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+    definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
 ) -> dg.RunRequest | dg.SkipReason:
-    sensor = merged.resolve_sensor_def(MONTH_CLOSED_SENSOR_NAME)
+    sensor = definitions.resolve_sensor_def(MONTH_CLOSED_SENSOR_NAME)
     context = dg.build_sensor_context(
         instance=instance,
         resources={"inputs": InputFilesResource(data_dir=str(data_dir))},
-        definitions=merged,
+        definitions=definitions,
     )
     return sensor(context)
 
@@ -73,21 +73,24 @@ def tick(
 # --- definitions ---------------------------------------------------------------------------
 
 
-def test_merged_definitions_load_and_publish_waits_for_every_mart(merged: dg.Definitions) -> None:
-    merged.validate_loadable(merged)
-    graph = merged.resolve_asset_graph()
+def test_definitions_load_and_publish_waits_for_every_mart(definitions: dg.Definitions) -> None:
+    dg.Definitions.validate_loadable(definitions)
+    graph = definitions.resolve_asset_graph()
     publish = graph.get(PUBLISH_KEY)
     assert publish.group_name == PUBLISH_GROUP
-    assert set(publish.parent_keys) == set(mart_asset_keys(defs))
-    assert PUBLISH_KEY in merged.resolve_job_def("monthly_plan_job").asset_layer.selected_asset_keys
-    assert with_ops_definitions(merged, monthly_plan_job) is merged
+    marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "sop_mart"}
+    assert set(publish.parent_keys) == marts == set(mart_asset_keys(PIPELINE_ASSETS))
+    assert (
+        PUBLISH_KEY
+        in definitions.resolve_job_def("monthly_plan_job").asset_layer.selected_asset_keys
+    )
 
 
 # --- schedule ------------------------------------------------------------------------------
 
 
-def test_schedule_plans_the_month_just_closed_on_the_fifth(merged: dg.Definitions) -> None:
-    schedule = merged.resolve_schedule_def(MONTHLY_SCHEDULE_NAME)
+def test_schedule_plans_the_month_just_closed_on_the_fifth(definitions: dg.Definitions) -> None:
+    schedule = definitions.resolve_schedule_def(MONTHLY_SCHEDULE_NAME)
     assert schedule.cron_schedule == "0 6 5 * *"
     assert schedule.job_name == "monthly_plan_job"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
@@ -150,8 +153,8 @@ def test_pending_months(closed: list[dt.date], done: list[dt.date], expected: li
     assert pending_months(closed, done) == expected
 
 
-def test_sensor_definition(merged: dg.Definitions) -> None:
-    sensor = merged.resolve_sensor_def(MONTH_CLOSED_SENSOR_NAME)
+def test_sensor_definition(definitions: dg.Definitions) -> None:
+    sensor = definitions.resolve_sensor_def(MONTH_CLOSED_SENSOR_NAME)
     assert sensor.job_name == "monthly_plan_job"
     assert sensor.minimum_interval_seconds == MINIMUM_INTERVAL_SECONDS
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
@@ -159,10 +162,10 @@ def test_sensor_definition(merged: dg.Definitions) -> None:
 
 
 def test_sensor_requests_the_latest_closed_month_once_with_a_run_key(
-    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+    definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
 ) -> None:
-    first = tick(merged, instance, data_dir)
-    again = tick(merged, instance, data_dir)
+    first = tick(definitions, instance, data_dir)
+    again = tick(definitions, instance, data_dir)
 
     assert isinstance(first, dg.RunRequest)
     assert first.partition_key == "2025-10-01"  # 2025-11 has no _CLOSED marker yet
@@ -171,24 +174,24 @@ def test_sensor_requests_the_latest_closed_month_once_with_a_run_key(
 
 
 def test_sensor_requests_closed_months_after_the_last_published_oldest_first(
-    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+    definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
 ) -> None:
     mark_published(instance, "2025-07-01", "2025-08-01")
-    request = tick(merged, instance, data_dir)
+    request = tick(definitions, instance, data_dir)
     assert isinstance(request, dg.RunRequest) and request.partition_key == "2025-09-01"
 
     mark_published(instance, "2025-09-01", "2025-10-01")
-    skip = tick(merged, instance, data_dir)
+    skip = tick(definitions, instance, data_dir)
     assert isinstance(skip, dg.SkipReason) and "latest planned: 2025-10" in skip.skip_message
 
     (data_dir / "2025-11" / "_CLOSED").touch()  # the month closes
-    request = tick(merged, instance, data_dir)
+    request = tick(definitions, instance, data_dir)
     assert isinstance(request, dg.RunRequest)
     assert (request.partition_key, request.run_key) == ("2025-11-01", "month-closed-2025-11")
 
 
 def test_sensor_explains_a_failed_month_instead_of_going_on(
-    merged: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+    definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
 ) -> None:
     mark_published(instance, "2025-09-01")
 
@@ -200,7 +203,7 @@ def test_sensor_explains_a_failed_month_instead_of_going_on(
     run = dg.materialize([failing], instance=instance, tags=tags, raise_on_error=False)
     assert not run.success
 
-    skip = tick(merged, instance, data_dir)
+    skip = tick(definitions, instance, data_dir)
 
     assert isinstance(skip, dg.SkipReason)
     assert "2025-10" in skip.skip_message and "FAILURE" in skip.skip_message

@@ -1,1 +1,0 @@
-"""Operations: the monthly schedule, the "month closed" sensor and BI-safe publishing."""
