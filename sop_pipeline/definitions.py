@@ -24,11 +24,8 @@ from sop_pipeline.meeting.assets import meeting_pack
 from sop_pipeline.publish.assets import build_publish_asset
 from sop_pipeline.resources import resources_from_env
 from sop_pipeline.sql_assets import build_sql_assets
-from sop_pipeline.supply.assets import supply_plan
-from sop_pipeline.supply.checks import (
-    dependent_demand_matches_parent_releases,
-    stock_balances_month_by_month,
-)
+from sop_pipeline.supply.assets import scenario_options_table, supply_plan
+from sop_pipeline.supply.checks import SUPPLY_CHECKS
 from sop_pipeline.validate.checks import validate_inputs
 
 
@@ -43,6 +40,7 @@ PIPELINE_ASSETS: list[dg.AssetsDefinition] = [
     *build_sql_assets(),
     statistical_forecast,
     supply_plan,
+    scenario_options_table,
     meeting_pack,
 ]
 """Ingest to meeting pack; the publish asset follows every ``sop_mart`` asset among them."""
@@ -57,8 +55,7 @@ ASSET_CHECKS = [
     reconciliation_foots,
     plan_company_total_matches_families,
     kpis_cross_foot_to_stock_count,
-    stock_balances_month_by_month,
-    dependent_demand_matches_parent_releases,
+    *SUPPLY_CHECKS,
 ]
 
 

@@ -114,6 +114,57 @@ class SupplySettings(_Section):
     )
 
 
+class CapacitySettings(_Section):
+    max_prebuild_months: int = Field(
+        3,
+        ge=0,
+        le=12,
+        description="how many months ahead of an overloaded month production may be pre-built "
+        "(levelling into spare regular capacity); 0: no pre-build",
+    )
+    min_remaining_shelf_life_months: float = Field(
+        6.0,
+        ge=0,
+        description="shelf life a pre-built unit must still have when it is sold: an item is "
+        "pre-built at most floor(shelf_life_days / 30.4375) minus this many months ahead",
+    )
+
+
+class DecisionSettings(_Section):
+    max_extra_cash: float | None = Field(
+        None,
+        ge=0,
+        description="cash ceiling of the suggested option: the most extra inventory cash at peak "
+        "an option may tie up to be suggested; empty: no ceiling",
+    )
+    spread_share: float = Field(
+        0.30,
+        gt=0,
+        lt=1,
+        description="share of the peak month's demand the 'spread deliveries' option moves to "
+        "the next month",
+    )
+    expedite_premium: float = Field(
+        0.15,
+        ge=0,
+        le=5,
+        description="expedite premium, as a share of the limiting component's unit cost, paid "
+        "on every unit expedited",
+    )
+    expedite_lead_time_days: float = Field(
+        14.0,
+        ge=0,
+        description="lead time of the limiting component when expedited (days)",
+    )
+    holding_cost_rate: float = Field(
+        0.25,
+        ge=0,
+        le=2,
+        description="annual cost of holding stock, share of its value (capital, storage, "
+        "obsolescence): charged on the extra stock an option holds",
+    )
+
+
 def _first_of_month(value: object) -> dt.date | None:
     """``2025-07``, ``2025-07-01`` or a date -> the first day of that month (None stays None)."""
     if value is None or value == "":
@@ -240,6 +291,8 @@ class Settings(_Section):
     exceptions: ExceptionSettings = ExceptionSettings()
     inventory: InventorySettings = InventorySettings()
     supply: SupplySettings = SupplySettings()
+    capacity: CapacitySettings = CapacitySettings()
+    decisions: DecisionSettings = DecisionSettings()
     kpi_targets: KpiTargets = KpiTargets()
     meeting: MeetingSettings = MeetingSettings()
     publish: PublishSettings = PublishSettings()

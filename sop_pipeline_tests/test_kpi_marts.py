@@ -278,6 +278,7 @@ def _kpi_tables() -> dict[str, pd.DataFrame]:
             "item": "A",
             "month": [NOV, DEC, JAN, MONTH("2026-02-01")],
             "forecast_qty": [10.0, 10.0, 10.0, 100.0],
+            "forecast_revenue": [100.0, 100.0, 100.0, 1000.0],
         }
     )
     # revisions since Sep: A moved 22 units over the 11 compared months, B 55
@@ -299,7 +300,7 @@ def _kpi_tables() -> dict[str, pd.DataFrame]:
             {"plan_month": plan, "item": ["X", "Y"], "total_value": [300.0, 200.0]}
         ),
         "sop_mart.supply_gaps": pd.DataFrame(
-            {"plan_month": plan, "item": ["A"], "revenue_at_risk": [1234.0]}
+            {"plan_month": plan, "item": ["A"], "month": [NOV], "revenue_at_risk": [1234.0]}
         ),
         "sop_mart.shelf_life_risk": pd.DataFrame(
             {

@@ -123,6 +123,7 @@ def _issue_tables() -> dict[str, pd.DataFrame]:
                 "revenue_at_risk": [3000.0, 1500.0, 900.0],
                 "margin_at_risk": [2000.0, 1000.0, 700.0],
                 "limiting_item": ["C1", "C1", "FG2"],
+                "gap_type": "material",
             }
         ),
         "staging.open_purchase_orders": pd.DataFrame(

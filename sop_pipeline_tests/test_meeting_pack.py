@@ -49,6 +49,87 @@ def _grid(items: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
     )
 
 
+def _capacity_tables(
+    plan: pd.Timestamp, items: np.ndarray, horizon: pd.DatetimeIndex
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A filling line overloaded in June and July 2026 and a packing line with room; the option
+    table of the first item's supply gap (the top issue)."""
+    months = pd.DatetimeIndex(horizon)
+    peak = np.where(months.month.isin([6, 7]), 1.5, 0.9)
+    fill = pd.DataFrame(
+        {
+            "month": months,
+            "resource": "FILL",
+            "description": "Filling line",
+            "capacity": 100.0,
+            "overtime_capacity": 15.0,
+            "load": 100.0 * peak,
+        }
+    )
+    pack = pd.DataFrame(
+        {
+            "month": months,
+            "resource": "PACK",
+            "description": "Packing line",
+            "capacity": 200.0,
+            "overtime_capacity": 0.0,
+            "load": 120.0,
+        }
+    )
+    capacity = pd.concat([fill, pack], ignore_index=True)  # fmt: skip
+    above = (capacity["load"] - capacity["capacity"]).clip(lower=0)
+    capacity = capacity.assign(
+        plan_month=plan,
+        scenario="base",
+        overtime_used=np.minimum(above, capacity["overtime_capacity"]),
+        overload=(above - capacity["overtime_capacity"]).clip(lower=0),
+        utilisation=capacity["load"] / capacity["capacity"],
+        units_short=0.0,
+        revenue_at_risk=0.0,
+        margin_at_risk=0.0,
+        prebuild_load=0.0,
+        capacity_source="resources",
+    )
+    capacity["overtime_cost"] = 45 * capacity["overtime_used"]
+    capacity["units_short"] = capacity["overload"] * 200
+    capacity["revenue_at_risk"] = capacity["overload"] * 310.0
+    capacity["margin_at_risk"] = capacity["overload"] * 240.0
+    capacity["prebuild_load"] = np.minimum(capacity["overload"], 20.0)
+    options = pd.DataFrame(
+        {
+            "plan_month": plan,
+            "issue": f"supply_gap:{items[0]}",
+            "category": "supply_gap",
+            "item": items[0],
+            "option": ["plan_to_base", "spread_deliveries", "expedite"],
+            "is_feasible": [True, True, True],
+            "first_month": months[0],
+            "last_month": months[3],
+            "extra_inventory_cash_peak": [0.0, 0.0, 8_400.0],
+            "purchase_spend": [0.0, 0.0, 12_600.0],
+            "overtime_cost": 0.0,
+            "expedite_cost": [0.0, 0.0, 950.0],
+            "holding_cost": [0.0, 0.0, 70.0],
+            "expected_revenue_at_risk": [61_000.0, 58_500.0, 4_100.0],
+            "expected_margin_at_risk": [48_200.0, 46_000.0, 3_200.0],
+            "expected_excess_value": [900.0, 950.0, 1_400.0],
+            "service_level": [0.62, 0.64, 0.974],
+            "expected_margin": [71_000.0, 72_900.0, 115_000.0],
+            "margin_vs_base": [0.0, 1_900.0, 44_000.0],
+            "cash_balance_end": [640e3, 641e3, 680e3],
+            "runway_months": [14.2, 14.3, 16.0],
+            "is_suggested": [False, False, True],
+            "decision": [
+                f"Plan to the base forecast and take the stockout risk on {items[0]}",
+                "Ask customers to take 30% of Jan 2026's demand (420 units) in Feb 2026",
+                f"Expedite C-GLASS (14 days, 15% premium) so {items[0]} is supplied from Dec 2025",
+            ],
+            "note": ["the plan as it stands", "any price concession is not included", ""],
+        }
+    )
+    return capacity, options
+
+
 def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
     """A plausible plan month (Nov 2025) of a cosmetics company with ``n_items`` finished goods."""
     rng = np.random.default_rng(seed)
@@ -247,6 +328,12 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         }
     )
     cash["gap_to_target"] = cash["inventory_value"] - cash["target_inventory_value"]
+    cash["is_actual"] = np.arange(13) == 0
+    flows = np.r_[0.0, rng.uniform(-120e3, 60e3, 12)]
+    cash["cash_balance"] = np.where(cash["is_actual"], np.nan, 900e3 + np.cumsum(flows))
+    cash["runway_months"] = 14.2
+    cash["cash_as_of_month"] = plan
+    capacity, options = _capacity_tables(plan, items, horizon)
 
     by_family = fc.groupby(["month", "family"])["forecast_revenue"].sum().reset_index()
     by_family["planned_revenue"] = by_family["forecast_revenue"] * rng.uniform(
@@ -364,6 +451,8 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         forecast_accuracy=accuracy,
         override_scorecard=scorecard,
         supply_gaps=gaps,
+        capacity_plan=capacity,
+        scenario_options=options,
         material_requirements=mrp,
         inventory_policy=policy,
         shelf_life_risk=lots,
@@ -652,3 +741,27 @@ def test_tables_are_typed_once_from_the_data_dictionary() -> None:
     assert data.kpis.empty and "kpi" in data.kpis.columns
     with pytest.raises(TypeError, match="actions"):
         MeetingPackData(plan_month=PLAN, company="Typed", actions=[1]).typed()  # type: ignore[arg-type]
+
+
+def test_the_capacity_section_shows_load_overloads_options_and_runway(pack_html: str) -> None:
+    """The filling line (load 150 in Jun and Jul 2026 against 100 + 15 h) is charted and its two
+    overloaded months are listed; the top issue's option table flags the suggested option
+    (expedite, +$44,000); the runway is in the headline figures."""
+    section = pack_html[pack_html.index('id="capacity_options"') :]
+    section = section[: section.index("</section>")]
+    assert section.count('data-chart="capacity_load"') == 2  # FILL and PACK
+    assert "Filling line" in section and "Jun 2026" in section and "150.0%" in section
+    assert 'data-issue="supply_gap:FG-00001"' in section
+    assert '<tr class="suggested">' in section and "badge-suggested" in section
+    assert "+$44,000" in section and "97.4%" in section
+    assert "14.2 months" in section  # runway
+    assert 'data-chart="cash_balance"' in section
+
+
+def test_without_capacity_or_cash_the_section_says_so() -> None:
+    data = MeetingPackData(plan_month=datetime.date(2025, 10, 1), company="Test").typed()
+    html = render_meeting_pack(data)
+    section = html[html.index('id="capacity_options"') :]
+    assert "the company has no resources.csv" in section
+    assert "No supply gap, overload or upward forecast change to decide on." in section
+    assert "the company has no cash.csv" in section

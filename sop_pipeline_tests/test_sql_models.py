@@ -104,11 +104,13 @@ def test_the_repository_models_parse_and_read_only_known_tables() -> None:
         "sop_mart.forecast", "sop_mart.forecast_models", "sop_mart.forecast_errors",
         "sop_mart.promotion_lift", "sop_mart.inventory_policy",
         "sop_mart.material_requirements", "sop_mart.supply_gaps", "sop_mart.shelf_life_risk",
-        "sop_mart.excess_obsolete", "sop_mart.service_cash_tradeoff",
+        "sop_mart.excess_obsolete", "sop_mart.service_cash_tradeoff", "sop_mart.capacity_plan",
+        "sop_mart.scenario_options",
     }  # fmt: skip
     raw = {f"raw.{name}" for name in ("items", "bom", "financial_plan", "promotions", "actions",
                                       "sales", "inventory", "open_purchase_orders",
-                                      "forecast_overrides")}  # fmt: skip
+                                      "forecast_overrides", "resources", "routings",
+                                      "capacity", "cash")}  # fmt: skip
     for model in models:
         unknown = set(model.reads) - tables - python_tables - raw
         assert not unknown, f"{model.path} reads {unknown}"

@@ -94,3 +94,39 @@ def write_tiny_company(root: Path, first: str = "2025-07", months: int = 4) -> l
         )
         (folder / "_CLOSED").touch()
     return written
+
+
+RESOURCES = """\
+resource,description,capacity_per_month,overtime_capacity_per_month,overtime_cost_per_unit
+LINE,Filling line,{line},10,40
+PACK,Packing line,300,,
+"""
+ROUTINGS = """item,resource,hours_per_unit
+FG1,LINE,0.5
+FG1,PACK,0.1
+FG2,LINE,1
+FG3,LINE,0.5
+"""
+CASH = """as_of_month,opening_cash,monthly_operating_burn
+{m0},20000,4000
+{last},15000,4000
+"""
+
+
+def write_capacity_files(root: Path, line_hours: float = 70.0) -> None:
+    """Add production capacity and cash to a tiny company written by
+    :func:`write_tiny_company`: a filling line LINE (``line_hours`` a month, 10 h of overtime
+    at 40 an hour) that FG1 (0.5 h a unit), FG2 (1 h) and FG3 (0.5 h) load, a packing line
+    PACK (300 h, FG1 0.1 h); cash 15,000 at the last month's close, burning 4,000 a month; and
+    in the last month's folder a capacity.csv halving LINE two months ahead."""
+    master = root / "master"
+    months = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != "master")
+    first, last = months[0], months[-1]
+    (master / "resources.csv").write_text(RESOURCES.format(line=line_hours))
+    (master / "routings.csv").write_text(ROUTINGS)
+    (master / "cash.csv").write_text(CASH.format(m0=first, last=last))
+    ahead = _month(dt.date.fromisoformat(last + "-01"), 2).strftime("%Y-%m")
+    (root / last / "capacity.csv").write_text(
+        f"month,resource,capacity_per_month,overtime_capacity_per_month\n{ahead},LINE,"
+        f"{line_hours / 2:g},\n"
+    )

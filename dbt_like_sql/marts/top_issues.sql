@@ -1,10 +1,12 @@
 -- group: meeting
 -- The issues leadership should decide on, ranked on one money basis - the gross margin at
--- stake, with the net revenue beside it: supply gaps (margin of the lost sales), late purchase
+-- stake, with the net revenue beside it: supply gaps (margin of the lost sales), overloaded
+-- resources (the expected margin the overload loses, safety stock eaten included), late purchase
 -- orders (margin of the gaps they cause), lots that will expire or stay unused (their cost,
 -- written off), large forecast changes and timing shifts (the margin changed or moved),
 -- families below the financial plan (the shortfall at the family's margin), and overdue
--- actions; each with a concrete suggested decision.
+-- actions; each with a concrete suggested decision - for a supply gap, a capacity overload or
+-- an upward forecast change, the option scenario_options suggests.
 with items as (
     select item, unit_cost
     from staging.items
@@ -21,7 +23,44 @@ gaps_by_item as (
         arg_min(limiting_item, month) as limiting_item
     from sop_mart.supply_gaps
     where plan_month = getvariable('plan_month')
+      and coalesce(gap_type, 'material') = 'material'
     group by item
+),
+
+capacity_load as (
+    select
+        resource,
+        any_value(description) as description,
+        sum(overload) as overload,
+        sum(units_short) as units_short,
+        sum(margin_at_risk) as margin_at_risk,
+        sum(revenue_at_risk) as revenue_at_risk,
+        min(month) as first_month,
+        max(month) as last_month
+    from sop_mart.capacity_plan
+    where plan_month = getvariable('plan_month')
+      and scenario = 'base'
+      and overload > 0
+    group by resource
+    -- an issue when it puts at least one unit of money at risk (as scenario_options)
+    having sum(margin_at_risk) >= 0.5
+),
+
+capacity_issues as (
+    select
+        'capacity' as category,
+        format('{} overloaded by {:,.0f} beyond overtime in {}: {:,.0f} units not made, '
+               || 'expected {:,.0f} of sales lost', coalesce(description, resource), overload,
+               case when first_month = last_month then strftime(first_month, '%b %Y')
+                    else strftime(first_month, '%b %Y') || '-' || strftime(last_month, '%b %Y')
+               end, units_short, revenue_at_risk) as topic,
+        resource as item,
+        margin_at_risk as impact_value,
+        revenue_at_risk as revenue_value,
+        format('Add capacity on {} (an extra shift or subcontracting) or pre-build before {}',
+               coalesce(description, resource), strftime(first_month, '%b %Y'))
+            as suggested_decision
+    from capacity_load
 ),
 
 earliest_open_order as (
@@ -190,6 +229,8 @@ action_issues as (
 candidates as (
     select * from gap_issues
     union all
+    select * from capacity_issues
+    union all
     select * from late_order_issues
     union all
     select * from shelf_life_issues
@@ -201,13 +242,33 @@ candidates as (
     select * from action_issues
 ),
 
+suggested_options as (
+    -- the option table's suggestion, where the issue has one (sop_mart.scenario_options)
+    select category, item, decision
+    from sop_mart.scenario_options
+    where plan_month = getvariable('plan_month')
+      and is_suggested
+),
+
 ranked as (
     select
-        *,
+        candidates.* replace (
+            case
+                when suggested_options.decision is null then candidates.suggested_decision
+                -- a method switch is checked before the forecast is acted on
+                when candidates.suggested_decision like 'Check the new method%' then
+                    candidates.suggested_decision || '; then: ' || suggested_options.decision
+                else suggested_options.decision
+            end as suggested_decision
+        ),
         row_number() over (
-            order by impact_value desc, revenue_value desc nulls last, category, item
+            order by candidates.impact_value desc, candidates.revenue_value desc nulls last,
+                candidates.category, candidates.item
         ) as rank
     from candidates
+    left join suggested_options
+        on suggested_options.category = candidates.category
+        and suggested_options.item = candidates.item
 )
 
 select

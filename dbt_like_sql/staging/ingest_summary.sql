@@ -53,7 +53,15 @@ side_files as (
         (select count(*) from staging.actions where plan_month = getvariable('plan_month'))
             as action_rows,
         (select count(*) from staging.forecast_overrides where plan_month = getvariable('plan_month'))
-            as override_rows
+            as override_rows,
+        (select count(*) from staging.resources where plan_month = getvariable('plan_month'))
+            as resource_rows,
+        (select count(*) from staging.routings where plan_month = getvariable('plan_month'))
+            as routing_rows,
+        (select count(*) from staging.capacity where plan_month = getvariable('plan_month'))
+            as capacity_override_rows,
+        (select count(*) from staging.cash where plan_month = getvariable('plan_month'))
+            as cash_rows
 )
 
 select
@@ -72,5 +80,9 @@ select
     side_files.promotion_rows,
     side_files.action_rows,
     side_files.override_rows,
+    side_files.resource_rows,
+    side_files.routing_rows,
+    side_files.capacity_override_rows,
+    side_files.cash_rows,
     current_timestamp as staged_at
 from items, bom, sales, demand, stock, open_orders, side_files

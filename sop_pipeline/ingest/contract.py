@@ -46,6 +46,7 @@ class InputFile:
     may_be_empty: bool = False  # a header-only file is legitimate
     description: str = ""
     item_columns: tuple[str, ...] = field(default=())  # columns that must name known items
+    resource_columns: tuple[str, ...] = field(default=())  # columns naming resources.csv rows
 
     @property
     def filename(self) -> str:
@@ -242,6 +243,122 @@ FORECAST_OVERRIDES = InputFile(
     item_columns=("item",),
 )
 
+RESOURCES = InputFile(
+    "resources",
+    Scope.MASTER,
+    (
+        _req("resource"),
+        _c("description"),
+        Column(
+            "capacity_per_month",
+            Kind.NUMBER,
+            required=True,
+            not_null=True,
+            min_value=0,
+            note="regular capacity a month, in the resource's unit (hours, or units for a line "
+            "counted in units)",
+        ),
+        _c("overtime_capacity_per_month", Kind.NUMBER, min_value=0, note="blank: no overtime"),
+        _c(
+            "overtime_cost_per_unit",
+            Kind.NUMBER,
+            min_value=0,
+            note="cost of one hour (unit) of overtime on top of the regular cost; blank: 0",
+        ),
+    ),
+    required=False,
+    key=("resource",),
+    description=(
+        "production resources (filling lines, work centres) and their monthly capacity, for the "
+        "rough-cut capacity plan; without it production capacity is not planned"
+    ),
+)
+
+ROUTINGS = InputFile(
+    "routings",
+    Scope.MASTER,
+    (
+        _req("item"),
+        _req("resource"),
+        Column(
+            "hours_per_unit",
+            Kind.NUMBER,
+            required=True,
+            not_null=True,
+            min_value=0,
+            min_exclusive=True,
+            note="capacity one unit of the item takes on the resource (hours, or units)",
+        ),
+    ),
+    required=False,
+    key=("item", "resource"),
+    description="the resources each finished good is made on and how much of them a unit takes",
+    item_columns=("item",),
+    resource_columns=("resource",),
+)
+
+CAPACITY = InputFile(
+    "capacity",
+    Scope.MONTH,
+    (
+        _req("month", Kind.MONTH),
+        _req("resource"),
+        _req("capacity_per_month", Kind.NUMBER, min_value=0),
+        _c(
+            "overtime_capacity_per_month",
+            Kind.NUMBER,
+            min_value=0,
+            note="blank: the overtime of resources.csv",
+        ),
+    ),
+    required=False,
+    may_be_empty=True,
+    key=("month", "resource"),
+    description=(
+        "a resource's capacity in given future months (holidays, maintenance), replacing "
+        "resources.csv's for those months; the plan month's folder's file applies, months "
+        "outside the horizon are ignored"
+    ),
+    resource_columns=("resource",),
+)
+
+CASH = InputFile(
+    "cash",
+    Scope.MASTER,
+    (
+        Column(
+            "as_of_month",
+            Kind.MONTH,
+            required=True,
+            not_null=True,
+            note="the month whose closing cash balance opening_cash is; the latest row up to "
+            "the plan month is used",
+        ),
+        Column(
+            "opening_cash",
+            Kind.NUMBER,
+            required=True,
+            not_null=True,
+            note="cash at the close of as_of_month (the opening cash of the month after)",
+        ),
+        Column(
+            "monthly_operating_burn",
+            Kind.NUMBER,
+            required=True,
+            not_null=True,
+            min_value=0,
+            note="operating cash paid out every month besides inventory purchases and "
+            "overtime: salaries, rent, marketing",
+        ),
+    ),
+    required=False,
+    key=("as_of_month",),
+    description=(
+        "the cash position and operating burn, for the cash balance and months of runway "
+        "of the cash projection"
+    ),
+)
+
 INPUT_FILES: tuple[InputFile, ...] = (
     ITEMS,
     BOM,
@@ -252,5 +369,9 @@ INPUT_FILES: tuple[InputFile, ...] = (
     INVENTORY,
     OPEN_PURCHASE_ORDERS,
     FORECAST_OVERRIDES,
+    RESOURCES,
+    ROUTINGS,
+    CAPACITY,
+    CASH,
 )
 INPUTS_BY_NAME: dict[str, InputFile] = {f.name: f for f in INPUT_FILES}

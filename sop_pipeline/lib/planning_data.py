@@ -159,3 +159,51 @@ def table(con: duckdb.DuckDBPyConnection, name: str, plan_month: dt.date) -> pd.
         f"select * exclude (plan_month) from sop_mart.{name} where plan_month = ?",
         [plan_month],
     )
+
+
+def _optional(con: duckdb.DuckDBPyConnection, table: str, columns: str, plan_month: dt.date):
+    """The plan month's rows of an optional input's staging table (none: no rows, the columns
+    still named, when a warehouse predates the table)."""
+    schema, name = table.split(".")
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+    if not exists:
+        return pd.DataFrame(columns=[c.strip() for c in columns.split(",")])
+    return _frame(con, f"select {columns} from {table} where plan_month = ?", [plan_month])
+
+
+def resources(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The production resources: resource, description, capacity_per_month,
+    overtime_capacity_per_month, overtime_cost_per_unit (empty: capacity is not planned)."""
+    return _optional(
+        con,
+        "staging.resources",
+        "resource, description, capacity_per_month, overtime_capacity_per_month,"
+        " overtime_cost_per_unit",
+        plan_month,
+    )
+
+
+def routings(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """item, resource, hours_per_unit."""
+    return _optional(con, "staging.routings", "item, resource, hours_per_unit", plan_month)
+
+
+def capacity_overrides(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """The plan month folder's capacity overrides: month, resource, capacity_per_month,
+    overtime_capacity_per_month (NULL: the resource's own)."""
+    return _optional(
+        con,
+        "staging.capacity",
+        "month, resource, capacity_per_month, overtime_capacity_per_month",
+        plan_month,
+    )
+
+
+def cash(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """as_of_month, opening_cash, monthly_operating_burn (empty without cash.csv)."""
+    return _optional(
+        con, "staging.cash", "as_of_month, opening_cash, monthly_operating_burn", plan_month
+    )

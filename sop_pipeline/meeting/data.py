@@ -42,6 +42,8 @@ class MeetingPackData:
     forecast_accuracy: pd.DataFrame = field(default_factory=_empty)
     override_scorecard: pd.DataFrame = field(default_factory=_empty)
     supply_gaps: pd.DataFrame = field(default_factory=_empty)
+    capacity_plan: pd.DataFrame = field(default_factory=_empty)
+    scenario_options: pd.DataFrame = field(default_factory=_empty)
     material_requirements: pd.DataFrame = field(default_factory=_empty)
     late_purchase_orders: pd.DataFrame = field(default_factory=_empty)
     inventory_policy: pd.DataFrame = field(default_factory=_empty)

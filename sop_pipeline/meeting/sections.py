@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sop_pipeline.meeting import capacity as c
 from sop_pipeline.meeting import charts, series
 from sop_pipeline.meeting import views as v
 from sop_pipeline.meeting.charts import figure_html, no_data_figure
@@ -178,7 +179,7 @@ class ItemCharts:
         return f'<div class="chart-grid">{"".join(figures)}</div>'
 
 
-Part = Table | Chart | ItemCharts
+Part = Table | Chart | ItemCharts | c.OptionTables
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ class Section:
         """The ``data-chart`` names of its figures in page order (an item chart repeats once
         per chosen item)."""
         parts = (part for block in self.blocks for part in block.parts)
-        return tuple(part.name for part in parts if not isinstance(part, Table))
+        return tuple(part.name for part in parts if isinstance(part, Chart | ItemCharts))
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -293,6 +294,33 @@ SECTIONS: tuple[Section, ...] = (
             Block("Planned order releases past due", (Table(v.past_due_view),)),
         ),
         v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),
+    ),
+    Section(
+        "capacity_options", "Capacity, decision options and cash runway", c.capacity_facts,
+        (
+            Block("Load against capacity",
+                  (ItemCharts("capacity_load", c.charted_resources, c.resource_chart,
+                              ("No charts requested.", "No capacity planned (no resources.csv)."),
+                              ),),
+                  "Rough-cut: each production order loads its resource in the month it is due; "
+                  "the most utilised resources first."),
+            Block("Months above regular capacity", (Table(c.overload_view),),
+                  "Overtime absorbs what it can; the overload left is production not made. It "
+                  "eats safety stock first, then sales: the expected revenue lost prices both "
+                  "against the forecast's uncertainty."),
+            Block("Options for the decisions", (c.OptionTables(),),
+                  "Each option against the plan over the issue's months: demand Normal from the "
+                  "forecast's 80% interval, months independent. Suggested: the highest expected "
+                  "margin within the cash ceiling (decisions.max_extra_cash). A runway beyond "
+                  "the 12 months is extrapolated at their average outflow, so a small change "
+                  "of cash moves it far."),
+            Block("Cash runway", (
+                Chart("cash_balance", c.cash_series, c.cash_balance_chart,
+                      "No cash position: the company has no cash.csv.", c.cash_caption),
+                Table(c.cash_view),
+            )),
+        ),
+        c.suggestions_view, ("issue", "option_label", "margin_vs_base", "decision"),
     ),
     Section(
         "kpis", "KPIs, cash and financial plan", kpi_facts,

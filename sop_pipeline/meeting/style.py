@@ -55,6 +55,10 @@ table.data td { border-bottom: 1px solid #edf1f5; padding: 5px 8px; vertical-ali
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.data .code { white-space: nowrap; }
 table.data tr.alert td { background: #fcf4f2; }
+table.data tr.suggested td { background: #eef6f0; font-weight: 600; }
+.option-table h4 { margin: 14px 0 6px; font-size: 13.5px; }
+.badge-suggested { color: var(--good); background: #e8f4ec; border-color: #b9dcc5; }
+.badge-infeasible { color: var(--muted); background: #f3f4f6; border-color: #d9dde3; }
 table.data tr.total td { font-weight: 600; background: var(--soft); }
 .badge {
   display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 0.92em; font-weight: 600;

@@ -16,6 +16,7 @@ from sop_pipeline.meeting.tables import ROW_CLASS, Column, TableView
 
 ISSUE_CATEGORIES = {
     "supply_gap": "Supply gap",
+    "capacity": "Capacity",
     "late_order": "Late order",
     "shelf_life": "Shelf life",
     "forecast_change": "Forecast change",

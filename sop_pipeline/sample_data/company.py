@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.sample_data.actions import action_log
+from sop_pipeline.sample_data.capacity import capacity_files
 from sop_pipeline.sample_data.company_settings import write_settings
 from sop_pipeline.sample_data.demand import Demand, generate_demand
 from sop_pipeline.sample_data.files import check_format, clear_company, mark_closed, write_table
@@ -60,6 +61,8 @@ class CompanySummary:
     launches: tuple[str, ...]
     phase_out: tuple[str, ...]
     intermittent: tuple[str, ...]
+    n_resources: int = 0
+    n_routings: int = 0
 
 
 def default_components(n_items: int) -> int:
@@ -208,6 +211,8 @@ def generate_company(
     subjects = _subjects(catalog, demand, result, gap, surcharge, disruption)
     actions = action_log(subjects, len(fg), axis, rngs[6])
     overrides = forecast_overrides(fg, demand, axis, rngs[7])
+    year_revenue = float(lines.revenue[lines.month >= axis.n_hist - 12].sum())
+    capacity = capacity_files(fg, demand.mean, axis, year_revenue)
 
     clear_company(out_dir)
     master = out_dir / "master"
@@ -217,6 +222,9 @@ def generate_company(
     write_table(plan, master, "financial_plan", fmt)
     write_table(promos[list(PROMO_COLUMNS)], master, "promotions", fmt)
     write_table(actions, master, "actions", fmt)
+    write_table(capacity.resources, master, "resources", fmt)
+    write_table(capacity.routings, master, "routings", fmt)
+    write_table(capacity.cash, master, "cash", fmt)
 
     book = order_book(catalog, result, axis)
     bounds = lines.month_bounds(axis.n_hist)
@@ -241,6 +249,8 @@ def generate_company(
             cost = changed["unit_cost"].to_numpy(dtype=float)
             changed["unit_cost"] = np.where(surcharge.mask, np.round(cost * SURCHARGE, 4), cost)
             write_table(changed, folder, "items", fmt)
+        if t == axis.n_hist - 1 and len(capacity.holiday):
+            write_table(capacity.holiday, folder, "capacity", fmt)
         mark_closed(folder)
     year = lines.month >= axis.n_hist - 12
     last = str(axis.labels[axis.n_hist - 1])
@@ -271,4 +281,6 @@ def generate_company(
         launches=tuple(fg["item"][arche == "launch"]),
         phase_out=tuple(fg["item"][arche == "phase_out"]),
         intermittent=tuple(fg["item"][arche == "intermittent"]),
+        n_resources=len(capacity.resources),
+        n_routings=len(capacity.routings),
     )

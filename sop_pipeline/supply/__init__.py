@@ -8,11 +8,17 @@ functions it calls, one per output table (their columns in the ``*_COLUMNS`` con
 - :func:`plan_inventory` → ``inventory_policy`` (:data:`POLICY_COLUMNS`) and the time-phased
   ``inventory_targets`` (:data:`TARGET_COLUMNS`); :func:`compute_inventory_policy` the former
 - :func:`run_mrp` → ``material_requirements`` (:data:`MRP_COLUMNS`), base and upside
-- :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`), replaying the base MRP
+- :func:`~sop_pipeline.supply.capacity.plan_rough_cut` → ``capacity_plan``
+  (:data:`~sop_pipeline.supply.capacity.CAPACITY_PLAN_COLUMNS`), base and upside
+- :func:`find_supply_gaps` → ``supply_gaps`` (:data:`GAP_COLUMNS`), replaying the base MRP;
+  :func:`~sop_pipeline.supply.capacity.combine_gaps` adds the capacity gaps (``gap_type``)
 - :func:`shelf_life_risk` → ``shelf_life_risk`` (:data:`SHELF_LIFE_COLUMNS`)
 - :func:`excess_and_obsolete` → E&O per item (:data:`EXCESS_OBSOLETE_COLUMNS`)
 - :func:`service_cash_tradeoff` → ``service_cash_tradeoff`` (:data:`TRADEOFF_COLUMNS`)
 - :func:`detect_bom_cycles` and :func:`low_level_codes` for the BOM checks.
+
+Outside the supply plan, :func:`~sop_pipeline.supply.options.scenario_options` prices the
+meeting's options (``scenario_options``) from the forecast distribution.
 """
 
 from sop_pipeline.supply.bom import detect_bom_cycles, explosion_factor, low_level_codes

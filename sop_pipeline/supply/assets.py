@@ -1,9 +1,10 @@
-"""Supply: the inventory policy and targets, material requirements, gaps, shelf-life risk,
-excess and obsolete stock and the service-level versus cash curve of each plan month.
+"""Supply: the inventory policy and targets, material requirements, the rough-cut capacity
+plan, gaps, shelf-life risk, excess and obsolete stock and the service-level versus cash curve
+of each plan month.
 
-One multi-asset: it reads the plan month's :class:`PlanningInputs` once
+The supply plan is one multi-asset: it reads the plan month's :class:`PlanningInputs` once
 (:func:`read_planning_inputs`), plans the month with the pure :func:`plan_supply` (one planning
-network, the base MRP computed once and replayed by the gaps) and writes the seven tables. The
+network, the base MRP computed once and replayed by the gaps) and writes the eight tables. The
 blocking checks of :mod:`.checks` read ``material_requirements`` back once it is written; a
 failure stops everything downstream of the plan (KPIs, meeting pack, publication).
 """
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import fields
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
@@ -22,7 +24,10 @@ from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.settings import Settings
+from sop_pipeline.supply._common import horizon_months
+from sop_pipeline.supply.capacity import plan_rough_cut
 from sop_pipeline.supply.inputs import PlanningInputs
+from sop_pipeline.supply.options import DecisionSettings, OptionInputs, scenario_options
 from sop_pipeline.supply.plan import SupplyPlan, plan_supply
 
 GROUP = "supply"
@@ -35,6 +40,8 @@ FORECAST_ERRORS = dg.AssetKey(["sop_mart", "forecast_errors"])
 INVENTORY_POLICY = dg.AssetKey(["sop_mart", "inventory_policy"])
 INVENTORY_TARGETS = dg.AssetKey(["sop_mart", "inventory_targets"])
 MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
+CAPACITY_PLAN = dg.AssetKey(["sop_mart", "capacity_plan"])
+CAPACITY_INPUTS = [dg.AssetKey(["staging", name]) for name in ("resources", "routings", "capacity")]
 SUPPLY_GAPS = dg.AssetKey(["sop_mart", "supply_gaps"])
 SHELF_LIFE_RISK = dg.AssetKey(["sop_mart", "shelf_life_risk"])
 EXCESS_OBSOLETE = dg.AssetKey(["sop_mart", "excess_obsolete"])
@@ -58,6 +65,9 @@ def read_planning_inputs(con: Connection, month: dt.date, config: Settings) -> P
         forecast_errors=read.forecast_models(con, month),
         horizon=config.forecast.horizon_months,
         late_po_delay_months=config.supply.late_po_delay_months,
+        resources=read.resources(con, month),
+        routings=read.routings(con, month),
+        capacity_overrides=read.capacity_overrides(con, month),
     )
 
 
@@ -95,11 +105,21 @@ INPUTS = [FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS]
             [*INPUTS, INVENTORY_TARGETS],
         ),
         _spec(
+            CAPACITY_PLAN,
+            "Rough-cut capacity per resource and month for the base and upside MRP: the load of "
+            "the production orders on each resource (routings x the MRP's open and planned "
+            "receipts of finished goods, in the month they are due), against regular capacity "
+            "and overtime, with the overload no overtime absorbs, the expected sales it puts at "
+            "risk and how much of it pre-building could move earlier.",
+            [*INPUTS, *CAPACITY_INPUTS, MATERIAL_REQUIREMENTS],
+        ),
+        _spec(
             SUPPLY_GAPS,
             "Months in which a finished good cannot be supplied in full, the quantity and "
-            "revenue at risk, and the component that limits it: the base plan replayed against "
-            "what can arrive in time.",
-            [*INPUTS, MATERIAL_REQUIREMENTS],
+            "revenue at risk, and the component (or the overloaded resource, gap_type capacity) "
+            "that limits it: the base plan replayed against what can arrive in time and what "
+            "the resources can make.",
+            [*INPUTS, MATERIAL_REQUIREMENTS, CAPACITY_PLAN],
         ),
         _spec(
             SHELF_LIFE_RISK,
@@ -126,7 +146,7 @@ INPUTS = [FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS]
 def supply_plan(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> Iterator[dg.MaterializeResult]:
-    """The plan month's supply plan: its inputs read once, planned once, seven tables."""
+    """The plan month's supply plan: its inputs read once, planned once, eight tables."""
     month, config = _plan_month(context), settings.load()
     with warehouse.get_connection() as con:
         inputs = read_planning_inputs(con, month, config)
@@ -136,6 +156,8 @@ def supply_plan(
         review_period_months=config.inventory.review_period_months,
         slow_mover_months=config.inventory.slow_mover_months,
         service_levels=config.inventory.tradeoff_service_levels,
+        max_prebuild_months=config.capacity.max_prebuild_months,
+        min_remaining_shelf_months=config.capacity.min_remaining_shelf_life_months,
     )
     with warehouse.get_connection() as con:
         rows = {
@@ -174,10 +196,12 @@ def _metadata(plan: SupplyPlan) -> dict[str, dict[str, object]]:
                 markdown_table(past_due[["scenario", "item", "month", "planned_release_qty"]])
             ),
         },
+        "capacity_plan": _capacity_metadata(plan.capacity_plan),
         "supply_gaps": {
             "revenue_at_risk": float(gaps["revenue_at_risk"].fillna(0).sum()),
             "margin_at_risk": float(gaps["margin_at_risk"].fillna(0).sum()),
             "items_short": int(gaps["item"].nunique()),
+            "capacity_gaps": int((gaps["gap_type"] == "capacity").sum()),
         },
         "shelf_life_risk": {
             "value_at_risk": float(risk["value_at_risk"].sum()),
@@ -186,3 +210,140 @@ def _metadata(plan: SupplyPlan) -> dict[str, dict[str, object]]:
         "excess_obsolete": {"total_value": float(plan.excess_obsolete["total_value"].sum())},
         "service_cash_tradeoff": {},
     }
+
+
+def _capacity_metadata(plan: pd.DataFrame) -> dict[str, object]:
+    base = plan[plan["scenario"] == "base"]
+    peaks = (
+        base.sort_values("utilisation", ascending=False)
+        .drop_duplicates("resource")[["resource", "month", "load", "capacity", "utilisation"]]
+        .sort_values("resource")
+    )
+    return {
+        "resources": int(base["resource"].nunique()),
+        "overloaded_months_base": int((base["overload"] > 0).sum()),
+        "overload_base": float(base["overload"].sum()),
+        "overtime_cost_base": float(base["overtime_cost"].sum()),
+        "margin_at_risk_base": float(base["margin_at_risk"].sum()),
+        "prebuild_load_base": float(base["prebuild_load"].sum()),
+        "peak_month_by_resource": dg.MetadataValue.md(markdown_table(peaks, 20)),
+    }
+
+
+# --- the meeting's decision options ----------------------------------------------------------
+
+SCENARIO_OPTIONS = dg.AssetKey(["sop_mart", "scenario_options"])
+READS = [
+    dg.AssetKey(["sop_mart", name])
+    for name in (
+        "forecast",
+        "material_requirements",
+        "capacity_plan",
+        "supply_gaps",
+        "forecast_changes",
+        "cash_projection",
+    )
+] + [
+    dg.AssetKey(["staging", name])
+    for name in ("items", "bom", "resources", "routings", "capacity", "cash")
+]
+
+
+def decision_settings(config: Settings) -> DecisionSettings:
+    """The ``decisions`` settings, and how many issues of each kind get an option table."""
+    d = config.decisions
+    return DecisionSettings(
+        max_extra_cash=d.max_extra_cash,
+        spread_share=d.spread_share,
+        expedite_premium=d.expedite_premium,
+        expedite_lead_time_days=d.expedite_lead_time_days,
+        holding_cost_rate=d.holding_cost_rate,
+        top_issues=config.meeting.top_issues,
+    )
+
+
+def read_option_inputs(con: Connection, month: dt.date, config: Settings) -> OptionInputs:
+    """The plan month's tables the options are priced from; the capacity levelling is
+    recomputed from the same inputs as ``capacity_plan``."""
+    mrp = read.table(con, "material_requirements", month)
+    items = read.items(con, month)
+    resources = read.resources(con, month)
+    routings = read.routings(con, month)
+    forecast = read.forecast(con, month)
+    cut = plan_rough_cut(
+        mrp,
+        items,
+        resources,
+        routings,
+        read.capacity_overrides(con, month),
+        pd.Timestamp(month),
+        horizon=config.forecast.horizon_months,
+        max_prebuild_months=config.capacity.max_prebuild_months,
+        min_remaining_shelf_months=config.capacity.min_remaining_shelf_life_months,
+        forecast=forecast,
+    )
+    opening, balances = _cash(con, month)
+    return OptionInputs(
+        months=horizon_months(pd.Timestamp(month), config.forecast.horizon_months),
+        forecast=forecast,
+        items=items,
+        bom=read.bom(con, month),
+        mrp=mrp,
+        gaps=read.table(con, "supply_gaps", month),
+        forecast_changes=read.table(con, "forecast_changes", month),
+        capacity=cut.plan,
+        routings=routings,
+        resources=resources,
+        lost=cut.lost,
+        prebuilt=cut.prebuilt,
+        opening_cash=opening,
+        base_balances=balances,
+    )
+
+
+def _cash(con: Connection, month: dt.date) -> tuple[float | None, np.ndarray | None]:
+    """The cash at the plan month's close (cash.csv's latest row up to it) and the base plan's
+    projected balances; (None, None) without cash.csv."""
+    cash = read.cash(con, month)
+    cash = cash[pd.to_datetime(cash["as_of_month"]) <= pd.Timestamp(month)]
+    if cash.empty:
+        return None, None
+    opening = float(cash.sort_values("as_of_month")["opening_cash"].iloc[-1])
+    projection = read.table(con, "cash_projection", month)
+    projected = projection[~projection["is_actual"].astype(bool)].sort_values("month")
+    return opening, projected["cash_balance"].to_numpy(float)
+
+
+@dg.asset(
+    key=SCENARIO_OPTIONS,
+    deps=READS,
+    group_name="meeting",
+    partitions_def=monthly_partitions,
+    kinds={"duckdb", "pandas"},
+)
+def scenario_options_table(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+) -> dg.MaterializeResult:
+    """The options the meeting chooses between for each of the largest supply gaps, capacity
+    overloads and upward forecast changes - plan to base, produce to the upside, overtime,
+    pre-build, spread deliveries, expedite - each priced from the forecast distribution
+    (expected revenue and margin at risk, fill rate, excess) and in cash (extra inventory at
+    peak, purchases, overtime, premiums, runway), with the one of highest expected margin within
+    the cash ceiling suggested."""
+    month, config = _plan_month(context), settings.load()
+    with warehouse.get_connection() as con:
+        options = scenario_options(
+            read_option_inputs(con, month, config), decision_settings(config)
+        )
+        rows = write_plan_month(con, "sop_mart.scenario_options", options, month)
+    suggested = options[options["is_suggested"].astype(bool)]
+    return mart_result(
+        "sop_mart.scenario_options",
+        rows,
+        metadata={
+            "issues": int(options["issue"].nunique()) if len(options) else 0,
+            "suggested": dg.MetadataValue.md(
+                markdown_table(suggested[["issue", "option", "margin_vs_base", "decision"]], 15)
+            ),
+        },
+    )

@@ -1,8 +1,10 @@
 """Checks on the supply plan: the stock balances month by month and dependent demand is the
-parents' planned production exploded through the BOM.
+parents' planned production exploded through the BOM; the capacity plan covers every resource
+and month, its overtime and overload follow from load and capacity, and its load is the MRP's
+production orders; the decision options suggest one option per issue and their figures hold.
 
 Each check reads the plan month's rows back from the warehouse and runs one invariant of
-:mod:`.invariants`; a failure blocks everything downstream of the plan.
+:mod:`.invariants`, :mod:`.capacity` or :mod:`.options`; a failure blocks everything downstream.
 """
 
 import datetime as dt
@@ -13,13 +15,23 @@ import pandas as pd
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.check_results import breaks_result
 from sop_pipeline.partitions import monthly_partitions
-from sop_pipeline.resources import WarehouseResource
+from sop_pipeline.resources import SettingsResource, WarehouseResource
+from sop_pipeline.supply._common import horizon_months
+from sop_pipeline.supply.capacity import coverage_breaks, load_breaks, overload_breaks
 from sop_pipeline.supply.invariants import bom_consistency_breaks, stock_balance_breaks
 from sop_pipeline.supply.mrp import SCENARIO_COLUMNS, scenario_demand
+from sop_pipeline.supply.options import figure_breaks, suggestion_breaks
 
 MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
+CAPACITY_PLAN = dg.AssetKey(["sop_mart", "capacity_plan"])
+SCENARIO_OPTIONS = dg.AssetKey(["sop_mart", "scenario_options"])
 STOCK_BALANCES = "stock_balances_month_by_month"
 BOM_CONSISTENT = "dependent_demand_matches_parent_releases"
+COVERS_EVERY_MONTH = "capacity_plan_covers_every_resource_month"
+OVERLOAD_CONSISTENT = "overtime_and_overload_follow_from_load"
+LOAD_MATCHES_MRP = "load_matches_the_mrp_production_orders"
+ONE_SUGGESTION = "one_suggested_option_per_issue_within_the_cash_ceiling"
+FIGURES_CONSISTENT = "option_figures_are_consistent"
 
 
 def _month(context: dg.AssetCheckExecutionContext) -> dt.date:
@@ -71,3 +83,125 @@ def dependent_demand_matches_parent_releases(
     )
     breaks = bom_consistency_breaks(mrp, bom, independent)
     return breaks_result(breaks, "component-months whose dependent demand is off the BOM")
+
+
+@dg.asset_check(
+    asset=CAPACITY_PLAN,
+    name=COVERS_EVERY_MONTH,
+    partitions_def=monthly_partitions,
+    blocking=True,
+    description=(
+        "Every resource of resources.csv has exactly one row per month of the horizon in each "
+        "scenario (base, upside), and no other rows."
+    ),
+)
+def capacity_plan_covers_every_resource_month(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
+) -> dg.AssetCheckResult:
+    month = _month(context)
+    horizon = settings.load().forecast.horizon_months
+    with warehouse.get_connection() as con:
+        plan = read.table(con, "capacity_plan", month)
+        resources = read.resources(con, month)
+    months = horizon_months(pd.Timestamp(month), horizon)
+    breaks = coverage_breaks(plan, resources, months)
+    return breaks_result(breaks, "scenario-resource-months missing or repeated")
+
+
+@dg.asset_check(
+    asset=CAPACITY_PLAN,
+    name=OVERLOAD_CONSISTENT,
+    partitions_def=monthly_partitions,
+    blocking=True,
+    description=(
+        "overtime_used = min(max(0, load - capacity), overtime_capacity), overload = max(0, load "
+        "- capacity - overtime_capacity) >= 0, utilisation = load / capacity, 0 <= prebuild_load "
+        "<= overload, no negative number."
+    ),
+)
+def overtime_and_overload_follow_from_load(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    month = _month(context)
+    with warehouse.get_connection() as con:
+        plan = read.table(con, "capacity_plan", month)
+    breaks = overload_breaks(plan)
+    return breaks_result(breaks, "capacity rows whose overtime or overload does not add up")
+
+
+@dg.asset_check(
+    asset=CAPACITY_PLAN,
+    name=LOAD_MATCHES_MRP,
+    partitions_def=monthly_partitions,
+    blocking=True,
+    description=(
+        "Each resource's load is the MRP's open and planned receipts of the items routed on it "
+        "x hours_per_unit, month by month, in both scenarios."
+    ),
+)
+def load_matches_the_mrp_production_orders(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    month = _month(context)
+    with warehouse.get_connection() as con:
+        plan = read.table(con, "capacity_plan", month)
+        mrp = read.table(con, "material_requirements", month)
+        routings = read.routings(con, month)
+    breaks = load_breaks(plan, mrp, routings)
+    return breaks_result(breaks, "resource-months whose load is not the MRP's")
+
+
+@dg.asset_check(
+    asset=SCENARIO_OPTIONS,
+    name=ONE_SUGGESTION,
+    partitions_def=monthly_partitions,
+    blocking=True,
+    description=(
+        "Every issue has exactly one suggested option: feasible, within decisions.max_extra_cash "
+        "of extra inventory cash at peak, and of the highest expected margin among those."
+    ),
+)
+def one_suggested_option_per_issue(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
+) -> dg.AssetCheckResult:
+    month = _month(context)
+    with warehouse.get_connection() as con:
+        table = read.table(con, "scenario_options", month)
+    breaks = suggestion_breaks(table, settings.load().decisions.max_extra_cash)
+    return breaks_result(breaks, "issues whose suggested option is missing or not the best")
+
+
+@dg.asset_check(
+    asset=SCENARIO_OPTIONS,
+    name=FIGURES_CONSISTENT,
+    partitions_def=monthly_partitions,
+    blocking=True,
+    description=(
+        "Service levels lie in [0, 1]; amounts at risk, costs and excess are not negative; each "
+        "issue has one plan_to_base row without extra cost; margin_vs_base = expected_margin - "
+        "plan_to_base's."
+    ),
+)
+def option_figures_are_consistent(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    month = _month(context)
+    with warehouse.get_connection() as con:
+        table = read.table(con, "scenario_options", month)
+    return breaks_result(figure_breaks(table), "option rows with impossible figures")
+
+
+SUPPLY_CHECKS = [
+    stock_balances_month_by_month,
+    dependent_demand_matches_parent_releases,
+    capacity_plan_covers_every_resource_month,
+    overtime_and_overload_follow_from_load,
+    load_matches_the_mrp_production_orders,
+    one_suggested_option_per_issue,
+    option_figures_are_consistent,
+]
+"""Every check of the supply plan and the decision options."""

@@ -42,6 +42,32 @@ def _no_rows() -> pd.DataFrame:
     return pd.DataFrame({"item": pd.Series(dtype=object)})
 
 
+def _no_resources() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"resource": pd.Series(dtype=object), "capacity_per_month": pd.Series(dtype=float)}
+    )
+
+
+def _no_routings() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "item": pd.Series(dtype=object),
+            "resource": pd.Series(dtype=object),
+            "hours_per_unit": pd.Series(dtype=float),
+        }
+    )
+
+
+def _no_overrides() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "month": pd.Series(dtype="datetime64[ns]"),
+            "resource": pd.Series(dtype=object),
+            "capacity_per_month": pd.Series(dtype=float),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class PlanningInputs:
     """What one plan month's supply planning reads, as frames with the warehouse's columns.
@@ -63,6 +89,12 @@ class PlanningInputs:
         horizon: Months planned after the plan month.
         late_po_delay_months: Months after month 1 in which an open order already past due
             arrives.
+        resources: Production resources (``resource, capacity_per_month``,
+            ``overtime_capacity_per_month, overtime_cost_per_unit, description``); empty: the
+            company plans no capacity.
+        routings: ``item, resource, hours_per_unit``.
+        capacity_overrides: The plan month's capacity overrides (``month, resource,
+            capacity_per_month``, ``overtime_capacity_per_month``).
     """
 
     plan_month: pd.Timestamp
@@ -75,6 +107,9 @@ class PlanningInputs:
     safety_stock: pd.Series | pd.DataFrame | None = None
     horizon: int = 12
     late_po_delay_months: int = LATE_PO_DELAY_MONTHS
+    resources: pd.DataFrame = field(default_factory=_no_resources)
+    routings: pd.DataFrame = field(default_factory=_no_routings)
+    capacity_overrides: pd.DataFrame = field(default_factory=_no_overrides)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "plan_month", as_plan_month(self.plan_month))

@@ -3,7 +3,9 @@
 The order of the month: the inventory policy and its time-phased targets; the MRP of every
 scenario against those targets on one :class:`~sop_pipeline.supply.network.PlanningNetwork`
 (the base plan computed once, the upside holding only the buffer its extra demand does not
-cover); the supply gaps, replaying that same base plan; the shelf-life risk of the lots against
+cover); the rough-cut capacity plan of the MRP's production orders (:mod:`.capacity`); the supply
+gaps, replaying that same base plan, with the capacity gaps of overloaded resources combined
+in; the shelf-life risk of the lots against
 the base plan's demand (finished goods' forecast, components' dependent demand); excess and
 obsolete stock; the service-level versus cash curve.
 """
@@ -15,6 +17,13 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from sop_pipeline.supply.capacity import (
+    MAX_PREBUILD_MONTHS,
+    MIN_REMAINING_SHELF_MONTHS,
+    capacity_gaps,
+    combine_gaps,
+    plan_rough_cut,
+)
 from sop_pipeline.supply.gaps import gaps_frame, replay_supply
 from sop_pipeline.supply.inputs import SCENARIO_COLUMNS, PlanningInputs
 from sop_pipeline.supply.mrp import mrp_frame, plan_scenarios
@@ -32,6 +41,7 @@ class SupplyPlan:
     inventory_policy: pd.DataFrame
     inventory_targets: pd.DataFrame
     material_requirements: pd.DataFrame
+    capacity_plan: pd.DataFrame
     supply_gaps: pd.DataFrame
     shelf_life_risk: pd.DataFrame
     excess_obsolete: pd.DataFrame
@@ -53,6 +63,8 @@ def plan_supply(
     review_period_months: float = 1.0,
     slow_mover_months: float = 12.0,
     service_levels: Sequence[float] = DEFAULT_SERVICE_LEVELS,
+    max_prebuild_months: int = MAX_PREBUILD_MONTHS,
+    min_remaining_shelf_months: float = MIN_REMAINING_SHELF_MONTHS,
 ) -> SupplyPlan:
     """Plan the month's supply from its inputs, read once.
 
@@ -66,6 +78,8 @@ def plan_supply(
         review_period_months: Review period of the policy (the planning cycle).
         slow_mover_months: Months of cover above which stock is excess.
         service_levels: The grid of the service-level versus cash curve.
+        max_prebuild_months, min_remaining_shelf_months: The limits of pre-building into
+            earlier months' spare capacity (:mod:`.capacity`).
 
     Raises:
         ValueError: on bad inputs, as the planning functions of the package.
@@ -88,6 +102,25 @@ def plan_supply(
     net = build_network(replace(inputs, safety_stock=targets), scenarios)
     plans = plan_scenarios(net, scenarios)
     requirements = pd.concat([mrp_frame(net, plans[s], s) for s in scenarios], ignore_index=True)
+    cut = plan_rough_cut(
+        requirements,
+        inputs.items,
+        inputs.resources,
+        inputs.routings,
+        inputs.capacity_overrides,
+        inputs.plan_month,
+        horizon=inputs.horizon,
+        max_prebuild_months=max_prebuild_months,
+        min_remaining_shelf_months=min_remaining_shelf_months,
+        forecast=inputs.forecast,
+    )
+    lost_sales = capacity_gaps(  # valued as the material gaps: the network's prices and costs
+        cut.lost,
+        requirements[requirements["scenario"] == "base"],
+        demand,
+        pd.Series(net.unit_price, index=net.items),
+        pd.Series(net.unit_cost, index=net.items),
+    )
     risk = shelf_life_risk(
         inputs.items,
         inputs.on_hand,
@@ -111,7 +144,8 @@ def plan_supply(
         inventory_policy=inventory.policy,
         inventory_targets=inventory.targets,
         material_requirements=requirements,
-        supply_gaps=gaps_frame(net, replay_supply(net, plans["base"])),
+        capacity_plan=cut.plan,
+        supply_gaps=combine_gaps(gaps_frame(net, replay_supply(net, plans["base"])), lost_sales),
         shelf_life_risk=risk,
         excess_obsolete=excess_and_obsolete(risk),
         service_cash_tradeoff=curve,

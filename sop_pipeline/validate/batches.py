@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from sop_pipeline.ingest.contract import INPUT_FILES, ITEMS, InputFile
+from sop_pipeline.ingest.contract import INPUT_FILES, ITEMS, RESOURCES, InputFile
 from sop_pipeline.lib.months import folder_name
 from sop_pipeline.validate.engine import (
     MAX_EXAMPLES,
@@ -71,12 +71,12 @@ def validate_in_batches(
     parts: list[RuleResult] = []
     if masters:
         wanted = sorted({m for s in masters for m in representative_months(s, log, stamps)})
-        with_items = [*masters, *([] if ITEMS in masters else [ITEMS])]
+        with_items = [*masters, *(s for s in (ITEMS, RESOURCES) if s not in masters)]
         frames = {spec.name: read(spec, [m.date() for m in wanted]) for spec in with_items}
         parts += validate_months(frames, log, months, horizon_months, files=masters)
     if monthly:
         for batch in month_batches(log, months, max_rows):
-            frames = {spec.name: read(spec, batch) for spec in [*monthly, ITEMS]}
+            frames = {spec.name: read(spec, batch) for spec in [*monthly, ITEMS, RESOURCES]}
             parts += validate_months(frames, log, batch, horizon_months, files=monthly)
     return merge_results(parts)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sop_pipeline.ingest.contract import INPUT_FILES, ITEMS, InputFile, Kind
+from sop_pipeline.ingest.contract import INPUT_FILES, ITEMS, RESOURCES, InputFile, Kind
 from sop_pipeline.lib.visible import visible
 from sop_pipeline.validate.gx_runner import ROW_ID, run_suite
 from sop_pipeline.validate.rule import Context, FileRule, RowRule, Severity, source_paths
@@ -81,6 +81,7 @@ def validate_months(
     log = load_log[pd.to_datetime(load_log["plan_month"]).isin(month_stamps)].copy()
     log["plan_month"] = pd.to_datetime(log["plan_month"])
     items = _prepare(ITEMS, frames.get(ITEMS.name), month_stamps)
+    resources = _prepare(RESOURCES, frames.get(RESOURCES.name), month_stamps)
     results: list[RuleResult] = []
     for spec in files:
         if spec.scope.value == "master":
@@ -89,7 +90,8 @@ def validate_months(
             month_stamps_for_spec = month_stamps
         file_log = log[(log["file"] == spec.name) & log["plan_month"].isin(month_stamps_for_spec)]
         frame = _prepare(spec, frames.get(spec.name), month_stamps_for_spec)
-        results.extend(_validate_file(spec, frame, file_log, items, horizon_months))
+        context = Context(items, horizon_months, resources)
+        results.extend(_validate_file(spec, frame, file_log, context))
     return results
 
 
@@ -104,6 +106,8 @@ def representative_months(
         return rows.reindex(months).fillna("(missing)")
 
     signature = pd.DataFrame({"own": sources(spec.name), "items": sources(ITEMS.name)})
+    if spec.resource_columns:
+        signature["resources"] = sources(RESOURCES.name)
     return list(signature.drop_duplicates().index)
 
 
@@ -139,8 +143,7 @@ def _validate_file(
     spec: InputFile,
     frame: pd.DataFrame,
     file_log: pd.DataFrame,
-    items: pd.DataFrame,
-    horizon_months: int,
+    context: Context,
 ) -> list[RuleResult]:
     """Run every rule of ``spec``: file-level ones on the load log, then the row rules on the
     months whose files could be read with their columns."""
@@ -169,7 +172,6 @@ def _validate_file(
     loaded = set(file_log.loc[file_log["status"] == "loaded", "plan_month"])
     frame = frame[frame["plan_month"].isin(loaded - excluded)].reset_index(drop=True)
     frame[ROW_ID] = np.arange(len(frame))
-    context = Context(items, horizon_months)
     row_rules = [a for a in rules if isinstance(a.rule, RowRule)]
     for applied in row_rules:
         applied.rule.derive(frame, spec, context)

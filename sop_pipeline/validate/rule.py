@@ -31,6 +31,7 @@ class Context:
 
     items: pd.DataFrame  # the item master of the months checked (``plan_month``, ``item``, ...)
     horizon_months: int  # how far ahead forecast overrides may reach
+    resources: pd.DataFrame | None = None  # resources.csv of the months (``plan_month, resource``)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ import pandas as pd
 
 from sop_pipeline.ingest.contract import (
     BOM,
+    CAPACITY,
+    CASH,
     FORECAST_OVERRIDES,
     INPUT_FILES,
     INPUTS_BY_NAME,
@@ -29,6 +31,8 @@ from sop_pipeline.ingest.contract import (
     ITEMS,
     OPEN_PURCHASE_ORDERS,
     PROMOTIONS,
+    RESOURCES,
+    ROUTINGS,
     SALES,
     InputFile,
     Kind,
@@ -311,6 +315,10 @@ class ValueRanges(RowRule):
         INVENTORY.name: "on-hand quantities and unit costs are not negative",
         OPEN_PURCHASE_ORDERS.name: "open quantities are not negative",
         FORECAST_OVERRIDES.name: "override_qty >= 0 and adjustment_pct >= -100",
+        RESOURCES.name: "capacities and overtime costs are not negative",
+        ROUTINGS.name: "hours_per_unit above 0",
+        CAPACITY.name: "capacities are not negative",
+        CASH.name: "monthly_operating_burn is not negative",
     }
 
     def expectations(self, spec: InputFile, context: Context) -> list[Any]:
@@ -350,6 +358,10 @@ class KeysUnique(RowRule):
         INVENTORY.name: "one row per item, location and lot",
         OPEN_PURCHASE_ORDERS.name: "one row per po and item",
         FORECAST_OVERRIDES.name: "one override per item and month",
+        RESOURCES.name: "each resource appears once",
+        ROUTINGS.name: "each item-resource pair appears once",
+        CAPACITY.name: "one row per month and resource",
+        CASH.name: "one row per as_of_month",
     }
 
     def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
@@ -382,8 +394,9 @@ class ItemsKnown(RowRule):
         INVENTORY.name: "every stocked item is in the item master",
         OPEN_PURCHASE_ORDERS.name: "every ordered item is in the item master",
         FORECAST_OVERRIDES.name: "overridden items are finished goods in the master",
+        ROUTINGS.name: "routed items are finished goods in the master",
     }
-    finished_goods_only = frozenset({FORECAST_OVERRIDES.name})
+    finished_goods_only = frozenset({FORECAST_OVERRIDES.name, ROUTINGS.name})
 
     def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
         pool = context.items
@@ -421,6 +434,29 @@ class ItemsKnown(RowRule):
 
 def _without_invisible(code: str) -> str:
     return "".join(ch for ch in code if visible(ch) == ch).strip()
+
+
+class ResourcesKnown(RowRule):
+    name = "resources_known"
+    description = {
+        ROUTINGS.name: "every resource is in resources.csv",
+        CAPACITY.name: "every resource is in resources.csv",
+    }
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        pool = context.resources
+        if pool is None:
+            pool = pd.DataFrame({"plan_month": pd.Series(dtype="datetime64[ns]"), "resource": []})
+        known = pd.MultiIndex.from_arrays([pool["plan_month"], pool["resource"]])
+        for name in spec.resource_columns:
+            wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
+            frame[f"_{name}_known_resource"] = wanted.isin(known) | frame[name].isna().to_numpy()
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        return [
+            passes(f"_{name}_known_resource", self.name, name, f"{name} is not in resources.csv")
+            for name in spec.resource_columns
+        ]
 
 
 class BomAcyclic(FlagRule):
@@ -537,6 +573,7 @@ RULES: list[Rule] = [
     KeysUnique(),
     DatesInMonth(),
     ItemsKnown(),
+    ResourcesKnown(),
     BomAcyclic(),
     PeriodOrdered(),
     ShippedWithinOrdered(),
