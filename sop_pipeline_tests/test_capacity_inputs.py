@@ -86,9 +86,23 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("corrupt", "file", "rule", "words", "rows"), CASES, ids=[c[0].__name__ for c in CASES]
-)
+# The capacity-specific rules run by default; the generic rules on the new files (ranges, keys,
+# numbers), each also covered on the other files by test_bad_inputs.py, run in .ci/run (-m slow)
+# to keep `make test` within three minutes.
+IN_DEFAULT_SUITE = {
+    routing_on_unknown_resource,
+    routing_of_a_component,
+    override_of_an_unknown_resource,
+}
+PARAMS = [
+    pytest.param(
+        *case, id=case[0].__name__, marks=() if case[0] in IN_DEFAULT_SUITE else pytest.mark.slow
+    )
+    for case in CASES
+]
+
+
+@pytest.mark.parametrize(("corrupt", "file", "rule", "words", "rows"), PARAMS)
 def test_bad_capacity_input_stops_the_month_naming_file_check_and_rows(
     planned_company: Path,
     tmp_path: Path,

@@ -306,6 +306,7 @@ def test_publish_asset_materializes_with_metadata(tmp_path: Path) -> None:
     assert asset.group_names_by_key[PUBLISH_KEY] == "publish"
 
 
+@pytest.mark.slow  # a whole run with a reader attached: run by .ci/run with -m slow
 def test_bi_reader_connected_through_a_whole_run(
     planned_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

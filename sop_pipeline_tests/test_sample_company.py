@@ -15,6 +15,9 @@ from sop_pipeline_tests.conftest import built_once, paths_for, read_table
 PLAN = dt.date(2025, 10, 1)
 QUICK_SETTINGS = "planning_months_back: 1\nforecast:\n  accuracy_lags: [1]\n"
 
+# a whole generated company planned end to end (about a minute): run by .ci/run with -m slow
+pytestmark = pytest.mark.slow
+
 
 def _planned(root: Path, n_items: int, n_months: int, settings: str = QUICK_SETTINGS) -> Path:
     paths = paths_for(root)
@@ -84,7 +87,6 @@ def test_every_mart_table_has_rows_for_the_plan_month(generated_company: Path) -
             assert len(_mart(generated_company, table)) > 0, table
 
 
-@pytest.mark.slow
 def test_the_committed_sample_company_plans_end_to_end(tmp_path: Path) -> None:
     """The full 40-product company (several minutes): every meeting-relevant `sop_mart` table
     (docs/DATA_DICTIONARY.md) is filled."""
