@@ -27,8 +27,8 @@ import pandas as pd
 
 from sop_pipeline.supply import (
     PlanningInputs,
-    compute_inventory_policy,
     excess_and_obsolete,
+    plan_inventory,
     run_mrp,
     service_cash_tradeoff,
     shelf_life_risk,
@@ -206,7 +206,7 @@ def main() -> None:
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     def policy() -> pd.DataFrame:
-        return compute_inventory_policy(
+        return plan_inventory(
             data["items"],
             data["bom"],
             data["demand"],
@@ -215,7 +215,7 @@ def main() -> None:
             data["open_orders"],
             PLAN_MONTH,
             horizon=args.months,
-        )
+        ).policy
 
     def tradeoff() -> pd.DataFrame:
         return service_cash_tradeoff(
@@ -265,7 +265,7 @@ def main() -> None:
     )
     print(f"total (MRP x2 + gaps): {t_both + t_gaps:6.2f} s (best of {args.repeat})")
     print(
-        f"also: compute_inventory_policy {t_policy:.2f} s, service_cash_tradeoff "
+        f"also: plan_inventory {t_policy:.2f} s, service_cash_tradeoff "
         f"({len(curve)} points) {t_tradeoff:.2f} s, shelf_life_risk + excess_and_obsolete "
         f"{t_shelf:.2f} s ({len(eo)} items at risk)"
     )

@@ -12,7 +12,6 @@ from scipy import stats
 
 from sop_pipeline.supply.forecast_errors import horizon_errors, pooled_to_horizons
 from sop_pipeline.supply.policy import (
-    compute_inventory_policy,
     discrete_expected_shortage,
     discrete_order_up_to,
     plan_inventory,
@@ -42,7 +41,7 @@ def _flat(item: str, qty: float) -> pd.DataFrame:
 
 
 def _policy(items, demand, errors, stock=NO_STOCK, bom=NO_BOM, orders=NO_ORDERS, **kw):
-    out = compute_inventory_policy(items, bom, demand, errors, stock, orders, PLAN, **kw)
+    out = plan_inventory(items, bom, demand, errors, stock, orders, PLAN, **kw).policy
     return out.set_index("item")
 
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from sop_pipeline.supply.policy import compute_inventory_policy
+from sop_pipeline.supply.policy import plan_inventory
 from sop_pipeline.supply.tradeoff import service_cash_tradeoff
 
 PLAN = pd.Timestamp("2025-01-01")
@@ -55,7 +55,7 @@ def test_curve_is_monotone_and_current_point_is_the_policy_total() -> None:
     assert (np.diff(grid["expected_fill_rate"]) >= 0).all()
     current = curve[curve["is_current"]]
     assert len(current) == 1
-    policy = compute_inventory_policy(items, bom, demand, errors, NO_STOCK, NO_ORDERS, PLAN)
+    policy = plan_inventory(items, bom, demand, errors, NO_STOCK, NO_ORDERS, PLAN).policy
     assert_allclose(current["inventory_value"], policy["target_inventory_value"].sum())
     assert_allclose(current["delta_vs_current"], 0.0)
     assert_allclose(

@@ -1,6 +1,5 @@
 """Forecast: the rolling statistical forecast per finished good, versioned by plan month."""
 
-import datetime as dt
 import time
 from collections.abc import Iterator
 
@@ -14,6 +13,7 @@ from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.lib.months import add_months
+from sop_pipeline.lib.partition_context import plan_month
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.settings import Settings
@@ -140,7 +140,7 @@ def statistical_forecast(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> Iterator[dg.MaterializeResult]:
     """Forecast every finished good from the demand known at the plan month's close."""
-    month = dt.date.fromisoformat(context.partition_key)
+    month = plan_month(context)
     config = settings.load()
     with warehouse.get_connection() as con:
         items = read.items(con, month)

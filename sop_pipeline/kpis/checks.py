@@ -4,8 +4,6 @@ Each check reads the plan month's rows back from the warehouse and runs one inva
 :mod:`.invariants`; the failing rows are in the check's metadata.
 """
 
-import datetime as dt
-
 import dagster as dg
 import pandas as pd
 
@@ -16,6 +14,7 @@ from sop_pipeline.kpis.invariants import (
 )
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.check_results import breaks_result
+from sop_pipeline.lib.partition_context import plan_month
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import WarehouseResource
 
@@ -25,10 +24,6 @@ KPIS = dg.AssetKey(["sop_mart", "kpis"])
 RECONCILIATION_FOOTS = "reconciliation_foots"
 PLAN_TOTAL_MATCHES_FAMILIES = "plan_company_total_matches_families"
 KPIS_CROSS_FOOT = "kpis_cross_foot_to_stock_count"
-
-
-def _month(context: dg.AssetCheckExecutionContext) -> dt.date:
-    return dt.date.fromisoformat(context.partition_key)
 
 
 @dg.asset_check(
@@ -44,7 +39,7 @@ def _month(context: dg.AssetCheckExecutionContext) -> dt.date:
 def reconciliation_foots(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         recon = read.table(con, "financial_reconciliation", month)
         forecast = read.forecast(con, month)
@@ -64,7 +59,7 @@ def reconciliation_foots(
 def plan_company_total_matches_families(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         plan = read.financial_plan(con, month)
     disagreement = plan_total_disagreement(plan)
@@ -91,7 +86,7 @@ def plan_company_total_matches_families(
 def kpis_cross_foot_to_stock_count(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         kpis = read.table(con, "kpis", month)
         cash = read.table(con, "cash_projection", month)

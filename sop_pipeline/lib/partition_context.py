@@ -9,6 +9,11 @@ import dagster as dg
 from sop_pipeline.partitions import monthly_partitions
 
 
+def plan_month(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> dt.date:
+    """The plan month of a single-month run."""
+    return dt.date.fromisoformat(context.partition_key)
+
+
 def partition_months(
     context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
 ) -> list[dt.date]:

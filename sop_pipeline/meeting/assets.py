@@ -10,6 +10,7 @@ from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.duckdb_io import Connection
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.months import folder_name
+from sop_pipeline.lib.partition_context import plan_month
 from sop_pipeline.meeting.data import MeetingPackData
 from sop_pipeline.meeting.pack import agenda_markdown, render_meeting_pack
 from sop_pipeline.meeting.sections import AGENDA_SECTIONS
@@ -63,7 +64,7 @@ def meeting_pack(
 ) -> dg.MaterializeResult:
     """The meeting pack: prior actions, top issues, forecast and changes, gaps, KPIs, promotions
     ahead and shelf-life items, with charts, as one self-contained HTML file."""
-    month = dt.date.fromisoformat(context.partition_key)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         data = read_pack_data(con, month, inputs.root.name, settings.load())
     html = render_meeting_pack(data)

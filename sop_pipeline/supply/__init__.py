@@ -6,7 +6,7 @@ on one :class:`~sop_pipeline.supply.network.PlanningNetwork`, the base MRP compu
 functions it calls, one per output table (their columns in the ``*_COLUMNS`` constants):
 
 - :func:`plan_inventory` → ``inventory_policy`` (:data:`POLICY_COLUMNS`) and the time-phased
-  ``inventory_targets`` (:data:`TARGET_COLUMNS`); :func:`compute_inventory_policy` the former
+  ``inventory_targets`` (:data:`TARGET_COLUMNS`)
 - :func:`run_mrp` → ``material_requirements`` (:data:`MRP_COLUMNS`), base and upside
 - :func:`~sop_pipeline.supply.capacity.plan_rough_cut` → ``capacity_plan``
   (:data:`~sop_pipeline.supply.capacity.CAPACITY_PLAN_COLUMNS`), base and upside
@@ -30,7 +30,6 @@ from sop_pipeline.supply.plan import SupplyPlan, plan_supply
 from sop_pipeline.supply.policy import (
     POLICY_COLUMNS,
     TARGET_COLUMNS,
-    compute_inventory_policy,
     plan_inventory,
 )
 from sop_pipeline.supply.shelf_life import SHELF_LIFE_COLUMNS, shelf_life_risk
@@ -47,7 +46,6 @@ __all__ = [
     "TRADEOFF_COLUMNS",
     "PlanningInputs",
     "SupplyPlan",
-    "compute_inventory_policy",
     "detect_bom_cycles",
     "excess_and_obsolete",
     "explosion_factor",

@@ -21,6 +21,7 @@ from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.duckdb_io import Connection
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
 from sop_pipeline.lib.metadata import markdown_table
+from sop_pipeline.lib.partition_context import plan_month
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.settings import Settings
@@ -46,10 +47,6 @@ SUPPLY_GAPS = dg.AssetKey(["sop_mart", "supply_gaps"])
 SHELF_LIFE_RISK = dg.AssetKey(["sop_mart", "shelf_life_risk"])
 EXCESS_OBSOLETE = dg.AssetKey(["sop_mart", "excess_obsolete"])
 SERVICE_CASH_TRADEOFF = dg.AssetKey(["sop_mart", "service_cash_tradeoff"])
-
-
-def _plan_month(context: dg.AssetExecutionContext) -> dt.date:
-    return dt.date.fromisoformat(context.partition_key)
 
 
 def read_planning_inputs(con: Connection, month: dt.date, config: Settings) -> PlanningInputs:
@@ -147,7 +144,7 @@ def supply_plan(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
 ) -> Iterator[dg.MaterializeResult]:
     """The plan month's supply plan: its inputs read once, planned once, eight tables."""
-    month, config = _plan_month(context), settings.load()
+    month, config = plan_month(context), settings.load()
     with warehouse.get_connection() as con:
         inputs = read_planning_inputs(con, month, config)
     plan = plan_supply(
@@ -330,7 +327,7 @@ def scenario_options_table(
     (expected revenue and margin at risk, fill rate, excess) and in cash (extra inventory at
     peak, purchases, overtime, premiums, runway), with the one of highest expected margin within
     the cash ceiling suggested."""
-    month, config = _plan_month(context), settings.load()
+    month, config = plan_month(context), settings.load()
     with warehouse.get_connection() as con:
         options = scenario_options(
             read_option_inputs(con, month, config), decision_settings(config)

@@ -7,13 +7,12 @@ Each check reads the plan month's rows back from the warehouse and runs one inva
 :mod:`.invariants`, :mod:`.capacity` or :mod:`.options`; a failure blocks everything downstream.
 """
 
-import datetime as dt
-
 import dagster as dg
 import pandas as pd
 
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.check_results import breaks_result
+from sop_pipeline.lib.partition_context import plan_month
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.supply._common import horizon_months
@@ -34,10 +33,6 @@ ONE_SUGGESTION = "one_suggested_option_per_issue_within_the_cash_ceiling"
 FIGURES_CONSISTENT = "option_figures_are_consistent"
 
 
-def _month(context: dg.AssetCheckExecutionContext) -> dt.date:
-    return dt.date.fromisoformat(context.partition_key)
-
-
 @dg.asset_check(
     asset=MATERIAL_REQUIREMENTS,
     name=STOCK_BALANCES,
@@ -51,7 +46,7 @@ def _month(context: dg.AssetCheckExecutionContext) -> dt.date:
 def stock_balances_month_by_month(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         mrp = read.table(con, "material_requirements", month)
         lots = read.on_hand(con, month)
@@ -72,7 +67,7 @@ def stock_balances_month_by_month(
 def dependent_demand_matches_parent_releases(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         mrp = read.table(con, "material_requirements", month)
         bom = read.bom(con, month)
@@ -100,7 +95,7 @@ def capacity_plan_covers_every_resource_month(
     warehouse: WarehouseResource,
     settings: SettingsResource,
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     horizon = settings.load().forecast.horizon_months
     with warehouse.get_connection() as con:
         plan = read.table(con, "capacity_plan", month)
@@ -124,7 +119,7 @@ def capacity_plan_covers_every_resource_month(
 def overtime_and_overload_follow_from_load(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         plan = read.table(con, "capacity_plan", month)
     breaks = overload_breaks(plan)
@@ -144,7 +139,7 @@ def overtime_and_overload_follow_from_load(
 def load_matches_the_mrp_production_orders(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         plan = read.table(con, "capacity_plan", month)
         mrp = read.table(con, "material_requirements", month)
@@ -168,7 +163,7 @@ def one_suggested_option_per_issue(
     warehouse: WarehouseResource,
     settings: SettingsResource,
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         table = read.table(con, "scenario_options", month)
     breaks = suggestion_breaks(table, settings.load().decisions.max_extra_cash)
@@ -189,7 +184,7 @@ def one_suggested_option_per_issue(
 def option_figures_are_consistent(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = _month(context)
+    month = plan_month(context)
     with warehouse.get_connection() as con:
         table = read.table(con, "scenario_options", month)
     return breaks_result(figure_breaks(table), "option rows with impossible figures")

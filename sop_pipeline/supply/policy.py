@@ -64,7 +64,6 @@ __all__ = [
     "DemandProfile",
     "InventoryPlan",
     "PolicyArrays",
-    "compute_inventory_policy",
     "demand_profile",
     "discrete_expected_shortage",
     "discrete_order_up_to",
@@ -157,7 +156,7 @@ def demand_profile(
             ``cv_horizon``, ``series_class``, ``rmse_cum<k>``); see :mod:`.forecast_errors`.
         cv_horizon: Months ahead the pooled ``cv_rmse`` covers when the frame does not say
             (default: ``horizon``).
-        (others as in :func:`compute_inventory_policy`)
+        (others as in :func:`plan_inventory`)
 
     Raises:
         ValueError: on bad arguments (missing columns, unknown items, a negative error or
@@ -231,7 +230,7 @@ def policy_arrays(
 ) -> PolicyArrays:
     """Safety stock, reorder point, target stock, cycle stock and fill rate at given service levels.
 
-    The one safety-stock code path of the package: :func:`compute_inventory_policy` and
+    The one safety-stock code path of the package: :func:`plan_inventory` and
     :func:`sop_pipeline.supply.tradeoff.service_cash_tradeoff` both call it (formulas in the
     module docstring and :mod:`.safety_stock`).
 
@@ -439,35 +438,3 @@ def _targets_frame(
         },
         columns=TARGET_COLUMNS,
     )
-
-
-def compute_inventory_policy(
-    items: pd.DataFrame,
-    bom: pd.DataFrame,
-    demand: pd.DataFrame,
-    forecast_error: pd.DataFrame,
-    on_hand: pd.DataFrame,
-    open_orders: pd.DataFrame,
-    plan_month: object,
-    *,
-    horizon: int = 12,
-    default_service_level: float = 0.95,
-    review_period_months: float = 1.0,
-    default_cv: float = 0.5,
-    cv_horizon: int | None = None,
-) -> pd.DataFrame:
-    """The ``inventory_policy`` rows of :func:`plan_inventory` (arguments as there)."""
-    return plan_inventory(
-        items,
-        bom,
-        demand,
-        forecast_error,
-        on_hand,
-        open_orders,
-        plan_month,
-        horizon=horizon,
-        default_service_level=default_service_level,
-        review_period_months=review_period_months,
-        default_cv=default_cv,
-        cv_horizon=cv_horizon,
-    ).policy

@@ -38,7 +38,7 @@ def service_cash_tradeoff(
 
     For each grid level ``s`` (and once for the current per-item service levels) the inventory
     policy is recomputed through the same code path as
-    :func:`sop_pipeline.supply.policy.compute_inventory_policy` (``policy_arrays``), and
+    :func:`sop_pipeline.supply.policy.plan_inventory` (``policy_arrays``), and
 
     - ``inventory_value = sum_i (SS_i(s) + Q_i / 2) x unit_cost_i`` (safety plus cycle stock at
       cost, so the current row equals the policy table's total ``target_inventory_value``);
@@ -53,7 +53,7 @@ def service_cash_tradeoff(
     Args:
         items, bom, demand, forecast_error, plan_month, horizon, default_service_level,
             review_period_months, default_cv: As in
-            :func:`sop_pipeline.supply.policy.compute_inventory_policy`.
+            :func:`sop_pipeline.supply.policy.plan_inventory`.
         service_levels: The grid (fractions in (0, 1)).
 
     Returns:
@@ -62,7 +62,7 @@ def service_cash_tradeoff(
 
     Raises:
         ValueError: for an empty grid or a service level outside (0, 1), and as
-            ``compute_inventory_policy``.
+            ``plan_inventory``.
 
     References:
         Silver, Pyke & Thomas, *Inventory and Production Management in Supply Chains*, 4th ed.,
