@@ -138,8 +138,6 @@ def run_pipeline(
         shutil.rmtree(warehouse)
     warehouse.mkdir(parents=True)
     home = warehouse / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     generated = (data_dir / "settings.generated.yaml").read_text()
     (data_dir / "settings.yaml").write_text(generated + "\n" + "\n".join(settings_lines) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOP_")}

@@ -7,10 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
-"""The ``dagster.yaml`` written into a new Dagster home: no telemetry (nothing leaves the
-machine, nothing is written to ``~/.dagster``)."""
-
 
 @dataclass(frozen=True)
 class Paths:
@@ -57,10 +53,10 @@ class Paths:
         return cls(data, db_path, work_path, settings_path, home_path)
 
     def prepare(self) -> None:
-        """Create the warehouse folders and the Dagster home (with telemetry off), for a run."""
+        """Create the warehouse folders and the Dagster home with its ``dagster.yaml``
+        (:func:`sop_pipeline.lib.dagster_storage.prepare_dagster_home`), for a run."""
+        from sop_pipeline.lib.dagster_storage import prepare_dagster_home
+
         self.db.parent.mkdir(parents=True, exist_ok=True)
         self.work_db.parent.mkdir(parents=True, exist_ok=True)
-        self.dagster_home.mkdir(parents=True, exist_ok=True)
-        config = self.dagster_home / "dagster.yaml"
-        if not config.exists():
-            config.write_text(DAGSTER_YAML, encoding="utf-8")
+        prepare_dagster_home(self.dagster_home)

@@ -9,6 +9,13 @@ command's paths: one run of ``ingest_job`` ingests every closed month not yet in
 single-run backfill), and the plan month again if its files, the settings or the ingest code
 changed since (:mod:`sop_pipeline.ingest.fingerprint`); then one run of ``monthly_plan_job`` per
 plan month plans it.
+
+The earlier months a plan month needs (``planning_months_back``: forecast accuracy by lag, KPI
+trends, forecast revisions) are planned up to their tables, without rendering their meeting packs
+or publishing: only the plan month's pack is read in the meeting, and publishing it serves every
+month's tables. An earlier month counts as planned once every asset of that selection has
+materialized it (or it was published); ``sop-pipeline run --month`` gives an earlier month its
+own pack.
 """
 
 from __future__ import annotations
@@ -23,7 +30,11 @@ import dagster as dg
 from sop_pipeline.ingest.fingerprint import fingerprint_tag, input_fingerprint
 from sop_pipeline.ingest.readers import closed_months, ignored_folders
 from sop_pipeline.lib.dagster_storage import relax_sqlite_sync
-from sop_pipeline.lib.instance import materialized_months, open_instance
+from sop_pipeline.lib.instance import (
+    materialized_months,
+    months_materialized_for_all,
+    open_instance,
+)
 from sop_pipeline.lib.months import add_months, folder_name, month_range, partition_key
 from sop_pipeline.lib.run_lock import WarehouseBusy, lock_path, run_lock
 from sop_pipeline.lib.warehouse_health import working_file_problem
@@ -78,6 +89,37 @@ def done_months(instance: dg.DagsterInstance, key: dg.AssetKey, paths: Paths) ->
     if not paths.work_db.exists():
         return set()
     return materialized_months(instance, key)
+
+
+def plan_selections(
+    defs: dg.Definitions, scope: str = "full"
+) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
+    """The assets a plan month's run materializes, and those of an earlier month's run: every
+    plan table but the meeting pack and the publication (``scope`` "full"), or the forecast
+    stage only ("forecast")."""
+    from sop_pipeline.meeting.assets import MEETING_PACK
+    from sop_pipeline.publish import PUBLISH_KEY
+
+    ingest_keys = defs.resolve_job_def("ingest_job").asset_layer.selected_asset_keys
+    plan_job = defs.resolve_job_def("monthly_plan_job")
+    plan_keys = sorted(plan_job.asset_layer.selected_asset_keys - ingest_keys)
+    if scope == "full":
+        return plan_keys, [k for k in plan_keys if k not in (MEETING_PACK, PUBLISH_KEY)]
+    graph = defs.resolve_asset_graph()
+    return plan_keys, [k for k in plan_keys if graph.get(k).group_name == "forecast"]
+
+
+def planned_months(
+    instance: dg.DagsterInstance, paths: Paths, earlier_keys: list[dg.AssetKey]
+) -> set[dt.date]:
+    """The months whose plan is done: published (meeting pack and all), or every asset of an
+    earlier month's selection materialized. None while the working warehouse does not exist."""
+    from sop_pipeline.publish import PUBLISH_KEY
+
+    published = done_months(instance, PUBLISH_KEY, paths)
+    if not paths.work_db.exists():
+        return published
+    return published | months_materialized_for_all(instance, earlier_keys)
 
 
 def contiguous_ranges(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -267,19 +309,14 @@ def _run_locked(
     if problem is not None:
         raise PipelineFailed(problem.message)
     from sop_pipeline.definitions import build_definitions
-    from sop_pipeline.forecast.assets import FORECAST
     from sop_pipeline.jobs import INGESTED_KEY
-    from sop_pipeline.publish import PUBLISH_KEY
     from sop_pipeline.resources import resources_for
 
     relax_sqlite_sync()
     defs = build_definitions(resources_for(paths))
     ingest_job = defs.resolve_job_def("ingest_job")
     plan_job = defs.resolve_job_def("monthly_plan_job")
-    graph = defs.resolve_asset_graph()
-    ingest_keys = ingest_job.asset_layer.selected_asset_keys
-    plan_keys = sorted(plan_job.asset_layer.selected_asset_keys - ingest_keys)
-    forecast_keys = [k for k in plan_keys if graph.get(k).group_name == "forecast"]
+    plan_keys, earlier_keys = plan_selections(defs, settings.earlier_months_scope)
     summary = RunSummary(plan_month=target, warnings=list(folder_warnings))
 
     with open_instance(paths.dagster_home) as instance:
@@ -299,13 +336,13 @@ def _run_locked(
             runs.launch(ingest_job, (first, last), _span(first, last), tags=tags)
             summary.ingested.extend(month_range(first, last))
 
-        scope = settings.earlier_months_scope
-        planned = done_months(instance, PUBLISH_KEY if scope == "full" else FORECAST, paths)
         earlier = [add_months(target, -k) for k in range(settings.planning_months_back, 0, -1)]
-        for plan_month in [m for m in earlier if m in closed and m not in planned]:
-            echo(f"planning {folder_name(plan_month)} ({scope}, for accuracy tracking) ...")
-            selection = plan_keys if scope == "full" else forecast_keys
-            runs.launch(plan_job, (plan_month, plan_month), folder_name(plan_month), selection)
+        done = planned_months(instance, paths, earlier_keys)
+        waiting = [m for m in earlier if m in closed and m not in done]
+        tables = "tables" if settings.earlier_months_scope == "full" else "forecast"
+        for plan_month in waiting:
+            echo(f"planning {folder_name(plan_month)} ({tables}, for accuracy and trends) ...")
+            runs.launch(plan_job, (plan_month, plan_month), folder_name(plan_month), earlier_keys)
             summary.planned.append(plan_month)
         echo(f"planning {folder_name(target)} ...")
         runs.launch(plan_job, (target, target), folder_name(target), plan_keys)

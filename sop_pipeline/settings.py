@@ -284,8 +284,9 @@ class Settings(_Section):
     )
     earlier_months_scope: Literal["full", "forecast"] = Field(
         "full",
-        description="what the CLI plans for those earlier months: everything (KPI trends in the "
-        "meeting pack) or only the forecast stage (enough for accuracy; faster at scale)",
+        description="what the CLI plans for those earlier months: every table (KPI trends and "
+        "forecast revisions in the meeting pack; their own packs are not rendered or published) "
+        "or only the forecast stage (enough for accuracy; faster at scale)",
     )
     forecast: ForecastSettings = ForecastSettings()
     exceptions: ExceptionSettings = ExceptionSettings()

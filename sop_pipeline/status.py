@@ -1,5 +1,9 @@
 """``sop-pipeline status``: closed, ingested and planned months, and the last run.
 
+A month is planned once every plan table has materialized it; its meeting pack is rendered and
+published when it is the month planned (earlier months get their tables only: see
+:mod:`sop_pipeline.runner`).
+
 Read-only: it lists the data directory and reads the company's Dagster instance (what has
 materialized, the last run); it creates no folder and writes no file, so it is safe to run
 beside a running pipeline or on a company never run.
@@ -35,7 +39,8 @@ def status_lines(paths: Paths) -> list[str]:
         # as `run` decides: nothing is done while the working warehouse does not exist
         warehouse = instance if paths.work_db.exists() else None
         ingested = materialized_months(warehouse, INGESTED_KEY)
-        planned = materialized_months(warehouse, PUBLISH_KEY)
+        published = materialized_months(warehouse, PUBLISH_KEY)
+        planned = _planned(warehouse, paths) | published
         waiting = [m for m in closed if m not in ingested]
         lines = [
             f"data dir        {paths.data_dir}",
@@ -44,6 +49,8 @@ def status_lines(paths: Paths) -> list[str]:
             f"ingested        {_span(ingested)}"
             + (f"; not yet: {', '.join(folder_name(m) for m in waiting[:6])}" if waiting else ""),
             f"planned         {', '.join(folder_name(m) for m in sorted(planned)[-6:]) or 'none'}",
+            f"meeting pack    {', '.join(folder_name(m) for m in sorted(published)[-6:]) or 'none'}"
+            + (" (published)" if published else ""),
         ]
         holder = running_holder(lock_path(paths.work_db))
         if holder is not None:
@@ -58,6 +65,18 @@ def status_lines(paths: Paths) -> list[str]:
     finally:
         if instance is not None:
             instance.dispose()
+
+
+def _planned(instance: dg.DagsterInstance | None, paths: Paths) -> set[dt.date]:
+    """Months with every plan table, as ``run`` decides (their packs may not be rendered)."""
+    if instance is None:
+        return set()
+    from sop_pipeline.definitions import build_definitions
+    from sop_pipeline.resources import resources_for
+    from sop_pipeline.runner import plan_selections, planned_months
+
+    _, earlier_keys = plan_selections(build_definitions(resources_for(paths)))
+    return planned_months(instance, paths, earlier_keys)
 
 
 def _last_run(instance: dg.DagsterInstance | None, holder: LockHolder | None) -> list[str]:

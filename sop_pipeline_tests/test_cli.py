@@ -110,6 +110,7 @@ def test_status_reports_closed_ingested_and_planned_months(planned_company: Path
     assert "2025-07..2025-10 (4)" in lines["closed"]
     assert "2025-07..2025-09 (3)" in lines["ingested"] and "not yet: 2025-10" in lines["ingested"]
     assert "2025-07, 2025-08, 2025-09" in lines["planned"]
+    assert lines["meeting"].split()[2:] == ["2025-09", "(published)"]
     assert "success" in lines["last"]
 
 

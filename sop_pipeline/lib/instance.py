@@ -8,6 +8,7 @@ materialized partitions of an asset, as the "month closed" sensor does.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import dagster as dg
@@ -16,8 +17,14 @@ RUN_STORAGE = Path("history") / "runs.db"  # what a local instance has once it h
 
 
 def open_instance(home: Path) -> dg.DagsterInstance:
-    """The instance of the Dagster home ``home`` (which must hold its ``dagster.yaml``)."""
-    return dg.DagsterInstance.from_config(str(home))
+    """The instance of the Dagster home ``home`` (which must hold its ``dagster.yaml``), with
+    its event log where the home is now (see ``dagster_storage.instance_overrides``)."""
+    from dagster._core.instance.ref import InstanceRef
+
+    from sop_pipeline.lib.dagster_storage import instance_overrides
+
+    ref = InstanceRef.from_dir(str(home), overrides=instance_overrides(home))
+    return dg.DagsterInstance.from_ref(ref)
 
 
 def existing_instance(home: Path) -> dg.DagsterInstance | None:
@@ -34,3 +41,16 @@ def materialized_months(instance: dg.DagsterInstance | None, key: dg.AssetKey) -
     if instance is None:
         return set()
     return {dt.date.fromisoformat(k) for k in instance.get_materialized_partitions(key)}
+
+
+def months_materialized_for_all(
+    instance: dg.DagsterInstance, keys: Iterable[dg.AssetKey]
+) -> set[dt.date]:
+    """The plan months every one of ``keys`` has a materialization of (none without keys)."""
+    months: set[dt.date] | None = None
+    for key in keys:
+        done = materialized_months(instance, key)
+        months = done if months is None else months & done
+        if not months:
+            break
+    return months or set()

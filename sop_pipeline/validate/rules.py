@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sop_pipeline.ingest.contract import (
@@ -229,8 +228,8 @@ class MagnitudesPlausible(RowRule):
             size = frame[name + "__v"].abs()
             # the item's usual value: the median of its lines in the same file and month,
             # when it has at least three (one odd line among few says nothing)
-            group = frame.groupby(["plan_month", "item"], dropna=False)[name + "__v"]
-            usual = group.transform(lambda v: v.abs().median() if v.notna().sum() >= 3 else np.nan)
+            group = size.groupby([frame["plan_month"], frame["item"]], dropna=False)
+            usual = group.transform("median").where(group.transform("count") >= 3)
             extreme = (size >= self.ceiling) | (size > self.factor * usual.where(usual > 0))
             frame[f"_{name}_plausible"] = ~extreme.fillna(False).astype(bool)
 
