@@ -34,12 +34,19 @@ def _pack_path(db: Path, summary: RunSummary) -> str | None:
     return rows[0][0] if rows else None
 
 
+def _planned(summary: RunSummary) -> str:
+    text = ", ".join(folder_name(m) for m in summary.planned) or "nothing"
+    if any(m != summary.plan_month for m in summary.planned):
+        text += " (earlier months: their tables, for accuracy and trends; no pack)"
+    return text
+
+
 def summary_lines(paths: Paths, summary: RunSummary, seconds: float) -> list[str]:
     """What was done, where the outputs are, and the warnings worth a look."""
     lines = [
         f"plan month     {folder_name(summary.plan_month)}",
         f"ingested       {_span(summary.ingested)}",
-        f"planned        {', '.join(folder_name(m) for m in summary.planned) or 'nothing'}",
+        f"planned        {_planned(summary)}",
         f"warehouse      {paths.db}  (BI, read-only)",
         f"working file   {paths.work_db}",
         f"dagster home   {paths.dagster_home}  (the record of runs; make dev shows them)",
