@@ -1,7 +1,10 @@
 """The ``sop-pipeline`` command line."""
 
 import argparse
+import atexit
 import datetime as dt
+import logging
+import os
 import sys
 import time
 
@@ -101,5 +104,23 @@ def main(argv: list[str] | None = None) -> int:
     return forecast_from_args(args)
 
 
+def entry() -> None:
+    """The ``sop-pipeline`` console script: :func:`main`, then the process ends without
+    tearing the interpreter down. Every file and database is closed by then and the exit
+    handlers run; what is skipped is freeing the objects of dagster, Great Expectations and
+    pandas one by one (1.7 s after a run, 2 s after ``status``), which the OS does at once."""
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, a bad argument
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -76,6 +76,25 @@ def test_bad_input_exits_non_zero_naming_file_check_and_rows(
     assert "Traceback" not in result.stderr
 
 
+def test_the_installed_command_ends_with_its_exit_code_and_all_its_output(
+    planned_company: Path,
+) -> None:
+    """The console script ends the process without the interpreter's teardown: the exit code
+    and every line printed must still come out."""
+    paths = paths_for(planned_company)
+    where = ["--data-dir", str(paths.data_dir), "--db", str(paths.db)]
+
+    status = _run(["status", *where], paths.dagster_home)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.rstrip().splitlines()[-1].startswith("failing checks")
+
+    assert _run(["--help"], paths.dagster_home).returncode == 0
+    wrong = _run(["plan"], paths.dagster_home)
+    assert wrong.returncode == 2 and "invalid choice: 'plan'" in wrong.stderr
+    not_closed = _run(["run", "--month", "2031-01", *where], paths.dagster_home)
+    assert not_closed.returncode == 2 and "2031-01 is not a closed month" in not_closed.stderr
+
+
 def test_a_month_that_is_not_closed_is_refused(tmp_path: Path, cli) -> None:
     paths = paths_for(tmp_path)
     write_tiny_company(paths.data_dir, "2025-07", 2)
