@@ -1,11 +1,13 @@
 """Dagster resources: where the company's files are, the warehouse, and the planning settings."""
 
 import datetime as dt
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from sop_pipeline.ingest.contract import InputFile
 from sop_pipeline.ingest.readers import LoadedFile, closed_months, month_folders, read_input
@@ -42,6 +44,23 @@ class WarehouseResource(DuckDBResource):
     """
 
     serving_path: str = ""
+    _held: ExitStack | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Hold the working file open while a run's steps execute in this process.
+
+        Each asset and check takes its own connection; with the file held open, DuckDB hands
+        it one to the database already open instead of opening the file again, and
+        checkpoints the file once, when the run lets go of it, instead of after every step (a
+        quarter of a month's plan here, and most of its disk writes). Each step still commits
+        its own transactions, so nothing changes in what a failed or killed run leaves."""
+        self._held = ExitStack()
+        self._held.enter_context(self.get_connection())
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     @property
     def serving_file(self) -> Path:

@@ -1,5 +1,6 @@
-"""The company's Dagster home: every run's events in one SQLite file through one reused engine,
-a ``dagster.yaml`` that follows the home when it moves, and older homes left as they were."""
+"""What a run costs in bookkeeping: the company's Dagster home keeps every run's events in one
+SQLite file through one reused engine (a ``dagster.yaml`` that follows the home when it moves,
+older homes left as they were), and a run holds the working DuckDB file open."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -19,6 +21,7 @@ from sop_pipeline.lib.dagster_storage import (
 )
 from sop_pipeline.lib.instance import open_instance
 from sop_pipeline.paths import Paths
+from sop_pipeline.resources import WarehouseResource
 from sop_pipeline.runner import plan_selections
 from sop_pipeline.status import status_lines
 from sop_pipeline_tests.test_cli import tree
@@ -156,3 +159,30 @@ def test_status_counts_earlier_months_planned_without_their_packs(planned_compan
     lines = {line.split()[0]: line for line in status_lines(paths) if line.strip()}
     assert lines["planned"].split()[1:] == ["2025-07,", "2025-08,", "2025-09"]
     assert lines["meeting"].split()[2:] == ["2025-09", "(published)"]
+
+
+def test_a_run_holds_the_working_file_open_and_checkpoints_it_once(tmp_path: Path) -> None:
+    """Between two steps of one run the working file is still open (its write-ahead log not
+    yet folded in, as it would be after every step's connection closed); after the run it is."""
+    db = tmp_path / "sop.work.duckdb"
+    wal = db.with_name(db.name + ".wal")
+    seen: dict[str, bool] = {}
+
+    @dg.asset
+    def first_table(warehouse: WarehouseResource) -> None:
+        with warehouse.get_connection() as con:
+            con.execute("create table first_table as select 1 as x")
+
+    @dg.asset(deps=[first_table])
+    def second_table(warehouse: WarehouseResource) -> None:
+        seen["wal_between_steps"] = wal.exists()
+        with warehouse.get_connection() as con:
+            con.execute("create table second_table as select x + 1 as x from first_table")
+
+    resource = WarehouseResource(database=str(db))
+    assert dg.materialize([first_table, second_table], resources={"warehouse": resource}).success
+
+    assert seen["wal_between_steps"]
+    assert not wal.exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select x from second_table").fetchall() == [(2,)]
