@@ -122,5 +122,5 @@ def entry() -> None:
     os._exit(code)
 
 
-if __name__ == "__main__":
-    entry()
+if __name__ == "__main__":  # python -m sop_pipeline.cli: a normal exit (profilers write on exit)
+    sys.exit(main())

@@ -61,11 +61,13 @@ class OneFileEventLogStorage(ConsolidatedSqliteEventLogStorage):
 
     The parent class creates an engine (with no connection pool) on every read and write; this
     one creates it once, with SQLAlchemy's default pool for a SQLite file, so a connection is
-    opened once and reused and each statement is compiled once. Every use still takes its own
+    opened once and reused and each statement is compiled once (and whether a table exists is
+    asked once, not before every asset event). Every use still takes its own
     connection and transaction, as before, so nothing changes in what is written or when it is
     committed. A forked child process starts without the parent's connections."""
 
     _engine: sa.Engine | None = None
+    _tables_seen: frozenset[str] = frozenset()  # tables are added by migrations, never dropped
 
     def _shared_engine(self) -> sa.Engine:
         if self._engine is None:
@@ -79,6 +81,15 @@ class OneFileEventLogStorage(ConsolidatedSqliteEventLogStorage):
     def _connect(self) -> Iterator[Connection]:
         with self._shared_engine().connect() as conn, conn.begin():
             yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # asked before every asset event is written (the parent opens a new engine to answer)
+        if table_name not in self._tables_seen:
+            with self._shared_engine().connect() as conn:
+                if not conn.dialect.has_table(conn, table_name):
+                    return False
+            self._tables_seen = self._tables_seen | {table_name}
+        return True
 
     def dispose(self) -> None:
         if self._engine is not None:
