@@ -40,7 +40,7 @@ def status_lines(paths: Paths) -> list[str]:
         warehouse = instance if paths.work_db.exists() else None
         ingested = materialized_months(warehouse, INGESTED_KEY)
         published = materialized_months(warehouse, PUBLISH_KEY)
-        planned = _planned(warehouse, paths) | published
+        planned = _planned(warehouse, paths)  # the published months among them
         waiting = [m for m in closed if m not in ingested]
         lines = [
             f"data dir        {paths.data_dir}",
