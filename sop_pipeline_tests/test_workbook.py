@@ -13,7 +13,16 @@ from sop_pipeline.publish.workbooks import workbook_path
 from sop_pipeline_tests.conftest import paths_for, read_table
 
 OCT = dt.date(2025, 10, 1)
-SHEETS = ["KPIs", "Top issues", "Forecast vs plan", "Supply gaps", "Actions", "About"]
+SHEETS = [
+    "KPIs",
+    "Top issues",
+    "Forecast vs plan",
+    "Supply gaps",
+    "Capacity",
+    "Decision options",
+    "Actions",
+    "About",
+]
 
 
 def sheet_records(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[dict[str, object]]:
@@ -44,6 +53,38 @@ def small_tables() -> dict[str, pd.DataFrame]:
                 "planned_revenue": [100.0, 100.0, 10.0, 25.0],
                 "gap": [10.0, 20.0, 0.0, -5.0],
                 "gap_pct": [0.1, 0.2, 0.0, -0.2],
+            }
+        ),
+        "capacity_plan": pd.DataFrame(
+            {
+                "scenario": ["upside", "base", "base"],
+                "resource": ["FILL-02", "FILL-02", "FILL-02"],
+                "description": ["Tube filling line"] * 3,
+                "month": pd.to_datetime(["2026-05-01", "2026-06-01", "2026-05-01"]),
+                "load": [130.0, 109.0, 115.0],
+                "capacity": [70.0] * 3,
+                "overtime_used": [10.0] * 3,
+                "overload": [50.0, 29.0, 35.0],
+                "utilisation": [130 / 70, 109 / 70, 115 / 70],
+                "units_short": [7000.0, 5800.0, 6300.0],
+                "margin_at_risk": [0.0, 2900.0, 3800.0],
+                "overtime_cost": [450.0] * 3,
+            }
+        ),
+        "scenario_options": pd.DataFrame(
+            {
+                "issue": ["capacity:FILL-02"] * 2,
+                "option": ["plan_to_base", "spread_deliveries"],
+                "is_suggested": [False, True],
+                "is_feasible": [True, True],
+                "expected_margin": [100_000.0, 105_233.0],
+                "margin_vs_base": [0.0, 5_233.0],
+                "extra_inventory_cash_peak": [0.0, 10_400.0],
+                "purchase_spend": [0.0, 10_400.0],
+                "service_level": [0.91, 0.95],
+                "runway_months": [27.6, 28.1],
+                "decision": ["Plan to the base forecast", "Spread the deliveries"],
+                "note": [None, "moves 16,100 units a month earlier"],
             }
         ),
         "actions": pd.DataFrame(
@@ -88,6 +129,21 @@ def test_workbook_cells_are_typed_formatted_and_frozen(tmp_path: Path) -> None:
     month_cell = opened["Forecast vs plan"]["B2"]
     assert month_cell.is_date and month_cell.value.date() == dt.date(2025, 11, 1)
     assert month_cell.number_format == "mmm yyyy"
+
+    capacity = sheet_records(opened["Capacity"])
+    assert [(r["Scenario"], r["Month"].month) for r in capacity] == [
+        ("base", 5),
+        ("base", 6),
+        ("upside", 5),
+    ]
+    assert opened["Capacity"]["I2"].number_format == "0.0%"
+    assert opened["Capacity"]["I2"].value == pytest.approx(115 / 70)
+    assert capacity[0]["Margin at risk (EUR)"] == 3800.0
+
+    options = sheet_records(opened["Decision options"])
+    assert [r["Option"] for r in options] == ["spread_deliveries", "plan_to_base"]  # best first
+    assert options[0]["Suggested"] is True and options[0]["vs plan (EUR)"] == 5233.0
+    assert opened["Decision options"]["E2"].number_format == "#,##0"
 
     actions = opened["Actions"]
     assert [c.value for c in actions["A"][1:]] == ["A-2", "A-1"]  # overdue first
@@ -139,3 +195,8 @@ def test_published_workbook_matches_the_warehouse_and_the_pack_links_it(
         paths.db, "select count(*) n from sop_mart.supply_gaps where plan_month = ?", [month]
     )
     assert len(sheet_records(book["Supply gaps"])) == gaps["n"].iloc[0]
+    for sheet, table in (("Capacity", "capacity_plan"), ("Decision options", "scenario_options")):
+        rows = read_table(
+            paths.db, f"select count(*) n from sop_mart.{table} where plan_month = ?", [month]
+        )
+        assert len(sheet_records(book[sheet])) == rows["n"].iloc[0], sheet

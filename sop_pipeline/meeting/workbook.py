@@ -1,8 +1,9 @@
 """The meeting's tables as an Excel workbook, for those who work in spreadsheets.
 
-One sheet per meeting table (KPIs, top issues, forecast vs plan by family, supply gaps, actions)
-plus an *About* sheet. Cells are typed (numbers, dates, booleans), numbers carry Excel number
-formats, every sheet has a frozen header row and an auto-filter. Pure: frames in, a file out.
+One sheet per meeting table (KPIs, top issues, forecast vs plan by family, supply gaps, capacity,
+decision options, actions) plus an *About* sheet. Cells are typed (numbers, dates, booleans),
+numbers carry Excel number formats, every sheet has a frozen header row and an auto-filter.
+Pure: frames in, a file out.
 """
 
 from __future__ import annotations
@@ -119,6 +120,42 @@ def sheet_specs(currency: str) -> tuple[SheetSpec, ...]:
             ),
         ),
         SheetSpec(
+            "Capacity",
+            "capacity_plan",
+            (
+                SheetColumn("scenario", "Scenario", width=10),
+                SheetColumn("resource", "Resource", width=12),
+                SheetColumn("description", "Description", width=28),
+                SheetColumn("month", "Month", MONTH, width=11),
+                SheetColumn("load", "Load (hours)", QTY),
+                SheetColumn("capacity", "Capacity (hours)", QTY, 16),
+                SheetColumn("overtime_used", "Overtime used", QTY),
+                SheetColumn("overload", "Overload (hours)", QTY, 16),
+                SheetColumn("utilisation", "Utilisation", PERCENT, 12),
+                SheetColumn("units_short", "Units short", QTY),
+                SheetColumn("margin_at_risk", f"Margin at risk {money}", MONEY, 20),
+                SheetColumn("overtime_cost", f"Overtime cost {money}", MONEY, 20),
+            ),
+        ),
+        SheetSpec(
+            "Decision options",
+            "scenario_options",
+            (
+                SheetColumn("issue", "Issue", width=22),
+                SheetColumn("option", "Option", width=18),
+                SheetColumn("is_suggested", "Suggested", width=10),
+                SheetColumn("is_feasible", "Feasible", width=9),
+                SheetColumn("expected_margin", f"Expected margin {money}", MONEY, 20),
+                SheetColumn("margin_vs_base", f"vs plan {money}", MONEY, 14),
+                SheetColumn("extra_inventory_cash_peak", f"Extra stock at peak {money}", MONEY, 22),
+                SheetColumn("purchase_spend", f"Purchase spend {money}", MONEY, 18),
+                SheetColumn("service_level", "Fill rate", PERCENT, 9),
+                SheetColumn("runway_months", "Runway (months)", DECIMAL, 15),
+                SheetColumn("decision", "Decision", width=60),
+                SheetColumn("note", "Note", width=60),
+            ),
+        ),
+        SheetSpec(
             "Actions",
             "actions",
             (
@@ -163,6 +200,10 @@ def _ordered(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     if table == "supply_gaps":
         order = ["revenue_at_risk", "item", "month"]
         return frame.sort_values(order, ascending=[False, True, True])
+    if table == "capacity_plan":
+        return frame.sort_values(["scenario", "resource", "month"], kind="stable")
+    if table == "scenario_options":
+        return frame.sort_values(["issue", "expected_margin"], ascending=[True, False])
     if table == "actions":
         return frame.sort_values(["is_overdue", "action_id"], ascending=[False, True])
     return frame
