@@ -9,12 +9,14 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 from filelock import FileLock
 
 from sop_pipeline.paths import Paths
+from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
@@ -182,3 +184,23 @@ def read_table(db: Path, sql: str, params: list | None = None) -> pd.DataFrame:
         return con.execute(sql, params or []).df()
     finally:
         con.close()
+
+
+def run_check(
+    db: Path, asset: dg.AssetsDefinition, check: dg.AssetChecksDefinition, month: str
+) -> dg.AssetCheckEvaluation:
+    """Run only ``check`` (not its asset) for the plan month ``month`` (``YYYY-MM-01``) against
+    the warehouse ``db``."""
+    result = dg.materialize(
+        [asset, check],
+        selection=dg.AssetSelection.checks(check),
+        tags={"dagster/partition": month},
+        resources={
+            "warehouse": WarehouseResource(database=str(db)),
+            "settings": SettingsResource(),
+        },
+        raise_on_error=False,
+    )
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 1, [e.check_name for e in evaluations]
+    return evaluations[0]

@@ -7,17 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline.supply import checks
 from sop_pipeline.supply.assets import scenario_options_table, supply_plan
-from sop_pipeline_tests.conftest import built_once, copy_company, paths_for, read_table
+from sop_pipeline_tests.conftest import (
+    built_once,
+    copy_company,
+    paths_for,
+    read_table,
+    run_check,
+)
 from sop_pipeline_tests.tiny_company import write_capacity_files, write_tiny_company
 
 MONTH = "2025-10-01"
@@ -174,23 +178,6 @@ def test_a_company_without_the_files_plans_as_before(planned_company: Path) -> N
 # --- the checks fail on a table put wrong ------------------------------------------------------
 
 
-def run_check(db: Path, asset: dg.AssetsDefinition, check) -> dg.AssetCheckEvaluation:
-    """Run only ``check`` for the plan month against the warehouse ``db``."""
-    result = dg.materialize(
-        [asset, check],
-        selection=dg.AssetSelection.checks(check),
-        tags={"dagster/partition": MONTH},
-        resources={
-            "warehouse": WarehouseResource(database=str(db)),
-            "settings": SettingsResource(),
-        },
-        raise_on_error=False,
-    )
-    evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 1, [e.check_name for e in evaluations]
-    return evaluations[0]
-
-
 CASES = [
     (
         supply_plan,
@@ -232,13 +219,13 @@ def test_check_passes_on_the_plan_and_fails_on_a_wrong_table(
     capacity_company: Path, tmp_path: Path, asset, check, wrong: str
 ) -> None:
     db = copy_company(capacity_company, tmp_path / "company").work_db
-    assert run_check(db, asset, check).passed
+    assert run_check(db, asset, check, MONTH).passed
     con = duckdb.connect(str(db))
     try:
         con.execute(wrong, [MONTH])
     finally:
         con.close()
-    evaluation = run_check(db, asset, check)
+    evaluation = run_check(db, asset, check, MONTH)
     assert not evaluation.passed
     assert evaluation.metadata["rows_failing"].value >= 1
 

@@ -10,11 +10,10 @@ import duckdb
 import pytest
 
 from sop_pipeline.kpis import checks as kpi_checks
-from sop_pipeline.resources import SettingsResource, WarehouseResource
 from sop_pipeline.sql_assets import build_sql_assets
 from sop_pipeline.supply import checks as supply_checks
 from sop_pipeline.supply.assets import supply_plan
-from sop_pipeline_tests.conftest import copy_company
+from sop_pipeline_tests.conftest import copy_company, run_check
 
 MONTH = "2025-09-01"
 
@@ -24,25 +23,6 @@ def _asset(table: str) -> dg.AssetsDefinition:
         return supply_plan
     key = dg.AssetKey(table.split("."))
     return next(a for a in build_sql_assets() if a.key == key)
-
-
-def run_check(
-    db: Path, asset: dg.AssetsDefinition, check: dg.AssetChecksDefinition
-) -> dg.AssetCheckEvaluation:
-    """Run only ``check`` (not its asset) for the plan month against the warehouse ``db``."""
-    result = dg.materialize(
-        [asset, check],
-        selection=dg.AssetSelection.checks(check),
-        tags={"dagster/partition": MONTH},
-        resources={
-            "warehouse": WarehouseResource(database=str(db)),
-            "settings": SettingsResource(),
-        },
-        raise_on_error=False,
-    )
-    evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 1, [e.check_name for e in evaluations]
-    return evaluations[0]
 
 
 def corrupt(db: Path, sql: str) -> None:
@@ -101,8 +81,8 @@ def test_check_passes_on_the_plan_and_fails_on_a_wrong_table(
     warehouse: Path, table: str, check: dg.AssetChecksDefinition, wrong: str
 ) -> None:
     asset = _asset(table)
-    assert run_check(warehouse, asset, check).passed
+    assert run_check(warehouse, asset, check, MONTH).passed
     corrupt(warehouse, wrong)
-    evaluation = run_check(warehouse, asset, check)
+    evaluation = run_check(warehouse, asset, check, MONTH)
     assert not evaluation.passed
     assert evaluation.metadata["rows_failing"].value >= 1

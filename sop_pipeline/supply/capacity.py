@@ -55,6 +55,8 @@ from sop_pipeline.supply._common import (
     horizon_months,
     require_columns,
 )
+from sop_pipeline.supply.gaps import GAP_COLUMNS
+from sop_pipeline.supply.inputs import no_routings
 from sop_pipeline.supply.uncertainty import demand_sigma, expected_lost
 
 CAPACITY_PLAN_COLUMNS = [
@@ -303,18 +305,7 @@ def capacity_gaps(
         The ``supply_gaps`` columns (``limiting_item`` = the resource, ``binding_component``
         empty, ``gap_type`` = ``capacity``), one row per item-month with a shortage.
     """
-    columns = [
-        "item",
-        "month",
-        "demand_qty",
-        "available_qty",
-        "shortage_qty",
-        "revenue_at_risk",
-        "limiting_item",
-        "binding_component",
-        "margin_at_risk",
-        "gap_type",
-    ]
+    columns = [*GAP_COLUMNS, "gap_type"]
     if lost.empty:
         return _typed_empty(columns)
     stock = mrp[["item", "month", "projected_on_hand"]].copy()
@@ -540,10 +531,10 @@ def plan_rough_cut(
     """
     months = horizon_months(as_plan_month(plan_month), check_horizon(horizon))
     if not has_capacity(resources):
-        load = routed_load(mrp.iloc[0:0], _no_routings())
+        load = routed_load(mrp.iloc[0:0], no_routings())
         plan = capacity_plan(load, _no_capacity())
         lost = units_not_produced(plan, load)
-        none = prebuild(lost, plan, _no_routings(), pd.Series(dtype=np.int64))
+        none = prebuild(lost, plan, no_routings(), pd.Series(dtype=np.int64))
         return RoughCut(plan, load, lost, none)
     capacity = capacity_by_month(resources, overrides, months)
     routes = prepare_routings(routings, resources)
@@ -584,16 +575,6 @@ def _with_prebuild_load(
     out = plan.merge(moved, on=["scenario", "resource", "month"], how="left")
     out["prebuild_load"] = np.minimum(out["hours"].fillna(0.0), out["overload"])
     return out[CAPACITY_PLAN_COLUMNS]
-
-
-def _no_routings() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "item": pd.Series(dtype=object),
-            "resource": pd.Series(dtype=object),
-            "hours_per_unit": pd.Series(dtype=float),
-        }
-    )
 
 
 def _no_capacity() -> pd.DataFrame:

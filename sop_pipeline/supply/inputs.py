@@ -48,7 +48,8 @@ def _no_resources() -> pd.DataFrame:
     )
 
 
-def _no_routings() -> pd.DataFrame:
+def no_routings() -> pd.DataFrame:
+    """An empty routings frame with its columns and types (no product is routed)."""
     return pd.DataFrame(
         {
             "item": pd.Series(dtype=object),
@@ -108,7 +109,7 @@ class PlanningInputs:
     horizon: int = 12
     late_po_delay_months: int = LATE_PO_DELAY_MONTHS
     resources: pd.DataFrame = field(default_factory=_no_resources)
-    routings: pd.DataFrame = field(default_factory=_no_routings)
+    routings: pd.DataFrame = field(default_factory=no_routings)
     capacity_overrides: pd.DataFrame = field(default_factory=_no_overrides)
 
     def __post_init__(self) -> None:
