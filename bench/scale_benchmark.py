@@ -40,6 +40,7 @@ STAGE_OF_STEP = {
     "raw_inputs": "ingest",
     "validate_inputs": "validate",
     "statistical_forecast": "forecast",
+    "balance_plan": "balance",
     "sop_mart__meeting_pack": "pack",
     "publish__serving_warehouse": "publish",
 }
@@ -50,7 +51,17 @@ FORECAST_SQL = (
     "sop_mart__override_value",
     "sop_mart__override_scorecard",
 )
-STAGES = ("ingest", "validate", "staging", "forecast", "supply", "marts", "pack", "publish")
+STAGES = (
+    "ingest",
+    "validate",
+    "staging",
+    "forecast",
+    "supply",
+    "balance",
+    "marts",
+    "pack",
+    "publish",
+)
 
 
 def stage_of(step_key: str) -> str:

@@ -12,6 +12,8 @@ import dagster as dg
 
 from sop_pipeline.automation.schedules import ScheduleTiming, build_monthly_schedule
 from sop_pipeline.automation.sensors import build_month_closed_sensor
+from sop_pipeline.balance.assets import balance_plan
+from sop_pipeline.balance.checks import BALANCE_CHECKS
 from sop_pipeline.forecast.assets import statistical_forecast
 from sop_pipeline.ingest.assets import raw_inputs
 from sop_pipeline.jobs import ingest_job, monthly_plan_job
@@ -24,7 +26,7 @@ from sop_pipeline.meeting.assets import meeting_pack
 from sop_pipeline.publish.assets import build_publish_asset
 from sop_pipeline.resources import resources_from_env
 from sop_pipeline.sql_assets import build_sql_assets
-from sop_pipeline.supply.assets import scenario_options_table, supply_plan
+from sop_pipeline.supply.assets import supply_plan
 from sop_pipeline.supply.checks import SUPPLY_CHECKS
 from sop_pipeline.validate.checks import validate_inputs
 
@@ -40,7 +42,7 @@ PIPELINE_ASSETS: list[dg.AssetsDefinition] = [
     *build_sql_assets(),
     statistical_forecast,
     supply_plan,
-    scenario_options_table,
+    balance_plan,
     meeting_pack,
 ]
 """Ingest to meeting pack; the publish asset follows every ``sop_mart`` asset among them."""
@@ -56,6 +58,7 @@ ASSET_CHECKS = [
     plan_company_total_matches_families,
     kpis_cross_foot_to_stock_count,
     *SUPPLY_CHECKS,
+    *BALANCE_CHECKS,
 ]
 
 

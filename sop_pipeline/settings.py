@@ -165,6 +165,55 @@ class DecisionSettings(_Section):
     )
 
 
+class BalanceSettings(_Section):
+    cash_path: Literal["off", "soft", "hard"] = Field(
+        "soft",
+        description="the dated cash path (kpi_targets' working-capital commitment) in the "
+        "constrained plan: 'soft' weighs each dollar-month of inventory above it at "
+        "cash_path_penalty against margin; 'hard' makes it a ceiling from the target month on "
+        "(exceeded only where no plan can meet it), soft before; 'off' leaves it out",
+    )
+    cash_path_penalty: float = Field(
+        0.02,
+        ge=0,
+        le=10,
+        description="cost of a dollar of inventory above the cash path for a month (0.02: 2 % a "
+        "month, on top of the holding cost)",
+    )
+    solver: Literal["auto", "simplex", "ipm"] = Field(
+        "auto",
+        description="HiGHS method: 'simplex' (dual simplex: exact duals, a warm start for the "
+        "other scenarios), 'ipm' (interior point without crossover); 'auto' is simplex, the "
+        "faster of the two on these plans up to 10,000 items",
+    )
+    time_limit_seconds: float = Field(
+        600.0, gt=0, le=86_400, description="longest a solve may take before the plan fails"
+    )
+    upside: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="also plan the upside scenario (demand at the forecast's upper 80 % bound), "
+        "a second solve: 'auto' plans it when the base plan has at most 400,000 variables "
+        "(about 3,300 finished goods; a larger upside, with most resources binding, takes "
+        "minutes), 'always', 'never'",
+    )
+
+
+class FinanceSettings(_Section):
+    collection_lag_months: int = Field(
+        0,
+        ge=0,
+        le=6,
+        description="months between a sale and its cash (0: collected in the month sold); the "
+        "first months of the horizon collect the last closed months' booked net revenue",
+    )
+    min_cash_balance: float = Field(
+        0.0, description="the cash floor the plan's low point is judged against (KPI target)"
+    )
+    min_runway_months: float = Field(
+        12.0, ge=0, description="the runway the plan should leave (KPI target), in months"
+    )
+
+
 def _first_of_month(value: object) -> dt.date | None:
     """``2025-07``, ``2025-07-01`` or a date -> the first day of that month (None stays None)."""
     if value is None or value == "":
@@ -294,6 +343,8 @@ class Settings(_Section):
     supply: SupplySettings = SupplySettings()
     capacity: CapacitySettings = CapacitySettings()
     decisions: DecisionSettings = DecisionSettings()
+    balance: BalanceSettings = BalanceSettings()
+    finance: FinanceSettings = FinanceSettings()
     kpi_targets: KpiTargets = KpiTargets()
     meeting: MeetingSettings = MeetingSettings()
     publish: PublishSettings = PublishSettings()

@@ -97,10 +97,19 @@ CASES = [
     (invisible_in_code, "sales.csv", "items_known", "'FG1\\u200b' is the known 'FG1'"),
 ]
 
+# A whole run per case: one case of each way a month can fail (a file missing, a value that does
+# not parse, a key unknown, a cycle across files, a file delivered twice) runs by default; the
+# other cases run in .ci/run (-m slow), to keep `make test` within three minutes.
+IN_DEFAULT_SUITE = {missing_file, unparsable_number, unknown_item, bom_cycle, two_formats}
+PARAMS = [
+    pytest.param(
+        *case, id=case[0].__name__, marks=() if case[0] in IN_DEFAULT_SUITE else pytest.mark.slow
+    )
+    for case in CASES
+]
 
-@pytest.mark.parametrize(
-    ("corrupt", "file", "rule", "words"), CASES, ids=[c[0].__name__ for c in CASES]
-)
+
+@pytest.mark.parametrize(("corrupt", "file", "rule", "words"), PARAMS)
 def test_bad_input_stops_the_month_and_loses_nothing(
     planned_company: Path,
     tmp_path: Path,

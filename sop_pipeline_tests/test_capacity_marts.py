@@ -1,11 +1,10 @@
-"""The SQL marts' share of capacity, options and cash, on hand-made tables worked out by hand:
-the cash balance and runway of the cash projection, the capacity issue of the top issues and the
+"""The top issues' share of the constrained plan, on hand-made tables worked out by hand: one
+issue per binding constraint whatever the number of items it limits, its money at stake, and the
 suggested option naming its decision."""
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from sop_pipeline_tests.sql_fixtures import PLAN, connect, run_sql_model
 
@@ -18,135 +17,60 @@ def _plan(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(plan_month=MONTH(PLAN))
 
 
-def cash_tables(opening: float) -> dict[str, pd.DataFrame]:
-    """X is purchased (cost 2): the base MRP receives 100 in Nov (200 of spend) and 50 in Dec
-    (100). Forecast revenue Nov 1000, Dec 900; the supply gaps lose 50 in Dec; the capacity plan
-    pays 30 of overtime in Nov (the upside's 999 is ignored). cash.csv: 5,000 at the Sep close
-    (burn 800), ``opening`` at the Oct close (burn 1,000), and a row for Nov (after the plan
-    month: ignored)."""
-    mrp = pd.DataFrame(
-        {
-            "scenario": "base",
-            "item": "X",
-            "month": [NOV, DEC],
-            "projected_on_hand": [100.0, 100.0],
-            "scheduled_receipts": [0.0, 50.0],
-            "planned_receipt_qty": [100.0, 0.0],
-        }
-    )
-    return {
-        "staging.items": _plan(pd.DataFrame({"item": ["X", "A"], "unit_cost": [2.0, 1.0]})),
-        "staging.bom": _plan(pd.DataFrame({"parent": ["A"], "component": ["Z"]})),
-        "staging.inventory": _plan(
-            pd.DataFrame({"item": ["X"], "on_hand_qty": [100.0], "unit_cost": [None]})
-        ),
-        "sop_mart.material_requirements": _plan(mrp),
-        "sop_mart.forecast": _plan(
-            pd.DataFrame(
-                {
-                    "item": "A",
-                    "month": [NOV, DEC],
-                    "forecast_qty": 1.0,
-                    "forecast_revenue": [1000.0, 900.0],
-                }
-            )
-        ),  # fmt: skip
-        "sop_mart.supply_gaps": _plan(
-            pd.DataFrame({"item": ["A"], "month": [DEC], "revenue_at_risk": [50.0]})
-        ),
-        "sop_mart.capacity_plan": _plan(
-            pd.DataFrame(
-                {
-                    "scenario": ["base", "upside"],
-                    "resource": "FILL",
-                    "month": [NOV, NOV],
-                    "overtime_cost": [30.0, 999.0],
-                }
-            )
-        ),  # fmt: skip
-        "staging.cash": _plan(
-            pd.DataFrame(
-                {
-                    "as_of_month": [MONTH("2025-09-01"), MONTH(PLAN), NOV],
-                    "opening_cash": [5000.0, opening, 1.0],
-                    "monthly_operating_burn": [800.0, 1000.0, 1.0],
-                }
-            )
-        ),  # fmt: skip
-    }
-
-
-def test_cash_balance_and_runway_that_extrapolates_beyond_the_horizon() -> None:
-    """Opening cash 4,000 at the Oct close.
-    Nov: 1000 - 200 purchases - 30 overtime - 1000 burn = -230 -> 3,770.
-    Dec: (900 - 50) - 100 - 0 - 1000 = -250 -> 3,520.
-    Never below zero: runway 2 + 3520 / ((4000 - 3520) / 2) = 2 + 14.667 = 16.667 months."""
-    con = connect(cash_tables(4000.0))
-    out = run_sql_model(con, "marts/cash_projection").set_index("month")
-    projected = out[~out["is_actual"]]
-    assert list(projected["cash_inflow"]) == [1000.0, 850.0]
-    assert list(projected["purchase_spend"]) == [200.0, 100.0]
-    assert list(projected["overtime_cost"]) == [30.0, 0.0]
-    assert list(projected["operating_burn"]) == [1000.0, 1000.0]
-    assert list(projected["cash_balance"]) == [3770.0, 3520.0]
-    assert out["runway_months"].iloc[0] == pytest.approx(2 + 3520 / 240)
-    assert (out["cash_as_of_month"] == MONTH(PLAN)).all()
-    assert out.loc[out["is_actual"], "cash_balance"].isna().all()
-
-
-def test_runway_interpolated_in_the_month_cash_runs_out() -> None:
-    """Opening 300: Nov 300 - 230 = 70, Dec 70 - 250 = -180: it runs out in Dec, 70 / (70 +
-    180) = 0.28 into it: runway 1.28 months."""
-    out = run_sql_model(connect(cash_tables(300.0)), "marts/cash_projection")
-    projected = out[~out["is_actual"]].sort_values("month")
-    assert list(projected["cash_balance"]) == [70.0, -180.0]
-    assert out["runway_months"].iloc[0] == pytest.approx(1.28)
-
-
-def test_without_cash_the_columns_are_empty() -> None:
-    tables = cash_tables(0.0)
-    tables["staging.cash"] = tables["staging.cash"].iloc[0:0]
-    out = run_sql_model(connect(tables), "marts/cash_projection")
-    assert (
-        out[["cash_balance", "runway_months", "cash_as_of_month", "cash_inflow"]]
-        .isna()
-        .all(axis=None)
-    )
-    assert list(out.loc[~out["is_actual"], "purchase_spend"]) == [200.0, 100.0]
-
-
 def issue_tables() -> dict[str, pd.DataFrame]:
-    """FILL is overloaded by 20 h in Jun (150 units not made, expected revenue 900 and margin
-    600 lost) and 10 h in Jul (50, 500, 400); PACK by 1 h with 0.2 of margin (no issue). The
-    options suggest pre-building for FILL. FG3's forecast rose 2,000 of margin with a new model;
-    its options suggest producing to the upside."""
-    plan = pd.DataFrame(
+    """The constrained plan's binding constraints:
+
+    - PK-010 (a bottle) limits FC-002, FC-006, FC-010 and HC-030 in Nov and Dec: 20 + 10 units
+      lost, 100 + 50 of margin; its options suggest expediting it, +1,000 against plan to base.
+    - FILL (Filling line) binds in Jun at 24.0 an hour: no sale lost (it binds for the buffer
+      build), but its suggestion - pre-building - protects 300 against plan to base.
+    - HC-030's own lead time loses 200 of margin in Nov; no option table.
+    - PACK binds at 0.4 an hour with nothing lost and no option: no issue.
+    FG3's forecast rose 2,000 of margin with a new model; its options suggest producing to the
+    upside."""
+    prices = pd.DataFrame(
         {
-            "scenario": "base",
-            "resource": ["FILL", "FILL", "FILL", "PACK"],
-            "description": ["Filling line"] * 3 + ["Packing line"],
-            "month": [MONTH("2026-05-01"), JUN, JUL, JUN],
-            "overload": [0.0, 20.0, 10.0, 1.0],
-            "overtime_cost": [0.0, 300.0, 300.0, 0.0],
-            "units_short": [0.0, 150.0, 50.0, 4.0],
-            "revenue_at_risk": [0.0, 900.0, 500.0, 0.3],
-            "margin_at_risk": [0.0, 600.0, 400.0, 0.2],
+            "constraint_type": ["component", "component", "resource", "lead_time", "resource"],
+            "constraint": ["PK-010", "PK-010", "FILL", "HC-030", "PACK"],
+            "month": [NOV, DEC, JUN, NOV, JUN],
+            "shadow_price": [0.06, 0.05, 24.0, 21.5, 0.4],
+            "unit": ["per unit", "per unit", "per hour", "per unit", "per hour"],
+            "slack": 0.0,
+            "affected_items": [
+                "FC-002, FC-006, FC-010, HC-030",
+                "FC-002, HC-030",
+                "SC-020",
+                "HC-030",
+                "SC-020",
+            ],
+            "affected_item_count": [4, 2, 1, 1, 1],
+            "lost_sales_qty": [20.0, 10.0, 0.0, 6.0, 0.0],
+            "lost_margin": [100.0, 50.0, 0.0, 200.0, 0.0],
+            "description": ["Amber bottle", "Amber bottle", "Filling line", "Hair oil", ""],
         }
     )
     options = pd.DataFrame(
         {
-            "issue": ["capacity:FILL", "capacity:FILL", "forecast_change:FG3"],
-            "category": ["capacity", "capacity", "forecast_change"],
-            "item": ["FILL", "FILL", "FG3"],
-            "option": ["plan_to_base", "prebuild", "produce_to_upside"],
-            "is_suggested": [False, True, True],
+            "issue": [
+                "component:PK-010", "component:PK-010", "resource:FILL", "resource:FILL",
+                "forecast_change:FG3",
+            ],
+            "category": ["component", "component", "resource", "resource", "forecast_change"],
+            "item": ["PK-010", "PK-010", "FILL", "FILL", "FG3"],
+            "option": ["plan_to_base", "expedite", "plan_to_base", "prebuild",
+                       "produce_to_upside"],
+            "is_suggested": [False, True, False, True, True],
+            "margin_vs_base": [0.0, 1000.0, 0.0, 300.0, 40.0],
             "decision": [
-                "Plan to the base forecast and take the stockout risk on FILL",
-                "Pre-build 200 units in Apr 2026-May 2026 on spare capacity of FILL",
-                "Produce FG3 to the upside: 300 more units over Nov 2025-Oct 2026",
+                "Plan without expediting PK-010 and take the stockout risk",
+                "Expedite 6,750 of PK-010 now (14 days, 15% premium)",
+                "Plan without overtime or building ahead on FILL and take the stockout risk",
+                "Build 200 units ahead on FILL's spare capacity (Apr 2026-May 2026)",
+                "Produce FG3 to the upside: hold up to 300 more units for demand above the "
+                "forecast",
             ],
         }
-    )
+    )  # fmt: skip
     changes = pd.DataFrame(
         {
             "item": ["FG3"],
@@ -169,42 +93,47 @@ def issue_tables() -> dict[str, pd.DataFrame]:
         "staging.open_purchase_orders": _plan(
             no_rows.assign(po=None, due_date=pd.Series(dtype="datetime64[ns]"))
         ),
-        "sop_mart.capacity_plan": _plan(plan),
+        "sop_mart.constraint_prices": _plan(prices),
         "sop_mart.scenario_options": _plan(options),
         "sop_mart.forecast_changes": _plan(changes),
     }
 
 
-def test_an_overloaded_resource_is_an_issue_with_its_suggested_option() -> None:
-    """FILL: margin at stake 600 + 400 = 1,000, revenue 1,400, overload 30 h, 200 units; its
-    suggested decision is the pre-build. FG3 (2,000) ranks first; its suggestion follows the
-    method check. PACK's 0.2 of margin is no issue."""
-    out = run_sql_model(connect(issue_tables()), "marts/top_issues").set_index("category")
-    assert list(out.index) == ["forecast_change", "capacity"]
-    fill = out.loc["capacity"]
-    assert fill["item"] == "FILL" and fill["impact_value"] == 1000.0
-    assert fill["revenue_value"] == 1400.0
-    assert fill["topic"] == (
-        "Filling line overloaded by 30 beyond overtime in Jun 2026-Jul 2026: 200 units not "
-        "made, expected 1,400 of sales lost"
+def test_a_binding_component_is_one_issue_with_every_item_it_limits() -> None:
+    """Money at stake = the margin the plan still loses to the constraint + what its suggested
+    option protects: PK-010 150 + 1,000 = 1,150 (one issue, its four items), FILL 0 + 300 =
+    300, HC-030's lead time 200; FG3's forecast change 2,000 ranks first. PACK is no issue."""
+    out = run_sql_model(connect(issue_tables()), "marts/top_issues").set_index("item")
+    assert list(out.index) == ["FG3", "PK-010", "FILL", "HC-030"]
+    assert list(out["impact_value"]) == [2000.0, 1150.0, 300.0, 200.0]
+    assert list(out["category"]) == ["forecast_change", "component", "resource", "lead_time"]
+    assert out.loc["PK-010", "topic"] == (
+        "Amber bottle (PK-010) binds from Nov 2025 to Dec 2025: 4 affected (FC-002, FC-006, "
+        "FC-010, HC-030), one more unit is worth 0.06; the plan still loses 30 units (150 of "
+        "margin)"
     )
-    assert fill["suggested_decision"] == (
-        "Pre-build 200 units in Apr 2026-May 2026 on spare capacity of FILL"
+    assert out.loc["PK-010", "suggested_decision"] == (
+        "Expedite 6,750 of PK-010 now (14 days, 15% premium)"
     )
-    assert out.loc["forecast_change", "suggested_decision"] == (
+    assert out.loc["FILL", "topic"] == (
+        "Filling line (FILL) binds in Jun 2026: 1 affected (SC-020), one more hour is worth 24.00"
+    )
+    assert out.loc["FILL", "suggested_decision"].startswith("Build 200 units ahead on FILL")
+    assert out.loc["FG3", "suggested_decision"] == (
         "Check the new method against last month's before acting on FG3; then: Produce FG3 "
-        "to the upside: 300 more units over Nov 2025-Oct 2026"
+        "to the upside: hold up to 300 more units for demand above the forecast"
     )
 
 
 def test_without_an_option_table_the_wording_stays() -> None:
+    """Without options FILL has nothing at stake (it loses no sale): no issue; PK-010 keeps its
+    lost margin (150) and a generic decision; the method check stays the forecast change's."""
     tables = issue_tables()
     tables["sop_mart.scenario_options"] = tables["sop_mart.scenario_options"].iloc[0:0]
-    out = run_sql_model(connect(tables), "marts/top_issues").set_index("category")
-    assert out.loc["capacity", "suggested_decision"] == (
-        "Add capacity on Filling line (an extra shift or subcontracting) or pre-build before "
-        "Jun 2026"
-    )
-    assert out.loc["forecast_change", "suggested_decision"] == (
+    out = run_sql_model(connect(tables), "marts/top_issues").set_index("item")
+    assert "FILL" not in out.index
+    assert out.loc["PK-010", "impact_value"] == 150.0
+    assert out.loc["PK-010", "suggested_decision"] == "Expedite PK-010 or find a second source"
+    assert out.loc["FG3", "suggested_decision"] == (
         "Check the new method against last month's before acting on FG3"
     )

@@ -1,6 +1,7 @@
-"""Capacity, options and runway through the real assets: the tiny company with a filling line
-too small for its demand (tiny_company.write_capacity_files), planned for 2025-10 by the CLI;
-every new check passes on the plan and fails on a table put wrong on purpose."""
+"""Capacity, the constrained plan, its options and runway through the real assets: the tiny
+company with a filling line too small for its demand (tiny_company.write_capacity_files),
+planned for 2025-10 by the CLI; every check passes on the plan and fails on a table put wrong
+on purpose."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sop_pipeline.balance import checks as balance_checks
+from sop_pipeline.balance.assets import balance_plan
 from sop_pipeline.runner import run_pipeline
 from sop_pipeline.supply import checks
-from sop_pipeline.supply.assets import scenario_options_table, supply_plan
+from sop_pipeline.supply.assets import supply_plan
 from sop_pipeline_tests.conftest import (
     built_once,
     copy_company,
@@ -111,56 +114,93 @@ def test_the_overload_becomes_capacity_gaps_naming_the_line(capacity_company: Pa
     assert not gaps.duplicated(["item", "month"]).any()
 
 
-def test_top_issues_name_the_line_and_its_suggested_option(capacity_company: Path) -> None:
-    issues = _table(capacity_company, "top_issues").set_index("category")
-    assert "capacity" in issues.index
-    line = issues.loc["capacity"]
-    assert line["item"] == "LINE" and line["topic"].startswith("Filling line overloaded by")
-    plan = _table(capacity_company, "capacity_plan").query("scenario == 'base'")
-    assert line["impact_value"] == pytest.approx(plan["margin_at_risk"].sum())
+def test_the_line_binds_the_constrained_plan_and_is_one_issue(capacity_company: Path) -> None:
+    """The constrained plan keeps LINE within its 70 h (Dec 35 h) + 10 h of overtime: LINE binds
+    with a shadow price, is one issue (category resource) whose options are re-solves of the
+    plan, one suggested, named by top_issues."""
+    capacity = _table(capacity_company, "constrained_capacity").query("scenario == 'base'")
+    line = capacity[capacity["resource"] == "LINE"].set_index("month")
+    assert (line["load"] <= line["capacity"] + line["overtime_used"] + 1e-6).all()
+    assert (line["overtime_used"] <= 10 + 1e-9).all()
+    prices = _table(capacity_company, "constraint_prices")
+    binding = prices[(prices["constraint_type"] == "resource") & (prices["constraint"] == "LINE")]
+    assert len(binding) >= 1 and (binding["shadow_price"] > 0).all()
+    for row in binding.itertuples():  # binding: every regular hour and the overtime used taken
+        at = line.loc[row.month]
+        assert at["load"] == pytest.approx(at["capacity"] + at["overtime_used"])
+        assert at["shadow_price"] == pytest.approx(row.shadow_price)
+        # an hour is worth at most the overtime rate (40) while overtime is left
+        if at["overtime_used"] < 10 - 1e-6:
+            assert row.shadow_price <= 40 + 1e-6
     options = _table(capacity_company, "scenario_options")
-    rows = options[options["issue"] == "capacity:LINE"].set_index("option")
-    assert list(rows.index) == ["plan_to_base", "overtime", "prebuild", "spread_deliveries"]
-    assert not rows.loc["overtime", "is_feasible"]
-    assert "already uses all" in rows.loc["overtime", "note"]
-    assert rows.loc["prebuild", "is_feasible"]
-    assert rows.loc["prebuild", "decision"].startswith("Pre-build ")
+    rows = options[options["issue"] == "resource:LINE"].set_index("option")
+    assert list(rows.index) == [
+        "plan_to_base",
+        "overtime",
+        "prebuild",
+        "spread_deliveries",
+        "constrained_plan",
+    ]
     assert rows["is_suggested"].sum() == 1
-    assert line["suggested_decision"] == rows.loc[rows["is_suggested"], "decision"].iloc[0]
+    assert rows.loc["plan_to_base", "margin_vs_base"] == 0.0
+    issues = _table(capacity_company, "top_issues").set_index("item")
+    if "LINE" in issues.index:
+        assert issues.loc["LINE", "category"] == "resource"
+        assert (
+            issues.loc["LINE", "suggested_decision"]
+            == (rows.loc[rows["is_suggested"], "decision"].iloc[0])
+        )
+
+
+def _runway(opening: float, flows: np.ndarray) -> float | None:
+    """The runway by hand: month by month on the flows, then their last 12 repeated."""
+    balance = opening
+    extended = list(flows) + list(flows[-12:]) * 100
+    for month, flow in enumerate(extended, start=1):
+        after = balance + flow
+        if after < 0:
+            return month - 1 + balance / (balance - after)
+        balance = after
+    return None
 
 
 def test_cash_balance_and_runway_follow_from_the_plan(capacity_company: Path) -> None:
     """cash.csv: 15,000 at the 2025-10 close, 4,000 a month of operating burn. Each projected
-    month: balance = previous + inflow - purchases - overtime - 4,000."""
+    month: balance = previous + the constrained plan's sales revenue - purchases - overtime -
+    expedite premiums - 4,000; the runway counts on those flows, the last 12 months repeated."""
     cash = _table(capacity_company, "cash_projection").sort_values("month")
-    projected = cash[~cash["is_actual"]]
+    projected = cash[~cash["is_actual"]].set_index("month")
     assert (projected["cash_as_of_month"] == pd.Timestamp("2025-10-01")).all()
     assert (projected["operating_burn"] == 4000).all()
+    plan = _table(capacity_company, "constrained_plan").query("scenario == 'base'")
+    revenue = plan.groupby("month")["sales_revenue"].sum()
+    np.testing.assert_allclose(projected["cash_inflow"], revenue.loc[projected.index])
+    spend = plan.groupby("month")["purchase_spend"].sum()
+    np.testing.assert_allclose(projected["purchase_spend"], spend.loc[projected.index])
+    capacity = _table(capacity_company, "constrained_capacity").query("scenario == 'base'")
+    overtime = capacity.groupby("month")["overtime_cost"].sum()
+    np.testing.assert_allclose(projected["overtime_cost"], overtime.loc[projected.index])
     flows = (
         projected["cash_inflow"]
         - projected["purchase_spend"]
         - projected["overtime_cost"]
+        - projected["expedite_cost"]
         - projected["operating_burn"]
-    )
-    np.testing.assert_allclose(projected["cash_balance"], 15000 + flows.cumsum())
-    plan = _table(capacity_company, "capacity_plan").query("scenario == 'base'")
-    overtime = plan.groupby("month")["overtime_cost"].sum()
-    np.testing.assert_allclose(projected.set_index("month")["overtime_cost"], overtime)
+    ).to_numpy()
     balances = projected["cash_balance"].to_numpy()
-    runway = projected["runway_months"].iloc[0]
-    negative = np.flatnonzero(balances < 0)
-    if len(negative):
-        k = negative[0]
-        before = 15000 if k == 0 else balances[k - 1]
-        assert runway == pytest.approx(k + before / (before - balances[k]))
+    np.testing.assert_allclose(balances, 15000 + flows.cumsum())
+    runway = _runway(15000.0, flows)
+    if runway is None:
+        assert cash["runway_months"].isna().all()
     else:
-        outflow = (15000 - balances[-1]) / len(balances)
-        assert runway == pytest.approx(len(balances) + balances[-1] / outflow)
-    assert cash["runway_months"].nunique() == 1  # one figure for the plan month
+        assert cash["runway_months"].iloc[0] == pytest.approx(runway)
+    low = projected[projected["is_cash_low_point"].astype(bool)]
+    assert len(low) == 1 and low["cash_balance"].iloc[0] == pytest.approx(balances.min())
+    assert cash["runway_months"].nunique() <= 1  # one figure for the plan month
     options = _table(capacity_company, "scenario_options")
-    base = options[options["option"] == "plan_to_base"]
-    assert base["runway_months"].to_numpy() == pytest.approx(runway)
-    assert base["cash_balance_end"].to_numpy() == pytest.approx(balances[-1])
+    plan_rows = options[options["option"] == "constrained_plan"]
+    assert plan_rows["cash_balance_end"].to_numpy() == pytest.approx(balances[-1])
+    assert plan_rows["cash_low_point"].to_numpy() == pytest.approx(balances.min())
 
 
 def test_a_company_without_the_files_plans_as_before(planned_company: Path) -> None:
@@ -172,7 +212,9 @@ def test_a_company_without_the_files_plans_as_before(planned_company: Path) -> N
     cash = read_table(db, "select * from sop_mart.cash_projection where plan_month = ?", month)
     assert cash[["cash_balance", "runway_months", "cash_as_of_month"]].isna().all().all()
     issues = read_table(db, "select * from sop_mart.top_issues where plan_month = ?", month)
-    assert "capacity" not in set(issues["category"])
+    assert "resource" not in set(issues["category"])
+    prices = read_table(db, "select * from sop_mart.constraint_prices where plan_month = ?", month)
+    assert "resource" not in set(prices["constraint_type"])
 
 
 # --- the checks fail on a table put wrong ------------------------------------------------------
@@ -199,15 +241,34 @@ CASES = [
         " and month = '2026-03-01'",
     ),
     (
-        scenario_options_table,
-        checks.one_suggested_option_per_issue,
+        balance_plan,
+        balance_checks.one_suggested_option_per_issue,
         "update sop_mart.scenario_options set is_suggested = true where plan_month = ?",
     ),
     (
-        scenario_options_table,
-        checks.option_figures_are_consistent,
+        balance_plan,
+        balance_checks.option_figures_are_consistent,
         "update sop_mart.scenario_options set service_level = 1.5 where plan_month = ?"
         " and option = 'spread_deliveries'",
+    ),
+    (
+        balance_plan,
+        balance_checks.constrained_stock_balances,
+        "update sop_mart.constrained_plan set inventory_qty = inventory_qty + 7"
+        " where plan_month = ? and item = 'FG2' and month = '2026-03-01'",
+    ),
+    (
+        balance_plan,
+        balance_checks.load_within_capacity_and_overtime,
+        "update sop_mart.constrained_capacity set load = capacity + overtime_used + 9"
+        " where plan_month = ? and resource = 'LINE' and month = '2026-02-01'",
+    ),
+    (
+        balance_plan,
+        balance_checks.lost_margin_carried_once,
+        "update sop_mart.constrained_plan set lost_margin = lost_margin + 50"
+        " where plan_month = ? and scenario = 'base' and item = 'FG1'"
+        " and month = '2026-01-01'",
     ),
 ]
 
@@ -230,10 +291,12 @@ def test_check_passes_on_the_plan_and_fails_on_a_wrong_table(
     assert evaluation.metadata["rows_failing"].value >= 1
 
 
+@pytest.mark.slow  # a whole run (15 s): the rule itself is tested on a toy in test_balance_options
 def test_a_cash_ceiling_of_zero_suggests_no_option_that_ties_up_cash(
     capacity_company: Path, tmp_path: Path
 ) -> None:
-    """decisions.max_extra_cash: 0 -> every suggestion holds no extra stock."""
+    """decisions.max_extra_cash: 0, set in settings.yaml -> every suggestion of the run holds
+    no extra stock."""
     paths = copy_company(capacity_company, tmp_path / "company")
     paths.settings_file.write_text("planning_months_back: 1\ndecisions:\n  max_extra_cash: 0\n")
     run_pipeline(paths, dt.date(2025, 10, 1), echo=lambda _: None)

@@ -1,5 +1,6 @@
-"""The KPI-stage SQL models on a tiny hand-made warehouse, every number worked out by hand:
-financial reconciliation, cash projection against a dated path, and the KPI scorecard."""
+"""The KPI stage on a tiny hand-made warehouse, every number worked out by hand: financial
+reconciliation, the cash projection against a dated path (sop_pipeline.balance.cash, written
+as the constrained plan's asset writes it) and the KPI scorecard."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from sop_pipeline.balance.cash import PlanCash, cash_projection, commitment
 from sop_pipeline.kpis.invariants import (
     kpi_cross_foot_breaks,
     plan_total_disagreement,
     reconciliation_breaks,
 )
+from sop_pipeline.settings import load_settings
 from sop_pipeline_tests.sql_fixtures import PLAN, connect, run_sql_model
 
 MONTH = pd.Timestamp
@@ -158,42 +161,57 @@ def _counts() -> pd.DataFrame:
     return frame.assign(plan_month=pd.to_datetime(frame["plan_month"]), location="WH1")
 
 
-def _mrp() -> pd.DataFrame:
-    """Base MRP of Oct: Nov X 200 on hand (receives 100 planned), Y 150 → 400 + 750 = 1150,
-    purchases X 100 x 2 = 200 (Y is made: no purchase spend); Dec X 100 (open order of 50
-    arrives), Y 100 → 200 + 500 = 700, purchases 50 x 2 = 100. The upside rows are ignored.
-    A supply plan of Aug exists too (it makes Aug the first planned month)."""
-    rows = [
-        ("2025-10-01", "base", "X", NOV, 200, 0, 100),
-        ("2025-10-01", "base", "Y", NOV, 150, 0, 80),
-        ("2025-10-01", "base", "X", DEC, 100, 50, 0),
-        ("2025-10-01", "base", "Y", DEC, 100, 0, 0),
-        ("2025-10-01", "upside", "X", NOV, 9999, 0, 9999),
-        ("2025-08-01", "base", "X", MONTH("2025-09-01"), 1, 0, 0),
-    ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "plan_month",
-            "scenario",
-            "item",
-            "month",
-            "projected_on_hand",
-            "scheduled_receipts",
-            "planned_receipt_qty",
-        ],
+def _stock_values() -> pd.Series:
+    """The counts above, valued: Jun 2000, Jul 2000, Aug 1900, Sep 1700, Oct 1340."""
+    lots = _counts()
+    cost = _items().drop_duplicates("item").set_index("item")["unit_cost"]
+    value = lots["on_hand_qty"] * lots["unit_cost"].fillna(lots["item"].map(cost))
+    return value.groupby(lots["plan_month"]).sum()
+
+
+def project_cash(overrides: dict) -> pd.DataFrame:
+    """The cash projection of Oct under ``overrides``: the counts above, then the constrained
+    plan's stock Nov X 200 x 2 + Y 150 x 5 = 1150, Dec X 100 x 2 + Y 100 x 5 = 700, purchases
+    X 100 x 2 = 200 in Nov and 50 x 2 = 100 in Dec (Y is made). A supply plan of Aug exists
+    (it makes Aug the first planned month). No cash.csv: no balance."""
+    targets = load_settings(None, overrides).kpi_targets
+    stock = _stock_values()
+    promise = commitment(
+        stock,
+        MONTH(PLAN),
+        MONTH("2025-08-01"),
+        targets.cash_baseline_month,
+        targets.cash_target_month,
+        targets.inventory_value,
+        targets.cash_reduction,
     )
-    return frame.assign(plan_month=pd.to_datetime(frame["plan_month"]))
+    zero = np.zeros(2)
+    flows = PlanCash(zero, np.array([200.0, 100.0]), zero, zero, zero)
+    frame = cash_projection(
+        MONTH(PLAN),
+        pd.DatetimeIndex([NOV, DEC]),
+        np.array([1150.0, 700.0]),
+        flows,
+        None,
+        stock,
+        promise,
+    )
+    return frame.assign(plan_month=MONTH(PLAN))
+
+
+def with_cash(con, overrides: dict) -> pd.DataFrame:
+    """Write :func:`project_cash` as ``sop_mart.cash_projection`` (replacing any before)."""
+    frame = project_cash(overrides)
+    con.execute("create schema if not exists sop_mart")
+    con.execute("drop table if exists sop_mart.cash_projection")
+    con.register("frame", frame)
+    con.execute("create table sop_mart.cash_projection as select * from frame")
+    con.unregister("frame")
+    return frame
 
 
 def _cash_tables() -> dict[str, pd.DataFrame]:
-    bom = pd.DataFrame({"plan_month": [MONTH(PLAN)], "parent": ["Y"], "component": ["X"]})
-    return {
-        "staging.items": _items(),
-        "staging.inventory": _counts(),
-        "staging.bom": bom,
-        "sop_mart.material_requirements": _mrp(),
-    }
+    return {"staging.items": _items(), "staging.inventory": _counts()}
 
 
 COMMITMENT = {"kpi_targets": {"cash_reduction": 1200, "cash_baseline_month": "2025-07"}}
@@ -211,8 +229,7 @@ def test_cash_projection_follows_a_dated_path() -> None:
     Nov    1150       1600  -450    850       400        200
     Dec     700       1500  -800   1300       500        100
     """
-    out = run_sql_model(connect(_cash_tables()), "marts/cash_projection", COMMITMENT)
-    out = out.set_index("month")
+    out = project_cash(COMMITMENT).set_index("month")
     months = pd.date_range("2025-07-01", "2025-12-01", freq="MS")
     assert list(out.index) == list(months)
     assert_allclose(out["inventory_value"], [2000, 1900, 1700, 1340, 1150, 700])
@@ -234,16 +251,14 @@ def test_cash_path_defaults_and_other_settings() -> None:
     Target month Dec 2025 (5 months from Jul): Oct 2000 - 1200 x 3/5 = 1280, Dec 800 (done).
     Inventory value target 1000 instead of a reduction: Oct 2000 - 1000 x 3/12 = 1750."""
     reduction = {"kpi_targets": {"cash_reduction": 1200}}
-    out = run_sql_model(connect(_cash_tables()), "marts/cash_projection", reduction)
-    out = out.set_index("month")
+    out = project_cash(reduction).set_index("month")
     assert out.index[0] == MONTH("2025-08-01")
     assert out.loc[MONTH(PLAN), "target_inventory_value"] == pytest.approx(1700)
     dated = {"kpi_targets": {**COMMITMENT["kpi_targets"], "cash_target_month": "2025-12"}}
-    out = run_sql_model(connect(_cash_tables()), "marts/cash_projection", dated)
-    path = out.set_index("month")["target_inventory_value"]
+    path = project_cash(dated).set_index("month")["target_inventory_value"]
     assert_allclose(path[[MONTH(PLAN), NOV, DEC]], [1280, 1040, 800])
     level = {"kpi_targets": {"cash_baseline_month": "2025-07", "inventory_value": 1000}}
-    out = run_sql_model(connect(_cash_tables()), "marts/cash_projection", level)
+    out = project_cash(level)
     assert out.set_index("month").loc[MONTH(PLAN), "target_inventory_value"] == pytest.approx(1750)
 
 
@@ -299,8 +314,15 @@ def _kpi_tables() -> dict[str, pd.DataFrame]:
         "sop_mart.excess_obsolete": pd.DataFrame(
             {"plan_month": plan, "item": ["X", "Y"], "total_value": [300.0, 200.0]}
         ),
-        "sop_mart.supply_gaps": pd.DataFrame(
-            {"plan_month": plan, "item": ["A"], "month": [NOV], "revenue_at_risk": [1234.0]}
+        "sop_mart.constrained_plan": pd.DataFrame(
+            {
+                "plan_month": plan,
+                "scenario": ["base", "base", "upside"],
+                "item": ["A", "A", "A"],
+                "month": [NOV, DEC, NOV],
+                "lost_sales_qty": [100.0, 23.4, 999.0],
+                "net_price": [10.0, 10.0, 10.0],
+            }
         ),
         "sop_mart.shelf_life_risk": pd.DataFrame(
             {
@@ -336,7 +358,8 @@ def test_kpis_match_hand_computed_numbers() -> None:
     inventory_turns   COGS Jul-Oct: A (20 + 20 + 20 + 90) x 10 + B 50 x 4 = 1700 over 4
                       months -> 5100 a year; average month-end inventory of those months
                       (2000 + 1900 + 1700 + 1340) / 4 = 1735 -> 2.9395 (month-end: 3.81)
-    excess_obsolete_value 300 + 200 = 500; revenue_at_risk 1234;
+    excess_obsolete_value 300 + 200 = 500; revenue_at_risk (the constrained plan's base lost
+                      sales at their net price) (100 + 23.4) x 10 = 1234;
     shelf_life_value_at_risk 10 + 20 = 30 (slow movers excluded)
     forecast_vs_plan (-40 + 10) / (220 + 150) = -0.0811       off_track
     forecast_revision (22 + 55) / (11 x 40 + 11 x 50) = 0.0778 vs 0.15   on_track
@@ -344,7 +367,7 @@ def test_kpis_match_hand_computed_numbers() -> None:
                       B 50)
     """
     con = connect(_kpi_tables())
-    run_sql_model(con, "marts/cash_projection", COMMITMENT)
+    with_cash(con, COMMITMENT)
     out = run_sql_model(con, "marts/kpis", COMMITMENT).set_index("kpi")
     expected = {
         "inventory_value": (1340, 1700, "on_track"),
@@ -384,14 +407,14 @@ def test_cash_behind_the_path_is_off_track_and_watch_uses_the_commitment() -> No
     con = connect(_kpi_tables())
     base = {"cash_reduction": 1200, "cash_baseline_month": "2025-07"}
     behind = {"kpi_targets": {**base, "cash_target_month": "2025-09"}}
-    run_sql_model(con, "marts/cash_projection", behind)
+    with_cash(con, behind)
     out = run_sql_model(con, "marts/kpis", behind).set_index("kpi")
     assert out.loc["cash_vs_target", "value"] == pytest.approx(540)
     assert out.loc["cash_vs_target", "status"] == "off_track"
     assert out.loc["cash_released", "target"] == pytest.approx(1200)
     assert out.loc["cash_released", "status"] == "off_track"
     closer = {"kpi_targets": {**base, "cash_target_month": "2025-12"}}
-    run_sql_model(con, "marts/cash_projection", closer)
+    with_cash(con, closer)
     out = run_sql_model(con, "marts/kpis", closer).set_index("kpi")
     assert out.loc["cash_vs_target", "value"] == pytest.approx(60)
     assert out.loc["cash_vs_target", "status"] == "watch"
@@ -441,7 +464,7 @@ def test_a_baseline_after_the_plan_month_has_no_cash_kpis_yet() -> None:
     known - the cash KPIs show no_data (inventory_value keeps its value, without a target)."""
     later = {"kpi_targets": {"cash_reduction": 1200, "cash_baseline_month": "2025-11"}}
     con = connect(_kpi_tables())
-    cash = run_sql_model(con, "marts/cash_projection", later).set_index("month")
+    cash = with_cash(con, later).set_index("month")
     assert cash.loc[MONTH(PLAN), "inventory_value"] == pytest.approx(1340)
     assert cash["baseline_inventory_value"].isna().all()
     out = run_sql_model(con, "marts/kpis", later).set_index("kpi")

@@ -115,15 +115,18 @@ def _issue_tables() -> dict[str, pd.DataFrame]:
                 "forecast_revenue": [3000.0, 1000.0],
             }
         ),
-        "sop_mart.supply_gaps": pd.DataFrame(
+        "sop_mart.constraint_prices": pd.DataFrame(
             {
-                "item": ["FG1", "FG1", "FG2"],
+                "constraint_type": ["component", "component", "lead_time"],
+                "constraint": ["C1", "C1", "FG2"],
                 "month": pd.to_datetime(["2025-12-01", "2026-01-01", "2026-02-01"]),
-                "shortage_qty": [100.0, 50.0, 10.0],
-                "revenue_at_risk": [3000.0, 1500.0, 900.0],
-                "margin_at_risk": [2000.0, 1000.0, 700.0],
-                "limiting_item": ["C1", "C1", "FG2"],
-                "gap_type": "material",
+                "shadow_price": [20.0, 20.0, 70.0],
+                "unit": ["per unit", "per unit", "per unit"],
+                "affected_items": ["FG1", "FG1", "FG2"],
+                "affected_item_count": [1, 1, 1],
+                "lost_sales_qty": [100.0, 50.0, 10.0],
+                "lost_margin": [2000.0, 1000.0, 700.0],
+                "description": ["Jar", "Jar", "Cream"],
             }
         ),
         "staging.open_purchase_orders": pd.DataFrame(
@@ -196,28 +199,31 @@ def test_top_issues_rank_on_one_money_basis_with_a_concrete_decision() -> None:
 
     forecast_change FG3  level change: |-6000 - (-500) x 5| = 3500         revenue 6000
     late_order      C1   the margin of the gaps C1 causes (FG1's): 3000   revenue 4500
-    supply_gap      FG1  (2000 + 1000) = 3000                              revenue 4500
+    component       C1   the constrained plan's lost margin on it:
+                         (2000 + 1000) = 3000 (one issue for its months)  no revenue
     forecast_change FG4  timing shift (nets to 0): 4500 / 2 = 2250         revenue 3000
     shelf_life      SA1  lot B-17 at WH2 written off at cost: 2000         no revenue
     plan_shortfall  Face 1200 short x margin (3000 - 1000 + 1000 - 500) / 4000 = 750
-    supply_gap      FG2  700; overdue action A7: 0
-    At revenue the order would differ (FG3 6000 before FG4, FG1 4500 before SA1 2000, but the
-    plan shortfall's 1200 would beat FG2's 900 as now - margin decides).
+    lead_time       FG2  700; overdue action A7: 0
+    At revenue the order would differ (FG3 6000 before FG4, SA1 2000 after the plan shortfall's
+    1200 - margin decides).
     """
     out = _run(_con(_issue_tables()), "marts/top_issues")
     assert list(out["rank"]) == [1, 2, 3, 4, 5]
     assert list(zip(out["category"], out["item"], strict=True)) == [
         ("forecast_change", "FG3"),
         ("late_order", "C1"),
-        ("supply_gap", "FG1"),
+        ("component", "C1"),
         ("forecast_change", "FG4"),
         ("shelf_life", "SA1"),
     ]
     assert list(out["impact_value"]) == [3500.0, 3000.0, 3000.0, 2250.0, 2000.0]
-    assert list(out["revenue_value"].fillna(-1)) == [6000.0, 4500.0, 4500.0, 3000.0, -1]
+    assert list(out["revenue_value"].fillna(-1)) == [6000.0, 4500.0, -1, 3000.0, -1]
     gap = out.iloc[2]
-    assert gap["suggested_decision"] == (
-        "Expedite C1 (order PO-7) or approve a spot buy so FG1 ships from Dec 2025"
+    assert gap["suggested_decision"] == "Expedite C1 or find a second source"
+    assert gap["topic"] == (
+        "Jar (C1) binds from Dec 2025 to Jan 2026: 1 affected (FG1), one more unit is worth "
+        "20.00; the plan still loses 150 units (3,000 of margin)"
     )
     assert (
         out.iloc[1]["topic"] == "600 C1 on 2 open order(s) up to 26 days late, assumed in Dec 2025"
@@ -234,7 +240,7 @@ def test_top_issues_rank_on_one_money_basis_with_a_concrete_decision() -> None:
     everything = _run(_con(_issue_tables()), "marts/top_issues", {"meeting": {"top_issues": 10}})
     plan = everything[everything["category"] == "plan_shortfall"].iloc[0]
     assert (plan["item"], plan["impact_value"], plan["revenue_value"]) == ("Face", 750.0, 1200.0)
-    assert list(everything["category"])[-2:] == ["supply_gap", "overdue_action"]
+    assert list(everything["category"])[-2:] == ["lead_time", "overdue_action"]
     three = _run(_con(_issue_tables()), "marts/top_issues", {"meeting": {"top_issues": 3}})
     assert len(three) == 3
 

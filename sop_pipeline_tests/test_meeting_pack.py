@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import replace
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -49,11 +50,44 @@ def _grid(items: np.ndarray, months: pd.DatetimeIndex) -> pd.DataFrame:
     )
 
 
+def _option_rows(issue: str, months: pd.DatetimeIndex, affected: str, **columns) -> pd.DataFrame:
+    """The options of one issue: ``columns`` lists per option, the rest shared."""
+    category, _, item = issue.partition(":")
+    count = len(columns["option"])
+    shared = {
+        "plan_month": months[0] - pd.DateOffset(months=1),
+        "issue": issue,
+        "category": category,
+        "item": item,
+        "is_feasible": True,
+        "first_month": months[0],
+        "last_month": months[-1],
+        "affected_items": affected,
+        "purchase_spend": 0.0,
+        "overtime_cost": 0.0,
+        "expedite_cost": 0.0,
+        "holding_cost": 0.0,
+        "lost_sales_qty": 0.0,
+        "expected_margin_at_risk": 0.0,
+        "expected_excess_value": 0.0,
+        "cash_balance_end": 640e3,
+        "is_suggested": False,
+        "note": "",
+    }
+    frame = pd.DataFrame({**shared, **columns}, index=range(count))
+    frame["expected_margin"] = 70_000.0 + frame["margin_vs_base"]
+    return frame
+
+
 def _capacity_tables(
     plan: pd.Timestamp, items: np.ndarray, horizon: pd.DatetimeIndex
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A filling line overloaded in June and July 2026 and a packing line with room; the option
-    table of the first item's supply gap (the top issue)."""
+) -> dict[str, pd.DataFrame]:
+    """The constrained plan of a filling line that binds in June and July 2026 (one more hour is
+    worth $62.50, then $41.00; its overtime used up) and a packing line with room; what the
+    unconstrained MRP would need (150 h in June and July against 115 h with overtime); the
+    binding constraints - the amber bottle CMP-BOTTLE-30 (Dec 2025-Jan 2026, up to $4.10 a
+    unit, FG-00001 and FG-00002, $4,000 of margin lost), the filling line, a lead time and the
+    cash path; and the options of the bottle (the top issue), the line and the cash path."""
     months = pd.DatetimeIndex(horizon)
     peak = np.where(months.month.isin([6, 7]), 1.5, 0.9)
     fill = pd.DataFrame(
@@ -76,58 +110,141 @@ def _capacity_tables(
             "load": 120.0,
         }
     )
-    capacity = pd.concat([fill, pack], ignore_index=True)  # fmt: skip
-    above = (capacity["load"] - capacity["capacity"]).clip(lower=0)
-    capacity = capacity.assign(
+    need = pd.concat([fill, pack], ignore_index=True)  # fmt: skip
+    above = (need["load"] - need["capacity"]).clip(lower=0)
+    capacity_plan = need.assign(
         plan_month=plan,
         scenario="base",
-        overtime_used=np.minimum(above, capacity["overtime_capacity"]),
-        overload=(above - capacity["overtime_capacity"]).clip(lower=0),
-        utilisation=capacity["load"] / capacity["capacity"],
-        units_short=0.0,
-        revenue_at_risk=0.0,
-        margin_at_risk=0.0,
-        prebuild_load=0.0,
+        overtime_used=np.minimum(above, need["overtime_capacity"]),
+        overload=(above - need["overtime_capacity"]).clip(lower=0),
+        utilisation=need["load"] / need["capacity"],
         capacity_source="resources",
     )
-    capacity["overtime_cost"] = 45 * capacity["overtime_used"]
-    capacity["units_short"] = capacity["overload"] * 200
-    capacity["revenue_at_risk"] = capacity["overload"] * 310.0
-    capacity["margin_at_risk"] = capacity["overload"] * 240.0
-    capacity["prebuild_load"] = np.minimum(capacity["overload"], 20.0)
-    options = pd.DataFrame(
-        {
-            "plan_month": plan,
-            "issue": f"supply_gap:{items[0]}",
-            "category": "supply_gap",
-            "item": items[0],
-            "option": ["plan_to_base", "spread_deliveries", "expedite"],
-            "is_feasible": [True, True, True],
-            "first_month": months[0],
-            "last_month": months[3],
-            "extra_inventory_cash_peak": [0.0, 0.0, 8_400.0],
-            "purchase_spend": [0.0, 0.0, 12_600.0],
-            "overtime_cost": 0.0,
-            "expedite_cost": [0.0, 0.0, 950.0],
-            "holding_cost": [0.0, 0.0, 70.0],
-            "expected_revenue_at_risk": [61_000.0, 58_500.0, 4_100.0],
-            "expected_margin_at_risk": [48_200.0, 46_000.0, 3_200.0],
-            "expected_excess_value": [900.0, 950.0, 1_400.0],
-            "service_level": [0.62, 0.64, 0.974],
-            "expected_margin": [71_000.0, 72_900.0, 115_000.0],
-            "margin_vs_base": [0.0, 1_900.0, 44_000.0],
-            "cash_balance_end": [640e3, 641e3, 680e3],
-            "runway_months": [14.2, 14.3, 16.0],
-            "is_suggested": [False, False, True],
-            "decision": [
-                f"Plan to the base forecast and take the stockout risk on {items[0]}",
-                "Ask customers to take 30% of Jan 2026's demand (420 units) in Feb 2026",
-                f"Expedite C-GLASS (14 days, 15% premium) so {items[0]} is supplied from Dec 2025",
-            ],
-            "note": ["the plan as it stands", "any price concession is not included", ""],
-        }
+    capacity_plan["overtime_cost"] = 45 * capacity_plan["overtime_used"]
+    capacity_plan["units_short"] = capacity_plan["overload"] * 200
+    capacity_plan["revenue_at_risk"] = capacity_plan["overload"] * 310.0
+    capacity_plan["margin_at_risk"] = capacity_plan["overload"] * 240.0
+    capacity_plan["prebuild_load"] = np.minimum(capacity_plan["overload"], 20.0)
+
+    can = need.copy()
+    can["load"] = np.minimum(can["load"], can["capacity"] + can["overtime_capacity"])
+    can = can.assign(plan_month=plan, scenario="base", fixed_load=0.0)
+    can["overtime_used"] = (can["load"] - can["capacity"]).clip(lower=0)
+    can["overtime_cost"] = 45 * can["overtime_used"]
+    can["utilisation"] = can["load"] / can["capacity"]
+    can["spare"] = can["capacity"] + can["overtime_capacity"] - can["load"]
+    june, july = pd.Timestamp("2026-06-01"), pd.Timestamp("2026-07-01")
+    fill_rows = can["resource"] == "FILL"
+    can["shadow_price"] = np.select(
+        [fill_rows & (can["month"] == june), fill_rows & (can["month"] == july)], [62.5, 41.0], 0.0
     )
-    return capacity, options
+    upside = can.assign(scenario="upside", shadow_price=np.where(fill_rows, 99.0, 0.0))
+    constrained = pd.concat([can, upside], ignore_index=True)
+
+    def price_rows(kind, name, when, price, unit, affected, count, lost, margin, text):
+        return pd.DataFrame(
+            {
+                "plan_month": plan,
+                "constraint_type": kind,
+                "constraint": name,
+                "month": pd.to_datetime(when),
+                "shadow_price": price,
+                "unit": unit,
+                "slack": 0.0,
+                "affected_items": affected,
+                "affected_item_count": count,
+                "lost_sales_qty": lost,
+                "lost_margin": margin,
+                "description": text,
+            }
+        )
+
+    wide = ", ".join(items[2:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")
+    prices = pd.concat(
+        [
+            price_rows("cash", "cash path", ["2026-03-01", "2026-04-01"], [0.02, 0.02],
+                       "per dollar of inventory", "", 0, 0.0, 0.0,
+                       "inventory value against the dated cash path"),
+            price_rows("resource", "FILL", [june, july], [62.5, 41.0], "per hour",
+                       [wide, ", ".join(items[2:4])], [len(items) - 2, 2], [0.0, 50.0],
+                       [0.0, 1_250.0], "Filling line"),
+            price_rows("component", "CMP-BOTTLE-30", ["2025-12-01", "2026-01-01"], [3.25, 4.1],
+                       "per unit", ", ".join(items[:2]), 2, [120.0, 80.0], [2_400.0, 1_600.0],
+                       "Amber glass bottle 30 ml"),
+            price_rows("lead_time", items[4], ["2025-12-01"], [12.0], "per unit", items[4], 1,
+                       [25.0], [300.0], "Day Cream 50 ml"),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+
+    bottle = _option_rows(
+        "component:CMP-BOTTLE-30",
+        months[:4],
+        ", ".join(items[:2]),
+        option=["plan_to_base", "expedite", "spread_deliveries", "constrained_plan"],
+        is_suggested=[False, True, False, False],
+        extra_inventory_cash_peak=[0.0, 8_400.0, 0.0, 8_400.0],
+        expedite_cost=[0.0, 950.0, 0.0, 950.0],
+        holding_cost=[0.0, 70.0, 0.0, 70.0],
+        expected_revenue_at_risk=[61_000.0, 4_100.0, 58_500.0, 4_100.0],
+        service_level=[0.62, 0.974, 0.64, 0.974],
+        margin_vs_base=[0.0, 44_000.0, 1_900.0, 44_000.0],
+        cash_low_point=[512e3, 520e3, 513e3, 520e3],
+        runway_months=[13.1, 14.2, 13.2, 14.2],
+        decision=[
+            "Plan without expediting CMP-BOTTLE-30 and take the stockout risk",
+            "Expedite 4,000 of CMP-BOTTLE-30 now (14 days, 15% premium)",
+            "Ask customers to take 30% of Dec 2025's demand (420 units) in Jan 2026",
+            "Approve the constrained plan: expedite CMP-BOTTLE-30",
+        ],
+        note=["", "", "any price concession is not included", ""],
+    )
+    line = _option_rows(
+        "resource:FILL",
+        months[6:8],
+        wide,
+        option=["plan_to_base", "overtime", "prebuild", "constrained_plan"],
+        is_feasible=[True, False, True, True],
+        is_suggested=[False, False, True, False],
+        extra_inventory_cash_peak=[0.0, 0.0, 21_000.0, 21_000.0],
+        overtime_cost=[0.0, 0.0, 0.0, 675.0],
+        expected_revenue_at_risk=[9_000.0, 9_000.0, 1_200.0, 1_000.0],
+        service_level=[0.91, 0.91, 0.985, 0.987],
+        margin_vs_base=[0.0, 0.0, 6_100.0, 6_050.0],
+        cash_low_point=[520e3, 520e3, 505e3, 505e3],
+        runway_months=[float("nan")] * 4,
+        decision=[
+            "Plan without overtime or building ahead on FILL and take the stockout risk",
+            "",
+            "Build 3,100 units ahead on FILL's spare capacity (Feb 2026-May 2026)",
+            "Approve the constrained plan: 30.0 h of overtime",
+        ],
+        note=["", "the plan already uses all the overtime", "", ""],
+    )
+    cash = _option_rows(
+        "cash:cash path",
+        months,
+        ", ".join(items[:3]),
+        option=["plan_to_base", "keep_to_cash_path", "relax_cash_path"],
+        is_suggested=[True, False, False],
+        extra_inventory_cash_peak=[0.0, 0.0, 14_700.0],
+        expected_revenue_at_risk=[5_000.0, 9_000.0, 4_000.0],
+        service_level=[0.957, 0.951, 0.959],
+        margin_vs_base=[0.0, -23_250.0, 600.0],
+        cash_low_point=[520e3, 523e3, 505e3],
+        runway_months=[14.2, 14.4, 14.1],
+        decision=[
+            "Plan as it stands, the cash path a target it may exceed",
+            "Keep inventory within the dated cash path, whatever it costs in service",
+            "Relax the cash path: hold the stock the plan needs above the dated target",
+        ],
+    )
+    return {
+        "capacity_plan": capacity_plan,
+        "constrained_capacity": constrained,
+        "constraint_prices": prices,
+        "scenario_options": pd.concat([bottle, line, cash], ignore_index=True),
+    }
 
 
 def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
@@ -331,9 +448,29 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
     cash["is_actual"] = np.arange(13) == 0
     flows = np.r_[0.0, rng.uniform(-120e3, 60e3, 12)]
     cash["cash_balance"] = np.where(cash["is_actual"], np.nan, 900e3 + np.cumsum(flows))
+    cash["cash_inflow"] = np.where(cash["is_actual"], np.nan, 400e3)
+    cash["overtime_cost"] = np.where(cash["month"].dt.month.isin([6, 7]), 675.0, 0.0)
+    cash["expedite_cost"] = np.where(cash["month"] == horizon[0], 950.0, 0.0)
+    cash["operating_burn"] = 250e3
+    cash["net_cash_flow"] = np.where(cash["is_actual"], np.nan, flows)
+    cash["is_cash_low_point"] = cash["cash_balance"] == cash["cash_balance"].min()
     cash["runway_months"] = 14.2
     cash["cash_as_of_month"] = plan
-    capacity, options = _capacity_tables(plan, items, horizon)
+    capacity = _capacity_tables(plan, items, horizon)
+    low = cash[cash["is_cash_low_point"]].iloc[0]
+    feasibility = pd.DataFrame(
+        {
+            "plan_month": plan,
+            "check": ["working_capital", "revenue", "cash"],
+            "is_met": [False, False, True],
+            "value": [655e3, np.nan, low["cash_balance"]],
+            "target": [600e3, np.nan, 0.0],
+            "month": [pd.Timestamp("2026-06-01"), pd.NaT, low["month"]],
+            "service_level": np.nan,
+            "margin_given_up": [12_500.0, np.nan, np.nan],
+            "detail": "",
+        }
+    )
 
     by_family = fc.groupby(["month", "family"])["forecast_revenue"].sum().reset_index()
     by_family["planned_revenue"] = by_family["forecast_revenue"] * rng.uniform(
@@ -343,7 +480,19 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
     recon = pd.concat([by_family, total.assign(family="__total__")], ignore_index=True)
     recon["gap"] = recon["forecast_revenue"] - recon["planned_revenue"]
     recon["gap_pct"] = recon["gap"] / recon["planned_revenue"]
+    short = np.where(recon["family"].isin(["Face Care", "__total__"]), 0.97, 1.0)
+    recon["constrained_revenue"] = recon["forecast_revenue"] * short
+    recon.loc[recon["family"] == "__total__", "constrained_revenue"] = np.nan
+    company = recon[recon["family"] != "__total__"].groupby("month")["constrained_revenue"].sum()
+    total_rows = recon["family"] == "__total__"
+    recon.loc[total_rows, "constrained_revenue"] = recon.loc[total_rows, "month"].map(company)
+    recon["constrained_gap"] = recon["constrained_revenue"] - recon["planned_revenue"]
     recon["plan_month"] = plan
+    company_total = recon[total_rows]
+    feasibility.loc[feasibility["check"] == "revenue", ["value", "target"]] = [
+        company_total["constrained_revenue"].sum(),
+        company_total["planned_revenue"].sum(),
+    ]
 
     n_promos = max(3, n_items // 50)
     promos = pd.DataFrame(
@@ -420,14 +569,14 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         {
             "plan_month": plan,
             "rank": [1, 2, 3, 4],
-            "category": ["supply_gap", "plan_shortfall", "shelf_life", "overdue_action"],
+            "category": ["component", "plan_shortfall", "shelf_life", "overdue_action"],
             "topic": [
-                f"{items[0]} short for 3 months: amber bottle supply",
+                "Amber glass bottle 30 ml (CMP-BOTTLE-30) binds from Dec 2025 to Jan 2026",
                 "Face Care forecast 8% below the financial plan",
                 "Lots expiring before use at DC-Main",
                 "Second source for amber glass bottle overdue by 66 days",
             ],
-            "item": [items[0], "Face Care", items[1], "A-2025-004"],
+            "item": ["CMP-BOTTLE-30", "Face Care", items[1], "A-2025-004"],
             "impact_value": [48_200.0, 31_900.0, 9_400.0, 0.0],
             "suggested_decision": [
                 "Expedite the open bottle order; allocate stock to key accounts",
@@ -451,14 +600,14 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         forecast_accuracy=accuracy,
         override_scorecard=scorecard,
         supply_gaps=gaps,
-        capacity_plan=capacity,
-        scenario_options=options,
+        **capacity,
         material_requirements=mrp,
         inventory_policy=policy,
         shelf_life_risk=lots,
         excess_obsolete=excess,
         service_cash_tradeoff=tradeoff,
         cash_projection=cash,
+        plan_feasibility=feasibility,
         financial_reconciliation=recon,
         promotions_ahead=promos,
     )
@@ -672,6 +821,15 @@ def test_agenda_markdown_lists_the_agenda_in_order(pack_data: MeetingPackData) -
     assert "Overdue 2" in markdown and "| Fill rate | 96.2% | 97.0% | Watch |" in markdown
 
 
+WIDER_THAN_THE_PAGE = """() => {
+  const right = document.querySelector('.page').getBoundingClientRect().right;
+  return [...document.querySelectorAll('main *')]
+    .filter(e => e.getBoundingClientRect().right > right + 1)
+    .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${(e.textContent || '').slice(0, 40)}`);
+}"""
+"""The elements of the agenda whose right edge lies beyond the page's."""
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason()))
 def test_pack_in_headless_chromium(pack_html: str, tmp_path: Path) -> None:
@@ -687,8 +845,10 @@ def test_pack_in_headless_chromium(pack_html: str, tmp_path: Path) -> None:
         widths = page.eval_on_selector_all(
             "figure[data-chart] svg", "els => els.map(e => e.getBoundingClientRect().width)"
         )
+        wider = page.evaluate(WIDER_THAN_THE_PAGE)
         shot = session.screenshot(tmp_path / "meeting_pack.png")
     assert session.problems == []
+    assert wider == []  # no table, chart or line sticks out of the page
     assert tuple(ids) == AGENDA_SECTIONS
     assert len(widths) == len(outline(pack_html).charts)
     assert min(widths) > 300  # every chart drawn at a readable size
@@ -743,25 +903,225 @@ def test_tables_are_typed_once_from_the_data_dictionary() -> None:
         MeetingPackData(plan_month=PLAN, company="Typed", actions=[1]).typed()  # type: ignore[arg-type]
 
 
-def test_the_capacity_section_shows_load_overloads_options_and_runway(pack_html: str) -> None:
-    """The filling line (load 150 in Jun and Jul 2026 against 100 + 15 h) is charted and its two
-    overloaded months are listed; the top issue's option table flags the suggested option
-    (expedite, +$44,000); the runway is in the headline figures."""
-    section = pack_html[pack_html.index('id="capacity_options"') :]
-    section = section[: section.index("</section>")]
-    assert section.count('data-chart="capacity_load"') == 2  # FILL and PACK
-    assert "Filling line" in section and "Jun 2026" in section and "150.0%" in section
-    assert 'data-issue="supply_gap:FG-00001"' in section
+def _section(html: str, section: str) -> str:
+    part = html[html.index(f'id="{section}"') :]
+    return part[: part.index("</section>")]
+
+
+def test_the_capacity_section_reads_the_constrained_plan(pack_html: str) -> None:
+    """The facts come from the constrained plan: 1 of 2 resources binds, overtime 2 x 15 h at
+    $45, $5,550 of margin lost (4,000 + 1,250 + 300), the cash low point and the runway; both
+    lines are charted (the binding filling line first); the unconstrained MRP's need is a short
+    table of its own; the top issue's option table flags expedite (+$44,000, 97.4%)."""
+    section = _section(pack_html, "capacity_options")
+    facts = section[: section.index('class="block"')]
+    for fact in ("1 of 2", "$1,350", "$5,550", "14.2 months", "Cash low point"):
+        assert fact in facts, fact
+    charts = re.findall(r'data-chart="capacity_load" data-item="([^"]+)"', section)
+    assert charts == ["FILL", "PACK"]
+    need = section[section.index("What the unconstrained MRP would need") :]
+    need = need[: need.index("</table>")]
+    assert need.count("<tr>") == 1 + 2 and "150.0" in need and "115.0" in need  # Jun and Jul
+    assert 'data-issue="component:CMP-BOTTLE-30"' in section
+    assert section.index("component:CMP-BOTTLE-30") < section.index("resource:FILL")
     assert '<tr class="suggested">' in section and "badge-suggested" in section
     assert "+$44,000" in section and "97.4%" in section
-    assert "14.2 months" in section  # runway
+    assert "Component: CMP-BOTTLE-30 · Amber glass bottle 30 ml, Dec 2025–Mar 2026" in section
+    assert "Resource: FILL · Filling line, Jun 2026–Jul 2026" in section
+    assert "Top issue #1 · affected items: FG-00001, FG-00002" in section
+    assert "Plan as it stands (the path a target)" in section  # plan to base of the cash path
     assert 'data-chart="cash_balance"' in section
+
+
+def test_the_capacity_section_prices_a_binding_resource_hour(
+    pack_data: MeetingPackData, pack_html: str
+) -> None:
+    """The filling line binds in June ($62.50 an hour) and July ($41.00), base plan only (the
+    upside's $99 is not shown): one sentence at its highest price, two table rows."""
+    from sop_pipeline.meeting.capacity import binding_months_view
+
+    view = binding_months_view(pack_data.typed())
+    assert view.frame["month"].dt.strftime("%b %Y").tolist() == ["Jun 2026", "Jul 2026"]
+    assert view.frame["shadow_price"].tolist() == [62.5, 41.0]
+    section = _section(pack_html, "capacity_options")
+    sentence = "One more hour on FILL, Filling line, in Jun 2026 is worth $62.50 of margin."
+    assert sentence in section
+    table = section[section.index('data-lines="hour_prices"') :]
+    table = table[: table.index("</table>")]
+    assert "$62.50" in table and "$41.00" in table and "$99" not in table
+    assert "115.0%" in table and "$675" in table  # load 115 of 100 h, 15 h overtime at $45
+
+
+def test_the_capacity_section_lists_a_component_with_its_affected_items(
+    pack_data: MeetingPackData, pack_html: str
+) -> None:
+    """One row per constraint, most margin lost first: the bottle over Dec 2025-Jan 2026 at its
+    highest price ($4.10 a unit), the items built from it and $4,000 lost; then the line (its
+    widest month's items cut to six), the lead time and the cash path."""
+    from sop_pipeline.meeting.capacity import constraints_view
+
+    frame = constraints_view(pack_data.typed()).frame
+    assert frame["constraint"].tolist() == ["CMP-BOTTLE-30", "FILL", "FG-00005", "cash path"]
+    bottle = frame.iloc[0]
+    assert bottle["months_text"] == "Dec 2025–Jan 2026" and bottle["shadow_price"] == 4.1
+    assert bottle["affected_text"] == "FG-00001, FG-00002"
+    assert bottle["lost_margin"] == 4_000.0 and bottle["lost_sales_qty"] == 200.0
+    assert frame.iloc[1]["months_text"] == "Jun 2026–Jul 2026"
+    section = _section(pack_html, "capacity_options")
+    table = section[section.index("Binding constraints") :]
+    table = table[: table.index("</table>")]
+    row = table[table.index("CMP-BOTTLE-30") :]
+    row = row[: row.index("</tr>")]
+    assert "Amber glass bottle 30 ml" in row and "$4.10 per unit" in row
+    assert '<span class="code">FG-00001</span>, <span class="code">FG-00002</span>' in row
+    assert "$4,000" in row
+    assert "$0.02 per dollar of inventory" in table
+
+
+def test_the_cash_low_point_is_marked(pack_data: MeetingPackData, pack_html: str) -> None:
+    """The lowest month-end balance is a marked row of the cash table, a marked point of the
+    chart and a headline figure; the runway is said in words."""
+    data = pack_data.typed()
+    cash = data.cash_projection
+    low = cash[cash["is_cash_low_point"]].iloc[0]
+    month = low["month"].strftime("%b %Y")
+    section = _section(pack_html, "capacity_options")
+    rows = re.findall(r'<tr class="low-point">(.*?)</tr>', section)
+    assert len(rows) == 1 and month in rows[0] and "badge-low_point" in rows[0]
+    assert f"${low['cash_balance']:,.0f}" in rows[0]
+    chart = section[section.index('data-chart="cash_balance"') :]
+    chart = unescape(chart[: chart.index("</figure>")])
+    assert "Low point" in chart and f"low point ${low['cash_balance']:,.0f} in {month}" in chart
+    assert "runway 14 months on the plan's own flows, its last 12 months repeated" in chart
+    assert f"${low['cash_balance']:,.0f} in {month}" in section[: section.index('class="block"')]
+
+
+def test_the_runway_in_words() -> None:
+    from sop_pipeline.meeting.capacity import runway_words
+
+    months = pd.date_range("2025-11-01", periods=13, freq="MS")
+    cash = pd.DataFrame(
+        {
+            "month": months,
+            "is_actual": np.arange(13) == 0,
+            "cash_balance": [np.nan, *np.linspace(900, 100, 12)],
+            "is_cash_low_point": False,
+            "runway_months": 77.35,
+        }
+    )
+    long = "runway 77 months on the plan's own flows, its last 12 months repeated"
+    assert runway_words(cash) == long
+    assert runway_words(cash.assign(runway_months=7.26)) == (
+        "runway 7.3 months on the plan's own flows"
+    )
+    assert runway_words(cash.assign(runway_months=np.nan)) == "the cash is not used up"
+    assert runway_words(cash.assign(cash_balance=np.nan, runway_months=np.nan)) == ""
+
+
+def test_the_plan_against_its_targets_one_line_each(
+    pack_data: MeetingPackData, pack_html: str
+) -> None:
+    """Revenue (demand, the constrained plan, the financial plan), cash (low point, runway),
+    working capital (not reachable, no service level meets it, what keeping to it costs)."""
+    from sop_pipeline.meeting.capacity import feasibility_lines
+
+    data = pack_data.typed()
+    lines = feasibility_lines(data, Formatter("USD"))
+    assert [status for status, _ in lines] == ["not_met", "met", "not_met"]
+    revenue, cash, working = (sentence for _, sentence in lines)
+    total = data.financial_reconciliation.query("family == '__total__'")
+    for amount in ("forecast_revenue", "constrained_revenue", "planned_revenue"):
+        assert f"${total[amount].sum():,.0f}" in revenue, amount
+    assert revenue.startswith("Net revenue over the horizon: demand $")
+    assert "against the plan" in revenue and "−$" in revenue
+    assert cash.startswith("Cash: low point $") and "against a floor of $0" in cash
+    assert "runway 14 months on the plan's own flows" in cash
+    assert "not reachable" in working and "the service level that meets it: none" in working
+    assert "keeping to the path costs the plan $12,500 of margin" in working
+    reachable = data.plan_feasibility.copy()
+    row = reachable["check"] == "working_capital"
+    reachable.loc[row, ["is_met", "service_level", "margin_given_up"]] = [True, 0.975, 0.0]
+    lines = dict(
+        (sentence.split(":")[0], (status, sentence))
+        for status, sentence in feasibility_lines(
+            replace(data, plan_feasibility=reachable), Formatter("USD")
+        )
+    )
+    status, sentence = lines["Working capital"]
+    assert status == "met" and "reachable at today's policy" in sentence
+    assert "the service level that meets it: 97.5%" in sentence and "no margin" in sentence
+    html = _section(pack_html, "capacity_options")
+    assert html.count('<span class="badge badge-not_met">Not met</span>') == 2
+
+
+def test_options_follow_the_top_issues_then_the_other_issues(pack_data: MeetingPackData) -> None:
+    from sop_pipeline.meeting.capacity import MAX_OPTION_TABLES, options_order
+
+    data = pack_data.typed()
+    assert options_order(data) == ["component:CMP-BOTTLE-30", "resource:FILL", "cash:cash path"]
+    issues = data.top_issues.copy()
+    issues.loc[0, ["category", "item", "rank"]] = ["resource", "FILL", 1]
+    issues.loc[1, ["category", "item"]] = ["cash", "cash path"]
+    reordered = replace(data, top_issues=issues)
+    assert options_order(reordered) == [
+        "resource:FILL",
+        "cash:cash path",
+        "component:CMP-BOTTLE-30",
+    ]
+    many = pd.concat(
+        [data.scenario_options.assign(issue=lambda f, k=k: f["issue"] + f"-{k}") for k in range(3)]
+    )
+    assert len(options_order(replace(data, scenario_options=many))) == MAX_OPTION_TABLES
+    html = render_meeting_pack(replace(pack_data, scenario_options=many))
+    assert "… and 3 more issues with options" in html
+
+
+def test_affected_items_are_cut_to_a_few() -> None:
+    from sop_pipeline.meeting.capacity import affected_text
+
+    assert affected_text("A, B") == "A, B"
+    assert affected_text("A, B, C, D, E, F, G and 4 more", 11) == "A, B, C, D, E, F and 5 more"
+    assert affected_text("A, B, C", 30, shown=2) == "A, B and 28 more"
+    assert affected_text(None) == "" and affected_text("", 0) == ""
+
+
+def test_shadow_prices_keep_their_small_digits() -> None:
+    fmt = Formatter("USD")
+    assert [fmt.price(v) for v in (48, 0.0585, 0.02, 0.000112, 133.0067)] == [
+        "$48.00",
+        "$0.0585",
+        "$0.02",
+        "$0.000112",
+        "$133.01",
+    ]
+    assert fmt.price(-0.5) == "−$0.50" and fmt.price(None) == ""
+
+
+def test_the_reconciliation_shows_the_constrained_plan_beside_forecast_and_plan(
+    pack_data: MeetingPackData, pack_html: str
+) -> None:
+    from sop_pipeline.meeting.views import reconciliation_by_family
+
+    sums = reconciliation_by_family(pack_data.typed()).set_index("name")
+    face = sums.loc["Face Care"]
+    assert face["constrained_revenue"] == pytest.approx(0.97 * face["forecast_revenue"])
+    assert face["constrained_gap"] == pytest.approx(
+        face["constrained_revenue"] - face["planned_revenue"]
+    )
+    total = sums.loc["Company total"]
+    html = _section(pack_html, "kpis")
+    assert "Constrained plan (net)" in html and f"${total['constrained_revenue']:,.0f}" in html
+    chart = html[html.index('data-chart="plan_reconciliation"') :]
+    assert "Constrained plan" in chart[: chart.index("</figure>")]
 
 
 def test_without_capacity_or_cash_the_section_says_so() -> None:
     data = MeetingPackData(plan_month=datetime.date(2025, 10, 1), company="Test").typed()
     html = render_meeting_pack(data)
-    section = html[html.index('id="capacity_options"') :]
+    section = _section(html, "capacity_options")
     assert "the company has no resources.csv" in section
-    assert "No supply gap, overload or upward forecast change to decide on." in section
+    assert "No constraint binds the constrained plan." in section
+    assert "No binding component, resource or cash path and no upward forecast change" in section
+    assert "No targets checked for this plan month." in section
     assert "the company has no cash.csv" in section
+    assert "none planned" in section and "Cash low point" not in section

@@ -20,14 +20,14 @@ from sop_pipeline.validate.checks import validate_inputs
 from sop_pipeline_tests.conftest import paths_for, read_table
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
-STAGES = {"ingest", "staging", "forecast", "supply", "kpis", "meeting", "publish"}
+STAGES = {"ingest", "staging", "forecast", "supply", "balance", "kpis", "meeting", "publish"}
 
 
 def test_definitions_load_with_a_described_asset_in_every_stage() -> None:
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert groups <= STAGES and {"ingest", "forecast", "supply", "meeting"} <= groups
+    assert groups <= STAGES and {"ingest", "forecast", "supply", "balance", "meeting"} <= groups
     for key in graph.get_all_asset_keys():
         assert graph.get(key).description, f"{key.to_user_string()} has no description"
     assert defs.resolve_job_def("monthly_plan_job")

@@ -1,17 +1,40 @@
 -- group: kpis
--- Forecast net revenue against the financial plan (net revenue) for every forecast month, per
--- family and for the company ('__total__'); gap = forecast - plan (negative: the forecast falls
--- short). The company plan is the plan's company row (blank family), else the sum of its family
--- rows, so a family-only plan still has a company total.
-with forecast_by_family as (
-    select month, family, exact_sum(forecast_revenue) as forecast_revenue
+-- Revenue three ways for every forecast month, per family and for the company ('__total__'):
+-- the demand (forecast net revenue), what the constrained plan can deliver (its base sales at
+-- the same net prices) and what the financial plan assumed; gap = forecast - plan (negative:
+-- the forecast falls short), constrained_gap = constrained plan - plan. The company plan is the
+-- plan's company row (blank family), else the sum of its family rows, so a family-only plan
+-- still has a company total.
+with item_families as (
+    select item, family
     from sop_mart.forecast
     where plan_month = getvariable('plan_month')
-    group by month, family
+    group by item, family
+),
+
+constrained_by_family as (
+    select plan.month, item_families.family, exact_sum(plan.sales_revenue) as constrained_revenue
+    from sop_mart.constrained_plan as plan
+    join item_families using (item)
+    where plan.plan_month = getvariable('plan_month')
+      and plan.scenario = 'base'
+    group by plan.month, item_families.family
+),
+
+forecast_by_family as (
+    select forecast.month, forecast.family, exact_sum(forecast.forecast_revenue) as forecast_revenue,
+        any_value(constrained.constrained_revenue) as constrained_revenue
+    from sop_mart.forecast as forecast
+    left join constrained_by_family as constrained
+        on constrained.month = forecast.month
+        and constrained.family is not distinct from forecast.family
+    where forecast.plan_month = getvariable('plan_month')
+    group by forecast.month, forecast.family
 ),
 
 forecast_total as (
-    select month, '__total__' as family, exact_sum(forecast_revenue) as forecast_revenue
+    select month, '__total__' as family, exact_sum(forecast_revenue) as forecast_revenue,
+        exact_sum(constrained_revenue) as constrained_revenue
     from forecast_by_family
     group by month
 ),
@@ -75,6 +98,8 @@ select
     coalesce(forecast_revenue.forecast_revenue, 0) - plan.planned_revenue as gap,
     (coalesce(forecast_revenue.forecast_revenue, 0) - plan.planned_revenue)
         / nullif(plan.planned_revenue, 0) as gap_pct,
-    plan.plan_basis
+    plan.plan_basis,
+    coalesce(forecast_revenue.constrained_revenue, 0) as constrained_revenue,
+    coalesce(forecast_revenue.constrained_revenue, 0) - plan.planned_revenue as constrained_gap
 from forecast_revenue
 full outer join plan using (month, family)

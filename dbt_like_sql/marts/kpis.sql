@@ -101,14 +101,41 @@ risks as (
     select
         (select coalesce(exact_sum(total_value), 0) from sop_mart.excess_obsolete
             where plan_month = getvariable('plan_month')) as excess_obsolete_value,
-        (select coalesce(exact_sum(revenue_at_risk), 0) from sop_mart.supply_gaps
-            where plan_month = getvariable('plan_month')) as revenue_at_risk,
+        (select coalesce(exact_sum(lost_sales_qty * net_price), 0) from sop_mart.constrained_plan
+            where plan_month = getvariable('plan_month') and scenario = 'base')
+            as revenue_at_risk,
         (select coalesce(exact_sum(value_at_risk), 0) from sop_mart.shelf_life_risk
             where plan_month = getvariable('plan_month') and reason in ('expired', 'expiry'))
             as shelf_life_value_at_risk,
         (select exact_sum(gap) / nullif(exact_sum(planned_revenue), 0) from sop_mart.financial_reconciliation
             where plan_month = getvariable('plan_month') and family = '__total__'
               and planned_revenue is not null) as forecast_vs_plan
+),
+
+cash_plan as (
+    select
+        min(cash_balance) as cash_low_point,
+        max(runway_months) as runway_months,
+        max(operating_burn) as operating_burn,
+        bool_or(cash_balance is not null) as cash_known
+    from sop_mart.cash_projection
+    where plan_month = getvariable('plan_month')
+      and not is_actual
+),
+
+working_capital as (
+    select coalesce(service_level, 0) as service_level
+    from sop_mart.plan_feasibility
+    where plan_month = getvariable('plan_month')
+      and "check" = 'working_capital'
+      and target is not null
+),
+
+policy_service as (
+    select service_level
+    from sop_mart.service_cash_tradeoff
+    where plan_month = getvariable('plan_month')
+      and is_current
 ),
 
 -- watch_scale: the distance from the target still reported as 'watch' is the watch band times
@@ -185,8 +212,30 @@ kpi_values as (
     from risks
     union all
     select 'revenue_at_risk', risks.revenue_at_risk, 0, 'currency', 'lower',
-           'forecast net revenue that supply cannot meet over the horizon', null
+           'forecast net revenue the constrained plan cannot deliver over the horizon', null
     from risks
+    union all
+    select 'cash_low_point', cash_plan.cash_low_point, getvariable('finance_min_cash_balance'),
+           'currency', 'higher',
+           'lowest month-end cash balance of the constrained plan over the horizon',
+           cash_plan.operating_burn
+    from cash_plan
+    where cash_plan.cash_known
+    union all
+    select 'cash_runway_months', coalesce(cash_plan.runway_months, 999),
+           getvariable('finance_min_runway_months'), 'months', 'higher',
+           'months until the cash runs out on the plan''s own flows, its last 12 months '
+               || 'repeated (999: not within 50 years)',
+           null
+    from cash_plan
+    where cash_plan.cash_known
+    union all
+    select 'cash_path_service_level', working_capital.service_level,
+           policy_service.service_level, 'ratio', 'higher',
+           'highest service level whose inventory meets the working-capital target (0: no '
+               || 'level of the curve does), against the policy''s',
+           null
+    from working_capital, policy_service
     union all
     select 'shelf_life_value_at_risk', risks.shelf_life_value_at_risk, 0, 'currency', 'lower',
            'value of lots that expire before the forecast uses them', null

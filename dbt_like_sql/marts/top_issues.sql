@@ -1,66 +1,86 @@
 -- group: meeting
 -- The issues leadership should decide on, ranked on one money basis - the gross margin at
--- stake, with the net revenue beside it: supply gaps (margin of the lost sales), overloaded
--- resources (the expected margin the overload loses, safety stock eaten included), late purchase
--- orders (margin of the gaps they cause), lots that will expire or stay unused (their cost,
--- written off), large forecast changes and timing shifts (the margin changed or moved),
--- families below the financial plan (the shortfall at the family's margin), and overdue
--- actions; each with a concrete suggested decision - for a supply gap, a capacity overload or
--- an upward forecast change, the option scenario_options suggests.
+-- stake, with the net revenue beside it: the constrained plan's binding constraints, one issue
+-- each whatever the number of items it limits (the margin the plan still loses to it plus what
+-- its suggested option protects against planning without it), late purchase orders (margin of
+-- the gaps they cause), lots that will expire or stay unused (their cost, written off), large
+-- forecast changes and timing shifts (the margin changed or moved), families below the
+-- financial plan (the shortfall at the family's margin), and overdue actions; each with a
+-- concrete suggested decision - for a binding constraint or an upward forecast change, the
+-- option scenario_options suggests.
 with items as (
     select item, unit_cost
     from staging.items
     where plan_month = getvariable('plan_month')
 ),
 
-gaps_by_item as (
+binding_constraints as (
+    -- the constrained plan's binding constraints, one issue each: the lost sales put on it
+    -- and the months, items and price of its rows (sop_mart.constraint_prices)
     select
-        item,
-        exact_sum(coalesce(margin_at_risk, 0)) as margin_at_risk,
-        exact_sum(revenue_at_risk) as revenue_at_risk,
-        exact_sum(shortage_qty) as shortage_qty,
-        min(month) as first_month,
-        arg_min(limiting_item, month) as limiting_item
-    from sop_mart.supply_gaps
-    where plan_month = getvariable('plan_month')
-      and coalesce(gap_type, 'material') = 'material'
-    group by item
-),
-
-capacity_load as (
-    select
-        resource,
+        constraint_type,
+        "constraint",
         any_value(description) as description,
-        sum(overload) as overload,
-        sum(units_short) as units_short,
-        sum(margin_at_risk) as margin_at_risk,
-        sum(revenue_at_risk) as revenue_at_risk,
+        exact_sum(lost_margin) as lost_margin,
+        exact_sum(lost_sales_qty) as lost_sales_qty,
+        max(shadow_price) as shadow_price,
+        any_value(unit) as unit,
+        arg_max(affected_items, affected_item_count) as affected_items,
+        max(affected_item_count) as affected_item_count,
         min(month) as first_month,
         max(month) as last_month
-    from sop_mart.capacity_plan
+    from sop_mart.constraint_prices
     where plan_month = getvariable('plan_month')
-      and scenario = 'base'
-      and overload > 0
-    group by resource
-    -- an issue when it puts at least one unit of money at risk (as scenario_options)
-    having sum(margin_at_risk) >= 0.5
+    group by constraint_type, "constraint"
 ),
 
-capacity_issues as (
+option_value as (
+    -- what the suggested option of an issue protects against plan to base
+    select category, item, greatest(margin_vs_base, 0) as protected_margin, decision
+    from sop_mart.scenario_options
+    where plan_month = getvariable('plan_month')
+      and is_suggested
+),
+
+constraint_issues as (
     select
-        'capacity' as category,
-        format('{} overloaded by {:,.0f} beyond overtime in {}: {:,.0f} units not made, '
-               || 'expected {:,.0f} of sales lost', coalesce(description, resource), overload,
-               case when first_month = last_month then strftime(first_month, '%b %Y')
-                    else strftime(first_month, '%b %Y') || '-' || strftime(last_month, '%b %Y')
-               end, units_short, revenue_at_risk) as topic,
-        resource as item,
-        margin_at_risk as impact_value,
-        revenue_at_risk as revenue_value,
-        format('Add capacity on {} (an extra shift or subcontracting) or pre-build before {}',
-               coalesce(description, resource), strftime(first_month, '%b %Y'))
-            as suggested_decision
-    from capacity_load
+        binding.constraint_type as category,
+        format('{} binds {}: {} affected ({}), one more {} is worth {:,.2f}{}',
+               coalesce(nullif(binding.description, '') || ' (' || binding."constraint" || ')',
+                        binding."constraint"),
+               case when binding.first_month = binding.last_month
+                    then 'in ' || strftime(binding.first_month, '%b %Y')
+                    else 'from ' || strftime(binding.first_month, '%b %Y') || ' to '
+                         || strftime(binding.last_month, '%b %Y')
+               end,
+               binding.affected_item_count,
+               binding.affected_items,
+               case binding.constraint_type when 'resource' then 'hour'
+                    when 'cash' then 'dollar of inventory' else 'unit' end,
+               binding.shadow_price,
+               case when binding.lost_sales_qty > 0
+                    then format('; the plan still loses {:,.0f} units ({:,.0f} of margin)',
+                                binding.lost_sales_qty, binding.lost_margin)
+                    else '' end) as topic,
+        binding."constraint" as item,
+        binding.lost_margin + coalesce(option_value.protected_margin, 0) as impact_value,
+        null::double as revenue_value,
+        case binding.constraint_type
+            when 'lead_time' then format('Accept the loss on {} or find stock elsewhere (its '
+                                         || 'lead time cannot be met)', binding."constraint")
+            when 'shelf_life' then format('Keep {} within its shelf life: build closer to need',
+                                          binding."constraint")
+            when 'component' then format('Expedite {} or find a second source',
+                                         binding."constraint")
+            when 'resource' then format('Add capacity on {} (overtime, an extra shift) or '
+                                        || 'build ahead', binding."constraint")
+            else 'Decide whether to keep inventory within the dated cash path'
+        end as suggested_decision
+    from binding_constraints as binding
+    left join option_value
+        on option_value.category = binding.constraint_type
+        and option_value.item = binding."constraint"
+    where binding.lost_margin + coalesce(option_value.protected_margin, 0) >= 0.5
 ),
 
 earliest_open_order as (
@@ -68,29 +88,6 @@ earliest_open_order as (
     from staging.open_purchase_orders
     where plan_month = getvariable('plan_month')
     group by item
-),
-
-gap_issues as (
-    select
-        'supply_gap' as category,
-        format('{} short by {:,.0f} units from {}', gaps.item, gaps.shortage_qty,
-               strftime(gaps.first_month, '%b %Y')) as topic,
-        gaps.item,
-        gaps.margin_at_risk as impact_value,
-        gaps.revenue_at_risk as revenue_value,
-        case
-            when gaps.limiting_item is null or gaps.limiting_item = gaps.item then
-                format('Expedite {} supply{} before {} and allocate stock to the best customers',
-                       gaps.item, coalesce(' (order ' || own_order.po || ')', ''),
-                       strftime(gaps.first_month, '%b %Y'))
-            else
-                format('Expedite {}{} or approve a spot buy so {} ships from {}',
-                       gaps.limiting_item, coalesce(' (order ' || component_order.po || ')', ''),
-                       gaps.item, strftime(gaps.first_month, '%b %Y'))
-        end as suggested_decision
-    from gaps_by_item as gaps
-    left join earliest_open_order as own_order on own_order.item = gaps.item
-    left join earliest_open_order as component_order on component_order.item = gaps.limiting_item
 ),
 
 late_orders_by_item as (
@@ -227,9 +224,7 @@ action_issues as (
 ),
 
 candidates as (
-    select * from gap_issues
-    union all
-    select * from capacity_issues
+    select * from constraint_issues
     union all
     select * from late_order_issues
     union all

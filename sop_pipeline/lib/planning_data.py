@@ -207,3 +207,36 @@ def cash(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
     return _optional(
         con, "staging.cash", "as_of_month, opening_cash, monthly_operating_burn", plan_month
     )
+
+
+def stock_values(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.Series:
+    """Inventory value of every month-end stock count up to ``plan_month`` (index: month), each
+    lot at its own ``unit_cost`` where the count gives one, else the item master's."""
+    frame = _frame(
+        con,
+        "select stock.plan_month as month,"
+        " sum(stock.on_hand_qty * coalesce(stock.unit_cost, items.unit_cost)) as value"
+        " from staging.inventory as stock left join staging.items as items"
+        " on items.plan_month = stock.plan_month and items.item = stock.item"
+        " where stock.plan_month <= ? group by stock.plan_month order by month",
+        [plan_month],
+    )
+    return pd.Series(frame["value"].to_numpy(float), index=pd.DatetimeIndex(frame["month"]))
+
+
+def booked_revenue(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.Series:
+    """Net revenue booked in every closed month up to ``plan_month`` (index: month)."""
+    frame = _frame(
+        con,
+        "select plan_month as month, sum(net_revenue) as revenue from staging.demand_history"
+        " where plan_month <= ? group by plan_month order by month",
+        [plan_month],
+    )
+    return pd.Series(frame["revenue"].to_numpy(float), index=pd.DatetimeIndex(frame["month"]))
+
+
+def first_supply_plan_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The first plan month the warehouse holds a supply plan for (None: none yet)."""
+    return con.execute("select min(plan_month) from sop_mart.material_requirements").fetchall()[0][
+        0
+    ]

@@ -21,7 +21,9 @@ from sop_pipeline.settings import Settings
 MEETING_PACK = dg.AssetKey(["sop_mart", "meeting_pack"])
 HISTORIES = ("kpi_history", "demand_history")
 PACK_TABLES = tuple(name for name in MeetingPackData.frame_names() if name not in HISTORIES)
-"""The ``sop_mart`` tables of the plan month the pack shows."""
+"""The ``sop_mart`` tables of the plan month the pack shows (the constrained plan's
+``constrained_capacity``, ``constraint_prices``, ``scenario_options``, ``cash_projection`` and
+``plan_feasibility`` among them): the asset's dependencies, so it runs after them."""
 
 
 def pack_path(serving_file: Path, month: dt.date) -> Path:
@@ -62,8 +64,9 @@ def meeting_pack(
     settings: SettingsResource,
     inputs: InputFilesResource,
 ) -> dg.MaterializeResult:
-    """The meeting pack: prior actions, top issues, forecast and changes, gaps, KPIs, promotions
-    ahead and shelf-life items, with charts, as one self-contained HTML file."""
+    """The meeting pack: prior actions, top issues, forecast and changes, gaps, the constrained
+    plan's capacity, binding constraints, options, targets and cash, KPIs, promotions ahead and
+    shelf-life items, with charts, as one self-contained HTML file."""
     month = plan_month(context)
     with warehouse.get_connection() as con:
         data = read_pack_data(con, month, inputs.root.name, settings.load())

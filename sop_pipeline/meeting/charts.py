@@ -451,16 +451,22 @@ def service_cash_chart(tradeoff: pd.DataFrame, fmt: Formatter) -> str:
 
 
 def plan_chart(series: pd.DataFrame, fmt: Formatter) -> str:
-    """Company forecast revenue against the financial plan by month."""
+    """Company forecast revenue and the constrained plan's revenue (when the series has it)
+    against the financial plan by month."""
 
     def paint(ax: Axes) -> None:
         ax.bar(_dates(series["month"]), series["plan"].fillna(0), width=18, color=PALETTE["bars"],
                label="Financial plan")  # fmt: skip
         _line(ax, series["month"], series["forecast"], "forecast", "Forecast", dot=2.8)
+        if "constrained" in series and series["constrained"].notna().any():
+            _line(ax, series["month"], series["constrained"], "upside", "Constrained plan",
+                  linestyle="--", dot=2.2)  # fmt: skip
         ax.set_ylim(bottom=0)
 
-    title = "Forecast revenue against the financial plan"
-    return draw("Forecast against the financial plan", paint, title=title, y="money", fmt=fmt)
+    title = "Revenue against the financial plan"
+    order = ("Forecast", "Constrained plan", "Financial plan")
+    return draw("Forecast and constrained plan against the financial plan", paint, title=title,
+                y="money", fmt=fmt, size=FULL, legend=3, order=order)  # fmt: skip
 
 
 def month_span(values: pd.Series) -> str:

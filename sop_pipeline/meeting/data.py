@@ -43,6 +43,8 @@ class MeetingPackData:
     override_scorecard: pd.DataFrame = field(default_factory=_empty)
     supply_gaps: pd.DataFrame = field(default_factory=_empty)
     capacity_plan: pd.DataFrame = field(default_factory=_empty)
+    constrained_capacity: pd.DataFrame = field(default_factory=_empty)
+    constraint_prices: pd.DataFrame = field(default_factory=_empty)
     scenario_options: pd.DataFrame = field(default_factory=_empty)
     material_requirements: pd.DataFrame = field(default_factory=_empty)
     late_purchase_orders: pd.DataFrame = field(default_factory=_empty)
@@ -51,6 +53,7 @@ class MeetingPackData:
     excess_obsolete: pd.DataFrame = field(default_factory=_empty)
     service_cash_tradeoff: pd.DataFrame = field(default_factory=_empty)
     cash_projection: pd.DataFrame = field(default_factory=_empty)
+    plan_feasibility: pd.DataFrame = field(default_factory=_empty)
     financial_reconciliation: pd.DataFrame = field(default_factory=_empty)
     promotions_ahead: pd.DataFrame = field(default_factory=_empty)
     max_rows: int = 15

@@ -81,6 +81,18 @@ NUMBER_KINDS: dict[str, tuple[str, float, int]] = {
 """Numeric kind -> (format of the absolute value times the scale, scale, decimals):
 ``12,345``, ``$12,345``, ``12.3%``, ``3.1 pt`` (percentage points of a ratio difference)."""
 
+PRICE = "price"
+"""The kind of a shadow price: money with two decimals, a price under one with three
+significant digits (``$48.00``, ``$0.0585``)."""
+
+
+def price_decimals(value: float) -> int:
+    """Decimals of a price: 2, more below one (three significant digits, at most 6)."""
+    size = abs(value)
+    if size >= 1 or size == 0:
+        return 2
+    return min(6, max(2, 2 - math.floor(math.log10(size))))
+
 
 @dataclass(frozen=True)
 class Formatter:
@@ -96,10 +108,13 @@ class Formatter:
     def by_kind(self, kind: str, value: Any) -> str:
         """``value`` as a column kind (see :mod:`sop_pipeline.meeting.tables`): a kind of
         :data:`NUMBER_KINDS`, ``signed_`` and one (``+`` before a positive value; points are
-        always signed), ``month``, ``date``, else text. A value that rounds to a negative
-        number carries a real minus (never ``-0``); a missing value is empty."""
+        always signed), ``month``, ``date``, ``price`` (:meth:`price`), else text. A value that
+        rounds to a negative number carries a real minus (never ``-0``); a missing value is
+        empty."""
         if kind in ("month", "date"):
             return month_label(value) if kind == "month" else date_label(value)
+        if kind == PRICE:
+            return self.price(value)
         spec = NUMBER_KINDS.get(kind.removeprefix("signed_"))
         if spec is None:
             return text(value)
@@ -119,6 +134,19 @@ class Formatter:
     def money(self, value: Any) -> str:
         """Money in the currency: ``$12,345``."""
         return self.by_kind("money", value)
+
+    def price(self, value: Any) -> str:
+        """A shadow price in the currency (:data:`PRICE`): ``$48.00``, ``$0.0585``."""
+        number = _number(value)
+        if number is None:
+            return ""
+        decimals = price_decimals(number)
+        body = f"{abs(number):,.{decimals}f}"
+        if decimals > 2:
+            body = body.rstrip("0")
+            body += "0" * max(0, 2 - len(body.partition(".")[2]))
+        sign = MINUS if round(number, decimals) < 0 else ""
+        return sign + self.symbol + body
 
     def pct(self, value: Any) -> str:
         """A ratio as a percentage: ``0.123`` -> ``12.3%``."""

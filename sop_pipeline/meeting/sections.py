@@ -130,30 +130,33 @@ Text = str | Callable[[MeetingPackData], str]
 
 @dataclass(frozen=True)
 class Table:
-    """A table of the pack: its rows and columns (:mod:`.views`), the top rows shown."""
+    """A table of the pack: its rows and columns (:mod:`.views`), the top rows shown (at most
+    ``rows`` of them for a short secondary table)."""
 
     view: Callable[[MeetingPackData], TableView]
+    rows: int | None = None
 
     def html(self, data: MeetingPackData, fmt: Formatter) -> str:
-        return html_table(self.view(data), fmt, data.max_rows)
+        limit = data.max_rows if self.rows is None else min(self.rows, data.max_rows)
+        return html_table(self.view(data), fmt, limit)
 
 
 @dataclass(frozen=True)
 class Chart:
     """One figure ``data-chart=name``: ``draw`` the series (:mod:`.series`), or say ``empty``
-    when there is none; the caption may name what the series holds."""
+    when there is none; the caption may name what the series holds (``caption(frame, fmt)``)."""
 
     name: str
     series: Callable[[MeetingPackData], pd.DataFrame]
     draw: Callable[[pd.DataFrame, Formatter], str]
     empty: str
-    caption: str | Callable[[pd.DataFrame], str]
+    caption: str | Callable[[pd.DataFrame, Formatter], str]
 
     def html(self, data: MeetingPackData, fmt: Formatter) -> str:
         frame = self.series(data)
         if frame.empty:
             return no_data_figure(self.name, self.empty)
-        caption = self.caption if isinstance(self.caption, str) else self.caption(frame)
+        caption = self.caption if isinstance(self.caption, str) else self.caption(frame, fmt)
         return figure_html(self.name, self.draw(frame, fmt), caption)
 
 
@@ -179,21 +182,23 @@ class ItemCharts:
         return f'<div class="chart-grid">{"".join(figures)}</div>'
 
 
-Part = Table | Chart | ItemCharts | c.OptionTables
+Part = Table | Chart | ItemCharts | c.OptionTables | c.Lines
 
 
 @dataclass(frozen=True)
 class Block:
-    """A titled block of a section: one part, or several side by side in a grid."""
+    """A titled block of a section: one part, or several side by side in a grid (one below the
+    other when ``stack``)."""
 
     title: Text
     parts: tuple[Part, ...]
     note: str = ""
+    stack: bool = False
 
     def html(self, data: MeetingPackData, fmt: Formatter) -> str:
         body = "".join(part.html(data, fmt) for part in self.parts)
         if len(self.parts) > 1:
-            body = f'<div class="chart-grid">{body}</div>'
+            body = f'<div class="{"stack" if self.stack else "chart-grid"}">{body}</div>'
         title = self.title if isinstance(self.title, str) else self.title(data)
         note = f'<p class="note">{esc(self.note)}</p>' if self.note else ""
         return f'<div class="block"><h3>{esc(title)}</h3>{note}{body}</div>'
@@ -302,23 +307,36 @@ SECTIONS: tuple[Section, ...] = (
                   (ItemCharts("capacity_load", c.charted_resources, c.resource_chart,
                               ("No charts requested.", "No capacity planned (no resources.csv)."),
                               ),),
-                  "Rough-cut: each production order loads its resource in the month it is due; "
-                  "the most utilised resources first."),
-            Block("Months above regular capacity", (Table(c.overload_view),),
-                  "Overtime absorbs what it can; the overload left is production not made. It "
-                  "eats safety stock first, then sales: the expected revenue lost prices both "
-                  "against the forecast's uncertainty."),
+                  "The constrained plan: what the company can make, each production order "
+                  "loading its resource in the month it is due; the binding resources first."),
+            Block("Binding resource-months", (
+                c.Lines("hour_prices", c.hour_sentences),
+                Table(c.binding_months_view),
+            ), "Months in which one more hour would raise the plan's margin: its shadow price, "
+               "the margin the hour adds.", stack=True),
+            Block("Binding constraints", (Table(c.constraints_view),),
+                  "What limits the constrained plan, one row per constraint over the months it "
+                  "binds: the highest price of one more unit, the items it touches and the "
+                  "margin the plan loses to it; most margin lost first."),
+            Block("What the unconstrained MRP would need", (Table(c.mrp_need_view,
+                                                                  c.MRP_NEED_ROWS),),
+                  "Rough-cut load of the MRP before constraints, beyond capacity and overtime: "
+                  "what it would take, not what the plan above makes."),
             Block("Options for the decisions", (c.OptionTables(),),
-                  "Each option against the plan over the issue's months: demand Normal from the "
-                  "forecast's 80% interval, months independent. Suggested: the highest expected "
-                  "margin within the cash ceiling (decisions.max_extra_cash). A runway beyond "
-                  "the 12 months is extrapolated at their average outflow, so a small change "
-                  "of cash moves it far."),
+                  "Each option a re-solve of the constrained plan with one change, against plan "
+                  "to base (the plan without the issue's levers) over the issue's months; "
+                  "demand Normal from the forecast's 80% interval. Suggested: the highest "
+                  "expected margin within the cash ceiling (decisions.max_extra_cash)."),
+            Block("The plan against its targets", (
+                c.Lines("plan_feasibility", c.feasibility_lines,
+                        "No targets checked for this plan month."),
+            )),
             Block("Cash runway", (
                 Chart("cash_balance", c.cash_series, c.cash_balance_chart,
                       "No cash position: the company has no cash.csv.", c.cash_caption),
                 Table(c.cash_view),
-            )),
+            ), "The runway counts the plan's own flows month by month and, past the horizon, "
+               "its last 12 months repeated.", stack=True),
         ),
         c.suggestions_view, ("issue", "option_label", "margin_vs_base", "decision"),
     ),
@@ -334,8 +352,8 @@ SECTIONS: tuple[Section, ...] = (
                 Chart("cash_projection", lambda data: data.cash_projection, charts.cash_chart,
                       "No cash projection.",
                       "Inventory value at each month-end count since the baseline (squares) "
-                      "and projected from the base plan, against the straight path to the cash "
-                      "target."),
+                      "and projected from the constrained plan, against the straight path to "
+                      "the cash target."),
                 Chart("service_cash", _tradeoff, charts.service_cash_chart,
                       "No service-level trade-off computed.",
                       "Inventory investment for each service level across the portfolio; "
@@ -345,10 +363,10 @@ SECTIONS: tuple[Section, ...] = (
                 Table(v.reconciliation_view),
                 Chart("plan_reconciliation", series.plan_series, charts.plan_chart,
                       "No financial plan covers the horizon.",
-                      lambda plan: "Company forecast revenue against the financial plan, "
-                      f"{charts.month_span(plan['month'])}."),
-            ), "Forecast revenue against the financial plan, summed over the horizon "
-               "(negative gap: the forecast falls short of the plan)."),
+                      lambda plan, fmt: "Company forecast and constrained plan revenue against "
+                      f"the financial plan, {charts.month_span(plan['month'])}."),
+            ), "Forecast (demand) and constrained plan revenue against the financial plan, "
+               "summed over the horizon (negative gap: short of the plan).", stack=True),
         ),
         v.kpi_view, ("label", "value_text", "target_text", "status"),
     ),

@@ -8,7 +8,12 @@ from __future__ import annotations
 import pandas as pd
 
 from sop_pipeline.meeting.data import TOTAL, MeetingPackData
-from sop_pipeline.meeting.views import KPI_ORDER, company_or_family, gaps_by_item
+from sop_pipeline.meeting.views import (
+    KPI_ORDER,
+    RUNWAY_NOT_USED_UP,
+    company_or_family,
+    gaps_by_item,
+)
 
 HISTORY_MONTHS = 24
 
@@ -123,7 +128,8 @@ def projection_series(mrp: pd.DataFrame, item: str) -> pd.DataFrame:
 
 
 def kpi_trends(data: MeetingPackData) -> pd.DataFrame:
-    """KPI history (plan_month, kpi, value, target, unit, status), this month's KPIs included."""
+    """KPI history (plan_month, kpi, value, target, unit, status), this month's KPIs included;
+    a runway of cash not used up is not drawn."""
     columns = ["plan_month", "kpi", "value", "target", "unit", "status"]
     kpis = data.kpis.assign(plan_month=data.kpis["plan_month"].fillna(data.plan_timestamp))
     frames = [f[columns] for f in (data.kpi_history, kpis) if not f.empty]
@@ -133,13 +139,20 @@ def kpi_trends(data: MeetingPackData) -> pd.DataFrame:
     rank = {name: i for i, name in enumerate(KPI_ORDER)}
     out = out.assign(_rank=out["kpi"].map(lambda k: rank.get(k, len(rank))))
     out = out[out["plan_month"] <= data.plan_timestamp]
+    unlimited = (out["kpi"] == "cash_runway_months") & (out["value"] >= RUNWAY_NOT_USED_UP)
+    out = out.assign(value=out["value"].mask(unlimited))
     return out.sort_values(["_rank", "kpi", "plan_month"]).drop(columns="_rank")
 
 
 def plan_series(data: MeetingPackData) -> pd.DataFrame:
-    """Company forecast revenue and financial plan by month."""
+    """Company forecast revenue, constrained plan revenue and financial plan by month."""
     recon = data.financial_reconciliation
     total = company_or_family(recon["family"]) == TOTAL
     frame = recon[total] if total.any() else recon
-    frame = frame.rename(columns={"forecast_revenue": "forecast", "planned_revenue": "plan"})
-    return frame.groupby("month")[["forecast", "plan"]].sum(min_count=1).reset_index()
+    names = {
+        "forecast_revenue": "forecast",
+        "constrained_revenue": "constrained",
+        "planned_revenue": "plan",
+    }
+    frame = frame.rename(columns=names)
+    return frame.groupby("month")[list(names.values())].sum(min_count=1).reset_index()

@@ -53,10 +53,15 @@ table.data th {
 }
 table.data td { border-bottom: 1px solid #edf1f5; padding: 5px 8px; vertical-align: top; }
 table.data .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.data .code { white-space: nowrap; }
+table.data th.num { white-space: normal; }
+table.data .code, .block .code { white-space: nowrap; }
+.stack > * + * { margin-top: 10px; }
 table.data tr.alert td { background: #fcf4f2; }
 table.data tr.suggested td { background: #eef6f0; font-weight: 600; }
-.option-table h4 { margin: 14px 0 6px; font-size: 13.5px; }
+table.data tr.low-point td { background: #fcf5e7; font-weight: 600; }
+.option-table h4 { margin: 14px 0 2px; font-size: 13.5px; }
+ul.lines { list-style: none; margin: 4px 0 10px; padding: 0; }
+ul.lines li { margin: 0 0 5px; }
 .badge-suggested { color: var(--good); background: #e8f4ec; border-color: #b9dcc5; }
 .badge-infeasible { color: var(--muted); background: #f3f4f6; border-color: #d9dde3; }
 table.data tr.total td { font-weight: 600; background: var(--soft); }
@@ -65,14 +70,14 @@ table.data tr.total td { font-weight: 600; background: var(--soft); }
   white-space: nowrap; border: 1px solid #cbd2d9; color: #52606d; background: var(--soft);
 }
 .badge::before { content: "\\25CF"; margin-right: 4px; font-size: 10px; }
-.badge-on_track, .badge-done, .badge-trust {
+.badge-on_track, .badge-done, .badge-trust, .badge-met {
   color: var(--good); background: #ebf6ef; border-color: #b9dcc6;
 }
-.badge-watch, .badge-open, .badge-slow_mover, .badge-neutral {
+.badge-watch, .badge-open, .badge-slow_mover, .badge-neutral, .badge-low_point {
   color: var(--watch); background: #fcf5e7; border-color: #ecd3a5;
 }
 .badge-off_track, .badge-overdue, .badge-challenge, .badge-expired, .badge-expiry,
-.badge-obsolete { color: var(--bad); background: #fbeeec; border-color: #efc2bb; }
+.badge-obsolete, .badge-not_met { color: var(--bad); background: #fbeeec; border-color: #efc2bb; }
 .more, .empty { color: var(--muted); font-style: italic; font-size: 12.5px; margin: 6px 0 0; }
 .chart-grid {
   display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 14px;

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sop_pipeline.meeting.formatting import NUMBER_KINDS, Formatter, esc, text
+from sop_pipeline.meeting.formatting import NUMBER_KINDS, PRICE, Formatter, esc, text
 
 _NOWRAP = frozenset({"code", "month", "date"})
 ROW_CLASS = "_row_class"  # optional frame column: CSS class of the row (e.g. "alert")
@@ -17,9 +17,11 @@ ROW_CLASS = "_row_class"  # optional frame column: CSS class of the row (e.g. "a
 class Column:
     """A table column: frame key, header and kind (how the value is formatted).
 
-    Kinds: ``text``, ``code`` (an identifier, never wrapped), ``badge`` (a status label),
-    ``month``, ``date``, ``formatted`` (text already formatted as a number) and the numeric
-    kinds of :data:`~sop_pipeline.meeting.formatting.NUMBER_KINDS`, ``signed_`` or not.
+    Kinds: ``text``, ``code`` (an identifier, never wrapped), ``items`` (a comma-separated
+    list of identifiers, wrapped only between them), ``badge`` (a status label),
+    ``month``, ``date``, ``formatted`` (text already formatted as a number), ``price`` (a
+    shadow price) and the numeric kinds of
+    :data:`~sop_pipeline.meeting.formatting.NUMBER_KINDS`, ``signed_`` or not.
     """
 
     key: str
@@ -29,7 +31,8 @@ class Column:
     @property
     def numeric(self) -> bool:
         """Numbers are right-aligned."""
-        return self.kind == "formatted" or self.kind.removeprefix("signed_") in NUMBER_KINDS
+        kind = self.kind.removeprefix("signed_")
+        return kind in ("formatted", PRICE) or kind in NUMBER_KINDS
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ def _html_cell(column: Column, value: object, fmt: Formatter) -> str:
             if label
             else "<td></td>"
         )
+    if column.kind == "items":
+        names = [f'<span class="code">{esc(name)}</span>' for name in text(value).split(", ")]
+        return f"<td>{', '.join(names)}</td>"
     cell = esc(fmt.by_kind(column.kind, value))
     if column.numeric:
         return f'<td class="num">{cell}</td>'

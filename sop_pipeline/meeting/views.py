@@ -15,8 +15,10 @@ from sop_pipeline.meeting.formatting import Formatter
 from sop_pipeline.meeting.tables import ROW_CLASS, Column, TableView
 
 ISSUE_CATEGORIES = {
-    "supply_gap": "Supply gap",
-    "capacity": "Capacity",
+    "component": "Component",
+    "resource": "Resource",
+    "lead_time": "Lead time",
+    "cash": "Cash path",
     "late_order": "Late order",
     "shelf_life": "Shelf life",
     "forecast_change": "Forecast change",
@@ -33,11 +35,23 @@ KPI_LABELS = {
     "inventory_value": "Inventory value",
     "cash_released": "Cash released since baseline",
     "cash_vs_target": "Cash in inventory vs path",
+    "cash_low_point": "Cash low point",
+    "cash_runway_months": "Cash runway",
+    "cash_path_service_level": "Service level within the cash path",
     "months_of_supply": "Months of supply",
     "inventory_turns": "Inventory turns",
     "excess_obsolete_value": "Excess and obsolete stock",
 }
 KPI_ORDER = tuple(KPI_LABELS)
+RUNWAY_NOT_USED_UP = 999.0
+"""``cash_runway_months`` when the cash is not used up (``sop_mart.kpis``)."""
+
+
+def kpi_value_text(fmt: Formatter, kpi: object, unit: object, value: object) -> str:
+    """A KPI's value in its unit; the runway of cash that is not used up in words."""
+    if kpi == "cash_runway_months" and not pd.isna(value) and value >= RUNWAY_NOT_USED_UP:
+        return "not used up"
+    return fmt.kpi(unit, value)
 
 
 def kpi_label(kpi: object) -> str:
@@ -290,7 +304,10 @@ def kpi_view(data: MeetingPackData) -> TableView:
         units = frame["unit"]
         frame = frame.assign(
             label=frame["kpi"].map(kpi_label),
-            value_text=[fmt.kpi(u, v) for u, v in zip(units, frame["value"], strict=True)],
+            value_text=[
+                kpi_value_text(fmt, k, u, v)
+                for k, u, v in zip(frame["kpi"], units, frame["value"], strict=True)
+            ],
             target_text=[fmt.kpi(u, v) for u, v in zip(units, frame["target"], strict=True)],
             direction=frame["better"].map(kpi_direction),
             _rank=_rank(frame["kpi"], KPI_ORDER),
@@ -313,30 +330,42 @@ def company_or_family(family: pd.Series) -> pd.Series:
 
 
 def reconciliation_by_family(data: MeetingPackData) -> pd.DataFrame:
-    """Forecast against the financial plan over the horizon, company total first."""
+    """Forecast and constrained plan revenue against the financial plan over the horizon,
+    company total first."""
     recon = data.financial_reconciliation
     if recon.empty:
         return pd.DataFrame()
     frame = recon.assign(family=company_or_family(recon["family"]))
-    sums = frame.groupby("family")[["forecast_revenue", "planned_revenue"]].sum(min_count=1)
+    revenue = ["forecast_revenue", "constrained_revenue", "planned_revenue"]
+    sums = frame.groupby("family")[revenue].sum(min_count=1)
     if TOTAL not in sums.index:
         sums.loc[TOTAL] = sums.sum(min_count=1)
+    planned = sums["planned_revenue"].where(sums["planned_revenue"] != 0)
     sums["gap"] = sums["forecast_revenue"] - sums["planned_revenue"]
-    sums["gap_pct"] = sums["gap"] / sums["planned_revenue"].where(sums["planned_revenue"] != 0)
+    sums["gap_pct"] = sums["gap"] / planned
+    sums["constrained_gap"] = sums["constrained_revenue"] - sums["planned_revenue"]
+    sums["constrained_gap_pct"] = sums["constrained_gap"] / planned
     sums["name"] = np.where(sums.index == TOTAL, "Company total", sums.index)
     sums["_total"] = (sums.index != TOTAL).astype(int)
     sums[ROW_CLASS] = np.where(sums.index == TOTAL, "total", "")
-    return sums.sort_values(["_total", "gap"], kind="stable").reset_index(drop=True)
+    gap = sums["constrained_gap"].fillna(sums["gap"])
+    return (
+        sums.assign(_gap=gap).sort_values(["_total", "_gap"], kind="stable").reset_index(drop=True)
+    )
 
 
 def reconciliation_view(data: MeetingPackData) -> TableView:
-    """Forecast revenue against the financial plan by family over the horizon."""
+    """Forecast (demand) and constrained plan revenue against the financial plan by family
+    over the horizon."""
     columns = (
         Column("name", "Family"),
         Column("forecast_revenue", "Forecast net revenue", "money"),
+        Column("constrained_revenue", "Constrained plan (net)", "money"),
         Column("planned_revenue", "Financial plan (net)", "money"),
-        Column("gap", "Gap", "signed_money"),
-        Column("gap_pct", "Gap %", "signed_pct"),
+        Column("gap", "Forecast gap", "signed_money"),
+        Column("gap_pct", "Forecast gap %", "signed_pct"),
+        Column("constrained_gap", "Constrained gap", "signed_money"),
+        Column("constrained_gap_pct", "Constrained gap %", "signed_pct"),
     )
     empty = "No financial plan covers the horizon."
     return TableView(reconciliation_by_family(data), columns, empty, "families")

@@ -1,7 +1,9 @@
 """The meeting's tables as an Excel workbook, for those who work in spreadsheets.
 
-One sheet per meeting table (KPIs, top issues, forecast vs plan by family, supply gaps, capacity,
-decision options, actions) plus an *About* sheet. Cells are typed (numbers, dates, booleans),
+One sheet per meeting table (KPIs, top issues, the plan against its targets, forecast and
+constrained plan vs the financial plan by family, supply gaps, the binding constraints, the
+constrained plan's capacity, what the unconstrained MRP would need, decision options, actions)
+plus an *About* sheet. Cells are typed (numbers, dates, booleans),
 numbers carry Excel number formats, every sheet has a frozen header row and an auto-filter.
 Pure: frames in, a file out.
 """
@@ -28,10 +30,12 @@ MONEY = "#,##0"
 QTY = "#,##0"
 PERCENT = "0.0%"
 DECIMAL = "0.00"
+PRICE = "#,##0.00####"
 MONTH = "mmm yyyy"
 DATE = "yyyy-mm-dd"
 TOTAL_FAMILY = "__total__"
 TOTAL_LABEL = "All families"
+FEASIBILITY_ORDER = ("revenue", "cash", "working_capital")
 KPI_FORMATS = {"currency": MONEY, "ratio": PERCENT, "months": DECIMAL, "turns": DECIMAL}
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -94,15 +98,31 @@ def sheet_specs(currency: str) -> tuple[SheetSpec, ...]:
             ),
         ),
         SheetSpec(
+            "Plan vs targets",
+            "plan_feasibility",
+            (
+                SheetColumn("check", "Check", width=16),
+                SheetColumn("is_met", "Met", width=7),
+                SheetColumn("value", f"Plan {money}", MONEY, 16),
+                SheetColumn("target", f"Target {money}", MONEY, 16),
+                SheetColumn("month", "Month", MONTH, width=11),
+                SheetColumn("service_level", "Service level that meets it", PERCENT, 14),
+                SheetColumn("margin_given_up", f"Margin given up {money}", MONEY, 18),
+                SheetColumn("detail", "Detail", width=90),
+            ),
+        ),
+        SheetSpec(
             "Forecast vs plan",
             "financial_reconciliation",
             (
                 SheetColumn("family", "Family", width=18),
                 SheetColumn("month", "Month", MONTH, width=11),
                 SheetColumn("forecast_revenue", f"Forecast revenue {money}", MONEY, 22),
+                SheetColumn("constrained_revenue", f"Constrained plan revenue {money}", MONEY, 22),
                 SheetColumn("planned_revenue", f"Planned revenue {money}", MONEY, 22),
                 SheetColumn("gap", f"Gap {money}", MONEY),
                 SheetColumn("gap_pct", "Gap %", PERCENT, 9),
+                SheetColumn("constrained_gap", f"Constrained gap {money}", MONEY, 18),
             ),
         ),
         SheetSpec(
@@ -120,7 +140,43 @@ def sheet_specs(currency: str) -> tuple[SheetSpec, ...]:
             ),
         ),
         SheetSpec(
+            "Constraints",
+            "constraint_prices",
+            (
+                SheetColumn("constraint_type", "Type", width=12),
+                SheetColumn("constraint", "Constraint", width=14),
+                SheetColumn("description", "Description", width=32),
+                SheetColumn("month", "Month", MONTH, width=11),
+                SheetColumn("shadow_price", f"Shadow price {money}", PRICE, 16),
+                SheetColumn("unit", "Per", width=20),
+                SheetColumn("affected_item_count", "Items affected", "0", 10),
+                SheetColumn("affected_items", "Affected items", width=50),
+                SheetColumn("lost_sales_qty", "Lost sales", QTY, 12),
+                SheetColumn("lost_margin", f"Lost margin {money}", MONEY, 16),
+                SheetColumn("slack", "Slack", DECIMAL, 10),
+            ),
+        ),
+        SheetSpec(
             "Capacity",
+            "constrained_capacity",
+            (
+                SheetColumn("scenario", "Scenario", width=10),
+                SheetColumn("resource", "Resource", width=12),
+                SheetColumn("description", "Description", width=28),
+                SheetColumn("month", "Month", MONTH, width=11),
+                SheetColumn("load", "Load (hours)", QTY),
+                SheetColumn("fixed_load", "Open orders' load", QTY, 16),
+                SheetColumn("capacity", "Capacity (hours)", QTY, 16),
+                SheetColumn("overtime_capacity", "Overtime available", QTY, 16),
+                SheetColumn("overtime_used", "Overtime used", QTY),
+                SheetColumn("overtime_cost", f"Overtime cost {money}", MONEY, 20),
+                SheetColumn("utilisation", "Utilisation", PERCENT, 12),
+                SheetColumn("spare", "Spare (hours)", QTY),
+                SheetColumn("shadow_price", f"One more hour is worth {money}", PRICE, 22),
+            ),
+        ),
+        SheetSpec(
+            "MRP capacity need",
             "capacity_plan",
             (
                 SheetColumn("scenario", "Scenario", width=10),
@@ -142,14 +198,28 @@ def sheet_specs(currency: str) -> tuple[SheetSpec, ...]:
             "scenario_options",
             (
                 SheetColumn("issue", "Issue", width=22),
+                SheetColumn("category", "Category", width=16),
+                SheetColumn("item", "Subject", width=14),
                 SheetColumn("option", "Option", width=18),
                 SheetColumn("is_suggested", "Suggested", width=10),
                 SheetColumn("is_feasible", "Feasible", width=9),
+                SheetColumn("first_month", "From", MONTH, width=11),
+                SheetColumn("last_month", "To", MONTH, width=11),
+                SheetColumn("affected_items", "Affected items", width=40),
                 SheetColumn("expected_margin", f"Expected margin {money}", MONEY, 20),
-                SheetColumn("margin_vs_base", f"vs plan {money}", MONEY, 14),
-                SheetColumn("extra_inventory_cash_peak", f"Extra stock at peak {money}", MONEY, 22),
+                SheetColumn("margin_vs_base", f"vs plan to base {money}", MONEY, 18),
+                SheetColumn("extra_inventory_cash_peak", f"Extra cash at peak {money}", MONEY, 22),
                 SheetColumn("purchase_spend", f"Purchase spend {money}", MONEY, 18),
+                SheetColumn("overtime_cost", f"Overtime cost {money}", MONEY, 18),
+                SheetColumn("expedite_cost", f"Expedite cost {money}", MONEY, 18),
+                SheetColumn("holding_cost", f"Holding cost {money}", MONEY, 18),
+                SheetColumn("lost_sales_qty", "Lost sales", QTY, 12),
+                SheetColumn("expected_revenue_at_risk", f"Revenue at risk {money}", MONEY, 18),
+                SheetColumn("expected_margin_at_risk", f"Margin at risk {money}", MONEY, 18),
+                SheetColumn("expected_excess_value", f"Stock left at end {money}", MONEY, 18),
                 SheetColumn("service_level", "Fill rate", PERCENT, 9),
+                SheetColumn("cash_balance_end", f"Cash at end {money}", MONEY, 18),
+                SheetColumn("cash_low_point", f"Cash low point {money}", MONEY, 18),
                 SheetColumn("runway_months", "Runway (months)", DECIMAL, 15),
                 SheetColumn("decision", "Decision", width=60),
                 SheetColumn("note", "Note", width=60),
@@ -200,7 +270,18 @@ def _ordered(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     if table == "supply_gaps":
         order = ["revenue_at_risk", "item", "month"]
         return frame.sort_values(order, ascending=[False, True, True])
-    if table == "capacity_plan":
+    if table == "plan_feasibility":
+        rank = {name: i for i, name in enumerate(FEASIBILITY_ORDER)}
+        frame["_order"] = frame["check"].map(lambda c: rank.get(str(c), len(rank)))
+        return frame.sort_values(["_order", "check"], kind="stable")
+    if table == "constraint_prices":
+        keys = ["constraint_type", "constraint"]
+        by = frame.groupby(keys)
+        frame["_lost"] = by["lost_margin"].transform("sum").fillna(0.0)
+        frame["_price"] = by["shadow_price"].transform("max").fillna(0.0)
+        order = ["_lost", "_price", *keys, "month"]
+        return frame.sort_values(order, ascending=[False, False, True, True, True])
+    if table in ("capacity_plan", "constrained_capacity"):
         return frame.sort_values(["scenario", "resource", "month"], kind="stable")
     if table == "scenario_options":
         return frame.sort_values(["issue", "expected_margin"], ascending=[True, False])
@@ -212,7 +293,7 @@ def _ordered(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 def cell_value(value: object) -> object:
     """A frame value as an Excel cell value: None for missing, plain Python numbers, dates as
     dates (a midnight timestamp is a date), booleans as booleans."""
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, pd.Timestamp | dt.datetime | np.datetime64):
         stamp = pd.Timestamp(value)

@@ -17,8 +17,8 @@ functions it calls, one per output table (their columns in the ``*_COLUMNS`` con
 - :func:`service_cash_tradeoff` → ``service_cash_tradeoff`` (:data:`TRADEOFF_COLUMNS`)
 - :func:`detect_bom_cycles` and :func:`low_level_codes` for the BOM checks.
 
-Outside the supply plan, :func:`~sop_pipeline.supply.options.scenario_options` prices the
-meeting's options (``scenario_options``) from the forecast distribution.
+This is what the company *would need*; :mod:`sop_pipeline.balance` plans what it *can do* (the
+constrained plan, its prices and the meeting's options).
 """
 
 from sop_pipeline.supply.bom import detect_bom_cycles, explosion_factor, low_level_codes

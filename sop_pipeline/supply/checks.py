@@ -1,10 +1,10 @@
 """Checks on the supply plan: the stock balances month by month and dependent demand is the
 parents' planned production exploded through the BOM; the capacity plan covers every resource
 and month, its overtime and overload follow from load and capacity, and its load is the MRP's
-production orders; the decision options suggest one option per issue and their figures hold.
+production orders.
 
 Each check reads the plan month's rows back from the warehouse and runs one invariant of
-:mod:`.invariants`, :mod:`.capacity` or :mod:`.options`; a failure blocks everything downstream.
+:mod:`.invariants` or :mod:`.capacity`; a failure blocks everything downstream.
 """
 
 import dagster as dg
@@ -19,18 +19,14 @@ from sop_pipeline.supply._common import horizon_months
 from sop_pipeline.supply.capacity import coverage_breaks, load_breaks, overload_breaks
 from sop_pipeline.supply.invariants import bom_consistency_breaks, stock_balance_breaks
 from sop_pipeline.supply.mrp import SCENARIO_COLUMNS, scenario_demand
-from sop_pipeline.supply.options import figure_breaks, suggestion_breaks
 
 MATERIAL_REQUIREMENTS = dg.AssetKey(["sop_mart", "material_requirements"])
 CAPACITY_PLAN = dg.AssetKey(["sop_mart", "capacity_plan"])
-SCENARIO_OPTIONS = dg.AssetKey(["sop_mart", "scenario_options"])
 STOCK_BALANCES = "stock_balances_month_by_month"
 BOM_CONSISTENT = "dependent_demand_matches_parent_releases"
 COVERS_EVERY_MONTH = "capacity_plan_covers_every_resource_month"
 OVERLOAD_CONSISTENT = "overtime_and_overload_follow_from_load"
 LOAD_MATCHES_MRP = "load_matches_the_mrp_production_orders"
-ONE_SUGGESTION = "one_suggested_option_per_issue_within_the_cash_ceiling"
-FIGURES_CONSISTENT = "option_figures_are_consistent"
 
 
 @dg.asset_check(
@@ -148,55 +144,11 @@ def load_matches_the_mrp_production_orders(
     return breaks_result(breaks, "resource-months whose load is not the MRP's")
 
 
-@dg.asset_check(
-    asset=SCENARIO_OPTIONS,
-    name=ONE_SUGGESTION,
-    partitions_def=monthly_partitions,
-    blocking=True,
-    description=(
-        "Every issue has exactly one suggested option: feasible, within decisions.max_extra_cash "
-        "of extra inventory cash at peak, and of the highest expected margin among those."
-    ),
-)
-def one_suggested_option_per_issue(
-    context: dg.AssetCheckExecutionContext,
-    warehouse: WarehouseResource,
-    settings: SettingsResource,
-) -> dg.AssetCheckResult:
-    month = plan_month(context)
-    with warehouse.get_connection() as con:
-        table = read.table(con, "scenario_options", month)
-    breaks = suggestion_breaks(table, settings.load().decisions.max_extra_cash)
-    return breaks_result(breaks, "issues whose suggested option is missing or not the best")
-
-
-@dg.asset_check(
-    asset=SCENARIO_OPTIONS,
-    name=FIGURES_CONSISTENT,
-    partitions_def=monthly_partitions,
-    blocking=True,
-    description=(
-        "Service levels lie in [0, 1]; amounts at risk, costs and excess are not negative; each "
-        "issue has one plan_to_base row without extra cost; margin_vs_base = expected_margin - "
-        "plan_to_base's."
-    ),
-)
-def option_figures_are_consistent(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    month = plan_month(context)
-    with warehouse.get_connection() as con:
-        table = read.table(con, "scenario_options", month)
-    return breaks_result(figure_breaks(table), "option rows with impossible figures")
-
-
 SUPPLY_CHECKS = [
     stock_balances_month_by_month,
     dependent_demand_matches_parent_releases,
     capacity_plan_covers_every_resource_month,
     overtime_and_overload_follow_from_load,
     load_matches_the_mrp_production_orders,
-    one_suggested_option_per_issue,
-    option_figures_are_consistent,
 ]
-"""Every check of the supply plan and the decision options."""
+"""Every check of the supply plan."""

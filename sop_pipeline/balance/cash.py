@@ -1,0 +1,287 @@
+"""Cash from the constrained plan: the working-capital path, the monthly cash flows, the cash
+balance with its low point, and the runway.
+
+**The dated cash path** (the working-capital commitment): from the inventory value of the
+baseline month's stock count down to the target value at the target month in a straight line,
+flat after it (``kpi_targets``: ``cash_baseline_month``, default the first plan month with a
+supply plan; ``cash_target_month``, default 12 months later; ``inventory_value``, else the
+baseline value less ``cash_reduction``). A target fixed by dates, never one that moves with
+today's stock.
+
+**Cash flows** of each planned month, from the constrained plan (base): collections (the net
+revenue of the plan's sales, ``finance.collection_lag_months`` months after the sale; the
+first months collect the last closed months' booked net revenue), less purchases (bought
+items received, open orders and expedited units included, at cost; paid on receipt), the
+expedite premiums, overtime and the monthly operating burn of ``cash.csv``.
+
+**Runway**: months from the plan month's close until the balance first falls below zero,
+interpolated within that month, counted on the plan's own flows month by month and, past the
+horizon, on its last 12 months repeated (seasonality kept; a horizon shorter than 12 months is
+repeated whole) - never a straight line at an average outflow. None when the repeated year
+does not consume cash (the balance never falls below zero) or the balance stays above zero for
+:data:`RUNWAY_YEARS` years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+RUNWAY_YEARS = 50
+"""How far the repeated year is followed before a runway counts as unlimited."""
+
+CASH_COLUMNS = [
+    "month",
+    "inventory_value",
+    "purchase_spend",
+    "target_inventory_value",
+    "gap_to_target",
+    "is_actual",
+    "baseline_month",
+    "target_month",
+    "baseline_inventory_value",
+    "cash_released",
+    "target_cash_released",
+    "cash_inflow",
+    "overtime_cost",
+    "expedite_cost",
+    "operating_burn",
+    "net_cash_flow",
+    "cash_balance",
+    "runway_months",
+    "is_cash_low_point",
+    "cash_as_of_month",
+]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """The dated working-capital commitment: inventory value from ``baseline_value`` at
+    ``baseline_month`` down to ``target_value`` at ``target_month``."""
+
+    baseline_month: pd.Timestamp
+    target_month: pd.Timestamp
+    baseline_value: float
+    target_value: float
+
+    def path(self, months: pd.DatetimeIndex) -> np.ndarray:
+        """The highest inventory value the path allows at each month's end."""
+        span = max(_months_between(self.baseline_month, self.target_month), 1)
+        elapsed = np.array([_months_between(self.baseline_month, m) for m in months], float)
+        share = np.clip(elapsed / span, 0.0, 1.0)
+        return self.baseline_value - (self.baseline_value - self.target_value) * share
+
+
+def _months_between(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    return (end.year - start.year) * 12 + (end.month - start.month)
+
+
+def commitment(
+    stock_values: pd.Series,
+    plan_month: pd.Timestamp,
+    first_plan_month: pd.Timestamp | None,
+    baseline_month: dt.date | None,
+    target_month: dt.date | None,
+    target_value: float | None,
+    cash_reduction: float,
+) -> Commitment | None:
+    """The commitment of the settings, or None when the baseline month has no stock count up
+    to the plan month.
+
+    Args:
+        stock_values: Inventory value of each month-end stock count (index: month).
+        plan_month: The plan month.
+        first_plan_month: The first plan month with a supply plan (the default baseline).
+        baseline_month, target_month, target_value, cash_reduction: ``kpi_targets``.
+    """
+    base = pd.Timestamp(baseline_month) if baseline_month else first_plan_month or plan_month
+    base = pd.Timestamp(base)
+    if base > plan_month or base not in stock_values.index:
+        return None
+    target = pd.Timestamp(target_month) if target_month else base + pd.DateOffset(months=12)
+    baseline_value = float(stock_values.loc[base])
+    goal = target_value if target_value is not None else baseline_value - cash_reduction
+    return Commitment(base, pd.Timestamp(target), baseline_value, max(float(goal), 0.0))
+
+
+def collections(revenue: np.ndarray, booked: pd.Series, months: pd.DatetimeIndex, lag: int):
+    """Cash collected each month: the plan's revenue ``lag`` months after the sale; the
+    first ``lag`` months collect the booked net revenue of the months before the horizon."""
+    if lag == 0:
+        return revenue.copy()
+    out = np.zeros_like(revenue)
+    out[lag:] = revenue[:-lag] if lag < len(revenue) else 0.0
+    for t in range(min(lag, len(months))):
+        sold = months[t] - pd.DateOffset(months=lag)
+        out[t] = float(booked.get(pd.Timestamp(sold), 0.0))
+    return out
+
+
+def balances(opening: float, flows: np.ndarray) -> np.ndarray:
+    """Month-end balances of the plan's months."""
+    return opening + np.cumsum(flows)
+
+
+def runway_months(opening: float, flows: np.ndarray, repeat: int = 12) -> float | None:
+    """Months until the balance first falls below zero (module docstring), interpolated
+    within the month it crosses; 0 when the opening cash is already negative."""
+    if opening < 0:
+        return 0.0
+    flows = np.asarray(flows, dtype=float)
+    if not len(flows):
+        return None
+    cycle = flows[-min(repeat, len(flows)) :]
+    previous, month = opening, 0
+    horizon_steps = list(flows)
+    for flow in horizon_steps:
+        month += 1
+        balance = previous + flow
+        if balance < 0:
+            return month - 1 + previous / (previous - balance)
+        previous = balance
+    if cycle.sum() >= 0 and (previous + np.cumsum(cycle)).min() >= 0:
+        return None
+    for _ in range(RUNWAY_YEARS * 12 // len(cycle)):
+        path = previous + np.cumsum(cycle)
+        below = np.flatnonzero(path < 0)
+        if len(below):
+            k = int(below[0])
+            before = previous if k == 0 else path[k - 1]
+            return month + k + before / (before - path[k])
+        previous, month = float(path[-1]), month + len(cycle)
+    return None
+
+
+@dataclass(frozen=True)
+class CashPosition:
+    """Opening cash at the plan month's close and the monthly operating burn (``cash.csv``)."""
+
+    as_of_month: pd.Timestamp
+    opening_cash: float
+    monthly_burn: float
+
+
+def cash_position(cash: pd.DataFrame, plan_month: pd.Timestamp) -> CashPosition | None:
+    """``cash.csv``'s latest row up to the plan month, or None."""
+    if cash is None or cash.empty:
+        return None
+    known = cash[pd.to_datetime(cash["as_of_month"]) <= plan_month]
+    if known.empty:
+        return None
+    row = (
+        known.assign(as_of_month=pd.to_datetime(known["as_of_month"]))
+        .sort_values("as_of_month")
+        .iloc[-1]
+    )
+    return CashPosition(
+        pd.Timestamp(row["as_of_month"]),
+        float(row["opening_cash"]),
+        float(row["monthly_operating_burn"]),
+    )
+
+
+@dataclass(frozen=True)
+class PlanCash:
+    """A plan's cash by horizon month (arrays over months)."""
+
+    inflow: np.ndarray
+    purchases: np.ndarray
+    overtime: np.ndarray
+    expedite: np.ndarray
+    burn: np.ndarray
+
+    @property
+    def net(self) -> np.ndarray:
+        return self.inflow - self.purchases - self.overtime - self.expedite - self.burn
+
+
+def plan_cash_flows(
+    revenue: np.ndarray,
+    purchases: np.ndarray,
+    overtime: np.ndarray,
+    expedite: np.ndarray,
+    position: CashPosition | None,
+    booked: pd.Series,
+    months: pd.DatetimeIndex,
+    lag: int,
+) -> PlanCash:
+    """The monthly flows (module docstring); without a cash position no burn."""
+    burn = np.full(len(months), position.monthly_burn if position else 0.0)
+    return PlanCash(collections(revenue, booked, months, lag), purchases, overtime, expedite, burn)
+
+
+def low_point(values: np.ndarray) -> int | None:
+    """Position of the lowest balance (the first one on a tie), None when empty."""
+    return int(np.argmin(values)) if len(values) else None
+
+
+def cash_projection(
+    plan_month: pd.Timestamp,
+    months: pd.DatetimeIndex,
+    inventory_value: np.ndarray,
+    flows: PlanCash,
+    position: CashPosition | None,
+    stock_values: pd.Series,
+    promise: Commitment | None,
+) -> pd.DataFrame:
+    """The ``cash_projection`` table: the actual stock counts from the baseline month to the
+    plan month, then the plan's months with their flows, balance, runway and low point.
+
+    Returns:
+        Columns :data:`CASH_COLUMNS`, one row per month.
+    """
+    actual_months = sorted(
+        m
+        for m in stock_values.index
+        if m == plan_month or (promise is not None and promise.baseline_month <= m <= plan_month)
+    )
+    actual = pd.DataFrame(
+        {
+            "month": pd.DatetimeIndex(actual_months),
+            "inventory_value": [float(stock_values.loc[m]) for m in actual_months],
+            "is_actual": True,
+        }
+    )
+    projected = pd.DataFrame(
+        {
+            "month": months,
+            "inventory_value": inventory_value,
+            "purchase_spend": flows.purchases,
+            "is_actual": False,
+            "cash_inflow": flows.inflow,
+            "overtime_cost": flows.overtime,
+            "expedite_cost": flows.expedite,
+        }
+    )
+    if position is not None:
+        path = balances(position.opening_cash, flows.net)
+        projected["operating_burn"] = flows.burn
+        projected["net_cash_flow"] = flows.net
+        projected["cash_balance"] = path
+        lowest = low_point(path)
+        projected["is_cash_low_point"] = np.arange(len(months)) == lowest
+    frame = pd.concat([actual, projected], ignore_index=True)
+    if promise is not None:
+        path_value = promise.path(pd.DatetimeIndex(frame["month"]))
+        frame["baseline_month"] = promise.baseline_month
+        frame["target_month"] = promise.target_month
+        frame["baseline_inventory_value"] = promise.baseline_value
+        frame["target_inventory_value"] = path_value
+        frame["gap_to_target"] = frame["inventory_value"] - path_value
+        frame["cash_released"] = promise.baseline_value - frame["inventory_value"]
+        frame["target_cash_released"] = promise.baseline_value - path_value
+    if position is not None:
+        runway = runway_months(position.opening_cash, flows.net)
+        frame["runway_months"] = np.nan if runway is None else runway
+        frame["cash_as_of_month"] = position.as_of_month
+        frame["is_cash_low_point"] = frame["is_cash_low_point"].astype("boolean").fillna(False)
+    for column in CASH_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = np.nan
+    for column in ("baseline_month", "target_month", "cash_as_of_month"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame["is_actual"] = frame["is_actual"].astype(bool)
+    return frame[CASH_COLUMNS].sort_values("month").reset_index(drop=True)

@@ -1,0 +1,142 @@
+"""Whether the plan meets its targets: revenue against the financial plan, cash against its
+floor, and the dated working-capital commitment against the inventory policy.
+
+``plan_feasibility`` has one row per check:
+
+- ``revenue``: the net revenue the constrained plan delivers over the horizon (``value``)
+  against the financial plan (``target``), the demand's revenue in ``detail``;
+- ``cash``: the cash low point of the constrained plan (``value``, its ``month``) against
+  ``finance.min_cash_balance``, the runway in ``detail``;
+- ``working_capital``: the inventory value the policy needs (safety plus cycle stock at cost,
+  the current point of the service-level versus cash curve, ``value``) against the path's
+  value at the target month (``target``); ``service_level`` is the highest service level of
+  the curve whose inventory meets the target (empty: none of the curve's levels does), and
+  ``margin_given_up`` the expected margin the constrained plan gives up to keep to the path
+  (its ``relax_cash_path`` option; 0 when the path does not bind, empty when the plan does not
+  plan to the path).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sop_pipeline.balance.cash import Commitment
+
+FEASIBILITY_COLUMNS = [
+    "check",
+    "is_met",
+    "value",
+    "target",
+    "month",
+    "service_level",
+    "margin_given_up",
+    "detail",
+]
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _pct(share: float) -> str:
+    """A service level as people write it: 0.85 -> 85%, 0.995 -> 99.5%."""
+    return f"{share * 100:.4g}%"
+
+
+def revenue_check(demand_revenue: float, plan_revenue: float, planned: float | None) -> dict:
+    detail = (
+        f"demand {_money(demand_revenue)}, the constrained plan delivers {_money(plan_revenue)}"
+    )
+    if planned is not None:
+        detail += f", the financial plan assumed {_money(planned)}"
+    return {
+        "check": "revenue",
+        "is_met": None if planned is None else bool(plan_revenue >= planned - 0.5),
+        "value": plan_revenue,
+        "target": planned,
+        "month": pd.NaT,
+        "service_level": np.nan,
+        "margin_given_up": np.nan,
+        "detail": detail,
+    }
+
+
+def cash_check(
+    low: float | None, low_month, runway: float | None, floor: float, known: bool
+) -> dict:
+    if not known or low is None:
+        return {
+            "check": "cash",
+            "is_met": None,
+            "value": np.nan,
+            "target": floor,
+            "month": pd.NaT,
+            "service_level": np.nan,
+            "margin_given_up": np.nan,
+            "detail": "no cash position (cash.csv) for the plan month",
+        }
+    runway_text = "the cash is not used up" if runway is None else f"runway {runway:,.1f} months"
+    return {
+        "check": "cash",
+        "is_met": bool(low >= floor),
+        "value": low,
+        "target": floor,
+        "month": low_month,
+        "service_level": np.nan,
+        "margin_given_up": np.nan,
+        "detail": f"low point {_money(low)} in {pd.Timestamp(low_month):%b %Y}; {runway_text}",
+    }
+
+
+def working_capital_check(
+    promise: Commitment | None,
+    curve: pd.DataFrame,
+    margin_given_up: float | None,
+) -> dict:
+    """The commitment against the service-level versus cash curve (module docstring)."""
+    if promise is None or curve is None or curve.empty:
+        return {
+            "check": "working_capital",
+            "is_met": None,
+            "value": np.nan,
+            "target": np.nan,
+            "month": pd.NaT,
+            "service_level": np.nan,
+            "margin_given_up": np.nan,
+            "detail": "no working-capital commitment (no stock count at the baseline month)",
+        }
+    target = float(promise.target_value)
+    current = curve[curve["is_current"].astype(bool)]
+    policy = float(current["inventory_value"].iloc[0]) if len(current) else np.nan
+    grid = curve[~curve["is_current"].astype(bool)].sort_values("service_level")
+    meets = grid[grid["inventory_value"] <= target + 0.5]
+    level = float(meets["service_level"].max()) if len(meets) else np.nan
+    low, high = grid["service_level"].min(), grid["service_level"].max()
+    if np.isnan(level):
+        reach = f"none from {_pct(low)} to {_pct(high)} service meets it"
+    else:
+        reach = f"met up to {_pct(level)} service"
+    detail = (
+        f"the policy needs {_money(policy)} of stock, the path allows {_money(target)} by "
+        f"{promise.target_month:%b %Y}: {reach}"
+    )
+    if margin_given_up is not None and margin_given_up > 0.5:
+        detail += f"; keeping to the path costs the plan {_money(margin_given_up)} of margin"
+    return {
+        "check": "working_capital",
+        "is_met": bool(policy <= target + 0.5),
+        "value": policy,
+        "target": target,
+        "month": promise.target_month,
+        "service_level": level,
+        "margin_given_up": np.nan if margin_given_up is None else float(margin_given_up),
+        "detail": detail,
+    }
+
+
+def feasibility_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=FEASIBILITY_COLUMNS)
+    frame["month"] = pd.to_datetime(frame["month"])
+    frame["is_met"] = frame["is_met"].astype("boolean")
+    return frame

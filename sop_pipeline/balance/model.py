@@ -1,0 +1,381 @@
+"""The constrained plan as a linear programme, built from a :class:`PlanProblem` with numpy.
+
+Variables (all >= 0), per item ``i`` and month ``t`` unless said:
+
+=========  ===================================================================================
+``y``      releases: production started or purchase orders placed in month ``t``, received in
+           month ``t + floor(l)`` (:mod:`.problem`)
+``s``      sales of a finished good, at most its demand (what is not sold is lost)
+``b``      buffer: the stock held at month end up to the safety-stock target
+``e``      stock held at month end above the safety-stock target
+``z``      per purchased item: units expedited at the plan month's close, received after the
+           expedite lead time at the expedite premium (items whose lead time is longer)
+``ot``     per resource and month: overtime hours, at most the overtime capacity
+``v``      per month: inventory value above the dated cash path (a soft path's excess)
+=========  ===================================================================================
+
+Constraints:
+
+- **Stock balance** (item, month; equality): stock at the end of the month before + receipts
+  + open orders + expedited receipts = sales + components consumed by the parents released
+  this month + stock at the month end (``b + e``). The opening stock enters month 0.
+- **Late arrivals** (finished good, month in which an order arrives a fraction ``f`` into the
+  month): sales <= stock at the month's start + open orders + ``(1 - f)`` x demand; with units
+  expedited to arrive earlier in that month (``f_e < f``) also counted at the start of the
+  ordinary row, and a second row ``sales <= stock at the start + (1 - f_e) x demand``.
+- **Capacity** (resource, month): hours of the production received that month <= capacity
+  + overtime, after the load of open production orders (open orders beyond capacity and
+  overtime take all the overtime).
+- **Shelf life** (item, month, where the holding window ends inside the horizon): the stock at
+  a month end is used within the next ``window`` months, ``b + e <= use over the window +
+  the stock that even selling everything possible would leave`` (:func:`forced_stock`).
+- **Cash path** (month, when set): inventory value at cost ``sum_i cost_i (b + e) <= path``
+  ``+ v``. ``soft``: each dollar-month above the path costs ``cash_path_penalty`` (progress
+  against the path is a target the plan weighs against margin); ``hard``: from the
+  commitment's target month on, the path is a ceiling (``v`` at :data:`UNREACHABLE_PENALTY`,
+  so exceeded only where no plan can meet it), before it soft; ``off``: no constraint.
+
+Objective (minimised; the plan maximises the negative): ``- (price - cost) s`` (margin of
+sales) ``+ h (b + e)`` (holding, ``holding_cost_rate / 12 x cost`` a month) ``+ penalty x
+(safety stock - b)`` (a buffer shortfall, ``(1 - service level) x unit value`` a unit and
+month: the expected margin the last unit of buffer protects) ``+ premium x cost x z +
+overtime rate x ot + cash penalty x v``. The shortfall term is written ``- penalty x b`` and
+its constant kept in :attr:`LpModel.constant`.
+
+A buffer is stock kept while demand is served. Where the plan, short of supply, keeps one at
+a month end while losing sales that month (other than the demand before a late order arrives),
+it refuses a sale now to sell the same unit later and earn the buffer credit in between: the
+same margin, plus the credit. No linear row rules that out without a cost of its own, so the
+plan is re-solved without the credit at those item-months (:func:`buffer_while_short`; see
+:func:`sop_pipeline.balance.plan.solve_scenario`).
+
+The model is laid out once as a column-wise sparse matrix (``scipy.sparse``), never by loops
+over variables; see :mod:`.solver` for solving it whole or by independent blocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+from sop_pipeline.balance.problem import PlanProblem, forced_stock, lead_split
+
+CashPathMode = Literal["off", "soft", "hard"]
+UNREACHABLE_PENALTY = 1_000.0
+"""Cost of a dollar-month of inventory above a hard cash path: above any margin a dollar of
+stock earns, so the plan exceeds it only where no plan can meet it (and then by as little as
+it can)."""
+MIN_UNIT_MARGIN = 1e-3
+"""Margin counted on a sale whose price is unknown or below cost: such demand is served last
+when supply is short, never refused when it is not."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The economics and limits the model is built with (``balance``, ``decisions`` and
+    ``capacity`` settings)."""
+
+    holding_cost_rate: float = 0.25
+    expedite_premium: float = 0.15
+    expedite_lead_time_days: float = 14.0
+    cash_path: CashPathMode = "soft"
+    cash_path_penalty: float = 0.02
+
+
+@dataclass
+class LpModel:
+    """A minimisation ``min c x`` s.t. ``row_lower <= A x <= row_upper``, ``lower <= x <=
+    upper``, with the index of every variable and constraint block.
+
+    ``columns[name]`` and ``rows[name]`` hold the column (row) of each entry of a block
+    (``(items, months)``, ``(resources, months)``, ``(items,)`` or ``(months,)``; -1 where the
+    variable or constraint does not exist).
+    """
+
+    cost: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    matrix: sp.csc_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    columns: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
+    constant: float = 0.0
+    penalty: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    expedite_month: int = -1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.cost)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lower)
+
+    def value(self, x: np.ndarray, name: str) -> np.ndarray:
+        """A variable block's values (0 where the variable does not exist)."""
+        index = self.columns[name]
+        return np.where(index >= 0, x[np.maximum(index, 0)], 0.0) if index.size else index * 0.0
+
+    def dual(self, row_dual: np.ndarray, name: str) -> np.ndarray:
+        """A constraint block's shadow prices in margin terms (what one more unit of the
+        constraint's right-hand side is worth; 0 where the constraint does not exist)."""
+        index = self.rows[name]
+        if not index.size:
+            return index * 0.0
+        return np.where(index >= 0, -row_dual[np.maximum(index, 0)], 0.0)
+
+
+class _Layout:
+    """Hands out column and row numbers block by block and collects matrix entries."""
+
+    def __init__(self) -> None:
+        self.n_cols = 0
+        self.n_rows = 0
+        self.columns: dict[str, np.ndarray] = {}
+        self.rows: dict[str, np.ndarray] = {}
+        self.cost: list[np.ndarray] = []
+        self.lower: list[np.ndarray] = []
+        self.upper: list[np.ndarray] = []
+        self.row_lower: list[np.ndarray] = []
+        self.row_upper: list[np.ndarray] = []
+        self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add_columns(self, name, mask, cost, upper, lower=0.0) -> np.ndarray:
+        mask = np.asarray(mask, dtype=bool)
+        index = np.full(mask.shape, -1, dtype=np.int64)
+        count = int(mask.sum())
+        index[mask] = self.n_cols + np.arange(count)
+        self.n_cols += count
+        self.columns[name] = index
+        self.cost.append(np.broadcast_to(cost, mask.shape)[mask].astype(float))
+        self.upper.append(np.broadcast_to(upper, mask.shape)[mask].astype(float))
+        self.lower.append(np.broadcast_to(lower, mask.shape)[mask].astype(float))
+        return index
+
+    def add_rows(self, name, mask, lower, upper) -> np.ndarray:
+        mask = np.asarray(mask, dtype=bool)
+        index = np.full(mask.shape, -1, dtype=np.int64)
+        count = int(mask.sum())
+        index[mask] = self.n_rows + np.arange(count)
+        self.n_rows += count
+        self.rows[name] = index
+        self.row_lower.append(np.broadcast_to(lower, mask.shape)[mask].astype(float))
+        self.row_upper.append(np.broadcast_to(upper, mask.shape)[mask].astype(float))
+        return index
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        """Entries ``A[rows, cols] += values`` where both exist (row and column >= 0)."""
+        rows, cols = np.broadcast_arrays(np.asarray(rows), np.asarray(cols))
+        values = np.broadcast_to(np.asarray(values, dtype=float), rows.shape).ravel()
+        rows, cols = rows.ravel(), cols.ravel()
+        keep = (rows >= 0) & (cols >= 0) & (values != 0)
+        self.entries.append((rows[keep], cols[keep], values[keep]))
+
+    def finish(self, constant: float, penalty: np.ndarray, expedite_month: int) -> LpModel:
+        rows = np.concatenate([e[0] for e in self.entries]) if self.entries else np.zeros(0, int)
+        cols = np.concatenate([e[1] for e in self.entries]) if self.entries else np.zeros(0, int)
+        vals = np.concatenate([e[2] for e in self.entries]) if self.entries else np.zeros(0)
+        matrix = sp.csc_matrix((vals, (rows, cols)), shape=(self.n_rows, self.n_cols))
+        matrix.sum_duplicates()
+        return LpModel(
+            cost=np.concatenate(self.cost),
+            lower=np.concatenate(self.lower),
+            upper=np.concatenate(self.upper),
+            matrix=matrix,
+            row_lower=np.concatenate(self.row_lower) if self.row_lower else np.zeros(0),
+            row_upper=np.concatenate(self.row_upper) if self.row_upper else np.zeros(0),
+            columns=self.columns,
+            rows=self.rows,
+            constant=constant,
+            penalty=penalty,
+            expedite_month=expedite_month,
+        )
+
+
+def _shift(index: np.ndarray, months: np.ndarray, by: np.ndarray | int) -> np.ndarray:
+    """``index`` moved ``by`` months later along axis 1 (-1 where it falls off the horizon):
+    the target month of each entry of a ``(rows, months)`` block."""
+    target = months[None, :] + np.asarray(by).reshape(-1, 1)
+    return np.where(target < index.shape[1], target, -1)
+
+
+def _at(block: np.ndarray, rows: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """``block[rows, months]`` with -1 wherever the month is -1."""
+    return np.where(months >= 0, block[rows, np.maximum(months, 0)], -1)
+
+
+def buffer_penalty(problem: PlanProblem) -> np.ndarray:
+    """Cost of a unit-month of buffer below target: ``(1 - service level) x unit value``."""
+    return (1.0 - problem.service_level) * problem.unit_value
+
+
+def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings()) -> LpModel:
+    """Lay ``problem`` out as an :class:`LpModel` (module docstring)."""
+    n, horizon = problem.n_items, problem.horizon
+    months = np.arange(horizon)
+    item_rows = np.repeat(np.arange(n)[:, None], horizon, axis=1)
+    whole, frac = problem.lead_whole, problem.lead_fraction
+    holding = settings.holding_cost_rate / 12.0 * problem.cost
+    penalty = buffer_penalty(problem)
+    margin = np.maximum(np.nan_to_num(problem.margin, nan=0.0), MIN_UNIT_MARGIN)
+    layout = _Layout()
+
+    # --- variables -----------------------------------------------------------------------
+    arrives = months[None, :] + whole[:, None] < horizon
+    y = layout.add_columns("y", arrives, 0.0, np.inf)
+    # every finished good and month has a sales column (demand 0: bounded at 0), so a model
+    # of other demand has the same layout and a solution of one is a start for the other
+    s = layout.add_columns(
+        "s",
+        np.repeat(problem.finished[:, None], horizon, axis=1),
+        -margin[:, None],
+        problem.demand,
+    )
+    has_buffer = problem.safety_stock > 0
+    b = layout.add_columns("b", has_buffer, (holding - penalty)[:, None], problem.safety_stock)
+    e = layout.add_columns("e", np.ones((n, horizon), bool), holding[:, None], np.inf)
+    fast_whole, fast_frac = lead_split(np.array([settings.expedite_lead_time_days]))
+    lead = whole + frac
+    expeditable = ~problem.produced & (lead > fast_whole[0] + fast_frac[0] + 1e-9)
+    expeditable &= fast_whole[0] < horizon
+    z = layout.add_columns("z", expeditable, settings.expedite_premium * problem.cost, np.inf)
+    n_res = len(problem.resources)
+    ot = layout.add_columns(
+        "ot",
+        np.ones((n_res, horizon), bool),
+        problem.overtime_rate[:, None] if n_res else 0.0,
+        problem.overtime_capacity,
+    )
+    path = problem.cash_path
+    use_path = path is not None and settings.cash_path != "off"
+    has_path = np.isfinite(path) if use_path else np.zeros(horizon, bool)
+    path_cost = np.full(horizon, settings.cash_path_penalty)
+    if settings.cash_path == "hard":
+        path_cost[problem.cash_target_index :] = UNREACHABLE_PENALTY
+    v = layout.add_columns("v", has_path, path_cost, np.inf)
+
+    # --- stock balance: b + e - (b + e)[t-1] - receipts - z + s + consumption = open orders --
+    rhs = problem.scheduled.copy()
+    rhs[:, 0] += problem.initial_stock
+    balance = layout.add_rows("balance", np.ones((n, horizon), bool), rhs, rhs)
+    for block in (b, e):
+        layout.add(balance, block, 1.0)
+        layout.add(balance[:, 1:], block[:, :-1], -1.0)
+    arrival = _shift(y, months, whole)
+    layout.add(_at(balance, item_rows, arrival), y, -1.0)
+    expedited = np.flatnonzero(z >= 0)
+    if len(expedited):
+        layout.add(balance[expedited, fast_whole[0]], z[expedited], -1.0)
+    layout.add(balance, s, 1.0)
+    if len(problem.edge_parent):
+        parent, comp, factor = problem.edge_parent, problem.edge_comp, problem.edge_factor
+        layout.add(balance[comp], y[parent], factor[:, None])
+
+    # --- late arrivals: sales <= stock at the month's start + (1 - f) x demand ---------------
+    # an ordinary order received a fraction f into month a serves only the demand after it;
+    # units expedited to arrive earlier in that month (f_e < f) serve from f_e: the demand
+    # before f comes from the month's opening stock and those units, the demand before f_e
+    # from the opening stock alone (two rows where both arrive in the month)
+    start = problem.scheduled.copy()
+    start[:, 0] += problem.initial_stock
+    sells = s >= 0
+    late = sells & (frac > 0)[:, None] & (months[None, :] >= whole[:, None])
+    bound = start + (1 - frac)[:, None] * problem.demand
+    arrive = layout.add_rows("arrival", late, -np.inf, bound)
+    layout.add(arrive, s, 1.0)
+    for block in (b, e):
+        layout.add(arrive[:, 1:], block[:, :-1], -1.0)
+    if len(expedited):
+        layout.add(arrive[expedited, fast_whole[0]], z[expedited], -1.0)
+    fast = np.zeros((n, horizon), bool)
+    if len(expedited) and fast_frac[0] > 0:
+        fast[expedited, fast_whole[0]] = sells[expedited, fast_whole[0]]
+    fast_bound = start + (1 - fast_frac[0]) * problem.demand
+    arrive_fast = layout.add_rows("arrival_fast", fast, -np.inf, fast_bound)
+    layout.add(arrive_fast, s, 1.0)
+    for block in (b, e):
+        layout.add(arrive_fast[:, 1:], block[:, :-1], -1.0)
+    on_time = (frac == 0)[:, None] & (arrival >= 0)
+    layout.add(_at(arrive_fast, item_rows, np.where(on_time, arrival, -1)), y, -1.0)
+
+    # --- capacity: hours received - overtime <= capacity - open orders' load ---------------
+    capacity = layout.add_rows(
+        "capacity",
+        np.ones((n_res, horizon), bool),
+        -np.inf,
+        # open orders beyond capacity and overtime take all the overtime and leave no room
+        np.maximum(problem.capacity - problem.fixed_load, -problem.overtime_capacity),
+    )
+    if len(problem.route_item):
+        item, res, hours = problem.route_item, problem.route_resource, problem.route_hours
+        res_rows = np.repeat(res[:, None], horizon, axis=1)
+        routed_y = y[item]
+        received = _shift(routed_y, months, whole[item])
+        layout.add(_at(capacity, res_rows, received), routed_y, hours[:, None])
+    layout.add(capacity, ot, -1.0)
+
+    # --- shelf life: stock at month end used within the window ------------------------------
+    _shelf_rows(layout, problem, y, s, b, e)
+
+    # --- cash path: inventory value - v <= path ----------------------------------------------
+    path_values = np.where(has_path, path, 0.0) if use_path else np.zeros(horizon)
+    cash = layout.add_rows("cash", has_path, -np.inf, path_values)
+    if has_path.any():
+        cash_rows = np.repeat(cash[None, :], n, axis=0)
+        for block in (b, e):
+            layout.add(cash_rows, block, problem.cost[:, None])
+        layout.add(cash, v, -1.0)
+
+    constant = float((penalty[:, None] * problem.safety_stock).sum())
+    return layout.finish(constant, penalty, int(fast_whole[0]) if (z >= 0).any() else -1)
+
+
+def _shelf_rows(layout: _Layout, problem: PlanProblem, y, s, b, e) -> None:
+    """``b + e - sum of use over the next window months <= forced leftover``, for every item
+    and month whose window ends inside the horizon."""
+    n, horizon = problem.n_items, problem.horizon
+    window = problem.window
+    months = np.arange(horizon)
+    limited = (window >= 0)[:, None] & (months[None, :] + window[:, None] <= horizon - 1)
+    held, sold = forced_stock(problem)
+    cum_sold = np.concatenate([np.zeros((n, 1)), np.cumsum(sold, axis=1)], axis=1)
+    end = np.minimum(months[None, :] + np.maximum(window, 0)[:, None], horizon - 1)
+    later_sales = cum_sold[np.arange(n)[:, None], end + 1] - cum_sold[:, 1:]
+    rhs = np.maximum(held - later_sales, 0.0)
+    shelf = layout.add_rows("shelf", limited, -np.inf, rhs)
+    if not limited.any():
+        return
+    for block in (b, e):
+        layout.add(shelf, block, 1.0)
+    # use in month u enters every row t with t < u <= t + window
+    for lag in range(1, min(int(window.max()), horizon - 1) + 1):
+        rows = np.where(window[:, None] >= lag, shelf, -1)[:, : horizon - lag]
+        layout.add(rows, s[:, lag:], -1.0)
+        if len(problem.edge_parent):
+            comp, parent = problem.edge_comp, problem.edge_parent
+            layout.add(rows[comp], y[parent][:, lag:], -problem.edge_factor[:, None])
+
+
+def buffer_while_short(
+    problem: PlanProblem, model: LpModel, x: np.ndarray, tolerance: float = 1e-6
+) -> np.ndarray:
+    """Item-months (``(items, months)``, bool) where solution ``x`` keeps a buffer at the month
+    end (``b > 0``) while losing sales that month for another reason than an order arriving
+    late in it (no late-arrival row of the item and month is binding)."""
+    lost = problem.demand - model.value(x, "s")
+    short = (lost > tolerance * np.maximum(problem.demand, 1.0)) & (model.value(x, "b") > tolerance)
+    if not short.any():
+        return short
+    activity = model.matrix @ x
+    timed = np.zeros_like(short)
+    for name in ("arrival", "arrival_fast"):
+        index = model.rows[name]
+        exists = index >= 0
+        slack = np.full(index.shape, np.inf)
+        slack[exists] = model.row_upper[index[exists]] - activity[index[exists]]
+        timed |= exists & (slack <= tolerance * np.maximum(problem.demand, 1.0))
+    return short & ~timed

@@ -1,0 +1,785 @@
+"""The meeting's options, each a re-solve of the constrained plan with one change.
+
+**Issues.** The options are priced for the largest issues of four kinds: a binding component
+(``component``: its lever is expediting it), a binding resource (``resource``: overtime and
+pre-building), the dated cash path when it binds (``cash``) and an upward forecast change
+(``forecast_change``, a demand uncertainty: produce to the upside).
+
+**Options.** For an issue, ``plan_to_base`` is the plan without the issue's levers (the
+component not expedited; no overtime on the resource in the months it binds and no stock built
+ahead for them by the items made on it; for a forecast change and the cash path, the plan
+itself) - taking the stockout risk. Each other option adds one lever to it: ``expedite``,
+``overtime``, ``prebuild``,
+``spread_deliveries`` (a share of the peak month's demand moved to the next month, with
+``decisions.spread_share``), ``produce_to_upside`` (the item planned to its upper 80 % bound),
+``relax_cash_path`` (the plan without the cash path). ``constrained_plan`` is the plan with
+every lever as the solver chose them. Every option is solved as the LP with that one change,
+around the issue: the items it concerns (the finished goods built from the component or made
+on the resource, their components and resources) are re-planned, everything else is held as
+the plan has it (:func:`~sop_pipeline.balance.solver.solve_restricted`); the cash path is
+re-solved whole.
+
+**Pricing** (the LP plans the point forecast; the options are valued against the forecast's
+uncertainty, as the plan's buffers are meant for): with ``S`` an item's stock available in a
+month under the option (sold + left at the month's end), Normal demand from the forecast and
+its 80 % interval gives expected lost sales ``sigma L((S - mu) / sigma)``
+(:mod:`sop_pipeline.supply.uncertainty`); ``expected_margin = sum (net price - unit cost) x
+(mu - expected lost) - holding - overtime - expedite premiums`` over the issue's items and
+months. ``margin_vs_base`` is against ``plan_to_base``; ``extra_inventory_cash_peak`` the most
+extra stock at cost it holds in any month. Its cash balance, low point and runway follow the
+plan's cash (``cash_projection``) shifted by the option's own flows month by month. The
+suggested option has the highest expected margin among those that can help and whose extra
+cash stays within ``decisions.max_extra_cash``; an option within ``MATERIAL`` of plan to base
+is marked as not helping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from sop_pipeline.balance.cash import PlanCash, balances, low_point, runway_months
+from sop_pipeline.balance.model import UNREACHABLE_PENALTY, LpModel, ModelSettings, build_model
+from sop_pipeline.balance.prices import explosion
+from sop_pipeline.balance.problem import PlanProblem, forced_stock
+from sop_pipeline.balance.solution import TOL, PlanArrays, read_plan
+from sop_pipeline.balance.solver import (
+    Solution,
+    SolveError,
+    SolverChoice,
+    solve,
+    solve_restricted,
+)
+from sop_pipeline.supply.uncertainty import Z80, expected_lost
+
+COMPONENT, RESOURCE, CASH, FORECAST_CHANGE = "component", "resource", "cash", "forecast_change"
+MATERIAL = 1.0
+"""An option whose expected margin and cash differ from plan to base by less than this (in
+money) does not help: it is listed as infeasible with the reason."""
+MATERIAL_UNITS = 0.5
+"""An option whose lever moves less than this many units (expedited, built ahead) does not
+use it: it is listed as infeasible with the reason."""
+
+OPTION_COLUMNS = [
+    "issue",
+    "category",
+    "item",
+    "option",
+    "is_feasible",
+    "first_month",
+    "last_month",
+    "affected_items",
+    "extra_inventory_cash_peak",
+    "purchase_spend",
+    "overtime_cost",
+    "expedite_cost",
+    "holding_cost",
+    "lost_sales_qty",
+    "expected_revenue_at_risk",
+    "expected_margin_at_risk",
+    "expected_excess_value",
+    "service_level",
+    "expected_margin",
+    "margin_vs_base",
+    "cash_balance_end",
+    "cash_low_point",
+    "runway_months",
+    "is_suggested",
+    "decision",
+    "note",
+]
+
+
+@dataclass(frozen=True)
+class OptionSettings:
+    """``decisions`` settings the options use."""
+
+    max_extra_cash: float | None = None
+    spread_share: float = 0.30
+    top_issues: int = 5
+    expedite_premium: float = 0.15
+    expedite_lead_time_days: float = 14.0
+    holding_cost_rate: float = 0.25
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One issue: its kind, subject (component, resource or item name), the item positions
+    re-planned for it, the months it binds in (positions), and the finished goods it
+    concerns."""
+
+    category: str
+    subject: str
+    items: np.ndarray
+    months: tuple[int, ...]
+    affected: tuple[str, ...]
+    stake: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.category}:{self.subject}"
+
+
+@dataclass
+class Context:
+    """What pricing a variant needs: the base plan, its cash and the option settings."""
+
+    problem: PlanProblem
+    model: LpModel
+    x: np.ndarray
+    plan: PlanArrays
+    cash: PlanCash
+    opening_cash: float | None
+    booked_revenue: Callable[[np.ndarray], np.ndarray]
+    settings: OptionSettings
+    method: SolverChoice
+    model_settings: ModelSettings = ModelSettings()
+    solution: Solution | None = None
+
+
+# --- issues ------------------------------------------------------------------------------------
+
+
+def _descendants(problem: PlanProblem, items: np.ndarray) -> np.ndarray:
+    ex = explosion(problem)
+    below = ex[items].nonzero()[1] if len(items) else np.zeros(0, int)
+    return np.unique(np.concatenate([items, below])).astype(np.int64)
+
+
+def _routed(problem: PlanProblem, items: np.ndarray) -> np.ndarray:
+    on = np.isin(problem.route_item, items)
+    return np.unique(problem.route_resource[on]).astype(np.int64)
+
+
+def find_issues(
+    problem: PlanProblem, prices: pd.DataFrame, changes: pd.DataFrame, top_n: int
+) -> list[Issue]:
+    """The issues that get an option table: the binding components, resources and cash path
+    of ``prices`` (``constraint_prices``), the most lost margin and shadow price first, and the
+    upward forecast exceptions of ``changes`` (``forecast_changes``), ``top_n`` of each."""
+    names = pd.Index(problem.items)
+    months = pd.DatetimeIndex(problem.months)
+    ex = explosion(problem).tocsc()
+    issues: list[Issue] = []
+    for category in (COMPONENT, RESOURCE, CASH):
+        rows = prices[prices["constraint_type"] == category]
+        if rows.empty:
+            continue
+        ranked = (
+            rows.assign(weight=rows["shadow_price"] * (1 + rows["affected_item_count"]))
+            .groupby("constraint")
+            .agg(lost=("lost_margin", "sum"), weight=("weight", "max"))
+            .sort_values(["lost", "weight"], ascending=False)
+            .head(top_n)
+        )
+        for subject in ranked.index:
+            hit = rows[rows["constraint"] == subject]
+            bound = tuple(sorted(months.get_indexer(pd.to_datetime(hit["month"]))))
+            if category == COMPONENT:
+                c = names.get_loc(subject)
+                users = ex.indices[ex.indptr[c] : ex.indptr[c + 1]]
+                users = users[problem.finished[users]]
+                items = _descendants(problem, np.append(users, c))
+            elif category == RESOURCE:
+                r = pd.Index(problem.resources).get_loc(subject)
+                users = np.unique(problem.route_item[problem.route_resource == r])
+                items = _descendants(problem, users)
+            else:
+                users = np.flatnonzero(problem.finished)
+                items = np.arange(problem.n_items)
+            affected = tuple(names[users[problem.finished[users]]])
+            issues.append(
+                Issue(
+                    category,
+                    str(subject),
+                    items,
+                    bound,
+                    affected,
+                    float(ranked.loc[subject, "lost"]),
+                )
+            )
+    if changes is not None and len(changes):
+        up = changes[
+            changes["is_exception"].fillna(False).astype(bool)
+            & (changes["change_qty"] > 0)
+            & ~changes["is_timing_shift"].fillna(False).astype(bool)
+            & changes["item"].isin(names)
+        ].copy()
+        up["impact"] = np.maximum(up["change_margin"].abs(), up["abs_change_margin"] / 2)
+        for row in (
+            up.sort_values(["impact", "item"], ascending=[False, True]).head(top_n).itertuples()
+        ):
+            i = names.get_loc(row.item)
+            issues.append(
+                Issue(
+                    FORECAST_CHANGE,
+                    str(row.item),
+                    _descendants(problem, np.array([i])),
+                    tuple(range(problem.horizon)),
+                    (str(row.item),),
+                    float(row.impact),
+                )
+            )
+    return issues
+
+
+# --- variants ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Variant:
+    """A change to the plan: new bounds (on the plan's model, or on the model of
+    ``problem`` when the option changes demand: the same layout), and what it means in words.
+    ``lower`` of None keeps the model's."""
+
+    name: str
+    upper: np.ndarray
+    row_upper: np.ndarray
+    mean: np.ndarray
+    sigma: np.ndarray
+    problem: PlanProblem | None = None
+    lower: np.ndarray | None = None
+    full_solve: bool = False
+    cost: np.ndarray | None = None
+    feasible: bool = True
+    note: str = ""
+    decision: str = ""
+
+
+def _columns(model: LpModel, name: str, rows: np.ndarray) -> np.ndarray:
+    index = model.columns[name][rows]
+    return index[index >= 0]
+
+
+def _issue_columns(model: LpModel, problem: PlanProblem, issue: Issue) -> np.ndarray:
+    items = issue.items
+    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e")]
+    z = model.columns["z"][items]
+    parts.append(z[z >= 0])
+    if len(problem.resources):
+        parts.append(_columns(model, "ot", _routed(problem, items)).ravel())
+    parts.append(model.columns["v"][model.columns["v"] >= 0])
+    return np.unique(np.concatenate([p.ravel() for p in parts]))
+
+
+def _no_levers(
+    ctx: Context, issue: Issue, model: LpModel | None = None, problem: PlanProblem | None = None
+) -> np.ndarray:
+    """Upper bounds of plan to base: the issue's levers off."""
+    model, problem = model or ctx.model, problem or ctx.problem
+    upper = model.upper.copy()
+    if issue.category == COMPONENT:
+        c = problem.items.get_loc(issue.subject)
+        if model.columns["z"][c] >= 0:
+            upper[model.columns["z"][c]] = 0.0
+    elif issue.category == RESOURCE:
+        r = pd.Index(problem.resources).get_loc(issue.subject)
+        binding = np.array(issue.months, dtype=np.int64)
+        ot = model.columns["ot"][r][binding]
+        # the overtime open production orders already need stays: they are made regardless
+        committed = np.clip(problem.fixed_load[r] - problem.capacity[r], 0.0, None)[binding]
+        upper[ot] = np.minimum(committed, problem.overtime_capacity[r][binding])
+        _no_prebuild(model, problem, issue, upper)
+    return upper
+
+
+def _ahead_months(problem: PlanProblem, issue: Issue) -> np.ndarray:
+    """The months in which stock could be built ahead for the issue's binding months: the
+    holding window before each (the items' longest, at most the horizon)."""
+    windows = problem.window[issue.items]
+    longest = int(windows.max()) if (windows >= 0).all() and len(windows) else problem.horizon
+    ahead = np.zeros(problem.horizon, bool)
+    for month in issue.months:
+        ahead[max(0, month - max(longest, 1)) : month] = True
+    return ahead
+
+
+def _no_prebuild(model: LpModel, problem: PlanProblem, issue: Issue, upper: np.ndarray) -> None:
+    """No stock built ahead for the binding months: at the end of a month before one (within
+    the holding window), a produced item's stock above the safety stock only for the next
+    month's first days (what its late-arriving orders cannot serve, ``f x demand``) or where
+    nothing new can avoid it (the opening stock, open orders)."""
+    held, _ = forced_stock(problem)
+    next_days = np.zeros_like(held)
+    next_days[:, :-1] = problem.lead_fraction[:, None] * problem.demand[:, 1:]
+    # what the buffer column may hold: the safety stock, or 0 where the plan lost its credit
+    # (a buffer kept while losing sales, see solve_scenario)
+    b = model.columns["b"]
+    buffer = np.where(b >= 0, model.upper[np.maximum(b, 0)], 0.0)
+    room = np.maximum(np.maximum(held, next_days + problem.safety_stock) - buffer, 0)
+    # produced items only: building ahead on a resource is producing early; a bought component
+    # may be shared with finished goods outside the issue (held at their plan), whose
+    # consumption it must still be able to stock for
+    rows = issue.items[problem.produced[issue.items]]
+    index = model.columns["e"][rows]
+    keep = (index >= 0) & _ahead_months(problem, issue)[None, :]
+    upper[index[keep]] = np.minimum(upper[index[keep]], room[rows][keep])
+
+
+def _spread(ctx: Context, issue: Issue, base: PlanArrays) -> Variant:
+    """Move ``spread_share`` of the peak month's demand of the issue's finished goods to the
+    next month; the peak is the month the most margin is lost under plan to base."""
+    problem = ctx.problem
+    share = ctx.settings.spread_share
+    users = np.array([problem.items.get_loc(i) for i in issue.affected], dtype=np.int64)
+    lost = (base.lost[users] * np.maximum(problem.margin[users], 0)[:, None]).sum(axis=0)
+    mean, sigma = problem.mean_demand.copy(), problem.sigma.copy()
+
+    def infeasible(note: str) -> Variant:
+        model = ctx.model
+        return Variant(
+            "spread_deliveries",
+            model.upper,
+            model.row_upper,
+            mean,
+            sigma,
+            feasible=False,
+            note=note,
+        )
+
+    if not len(users) or lost.max() <= MATERIAL:
+        return infeasible("no sales are lost without the levers: nothing to spread")
+    peak = int(np.argmax(lost))
+    if peak + 1 >= problem.horizon:
+        return infeasible(f"the peak ({_label(problem.months[peak])}) is the last month")
+    nxt = peak + 1
+    demand = problem.demand.copy()
+    moved = share * demand[users, peak]
+    demand[users, peak] -= moved
+    demand[users, nxt] += moved
+    mean[users, peak] *= 1 - share
+    mean[users, nxt] += share * problem.mean_demand[users, peak]
+    sigma[users, nxt] = np.sqrt(sigma[users, nxt] ** 2 + (share * sigma[users, peak]) ** 2)
+    sigma[users, peak] *= 1 - share
+    moved_problem = problem.replace_demand(demand, mean, sigma)
+    model = build_model(moved_problem, ctx.model_settings)
+    upper = _no_levers(ctx, issue, model, moved_problem)
+    names = ", ".join(issue.affected[:4]) + (" ..." if len(issue.affected) > 4 else "")
+    decision = (
+        f"Ask customers to take {share:.0%} of {_label(problem.months[peak])}'s demand "
+        f"({moved.sum():,.0f} units of {names}) in {_label(problem.months[nxt])}"
+    )
+    return Variant(
+        "spread_deliveries",
+        upper,
+        model.row_upper,
+        mean,
+        sigma,
+        problem=moved_problem,
+        note="any price concession is not included",
+        decision=decision,
+    )
+
+
+def _upside(ctx: Context, issue: Issue) -> Variant:
+    """Make the item's upper 80 % bound available every month it can be made for: the stock
+    left at each month end at least ``hi80 - forecast`` (the upside not sold at the
+    forecast)."""
+    problem, model = ctx.problem, ctx.model
+    i = problem.items.get_loc(issue.subject)
+    extra = Z80 * problem.sigma[i]
+    lower = model.lower.copy()
+    start = int(problem.lead_whole[i]) + 1
+    e = model.columns["e"][i]
+    months = np.arange(problem.horizon)
+    keep = (e >= 0) & (months >= start)
+    lower[e[keep]] = np.maximum(extra[keep] - problem.safety_stock[i][keep], 0.0)
+    return Variant(
+        "produce_to_upside",
+        model.upper,
+        model.row_upper,
+        problem.mean_demand,
+        problem.sigma,
+        lower=lower,
+    )
+
+
+# --- pricing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Priced:
+    row: dict[str, object]
+    inventory_value: np.ndarray
+    flows: np.ndarray
+
+
+def _label(month) -> str:
+    return pd.Timestamp(month).strftime("%b %Y")
+
+
+def price(
+    ctx: Context,
+    issue: Issue,
+    plan: PlanArrays,
+    mean: np.ndarray,
+    sigma: np.ndarray,
+    x: np.ndarray,
+) -> Priced:
+    """An option's figures over the issue's items (module docstring)."""
+    problem = ctx.problem
+    items = issue.items
+    fin = items[problem.finished[items]]
+    supply = plan.sales[fin] + plan.inventory[fin]
+    lost = expected_lost(mean[fin], sigma[fin], supply)
+    margin = np.maximum(problem.margin[fin], 0.0)[:, None]
+    cost = problem.cost[items][:, None]
+    holding = float((plan.inventory[items] * cost).sum() * ctx.settings.holding_cost_rate / 12)
+    resources = _routed(problem, items) if len(problem.resources) else np.zeros(0, int)
+    ot_by_month = (plan.overtime[resources] * problem.overtime_rate[resources][:, None]).sum(0)
+    expedited = plan.expedited[items] * cost * ctx.settings.expedite_premium
+    bought = items[~problem.produced[items]]
+    purchases = (
+        (plan.receipts[bought] + plan.expedited[bought] + problem.scheduled[bought])
+        * problem.cost[bought][:, None]
+    ).sum(axis=0)
+    revenue = (plan.sales[fin] * problem.price[fin][:, None]).sum(axis=0)
+    flows = ctx.booked_revenue(revenue) - purchases - ot_by_month - expedited.sum(axis=0)
+    expected = float(((mean[fin] - lost) * margin).sum())
+    demand = float(mean[fin].sum())
+    value = (plan.inventory[items] * cost).sum(axis=0)
+    row = {
+        "purchase_spend": float(purchases.sum()),
+        "overtime_cost": float(ot_by_month.sum()),
+        "expedite_cost": float(expedited.sum()),
+        "holding_cost": holding,
+        "lost_sales_qty": float(plan.lost[fin].sum()),
+        "expected_revenue_at_risk": float((lost * problem.price[fin][:, None]).sum()),
+        "expected_margin_at_risk": float((lost * margin).sum()),
+        "expected_excess_value": float((plan.inventory[fin, -1] * problem.cost[fin]).sum()),
+        "service_level": 1.0 - float(lost.sum()) / demand if demand > 0 else 1.0,
+        "expected_margin": expected - float(ot_by_month.sum()) - float(expedited.sum()) - holding,
+    }
+    return Priced(row, value, flows)
+
+
+# --- one issue --------------------------------------------------------------------------------
+
+
+def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanArrays, np.ndarray]:
+    problem = variant.problem or ctx.problem
+    model = ctx.model if variant.problem is None else build_model(problem, ctx.model_settings)
+    model = replace(
+        model,
+        upper=variant.upper,
+        row_upper=variant.row_upper,
+        lower=model.lower if variant.lower is None else variant.lower,
+        cost=model.cost if variant.cost is None else variant.cost,
+    )
+    if variant.full_solve:  # the whole plan again, from the plan's own basis
+        x = solve(model, ctx.method, like=ctx.solution).x
+    else:
+        x = solve_restricted(model, _issue_columns(model, problem, issue), ctx.x)
+    return read_plan(problem, model, x), x
+
+
+def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: PlanArrays) -> str:
+    problem = ctx.problem
+    months = problem.months
+    if name == "plan_to_base":
+        return {
+            COMPONENT: f"Plan without expediting {issue.subject} and take the stockout risk",
+            RESOURCE: f"Plan without overtime or building ahead on {issue.subject} and take "
+            "the stockout risk",
+            CASH: "Plan as it stands, the cash path a target it may exceed",
+            FORECAST_CHANGE: "Plan to the base forecast and take the stockout risk",
+        }[issue.category]
+    items = issue.items
+    if name == "expedite":
+        c = problem.items.get_loc(issue.subject)
+        qty = plan.expedited[c].sum()
+        return (
+            f"Expedite {qty:,.0f} of {issue.subject} now ({ctx.settings.expedite_lead_time_days:g}"
+            f" days, {ctx.settings.expedite_premium:.0%} premium)"
+        )
+    if name == "overtime":
+        r = pd.Index(problem.resources).get_loc(issue.subject)
+        hours = plan.overtime[r]
+        used = np.flatnonzero(hours > TOL)
+        span = _span(months[used]) if len(used) else ""
+        return f"Plan {hours.sum():,.1f} h of overtime on {issue.subject} in {span}"
+    if name == "prebuild":
+        made = items[problem.finished[items]]
+        extra = np.maximum(plan.inventory[made] - base.inventory[made], 0.0)
+        by_month = extra.sum(axis=0)
+        used = np.flatnonzero(by_month > TOL)
+        span = _span(months[used]) if len(used) else ""
+        return (
+            f"Build {by_month.max():,.0f} units ahead on {issue.subject}'s spare capacity ({span})"
+        )
+    if name == "produce_to_upside":
+        i = problem.items.get_loc(issue.subject)
+        more = np.maximum(plan.inventory[i] - ctx.plan.inventory[i], 0.0).max()
+        return (
+            f"Produce {issue.subject} to the upside: hold up to {more:,.0f} more units for "
+            "demand above the forecast"
+        )
+    if name == "relax_cash_path":
+        return "Relax the cash path: hold the stock the plan needs above the dated target"
+    if name == "keep_to_cash_path":
+        return "Keep inventory within the dated cash path, whatever it costs in service"
+    if name == "constrained_plan":
+        return "Approve the constrained plan: " + _levers(ctx, issue, plan)
+    return name
+
+
+def _levers(ctx: Context, issue: Issue, plan: PlanArrays) -> str:
+    problem = ctx.problem
+    parts = []
+    items = issue.items
+    if plan.expedited[items].sum() > TOL:
+        names = problem.items[items][plan.expedited[items].sum(axis=1) > TOL]
+        parts.append(f"expedite {', '.join(names[:3])}")
+    resources = _routed(problem, items) if len(problem.resources) else np.zeros(0, int)
+    hours = plan.overtime[resources].sum()
+    if hours > TOL:
+        parts.append(f"{hours:,.1f} h of overtime")
+    made = items[problem.finished[items]]
+    held = np.maximum(plan.inventory[made] - problem.safety_stock[made], 0).sum(axis=0).max()
+    if held > TOL:
+        parts.append(f"up to {held:,.0f} finished units held above their buffers")
+    return ", ".join(parts) if parts else "no extra lever"
+
+
+def _span(months) -> str:
+    months = sorted(pd.DatetimeIndex(months))
+    if not months:
+        return ""
+    if len(months) == 1:
+        return _label(months[0])
+    return f"{_label(months[0])}-{_label(months[-1])}"
+
+
+def _variants(ctx: Context, issue: Issue, base_plan: PlanArrays) -> list[Variant]:
+    model, problem = ctx.model, ctx.problem
+    mean, sigma = problem.mean_demand, problem.sigma
+    no_levers = _no_levers(ctx, issue)
+    base = Variant("plan_to_base", no_levers, model.row_upper, mean, sigma)
+    out = [base]
+    if issue.category == COMPONENT:
+        c = problem.items.get_loc(issue.subject)
+        if model.columns["z"][c] >= 0:
+            out.append(Variant("expedite", model.upper, model.row_upper, mean, sigma))
+        else:
+            out.append(
+                Variant(
+                    "expedite",
+                    model.upper,
+                    model.row_upper,
+                    mean,
+                    sigma,
+                    feasible=False,
+                    note="its lead time is no longer than an expedited order's",
+                )
+            )
+    if issue.category == RESOURCE:
+        r = pd.Index(problem.resources).get_loc(issue.subject)
+        overtime = no_levers.copy()
+        overtime[model.columns["ot"][r]] = model.upper[model.columns["ot"][r]]
+        note = "" if problem.overtime_capacity[r].sum() > 0 else "the resource has no overtime"
+        out.append(
+            Variant(
+                "overtime", overtime, model.row_upper, mean, sigma, feasible=not note, note=note
+            )
+        )
+        prebuild = no_levers.copy()
+        e = model.columns["e"][issue.items]
+        prebuild[e[e >= 0]] = model.upper[e[e >= 0]]
+        if not _ahead_months(problem, issue).any():
+            out.append(
+                Variant(
+                    "prebuild",
+                    prebuild,
+                    model.row_upper,
+                    mean,
+                    sigma,
+                    feasible=False,
+                    note="it binds in the first month: nothing can be built before it",
+                )
+            )
+            prebuild = None
+        if prebuild is not None:
+            out.append(Variant("prebuild", prebuild, model.row_upper, mean, sigma))
+    if issue.category in (COMPONENT, RESOURCE):
+        out.append(_spread(ctx, issue, base_plan))
+    if issue.category == FORECAST_CHANGE:
+        out.append(_upside(ctx, issue))
+    if issue.category == CASH:
+        cash_rows, excess = model.rows["cash"], model.columns["v"]
+        if ctx.model_settings.cash_path != "hard":  # the path a ceiling from its target month
+            kept = model.cost.copy()
+            hard = excess[problem.cash_target_index :]
+            kept[hard[hard >= 0]] = UNREACHABLE_PENALTY
+            out.append(
+                Variant(
+                    "keep_to_cash_path",
+                    model.upper,
+                    model.row_upper,
+                    mean,
+                    sigma,
+                    full_solve=True,
+                    cost=kept,
+                )
+            )
+        relaxed = model.row_upper.copy()
+        relaxed[cash_rows[cash_rows >= 0]] = np.inf
+        relaxed_cost = model.cost.copy()
+        relaxed_cost[excess[excess >= 0]] = 0.0
+        out.append(
+            Variant(
+                "relax_cash_path",
+                model.upper,
+                relaxed,
+                mean,
+                sigma,
+                full_solve=True,
+                cost=relaxed_cost,
+            )
+        )
+    if issue.category in (COMPONENT, RESOURCE):
+        out.append(Variant("constrained_plan", model.upper, model.row_upper, mean, sigma))
+    return out
+
+
+def issue_options(ctx: Context, issue: Issue) -> pd.DataFrame:
+    """The option table of one issue, the suggestion marked."""
+    problem = ctx.problem
+    variants = _variants(ctx, issue, ctx.plan)
+    solved: list[tuple[Variant, PlanArrays, np.ndarray]] = []
+    if issue.category in (CASH, FORECAST_CHANGE):  # plan to base is the plan itself
+        base_plan, base_x = ctx.plan, ctx.x
+    else:
+        try:
+            base_plan, base_x = _solve_variant(ctx, issue, variants[0])
+        except SolveError:  # no room with the rest of the plan held: re-plan every item
+            variants[0].full_solve = True
+            base_plan, base_x = _solve_variant(ctx, issue, variants[0])
+    solved.append((variants[0], base_plan, base_x))
+    if issue.category in (COMPONENT, RESOURCE):  # spread needs plan to base's lost sales
+        variants = _variants(ctx, issue, base_plan)
+    for variant in variants[1:]:
+        if not variant.feasible:
+            solved.append((variant, base_plan, base_x))
+            continue
+        if variant.name == "constrained_plan":
+            solved.append((variant, ctx.plan, ctx.x))
+            continue
+        try:
+            plan, x = _solve_variant(ctx, issue, variant)
+        except SolveError:
+            variant.feasible = False
+            variant.note = "cannot be planned within the capacity, materials and lead times"
+            plan, x = base_plan, base_x
+        solved.append((variant, plan, x))
+    priced = [price(ctx, issue, plan, v.mean, v.sigma, x) for v, plan, x in solved]
+    base = priced[0]
+    plan_flows = price(ctx, issue, ctx.plan, problem.mean_demand, problem.sigma, ctx.x).flows
+    rows = []
+    months = problem.months
+    for (variant, plan, _), p in zip(solved, priced, strict=True):
+        row = dict(p.row)
+        row["option"] = variant.name
+        row["extra_inventory_cash_peak"] = float(
+            max(0.0, (p.inventory_value - base.inventory_value).max())
+        )
+        same = abs(p.row["expected_margin"] - base.row["expected_margin"]) < MATERIAL and (
+            row["extra_inventory_cash_peak"] < MATERIAL
+        )
+        same = same or not _lever_used(ctx, issue, variant.name, plan, base_plan)
+        feasible = variant.feasible and (variant.name == "plan_to_base" or not same)
+        note = variant.note
+        if variant.feasible and variant.name != "plan_to_base" and same:
+            note = "does not change the plan: " + _why_not(variant.name, issue)
+        row["is_feasible"] = bool(feasible)
+        if not feasible:
+            row["decision"] = ""
+        else:
+            row["decision"] = variant.decision or _describe(
+                ctx, issue, variant.name, plan, base_plan
+            )
+        row["note"] = note
+        if ctx.opening_cash is not None:
+            net = ctx.cash.net + (p.flows - plan_flows)
+            path = balances(ctx.opening_cash, net)
+            row["cash_balance_end"] = float(path[-1])
+            row["cash_low_point"] = float(path[low_point(path)])
+            runway = runway_months(ctx.opening_cash, net)
+            row["runway_months"] = np.nan if runway is None else runway
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for column in ("cash_balance_end", "cash_low_point", "runway_months"):
+        if column not in table.columns:
+            table[column] = np.nan
+    table["margin_vs_base"] = table["expected_margin"] - table["expected_margin"].iloc[0]
+    allowed = table["is_feasible"].astype(bool).copy()
+    if ctx.settings.max_extra_cash is not None:
+        over = table["extra_inventory_cash_peak"] > ctx.settings.max_extra_cash + 1e-9
+        table.loc[allowed & over, "note"] = table.loc[allowed & over, "note"].map(
+            lambda n: (
+                (n + "; " if n else "")
+                + f"above the cash ceiling of {ctx.settings.max_extra_cash:,.0f}"
+            )
+        )
+        allowed &= ~over
+    allowed.iloc[0] = True
+    best = table["expected_margin"].where(allowed).idxmax()
+    table["is_suggested"] = table.index == best
+    bound = [months[t] for t in issue.months] or list(months)
+    table["first_month"] = min(bound)
+    table["last_month"] = max(bound)
+    table["issue"] = issue.key
+    table["category"] = issue.category
+    table["item"] = issue.subject
+    table["affected_items"] = ", ".join(issue.affected[:25]) + (
+        f" and {len(issue.affected) - 25} more" if len(issue.affected) > 25 else ""
+    )
+    return table[OPTION_COLUMNS]
+
+
+def _lever_used(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: PlanArrays) -> bool:
+    """Whether an option's own lever changes the plan at all (an expedite expedites, overtime
+    adds hours, a pre-build holds finished goods ahead), beyond the solver's tolerance."""
+    problem = ctx.problem
+    if name == "expedite":
+        c = problem.items.get_loc(issue.subject)
+        return bool(plan.expedited[c].sum() > MATERIAL_UNITS)
+    if name == "overtime":
+        r = pd.Index(problem.resources).get_loc(issue.subject)
+        return bool(plan.overtime[r].sum() - base.overtime[r].sum() > 0.01)
+    if name == "prebuild":
+        made = issue.items[problem.finished[issue.items]]
+        extra = (plan.inventory[made] - base.inventory[made]).sum(axis=0)
+        return bool(extra.max(initial=0.0) > MATERIAL_UNITS)
+    return True
+
+
+def _why_not(name: str, issue: Issue) -> str:
+    return {
+        "expedite": f"{issue.subject} arrives in time or is not short",
+        "overtime": "the resource has spare regular capacity where it is needed",
+        "prebuild": "no spare capacity before, within the shelf life, or nothing to gain",
+        "produce_to_upside": "the plan already covers the upside or cannot make more",
+        "relax_cash_path": "the cash path does not bind",
+        "keep_to_cash_path": "the plan already keeps to the cash path",
+        "constrained_plan": "the plan uses none of the levers",
+    }.get(name, "no gain")
+
+
+def scenario_options(ctx: Context, issues: list[Issue]) -> pd.DataFrame:
+    """The option tables of ``issues``, in order; empty (with its columns) when none."""
+    tables = [issue_options(ctx, issue) for issue in issues]
+    if not tables:
+        return empty_options()
+    return pd.concat(tables, ignore_index=True)[OPTION_COLUMNS]
+
+
+def empty_options() -> pd.DataFrame:
+    kinds: dict[str, str] = {c: "float" for c in OPTION_COLUMNS}
+    for column in ("issue", "category", "item", "option", "decision", "note", "affected_items"):
+        kinds[column] = "object"
+    kinds.update({"first_month": "datetime64[ns]", "last_month": "datetime64[ns]"})
+    kinds.update({"is_feasible": "bool", "is_suggested": "bool"})
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in kinds.items()})[OPTION_COLUMNS]

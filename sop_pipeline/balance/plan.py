@@ -1,0 +1,318 @@
+"""One plan month's constrained plan, from its typed inputs to its six tables.
+
+The order of the month: the dated cash path; the problem of each scenario
+(:func:`~sop_pipeline.balance.inputs.plan_problems`); the LP of each built and solved
+(:mod:`.model`, :mod:`.solver`); the base plan's binding constraints and their prices
+(:mod:`.prices`); its cash, balance, low point and runway (:mod:`.cash`); the meeting's options
+as re-solves (:mod:`.options`); whether the targets are met (:mod:`.feasibility`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from sop_pipeline.balance import feasibility
+from sop_pipeline.balance.cash import (
+    cash_position,
+    cash_projection,
+    collections,
+    commitment,
+    plan_cash_flows,
+    runway_months,
+)
+from sop_pipeline.balance.inputs import SCENARIOS, HoldingLimits, plan_problems
+from sop_pipeline.balance.model import LpModel, ModelSettings, buffer_while_short, build_model
+from sop_pipeline.balance.options import (
+    CASH,
+    Context,
+    OptionSettings,
+    find_issues,
+    scenario_options,
+)
+from sop_pipeline.balance.prices import constraint_prices
+from sop_pipeline.balance.problem import PlanProblem
+from sop_pipeline.balance.solution import PlanArrays, read_plan
+from sop_pipeline.balance.solver import Solution, SolverChoice, solve
+from sop_pipeline.balance.tables import capacity_frame, plan_frame, purchases
+from sop_pipeline.supply.inputs import PlanningInputs
+
+UPSIDE_MAX_COLUMNS = 400_000
+"""``balance.upside: auto`` plans the upside scenario up to this many variables in the base
+plan (about 3,300 finished goods with two components each). The upside has most resources
+binding: on 2 cores HiGHS takes 36 s for it at 3,000 finished goods (357,000 variables) but
+about 9 minutes at 10,000, against 46 s for the base plan there."""
+
+
+BUFFER_PASSES = 5
+"""Re-solves without the buffer credit where the plan keeps a buffer while losing sales."""
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """Everything the constrained plan is computed with."""
+
+    model: ModelSettings = ModelSettings()
+    options: OptionSettings = OptionSettings()
+    limits: HoldingLimits = HoldingLimits()
+    solver: SolverChoice = "auto"
+    time_limit_seconds: float = 600.0
+    collection_lag_months: int = 0
+    min_cash_balance: float = 0.0
+    upside: str = "auto"
+    upside_max_columns: int = UPSIDE_MAX_COLUMNS
+
+    def plans_upside(self, columns: int) -> bool:
+        """Whether the upside is planned beside a base plan of ``columns`` variables."""
+        if self.upside == "auto":
+            return columns <= self.upside_max_columns
+        return self.upside == "always"
+
+
+@dataclass(frozen=True)
+class CommitmentTargets:
+    """The ``kpi_targets`` of the working-capital commitment."""
+
+    baseline_month: object = None
+    target_month: object = None
+    inventory_value: float | None = None
+    cash_reduction: float = 250_000.0
+
+
+@dataclass(frozen=True)
+class BalanceInputs:
+    """What the constrained plan reads besides the planning inputs.
+
+    Attributes:
+        planning: The plan month's planning inputs (as the supply stage reads them).
+        safety_stock: ``inventory_targets`` (``item, month, safety_stock``).
+        shelf_risk: ``shelf_life_risk`` rows.
+        tradeoff: ``service_cash_tradeoff`` rows.
+        forecast_changes: ``forecast_changes`` rows.
+        stock_values: Inventory value of each month-end stock count up to the plan month.
+        first_plan_month: The first plan month with a supply plan (the default baseline).
+        cash: ``cash.csv`` rows (``as_of_month, opening_cash, monthly_operating_burn``).
+        booked_revenue: Net revenue booked per closed month (collections of a lag).
+        planned_revenue: The financial plan's company net revenue over the horizon (None: no
+            plan for those months).
+        targets: The working-capital commitment's settings.
+        descriptions: Item and resource descriptions.
+    """
+
+    planning: PlanningInputs
+    safety_stock: pd.DataFrame
+    shelf_risk: pd.DataFrame
+    tradeoff: pd.DataFrame
+    forecast_changes: pd.DataFrame
+    stock_values: pd.Series
+    first_plan_month: pd.Timestamp | None = None
+    cash: pd.DataFrame = field(default_factory=pd.DataFrame)
+    booked_revenue: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    planned_revenue: float | None = None
+    targets: CommitmentTargets = CommitmentTargets()
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BalancePlan:
+    """The six tables of the constrained plan and what solving it took."""
+
+    constrained_plan: pd.DataFrame
+    constraint_prices: pd.DataFrame
+    constrained_capacity: pd.DataFrame
+    cash_projection: pd.DataFrame
+    plan_feasibility: pd.DataFrame
+    scenario_options: pd.DataFrame
+    stats: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Solved:
+    problem: PlanProblem
+    model: LpModel
+    solution: Solution
+    plan: PlanArrays
+
+
+def solve_scenario(
+    problem: PlanProblem, settings: PlanSettings, like: Solution | None = None
+) -> Solved:
+    """Build and solve one scenario's LP and read its plan back; ``like`` is another
+    scenario's solution to start from (the models have the same layout).
+
+    Item-months where the plan keeps a buffer while losing sales (:func:`buffer_while_short`)
+    lose their buffer credit and the model is solved again from where it stopped, at most
+    :data:`BUFFER_PASSES` times (two or three at most on the sample company's upside, each a
+    small share of the first solve)."""
+    model = build_model(problem, settings.model)
+    solution = solve(model, settings.solver, settings.time_limit_seconds, like=like)
+    for _ in range(BUFFER_PASSES):
+        refused = buffer_while_short(problem, model, solution.x)
+        if not refused.any():
+            break
+        model.upper[model.columns["b"][refused]] = 0.0  # no buffer credit where it is short
+        solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
+    return Solved(problem, model, solution, read_plan(problem, model, solution.x))
+
+
+def _month_flows(solved: Solved, settings: PlanSettings):
+    problem, plan = solved.problem, solved.plan
+    revenue = (plan.sales * problem.price[:, None]).sum(axis=0)
+    spend = (purchases(problem, plan) * problem.cost[:, None]).sum(axis=0)
+    overtime = (
+        (plan.overtime * problem.overtime_rate[:, None]).sum(axis=0)
+        if len(problem.resources)
+        else np.zeros(problem.horizon)
+    )
+    premium = settings.model.expedite_premium
+    expedite = (plan.expedited * problem.cost[:, None] * premium).sum(axis=0)
+    return revenue, spend, overtime, expedite
+
+
+def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings()) -> BalancePlan:
+    """The constrained plan of the month (module docstring).
+
+    Raises:
+        ValueError: on bad inputs, as the supply stage's planning network.
+        sop_pipeline.balance.solver.SolveError: when HiGHS does not solve a scenario.
+    """
+    started = time.perf_counter()
+    plan_month = inputs.planning.plan_month
+    t = inputs.targets
+    promise = commitment(
+        inputs.stock_values,
+        plan_month,
+        inputs.first_plan_month,
+        t.baseline_month,
+        t.target_month,
+        t.inventory_value,
+        t.cash_reduction,
+    )
+    problems = plan_problems(
+        inputs.planning, inputs.safety_stock, inputs.shelf_risk, None, settings.limits, SCENARIOS
+    )
+    months = problems["base"].months
+    if promise is not None:
+        path = promise.path(months)
+        target = int(np.searchsorted(months, promise.target_month))
+        problems = {s: _with_path(p, path, target) for s, p in problems.items()}
+    built = time.perf_counter()
+    base = solve_scenario(problems["base"], settings)
+    solved = {"base": base}
+    if settings.plans_upside(base.model.n_cols):
+        # solved from scratch: started from the base plan's basis, HiGHS takes 2-7 times longer
+        # (its demand is higher everywhere, so most of that basis must change)
+        solved["upside"] = solve_scenario(problems["upside"], settings)
+    solve_seconds = time.perf_counter() - built
+
+    prices = constraint_prices(
+        base.problem,
+        base.model,
+        base.solution.row_dual,
+        base.solution.x,
+        base.plan,
+        inputs.descriptions,
+        _timing_rate(settings.model),
+    )
+    frames = [plan_frame(s.problem, s.plan, name) for name, s in solved.items()]
+    capacity = [
+        capacity_frame(
+            s.problem,
+            s.plan,
+            s.model.dual(s.solution.row_dual, "capacity"),
+            name,
+            inputs.descriptions,
+        )
+        for name, s in solved.items()
+    ]
+
+    position = cash_position(inputs.cash, plan_month)
+    lag = settings.collection_lag_months
+    revenue, spend, overtime, expedite = _month_flows(base, settings)
+    flows = plan_cash_flows(
+        revenue, spend, overtime, expedite, position, inputs.booked_revenue, months, lag
+    )
+    inventory_value = (base.plan.inventory * base.problem.cost[:, None]).sum(axis=0)
+    projection = cash_projection(
+        plan_month, months, inventory_value, flows, position, inputs.stock_values, promise
+    )
+
+    context = Context(
+        problem=base.problem,
+        model=base.model,
+        x=base.solution.x,
+        plan=base.plan,
+        cash=flows,
+        opening_cash=position.opening_cash if position else None,
+        booked_revenue=lambda r: collections(r, pd.Series(dtype=float), months, lag),
+        settings=settings.options,
+        method=settings.solver,
+        model_settings=settings.model,
+        solution=base.solution,
+    )
+    issues = find_issues(base.problem, prices, inputs.forecast_changes, settings.options.top_issues)
+    options = scenario_options(context, issues)
+
+    given_up = _cost_of_path(options, promise is not None and settings.model.cash_path != "off")
+    demand_revenue = float((base.problem.mean_demand * base.problem.price[:, None]).sum())
+    planned = projection[~projection["is_actual"]]
+    low = low_month = runway = None
+    if position is not None:
+        lowest = planned.loc[planned["is_cash_low_point"].astype(bool)]
+        low, low_month = float(lowest["cash_balance"].iloc[0]), lowest["month"].iloc[0]
+        runway = runway_months(position.opening_cash, flows.net)
+    checks = feasibility.feasibility_frame(
+        [
+            feasibility.revenue_check(demand_revenue, float(revenue.sum()), inputs.planned_revenue),
+            feasibility.cash_check(
+                low, low_month, runway, settings.min_cash_balance, position is not None
+            ),
+            feasibility.working_capital_check(promise, inputs.tradeoff, given_up),
+        ]
+    )
+    stats = {
+        "variables": int(base.model.n_cols),
+        "constraints": int(base.model.n_rows),
+        "nonzeros": int(base.model.matrix.nnz),
+        "sub_networks": int(base.solution.blocks),
+        "solve_seconds": round(solve_seconds, 3),
+        "seconds": round(time.perf_counter() - started, 3),
+        "issues_priced": len(issues),
+        "scenarios": ", ".join(solved),
+    }
+    return BalancePlan(
+        constrained_plan=pd.concat(frames, ignore_index=True),
+        constraint_prices=prices,
+        constrained_capacity=pd.concat(capacity, ignore_index=True),
+        cash_projection=projection,
+        plan_feasibility=checks,
+        scenario_options=options,
+        stats=stats,
+    )
+
+
+def _timing_rate(settings: ModelSettings) -> float:
+    """What holding a dollar of stock a month costs the plan (holding, a soft path's
+    penalty)."""
+    soft = settings.cash_path_penalty if settings.cash_path == "soft" else 0.0
+    return settings.holding_cost_rate / 12.0 + soft
+
+
+def _cost_of_path(options: pd.DataFrame, planned: bool) -> float | None:
+    """Expected margin the plan gives up to keep within the cash path: relaxing it against
+    keeping to it (the cash issue's options); 0 when the path does not bind; None when the
+    plan does not plan to a path."""
+    if not planned:
+        return None
+    cash = options[options["category"] == CASH].set_index("option")["expected_margin"]
+    if "relax_cash_path" not in cash.index:
+        return 0.0
+    kept = cash.get("keep_to_cash_path", cash.get("plan_to_base"))
+    return max(0.0, float(cash["relax_cash_path"] - kept))
+
+
+def _with_path(problem: PlanProblem, path: np.ndarray, target: int) -> PlanProblem:
+    return replace(problem, cash_path=path, cash_target_index=target)

@@ -1,0 +1,170 @@
+"""Cash from the constrained plan (``sop_pipeline.balance.cash``) on figures worked by hand:
+the runway, the dated working-capital path and collections."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sop_pipeline.balance.cash import Commitment, collections, commitment, runway_months
+
+approx = pytest.approx
+MONTH = pd.Timestamp
+
+
+# --- runway ------------------------------------------------------------------------------------
+
+
+def test_runway_follows_the_repeated_year_past_the_horizon() -> None:
+    """Opening 1100; the year's flows: -500, -500, then +80 for ten months (net -200).
+    In the horizon: 600, 100, then +80 a month up to 900 at month 12 - never below zero.
+    The year repeated: month 13 900 - 500 = 400, month 14 400 - 500 = -100: it crosses in
+    month 14, 400 / (400 + 100) = 0.8 into it -> 13.8 months.
+
+    A straight line at the average outflow (1100 / (200 / 12) = 66 months) would be wrong:
+    it ignores that the year's outflows come first."""
+    flows = np.array([-500.0, -500.0] + [80.0] * 10)
+    runway = runway_months(1100.0, flows)
+    assert runway == approx(13.8)
+    straight_line = 1100.0 / (-flows.mean())
+    assert straight_line == approx(66.0)
+    assert abs(runway - straight_line) > 50
+
+
+def test_runway_repeats_the_last_twelve_months_of_a_longer_horizon() -> None:
+    """18 months: +1000 for six months, then -100 for twelve (opening 50). Month 18 ends at
+    50 + 6000 - 1200 = 4850; the last 12 months (-100 each) repeated cross zero after 48.5
+    more months -> 66.5. (Repeating the first 12 months, net +4800, would never cross.)"""
+    flows = np.array([1000.0] * 6 + [-100.0] * 12)
+    assert runway_months(50.0, flows) == approx(66.5)
+
+
+def test_runway_of_a_short_horizon_repeats_it_whole() -> None:
+    """Six months of -10 from 95: 85 .. 35 in the horizon, then 25, 15, 5, -5: the tenth
+    month crosses, 5 / 10 = 0.5 into it -> 9.5."""
+    assert runway_months(95.0, np.full(6, -10.0)) == approx(9.5)
+
+
+def test_runway_is_none_when_the_repeated_year_does_not_consume_cash() -> None:
+    """-300, -300, then +100 for ten months (net +400) from 700: the low point is 100 at
+    month 2 and every later year starts higher: no runway limit."""
+    flows = np.array([-300.0, -300.0] + [100.0] * 10)
+    assert runway_months(700.0, flows) is None
+
+
+def test_runway_crossing_inside_the_horizon_is_interpolated() -> None:
+    """100 - 30 - 50 = 20 at month 2, 20 - 40 = -20 at month 3: 20 / 40 = 0.5 into month 3
+    -> 2.5."""
+    assert runway_months(100.0, np.array([-30.0, -50.0, -40.0, 10.0])) == approx(2.5)
+
+
+def test_runway_is_zero_with_negative_opening_cash() -> None:
+    assert runway_months(-1.0, np.array([500.0, 500.0])) == 0.0
+
+
+# --- the dated working-capital commitment -------------------------------------------------------
+
+
+STOCK_VALUES = pd.Series(
+    [950_000.0, 1_000_000.0, 990_000.0, 985_000.0],
+    index=pd.DatetimeIndex(["2024-12-01", "2025-01-01", "2025-02-01", "2025-03-01"]),
+)
+
+
+def test_commitment_defaults_to_a_year_from_the_first_plan_month() -> None:
+    """Baseline: the first plan month with a supply plan, 2025-01 (value 1,000,000); target
+    12 months later, 2026-01, at 1,000,000 - 120,000 = 880,000."""
+    promise = commitment(
+        STOCK_VALUES,
+        plan_month=MONTH("2025-03-01"),
+        first_plan_month=MONTH("2025-01-01"),
+        baseline_month=None,
+        target_month=None,
+        target_value=None,
+        cash_reduction=120_000.0,
+    )
+    assert promise == Commitment(MONTH("2025-01-01"), MONTH("2026-01-01"), 1_000_000.0, 880_000.0)
+
+
+def test_commitment_path_is_a_straight_line_then_flat() -> None:
+    """From 1,000,000 at 2025-01 to 880,000 at 2026-01: 10,000 less a month (2025-04: 3
+    months -> 970,000; 2025-07: 940,000), 880,000 from the target month on; the baseline
+    value before the baseline month."""
+    promise = Commitment(MONTH("2025-01-01"), MONTH("2026-01-01"), 1_000_000.0, 880_000.0)
+    months = pd.DatetimeIndex(
+        ["2024-12-01", "2025-01-01", "2025-04-01", "2025-07-01", "2026-01-01", "2026-06-01"]
+    )
+    np.testing.assert_allclose(
+        promise.path(months), [1_000_000, 1_000_000, 970_000, 940_000, 880_000, 880_000]
+    )
+
+
+def test_commitment_with_explicit_dates_and_value() -> None:
+    """Baseline 2024-12 (950,000), target 2025-06 at 800,000 (the reduction is ignored):
+    25,000 less a month; 2025-03 (3 of 6 months) -> 875,000."""
+    promise = commitment(
+        STOCK_VALUES,
+        plan_month=MONTH("2025-03-01"),
+        first_plan_month=MONTH("2025-01-01"),
+        baseline_month=dt.date(2024, 12, 1),
+        target_month=dt.date(2025, 6, 1),
+        target_value=800_000.0,
+        cash_reduction=120_000.0,
+    )
+    assert promise == Commitment(MONTH("2024-12-01"), MONTH("2025-06-01"), 950_000.0, 800_000.0)
+    assert promise.path(pd.DatetimeIndex(["2025-03-01"]))[0] == approx(875_000.0)
+
+
+def test_commitment_needs_a_stock_count_up_to_the_plan_month() -> None:
+    """No count for the baseline month, or a baseline after the plan month: no commitment;
+    a reduction larger than the baseline value targets 0."""
+    kwargs = dict(first_plan_month=None, target_month=None, target_value=None)
+    assert (
+        commitment(
+            STOCK_VALUES,
+            plan_month=MONTH("2025-03-01"),
+            baseline_month=dt.date(2024, 6, 1),
+            cash_reduction=1.0,
+            **kwargs,
+        )
+        is None
+    )
+    assert (
+        commitment(
+            STOCK_VALUES,
+            plan_month=MONTH("2025-01-01"),
+            baseline_month=dt.date(2025, 2, 1),
+            cash_reduction=1.0,
+            **kwargs,
+        )
+        is None
+    )
+    promise = commitment(
+        STOCK_VALUES,
+        plan_month=MONTH("2025-03-01"),
+        baseline_month=None,
+        cash_reduction=5_000_000.0,
+        **kwargs,
+    )
+    assert promise is not None
+    assert (promise.baseline_month, promise.target_value) == (MONTH("2025-03-01"), 0.0)
+
+
+# --- collections ------------------------------------------------------------------------------
+
+
+def test_collections_lag_one_month() -> None:
+    """Horizon 2025-01..03, plan month 2024-12 with booked net revenue 80 (2024-11: 70).
+    Lag 1: January collects December's booked 80, then the plan's revenue a month late:
+    [80, 100, 200]. Lag 2: [70, 80, 100]. Lag 0: the revenue itself."""
+    months = pd.date_range("2025-01-01", periods=3, freq="MS")
+    revenue = np.array([100.0, 200.0, 300.0])
+    booked = pd.Series([70.0, 80.0], index=pd.DatetimeIndex(["2024-11-01", "2024-12-01"]))
+    np.testing.assert_allclose(collections(revenue, booked, months, 1), [80, 100, 200])
+    np.testing.assert_allclose(collections(revenue, booked, months, 2), [70, 80, 100])
+    np.testing.assert_allclose(collections(revenue, booked, months, 0), revenue)
+    # a month with no booked revenue collects nothing
+    np.testing.assert_allclose(collections(revenue, booked.iloc[:1], months, 1), [0, 100, 200])

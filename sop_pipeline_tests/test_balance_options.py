@@ -1,0 +1,225 @@
+"""The meeting's options as re-solves of the constrained plan, on a toy company worked out by
+hand (sop_pipeline.balance.plan.plan_balance, no warehouse).
+
+Plan month Oct 2025, six months. Prices 10, costs 4: a unit sold earns 6. No uncertainty
+(lo80 = hi80 = forecast), no safety stock, holding almost free (0.12 % a year: it only breaks
+ties, a few cents at most), so expected margins are the point margins.
+
+- A is made from one C a unit (not routed), demand 100 a month. C (cost 1) takes 60 days to
+  buy (an order placed at the close arrives in Dec) and 50 are on hand: Nov can make 50 A -
+  unless C is expedited (14 days, 15 % premium: 0.15 a unit).
+- B is made on LINE, 1 h a unit, demand 100 a month (its component D is always there). LINE has
+  120 h a month, 60 h in Jan 2026 (a capacity override), and 10 h of overtime at 2 an hour.
+
+By hand, against each issue's plan to base (the issue's levers off):
+
+C (component): plan to base sells 50 A in Nov: 50 lost, 300 of margin.
+    expedite           50 expedited: +300 - 50 x 0.15 = +292.5
+    spread_deliveries  30 % of Nov (30 A) to Dec: Nov sells 50 of 70, Dec all 130 (normal
+                       orders arrive): 20 lost instead of 50 -> +180
+    constrained_plan   the plan expedites: +292.5
+LINE (resource) binds Nov-Jan (the plan builds ahead in Nov and Dec): plan to base - no
+overtime in those months, nothing built ahead for them - makes 60 B in Jan: 40 lost, 240.
+    overtime           10 h: 30 lost -> +60 - 20 = +40
+    prebuild           40 B built in Nov and Dec's spare 20 h each: nothing lost -> +240
+    spread_deliveries  30 % of Jan (30 B) to Feb: Jan sells 60 of 70; Feb (LINE does not bind
+                       then) makes its 130 with 10 h of overtime: 10 lost -> +180 - 20 = +160
+    constrained_plan   pre-building is free, overtime is not: +240
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sop_pipeline.balance.model import ModelSettings
+from sop_pipeline.balance.options import OptionSettings
+from sop_pipeline.balance.plan import BalanceInputs, PlanSettings, plan_balance
+from sop_pipeline.supply.inputs import PlanningInputs
+
+PLAN = pd.Timestamp("2025-10-01")
+MONTHS = pd.date_range("2025-11-01", periods=6, freq="MS")
+JAN = pd.Timestamp("2026-01-01")
+
+
+def toy_inputs() -> BalanceInputs:
+    items = pd.DataFrame(
+        {
+            "item": ["A", "B", "C", "D"],
+            "item_type": ["finished_good", "finished_good", "component", "component"],
+            "description": ["Serum", "Lotion", "Bottle", "Tube"],
+            "unit_cost": [4.0, 4.0, 1.0, 0.5],
+            "unit_price": [10.0, 10.0, None, None],
+            "lead_time_days": [0.0, 0.0, 60.0, 0.0],
+            "service_level": 0.95,
+        }
+    )
+    bom = pd.DataFrame(
+        {"parent": ["A", "B"], "component": ["C", "D"], "qty_per": 1.0, "scrap_rate": 0.0}
+    )
+    forecast = pd.DataFrame(
+        [(item, month, 100.0) for item in ("A", "B") for month in MONTHS],
+        columns=["item", "month", "forecast_qty"],
+    ).assign(lo80=lambda f: f["forecast_qty"], hi80=lambda f: f["forecast_qty"], net_price=10.0)
+    planning = PlanningInputs(
+        plan_month=PLAN,
+        items=items,
+        bom=bom,
+        forecast=forecast,
+        on_hand=pd.DataFrame({"item": ["C", "D"], "on_hand_qty": [50.0, 10_000.0]}),
+        open_orders=pd.DataFrame(
+            {"item": pd.Series(dtype=object), "qty_open": [], "due_date": pd.Series(dtype="M8[ns]")}
+        ),
+        horizon=6,
+        resources=pd.DataFrame(
+            {
+                "resource": ["LINE"],
+                "description": ["Filling line"],
+                "capacity_per_month": [120.0],
+                "overtime_capacity_per_month": [10.0],
+                "overtime_cost_per_unit": [2.0],
+            }
+        ),
+        routings=pd.DataFrame({"item": ["B"], "resource": ["LINE"], "hours_per_unit": [1.0]}),
+        capacity_overrides=pd.DataFrame(
+            {"month": [JAN], "resource": ["LINE"], "capacity_per_month": [60.0]}
+        ),
+    )
+    no_safety_stock = pd.DataFrame(
+        {"item": pd.Series(dtype=object), "month": pd.Series(dtype="M8[ns]"), "safety_stock": []}
+    )
+    return BalanceInputs(
+        planning=planning,
+        safety_stock=no_safety_stock,
+        shelf_risk=pd.DataFrame(columns=["item", "qty_at_risk", "reason"]),
+        tradeoff=pd.DataFrame(),
+        forecast_changes=pd.DataFrame(),
+        stock_values=pd.Series(dtype=float),
+        descriptions={"LINE": "Filling line"},
+    )
+
+
+def settings(max_extra_cash: float | None = None) -> PlanSettings:
+    return PlanSettings(
+        model=ModelSettings(holding_cost_rate=0.0012, cash_path="off"),
+        options=OptionSettings(max_extra_cash=max_extra_cash, holding_cost_rate=0.0012),
+        upside="never",
+    )
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return plan_balance(toy_inputs(), settings())
+
+
+def _issue(plan, issue: str) -> pd.DataFrame:
+    options = plan.scenario_options
+    return options[options["issue"] == issue].set_index("option")
+
+
+def test_the_component_issue_prices_expediting_against_taking_the_risk(plan) -> None:
+    rows = _issue(plan, "component:C")
+    assert list(rows.index) == [
+        "plan_to_base", "expedite", "spread_deliveries", "constrained_plan",
+    ]  # fmt: skip
+    assert rows["margin_vs_base"].to_numpy() == pytest.approx([0, 292.5, 180, 292.5], abs=0.5)
+    assert rows.loc["plan_to_base", "lost_sales_qty"] == pytest.approx(50)
+    assert rows.loc["spread_deliveries", "lost_sales_qty"] == pytest.approx(20)
+    assert rows.loc["expedite", "expedite_cost"] == pytest.approx(7.5)
+    assert rows.loc["expedite", "is_suggested"]  # the first of the equal best
+    assert rows.loc["expedite", "decision"] == "Expedite 50 of C now (14 days, 15% premium)"
+    assert rows.loc["spread_deliveries", "decision"] == (
+        "Ask customers to take 30% of Nov 2025's demand (30 units of A) in Dec 2025"
+    )
+    assert set(rows["affected_items"]) == {"A"}
+
+
+def test_the_resource_issue_prices_overtime_prebuild_and_spreading(plan) -> None:
+    rows = _issue(plan, "resource:LINE")
+    assert list(rows.index) == [
+        "plan_to_base", "overtime", "prebuild", "spread_deliveries", "constrained_plan",
+    ]  # fmt: skip
+    assert rows["margin_vs_base"].to_numpy() == pytest.approx([0, 40, 240, 160, 240], abs=0.5)
+    assert rows["lost_sales_qty"].to_numpy() == pytest.approx([40, 30, 0, 10, 0])
+    assert rows.loc["overtime", "overtime_cost"] == pytest.approx(20)
+    # 40 B built ahead at 4 a unit are held at the end of Dec, their 40 D (0.5) used up early
+    assert rows.loc["prebuild", "extra_inventory_cash_peak"] == pytest.approx(160 - 20)
+    assert rows.loc["overtime", "extra_inventory_cash_peak"] == pytest.approx(0, abs=1e-6)
+    assert rows.loc["prebuild", "is_suggested"]
+    assert rows.loc["overtime", "decision"] == "Plan 10.0 h of overtime on LINE in Jan 2026"
+
+
+def test_the_plan_is_the_best_option_of_each_issue(plan) -> None:
+    """The constrained plan re-solved with every lever is what the plan does: its option row
+    has the plan's own lost sales, and no single lever beats it."""
+    base = plan.constrained_plan
+    for issue in ("component:C", "resource:LINE"):
+        rows = _issue(plan, issue)
+        assert rows.loc["constrained_plan", "expected_margin"] >= (
+            rows["expected_margin"].max() - 0.5
+        )
+    assert base["lost_sales_qty"].sum() == pytest.approx(0, abs=1e-6)
+
+
+def test_a_cash_ceiling_of_zero_suggests_what_ties_up_no_stock() -> None:
+    """max_extra_cash 0: pre-building (140 at peak) and the plan (the same) are above it;
+    spreading the peak (+160, nothing held) is the best left."""
+    rows = _issue(plan_balance(toy_inputs(), settings(max_extra_cash=0.0)), "resource:LINE")
+    assert rows.loc["spread_deliveries", "is_suggested"]
+    assert "above the cash ceiling of 0" in rows.loc["prebuild", "note"]
+
+
+def test_an_issue_without_a_lever_says_why() -> None:
+    """With no overtime on LINE the overtime option cannot help and says so."""
+    inputs = toy_inputs()
+    resources = inputs.planning.resources.assign(overtime_capacity_per_month=0.0)
+    planning = PlanningInputs(**{**inputs.planning.__dict__, "resources": resources})
+    inputs = BalanceInputs(**{**inputs.__dict__, "planning": planning})
+    rows = _issue(plan_balance(inputs, settings()), "resource:LINE")
+    assert not rows.loc["overtime", "is_feasible"]
+    assert rows.loc["overtime", "note"] == "the resource has no overtime"
+    assert rows.loc["overtime", "decision"] == ""
+
+
+def test_no_binding_constraint_gives_no_options() -> None:
+    """Enough C and a big enough line: nothing binds, no issue, an empty table with its
+    columns."""
+    inputs = toy_inputs()
+    planning = PlanningInputs(
+        **{
+            **inputs.planning.__dict__,
+            "on_hand": pd.DataFrame({"item": ["C", "D"], "on_hand_qty": [10_000.0, 10_000.0]}),
+            "capacity_overrides": inputs.planning.capacity_overrides.iloc[0:0],
+        }
+    )
+    result = plan_balance(BalanceInputs(**{**inputs.__dict__, "planning": planning}), settings())
+    assert result.scenario_options.empty
+    assert "expected_margin" in result.scenario_options.columns
+    assert np.isclose(result.constrained_plan["lost_sales_qty"].sum(), 0)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"decisions": {"spread_share": 1.2}},
+        {"decisions": {"max_extra_cash": -1}},
+        {"decisions": {"holding_cost_rate": -0.1}},
+        {"capacity": {"max_prebuild_months": 13}},
+        {"capacity": {"min_remaining_shelf_life_months": -1}},
+        {"decisions": {"expedite_days": 10}},  # a typo is an error, not a default
+        {"balance": {"cash_path": "strict"}},
+        {"balance": {"cash_path_penalty": -0.01}},
+        {"balance": {"solver": "gurobi"}},
+        {"finance": {"collection_lag_months": -1}},
+    ],
+)
+def test_capacity_balance_and_decision_settings_are_validated(overrides: dict) -> None:
+    from sop_pipeline.settings import load_settings
+
+    with pytest.raises(ValueError, match="invalid settings"):
+        load_settings(None, overrides)
+    defaults = load_settings(None, {})
+    assert defaults.decisions.max_extra_cash is None and defaults.decisions.spread_share == 0.3
+    assert defaults.capacity.max_prebuild_months == 3
+    assert defaults.balance.cash_path == "soft" and defaults.finance.collection_lag_months == 0

@@ -1,0 +1,145 @@
+"""The committed sample company (data/) planned for 2025-10: the constrained plan fixes what the
+stages used to disagree on.
+
+- The amber glass bottle PK-010 (60 days to buy, 78 on hand, the next orders in January) limits
+  four finished goods: one binding constraint naming all four, one issue on the agenda.
+- The filling line FILL-L looked overloaded in November (160 h of orders against 115 h + 15 h of
+  overtime) because it was loaded with orders PK-010 makes impossible: the constrained plan loads
+  it only with what can be made, and no lost sale is put on it.
+- The tube filling line FILL-T's May 2026 "overload" was the safety-stock build of one month:
+  the constrained plan builds it in the spare months before, and no sale is lost to it.
+- Runway follows the plan's own monthly flows, the last 12 months repeated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sop_pipeline.runner import run_pipeline
+from sop_pipeline_tests.conftest import built_once, paths_for, read_table
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN = dt.date(2025, 10, 1)
+NOV = pd.Timestamp("2025-11-01")
+PK010_USERS = ["FC-002", "FC-006", "FC-010", "HC-030"]
+
+# the whole sample company planned (about a minute): run by .ci/run with -m slow
+pytestmark = pytest.mark.slow
+
+
+def _plan(root: Path) -> Path:
+    paths = paths_for(root)
+    shutil.copytree(REPO / "data", paths.data_dir, ignore=shutil.ignore_patterns("warehouse"))
+    settings = paths.data_dir / "settings.yaml"
+    settings.write_text(settings.read_text() + "\nplanning_months_back: 0\n")
+    run_pipeline(paths, PLAN, echo=lambda _: None)
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_once(tmp_path_factory, "sample_company_constrained", _plan)
+
+
+def _mart(root: Path, table: str) -> pd.DataFrame:
+    return read_table(
+        paths_for(root).work_db, f"select * from sop_mart.{table} where plan_month = ?", [PLAN]
+    )
+
+
+def test_pk010_is_one_binding_constraint_with_its_four_items(sample_company: Path) -> None:
+    prices = _mart(sample_company, "constraint_prices")
+    pk010 = prices[(prices["constraint_type"] == "component") & (prices["constraint"] == "PK-010")]
+    assert len(pk010) >= 1 and (pk010["shadow_price"] > 0).all()
+    assert pk010["month"].min() == NOV
+    widest = pk010.sort_values("affected_item_count").iloc[-1]
+    assert widest["affected_item_count"] == 4
+    assert widest["affected_items"] == ", ".join(PK010_USERS)
+    issues = _mart(sample_company, "top_issues")
+    assert (issues["item"] == "PK-010").sum() <= 1  # one issue, never one per item
+    for item in PK010_USERS:  # no item of it is an issue of its own for the bottle
+        assert not ((issues["item"] == item) & (issues["category"] == "component")).any()
+    options = _mart(sample_company, "scenario_options")
+    rows = options[options["issue"] == "component:PK-010"].set_index("option")
+    assert {"plan_to_base", "expedite"} <= set(rows.index)
+    assert rows.loc["expedite", "margin_vs_base"] > 0
+    assert set(rows["affected_items"]) == {", ".join(PK010_USERS)}
+
+
+def test_the_filling_line_is_loaded_only_with_what_can_be_made(sample_company: Path) -> None:
+    rough = _mart(sample_company, "capacity_plan").query("scenario == 'base'")
+    rough_nov = rough[(rough["resource"] == "FILL-L") & (rough["month"] == NOV)].iloc[0]
+    assert rough_nov["overload"] > 0  # what the unconstrained MRP would need
+    plan = _mart(sample_company, "constrained_capacity").query("scenario == 'base'")
+    nov = plan[(plan["resource"] == "FILL-L") & (plan["month"] == NOV)].iloc[0]
+    assert nov["load"] <= nov["capacity"] + nov["overtime_used"] + 1e-6
+    assert nov["overtime_used"] <= nov["overtime_capacity"] + 1e-9
+    prices = _mart(sample_company, "constraint_prices")
+    line = prices[(prices["constraint_type"] == "resource") & (prices["constraint"] == "FILL-L")]
+    assert line.loc[line["month"] == NOV, "lost_margin"].sum() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_tube_line_builds_its_buffer_ahead_and_loses_no_sale(sample_company: Path) -> None:
+    months = pd.to_datetime(["2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01"])
+    rough = _mart(sample_company, "capacity_plan").query("scenario == 'base'")
+    rough = rough[rough["resource"] == "FILL-T"].set_index("month").loc[months]
+    plan = _mart(sample_company, "constrained_capacity").query("scenario == 'base'")
+    plan = plan[plan["resource"] == "FILL-T"].set_index("month").loc[months]
+    assert (plan["load"] <= plan["capacity"] + plan["overtime_capacity"] + 1e-6).all()
+    # the peak's load moves into the spare months before it
+    assert plan.loc[months[:2], "load"].sum() > rough.loc[months[:2], "load"].sum()
+    assert plan.loc[months[2], "load"] < rough.loc[months[2], "load"]
+    prices = _mart(sample_company, "constraint_prices")
+    tube = prices[(prices["constraint_type"] == "resource") & (prices["constraint"] == "FILL-T")]
+    assert tube["lost_margin"].sum() == pytest.approx(0.0, abs=1e-6)
+    constrained = _mart(sample_company, "constrained_plan").query("scenario == 'base'")
+    items = ["SC-020", "SC-021", "SC-022", "SC-023", "SC-024", "BC-016", "BC-017"]
+    peak = constrained[constrained["item"].isin(items) & constrained["month"].isin(months)]
+    assert peak["lost_sales_qty"].sum() == pytest.approx(0.0, abs=1e-3)
+
+
+def test_runway_and_low_point_follow_the_plans_own_flows(sample_company: Path) -> None:
+    cash = _mart(sample_company, "cash_projection").sort_values("month")
+    projected = cash[~cash["is_actual"]]
+    flows = projected["net_cash_flow"].to_numpy()
+    opening = 891_000.0  # cash.csv at the 2025-10 close
+    balances = opening + np.cumsum(flows)
+    np.testing.assert_allclose(projected["cash_balance"], balances)
+    low = projected[projected["is_cash_low_point"].astype(bool)]
+    assert len(low) == 1 and low["cash_balance"].iloc[0] == pytest.approx(balances.min())
+    balance, runway = opening, None
+    for month, flow in enumerate(list(flows) + list(flows[-12:]) * 50, start=1):
+        if balance + flow < 0:
+            runway = month - 1 + balance / (balance - (balance + flow))
+            break
+        balance += flow
+    recorded = cash["runway_months"].dropna()
+    if runway is None:
+        assert recorded.empty
+    else:
+        assert recorded.iloc[0] == pytest.approx(runway)
+        straight = 12 + balances[-1] / ((opening - balances[-1]) / 12)
+        assert recorded.iloc[0] != pytest.approx(straight, rel=0.01)
+
+
+def test_revenue_three_ways_and_the_targets(sample_company: Path) -> None:
+    plan = _mart(sample_company, "constrained_plan").query("scenario == 'base'")
+    recon = _mart(sample_company, "financial_reconciliation")
+    total = recon[recon["family"] == "__total__"]
+    assert total["constrained_revenue"].sum() == pytest.approx(plan["sales_revenue"].sum())
+    assert (total["constrained_revenue"] <= total["forecast_revenue"] + 1e-6).all()
+    checks = _mart(sample_company, "plan_feasibility").set_index("check")
+    working = checks.loc["working_capital"]
+    # the path asks for 169,472 by Jul 2026; even 85 % service needs ~203k of stock
+    assert not working["is_met"] and pd.isna(working["service_level"])
+    assert working["detail"].startswith("the policy needs")
+    assert "none from 85% to 99.5% service meets it" in working["detail"]
+    kpis = _mart(sample_company, "kpis").set_index("kpi")
+    assert kpis.loc["cash_low_point", "value"] == pytest.approx(checks.loc["cash", "value"])
+    assert kpis.loc["cash_path_service_level", "status"] == "off_track"
