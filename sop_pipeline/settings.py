@@ -192,8 +192,8 @@ class BalanceSettings(_Section):
     upside: Literal["auto", "always", "never"] = Field(
         "auto",
         description="also plan the upside scenario (demand at the forecast's upper 80 % bound), "
-        "a second solve: 'auto' plans it when the base plan has at most 400,000 variables "
-        "(about 3,300 finished goods; a larger upside, with most resources binding, takes "
+        "a second solve: 'auto' plans it when the base plan has at most 150,000 variables "
+        "(about 1,200 finished goods; a larger upside, with most resources binding, takes "
         "minutes), 'always', 'never'",
     )
 

@@ -626,6 +626,26 @@ def test_lot_sized_rounds_in_order_following_the_cumulative_plan() -> None:
 # --- 8. independent blocks -------------------------------------------------------------------
 
 
+def test_a_large_restricted_re_solve_from_the_plan_basis_gives_the_cold_optimum() -> None:
+    """Re-planning item A of the peak problem (overtime at 0.4, then capped at 10 h) with B
+    held: the restricted model solved cold, and the whole model with B's columns fixed solved
+    from the plan's basis (used from a quarter of the columns up), reach the same plan."""
+    from sop_pipeline.balance.solver import solve_restricted
+
+    problem = peak_problem(0.4)
+    model, solution, _ = solved(problem)
+    ot = model.columns["ot"][0]
+    capped = replace(model, upper=np.where(np.isin(np.arange(model.n_cols), ot), 10.0, model.upper))
+    item_a = np.concatenate([model.columns[n][0] for n in ("y", "s", "b", "e")] + [ot])
+    item_a = item_a[item_a >= 0]
+    cold = solve_restricted(capped, item_a, solution.x)
+    warm = solve_restricted(capped, item_a, solution.x, like=solution)
+    np.testing.assert_allclose(warm, cold, atol=1e-6)
+    assert capped.cost @ warm == approx(capped.cost @ cold)
+    assert (model.value(warm, "ot")[0] <= 10.0 + 1e-9).all()
+    np.testing.assert_allclose(warm[model.columns["s"][1]], solution.x[model.columns["s"][1]])
+
+
 def test_unrelated_items_solve_as_two_blocks_with_the_same_plan() -> None:
     """A on RA (pre-builds 50 in month 1 for its peak: month 1 is its cheapest spare month)
     and B on RB (10-day lead time) share no BOM edge, resource or cash path: two blocks. The

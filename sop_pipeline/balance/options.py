@@ -472,7 +472,7 @@ def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanAr
     if variant.full_solve:  # the whole plan again, from the plan's own basis
         x = solve(model, ctx.method, like=ctx.solution).x
     else:
-        x = solve_restricted(model, _issue_columns(model, problem, issue), ctx.x)
+        x = solve_restricted(model, _issue_columns(model, problem, issue), ctx.x, like=ctx.solution)
     return read_plan(problem, model, x), x
 
 

@@ -40,11 +40,12 @@ from sop_pipeline.balance.solver import Solution, SolverChoice, solve
 from sop_pipeline.balance.tables import capacity_frame, plan_frame, purchases
 from sop_pipeline.supply.inputs import PlanningInputs
 
-UPSIDE_MAX_COLUMNS = 400_000
+UPSIDE_MAX_COLUMNS = 150_000
 """``balance.upside: auto`` plans the upside scenario up to this many variables in the base
-plan (about 3,300 finished goods with two components each). The upside has most resources
-binding: on 2 cores HiGHS takes 36 s for it at 3,000 finished goods (357,000 variables) but
-about 9 minutes at 10,000, against 46 s for the base plan there."""
+plan (about 1,200 finished goods with two components each). The upside has most resources
+binding: on 2 cores HiGHS takes 58 s for it on the generated 1,000-item company (121,507
+variables; its base plan 12 s), 43 s at 3,000 synthetic finished goods and about 9 minutes at
+10,000."""
 
 
 BUFFER_PASSES = 5

