@@ -68,6 +68,8 @@ UNREACHABLE_PENALTY = 1_000.0
 """Cost of a dollar-month of inventory above a hard cash path: above any margin a dollar of
 stock earns, so the plan exceeds it only where no plan can meet it (and then by as little as
 it can)."""
+BOUND_NOISE = 1e-9
+"""Row bounds smaller than this (in units or dollars) are float noise and laid out as 0."""
 MIN_UNIT_MARGIN = 1e-3
 """Margin counted on a sale whose price is unknown or below cost: such demand is served last
 when supply is short, never refused when it is not."""
@@ -163,8 +165,10 @@ class _Layout:
         index[mask] = self.n_rows + np.arange(count)
         self.n_rows += count
         self.rows[name] = index
-        self.row_lower.append(np.broadcast_to(lower, mask.shape)[mask].astype(float))
-        self.row_upper.append(np.broadcast_to(upper, mask.shape)[mask].astype(float))
+        for bounds, value in ((self.row_lower, lower), (self.row_upper, upper)):
+            value = np.broadcast_to(value, mask.shape)[mask].astype(float)
+            # float noise of the input arithmetic (1e-16 of stock) is 0 to HiGHS, not a bound
+            bounds.append(np.where(np.abs(value) < BOUND_NOISE, 0.0, value))
         return index
 
     def add(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
