@@ -103,7 +103,7 @@ def toy_inputs() -> BalanceInputs:
 def settings(max_extra_cash: float | None = None) -> PlanSettings:
     return PlanSettings(
         model=ModelSettings(holding_cost_rate=0.0012, cash_path="off"),
-        options=OptionSettings(max_extra_cash=max_extra_cash, holding_cost_rate=0.0012),
+        options=OptionSettings(max_extra_cash=max_extra_cash),
         upside="never",
     )
 

@@ -88,9 +88,6 @@ def plan_settings(config: Settings) -> PlanSettings:
             max_extra_cash=d.max_extra_cash,
             spread_share=d.spread_share,
             top_issues=config.meeting.top_issues,
-            expedite_premium=d.expedite_premium,
-            expedite_lead_time_days=d.expedite_lead_time_days,
-            holding_cost_rate=d.holding_cost_rate,
         ),
         limits=HoldingLimits(
             max_prebuild_months=config.capacity.max_prebuild_months,

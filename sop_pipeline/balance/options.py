@@ -95,14 +95,12 @@ OPTION_COLUMNS = [
 
 @dataclass(frozen=True)
 class OptionSettings:
-    """``decisions`` settings the options use."""
+    """``decisions`` settings the options use beyond the model's (the expedite terms and the
+    holding cost come from the :class:`ModelSettings` the plan was built with)."""
 
     max_extra_cash: float | None = None
     spread_share: float = 0.30
     top_issues: int = 5
-    expedite_premium: float = 0.15
-    expedite_lead_time_days: float = 14.0
-    holding_cost_rate: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -427,10 +425,11 @@ def price(
     lost = expected_lost(mean[fin], sigma[fin], supply)
     margin = np.maximum(problem.margin[fin], 0.0)[:, None]
     cost = problem.cost[items][:, None]
-    holding = float((plan.inventory[items] * cost).sum() * ctx.settings.holding_cost_rate / 12)
+    economics = ctx.model_settings
+    holding = float((plan.inventory[items] * cost).sum() * economics.holding_cost_rate / 12)
     resources = _routed(problem, items) if len(problem.resources) else np.zeros(0, int)
     ot_by_month = (plan.overtime[resources] * problem.overtime_rate[resources][:, None]).sum(0)
-    expedited = plan.expedited[items] * cost * ctx.settings.expedite_premium
+    expedited = plan.expedited[items] * cost * economics.expedite_premium
     bought = items[~problem.produced[items]]
     purchases = (
         (plan.receipts[bought] + plan.expedited[bought] + problem.scheduled[bought])
@@ -490,10 +489,11 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
     items = issue.items
     if name == "expedite":
         c = problem.items.get_loc(issue.subject)
-        qty = plan.expedited[c].sum()
+        qty, economics = plan.expedited[c].sum(), ctx.model_settings
         return (
-            f"Expedite {qty:,.0f} of {issue.subject} now ({ctx.settings.expedite_lead_time_days:g}"
-            f" days, {ctx.settings.expedite_premium:.0%} premium)"
+            f"Expedite {qty:,.0f} of {issue.subject} now"
+            f" ({economics.expedite_lead_time_days:g} days,"
+            f" {economics.expedite_premium:.0%} premium)"
         )
     if name == "overtime":
         r = pd.Index(problem.resources).get_loc(issue.subject)
