@@ -11,8 +11,23 @@ from pydantic import PrivateAttr
 
 from sop_pipeline.ingest.contract import InputFile
 from sop_pipeline.ingest.readers import LoadedFile, closed_months, month_folders, read_input
+from sop_pipeline.lib import restore_points
 from sop_pipeline.paths import Paths
 from sop_pipeline.settings import Settings, load_settings
+
+
+def run_months(tags: dict[str, str]) -> list[dt.date]:
+    """The months a run's partition tags name (one month, or a range): none when unpartitioned."""
+    from sop_pipeline.partitions import monthly_partitions
+
+    if "dagster/partition" in tags:
+        return [dt.date.fromisoformat(tags["dagster/partition"])]
+    first = tags.get("dagster/asset_partition_range_start")
+    last = tags.get("dagster/asset_partition_range_end")
+    if first and last:
+        keys = monthly_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+        return [dt.date.fromisoformat(k) for k in keys]
+    return []
 
 
 class InputFilesResource(dg.ConfigurableResource):
@@ -55,7 +70,34 @@ class WarehouseResource(DuckDBResource):
         quarter of a month's plan here, and most of its disk writes). Each step still commits
         its own transactions, so nothing changes in what a failed or killed run leaves."""
         self._held = ExitStack()
-        self._held.enter_context(self.get_connection())
+        con = self._held.enter_context(self.get_connection())
+        run = context.dagster_run
+        if run is not None:
+            self._keep_whole_months(context, con, run)
+
+    def _keep_whole_months(
+        self, context: dg.InitResourceContext, con: Any, run: dg.DagsterRun
+    ) -> None:
+        """Undo what an unfinished earlier run left, then keep a copy of this run's months
+        before it writes (:mod:`sop_pipeline.lib.restore_points`)."""
+        instance = context.instance
+
+        def succeeded(run_id: str) -> bool:
+            if instance is None:
+                return True
+            record = instance.get_run_by_id(run_id)
+            # a run the instance does not know (another Dagster home, a test's ephemeral
+            # instance) cannot be judged: its months are kept as it left them
+            return record is None or record.status == dg.DagsterRunStatus.SUCCESS
+
+        for settled in restore_points.settle(con, succeeded, run.run_id):
+            if settled.restored and context.log is not None:
+                context.log.warning(
+                    f"run {settled.run_id} did not finish: the months it was changing "
+                    f"({', '.join(m.isoformat()[:7] for m in settled.months)}) are back as they "
+                    "were before it"
+                )
+        restore_points.create(con, run.run_id, run_months(run.tags))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._held is not None:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from sop_pipeline.ingest.fingerprint import fingerprint_tag, input_fingerprint
 from sop_pipeline.ingest.readers import closed_months, ignored_folders
+from sop_pipeline.lib import restore_points
 from sop_pipeline.lib.dagster_storage import relax_sqlite_sync
 from sop_pipeline.lib.instance import (
     materialized_months,
@@ -38,6 +40,12 @@ from sop_pipeline.lib.instance import (
 from sop_pipeline.lib.months import add_months, folder_name, month_range, partition_key
 from sop_pipeline.lib.run_lock import WarehouseBusy, lock_path, run_lock
 from sop_pipeline.lib.warehouse_health import working_file_problem
+from sop_pipeline.lib.warehouse_months import (
+    FORECAST_TABLES,
+    INGESTED_TABLE,
+    PLANNED_TABLES,
+    held_months,
+)
 from sop_pipeline.paths import Paths
 
 if TYPE_CHECKING:
@@ -120,6 +128,11 @@ def planned_months(
     if not paths.work_db.exists():
         return published
     return published | months_materialized_for_all(instance, earlier_keys)
+
+
+def planned_tables(settings: Settings) -> tuple[str, ...]:
+    """Tables a planned month has rows in, for the scope earlier months are planned to."""
+    return PLANNED_TABLES if settings.earlier_months_scope == "full" else FORECAST_TABLES
 
 
 def contiguous_ranges(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -207,6 +220,7 @@ class _Launcher:
     instance: dg.DagsterInstance
     summary: RunSummary
     verbose: bool
+    work_db: Path
 
     def launch(
         self,
@@ -222,7 +236,31 @@ class _Launcher:
         self.summary.run_ids.append(result.run_id)
         self.summary.warnings.extend(_warnings(result))
         if not result.success:
-            raise PipelineFailed(f"{label}: " + _failure_message(result))
+            restored = self.restore_failed()
+            message = f"{label}: " + _failure_message(result)
+            if restored:
+                message += (
+                    "\nnothing of this run is kept: "
+                    + ", ".join(folder_name(m) for m in restored)
+                    + " hold the tables they held before it"
+                )
+            raise PipelineFailed(message)
+
+    def restore_failed(self) -> list[dt.date]:
+        """Put back the months of the runs that did not succeed (the one that just failed)."""
+        from sop_pipeline.resources import WarehouseResource
+
+        # the resource's own connection settings: a failed step's traceback may still hold
+        # one of its connections to the file, and DuckDB shares the database only between
+        # connections configured alike
+        with WarehouseResource(database=str(self.work_db)).get_connection() as con:
+            settled = restore_points.settle(con, lambda run_id: _succeeded(self.instance, run_id))
+        return sorted({m for s in settled if s.restored for m in s.months})
+
+
+def _succeeded(instance: dg.DagsterInstance, run_id: str) -> bool:
+    record = instance.get_run_by_id(run_id)
+    return record is None or record.status == dg.DagsterRunStatus.SUCCESS
 
 
 def _target_month(paths: Paths, month: dt.date | None) -> tuple[list[dt.date], dt.date]:
@@ -322,8 +360,13 @@ def _run_locked(
     with open_instance(paths.dagster_home) as instance:
         for run_id in fail_abandoned_runs(instance):
             echo(f"marked failed: run {run_id}, whose process ended before it finished")
-        runs = _Launcher(instance, summary, verbose)
-        ingested = done_months(instance, INGESTED_KEY, paths)
+        runs = _Launcher(instance, summary, verbose, paths.work_db)
+        if paths.work_db.exists():
+            for month in runs.restore_failed():
+                echo(f"restored {folder_name(month)}: a run that did not finish had changed it")
+        ingested = done_months(instance, INGESTED_KEY, paths) & held_months(
+            paths.work_db, (INGESTED_TABLE,), read_only=False
+        )
         fingerprint = input_fingerprint(paths.data_dir, paths.settings_file, target)
         if target in ingested and not ingested_unchanged(
             instance, INGESTED_KEY, target, fingerprint
@@ -337,11 +380,19 @@ def _run_locked(
             summary.ingested.extend(month_range(first, last))
 
         earlier = [add_months(target, -k) for k in range(settings.planning_months_back, 0, -1)]
-        done = planned_months(instance, paths, earlier_keys)
-        waiting = [m for m in earlier if m in closed and m not in done]
+        recorded = planned_months(instance, paths, earlier_keys)
+        held = held_months(paths.work_db, planned_tables(settings), read_only=False)
+        done = recorded & held
+        # months the record says were planned but the warehouse lost (a working file moved
+        # aside and rebuilt): planned again, so the rebuilt warehouse holds every one of them
+        lost = {m for m in recorded - held if m < target and m in closed}
+        waiting = sorted({m for m in earlier if m in closed and m not in done} | lost)
         tables = "tables" if settings.earlier_months_scope == "full" else "forecast"
         for plan_month in waiting:
-            echo(f"planning {folder_name(plan_month)} ({tables}, for accuracy and trends) ...")
+            reason = (
+                "lost with the working file" if plan_month in lost else "for accuracy and trends"
+            )
+            echo(f"planning {folder_name(plan_month)} ({tables}, {reason}) ...")
             runs.launch(plan_job, (plan_month, plan_month), folder_name(plan_month), earlier_keys)
             summary.planned.append(plan_month)
         echo(f"planning {folder_name(target)} ...")

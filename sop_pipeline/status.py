@@ -38,9 +38,15 @@ def status_lines(paths: Paths) -> list[str]:
     try:
         # as `run` decides: nothing is done while the working warehouse does not exist
         warehouse = instance if paths.work_db.exists() else None
+        holder = running_holder(lock_path(paths.work_db))
+        held = _held(paths) if holder is None else None
         ingested = materialized_months(warehouse, INGESTED_KEY)
         published = materialized_months(warehouse, PUBLISH_KEY)
         planned = _planned(warehouse, paths)  # the published months among them
+        if held is not None:  # what the warehouse holds, not only what the record says
+            ingested &= held[0]
+            published &= held[1]
+            planned &= held[1]
         waiting = [m for m in closed if m not in ingested]
         lines = [
             f"data dir        {paths.data_dir}",
@@ -52,7 +58,6 @@ def status_lines(paths: Paths) -> list[str]:
             f"meeting pack    {', '.join(folder_name(m) for m in sorted(published)[-6:]) or 'none'}"
             + (" (published)" if published else ""),
         ]
-        holder = running_holder(lock_path(paths.work_db))
         if holder is not None:
             lines.append(f"running now     {holder.describe()}")
         else:
@@ -65,6 +70,22 @@ def status_lines(paths: Paths) -> list[str]:
     finally:
         if instance is not None:
             instance.dispose()
+
+
+def _held(paths: Paths) -> tuple[set[dt.date], set[dt.date]] | None:
+    """The months the working file holds ingested and planned; None when it cannot be read
+    (damaged, or open in another program: the record alone is shown then)."""
+    import duckdb
+
+    from sop_pipeline.lib.warehouse_months import FORECAST_TABLES, INGESTED_TABLE, held_months
+
+    try:
+        return (
+            held_months(paths.work_db, (INGESTED_TABLE,)),
+            held_months(paths.work_db, FORECAST_TABLES),
+        )
+    except duckdb.Error:
+        return None
 
 
 def _planned(instance: dg.DagsterInstance | None, paths: Paths) -> set[dt.date]:

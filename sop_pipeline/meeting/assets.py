@@ -31,6 +31,13 @@ def pack_path(serving_file: Path, month: dt.date) -> Path:
     return serving_file.parent / "meeting_packs" / f"sop_meeting_pack_{folder_name(month)}.html"
 
 
+def pending_pack_path(serving_file: Path, month: dt.date, run_id: str) -> Path:
+    """Where run ``run_id`` renders the month's pack until its publication renames it to
+    :func:`pack_path` (a hidden file beside it)."""
+    final = pack_path(serving_file, month)
+    return final.with_name(f".{final.name}.run-{run_id}")
+
+
 def read_pack_data(
     con: Connection, month: dt.date, company: str, config: Settings
 ) -> MeetingPackData:
@@ -72,10 +79,10 @@ def meeting_pack(
         data = read_pack_data(con, month, inputs.root.name, settings.load())
     html = render_meeting_pack(data)
     path = pack_path(warehouse.serving_file, month)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".html.tmp")
-    temporary.write_text(html, encoding="utf-8")
-    temporary.replace(path)
+    pending = pending_pack_path(warehouse.serving_file, month, context.run_id)
+    pending.parent.mkdir(parents=True, exist_ok=True)
+    # readers see the pack only when the run publishes the month (publish/serving_warehouse)
+    pending.write_text(html, encoding="utf-8")
     record = pd.DataFrame(
         {
             "html_path": [str(path)],
@@ -86,7 +93,7 @@ def meeting_pack(
     )
     with warehouse.get_connection() as con:
         rows = write_plan_month(con, "sop_mart.meeting_pack", record, month)
-    context.log.info(f"meeting pack written to {path}")
+    context.log.info(f"meeting pack rendered; the publication puts it at {path}")
     return mart_result(
         "sop_mart.meeting_pack",
         rows,

@@ -1,5 +1,6 @@
 """The publish asset: once a plan month's marts are built, hand the warehouse to BI safely."""
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -9,10 +10,11 @@ import pandas as pd
 from sop_pipeline.data_dictionary import column_descriptions, table_description
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.lib.partition_context import partition_months
+from sop_pipeline.meeting.assets import pack_path, pending_pack_path
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.publish import PUBLISH_GROUP, PUBLISH_KEY
 from sop_pipeline.publish.serving import EXPORTS_DIR, Publication, publish
-from sop_pipeline.publish.workbooks import publish_workbooks
+from sop_pipeline.publish.workbooks import stage_workbooks
 from sop_pipeline.resources import SettingsResource, WarehouseResource
 
 
@@ -51,6 +53,12 @@ def publication_metadata(
     }
 
 
+def stale_pending_packs(serving_file: Path, run_id: str) -> list[Path]:
+    """Packs rendered by runs other than ``run_id`` and never published (the run failed)."""
+    folder = pack_path(serving_file, dt.date(2000, 1, 1)).parent
+    return [p for p in folder.glob(".*.html.run-*") if not p.name.endswith(f".run-{run_id}")]
+
+
 def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     """The asset publishing the warehouse after every ``sop_mart`` asset in ``mart_keys``."""
 
@@ -81,21 +89,29 @@ def build_publish_asset(mart_keys: Sequence[dg.AssetKey]) -> dg.AssetsDefinition
         plan months' workbooks."""
         months = partition_months(context)
         config = settings.load()
+        serving_file = warehouse.serving_file
+        packs = [
+            (pending_pack_path(serving_file, month, context.run_id), pack_path(serving_file, month))
+            for month in months
+        ]
+        packs = [(aside, final) for aside, final in packs if aside.exists()]
+        published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         with warehouse.get_connection() as con:
+            staged = stage_workbooks(
+                con, serving_file, months, currency=config.currency, published_at=published_at
+            )
             publication = publish(
                 con,
-                warehouse.serving_file,
+                serving_file,
                 months,
                 describe=describe_table,
                 storage_version=config.publish.storage_version,
+                also=staged + packs,
+                published_at=published_at,
             )
-            workbooks = publish_workbooks(
-                con,
-                publication.serving_file,
-                months,
-                currency=config.currency,
-                published_at=publication.published_at,
-            )
+        workbooks = [final for _, final in staged]
+        for stale in stale_pending_packs(serving_file, context.run_id):
+            stale.unlink(missing_ok=True)
         for path in publication.removed_stale:
             context.log.warning(f"removed {path}, left by a publication that did not finish")
         if not any(t.table.startswith("sop_mart.") for t in publication.tables):

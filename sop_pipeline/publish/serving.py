@@ -42,6 +42,7 @@ SERVING_SCHEMAS: tuple[str, ...] = ("sop_mart", "staging")
 EXPORT_SCHEMA = "sop_mart"
 EXPORTS_DIR = "exports"
 LATEST_LINK = "latest"
+PACKS_DIR = "meeting_packs"
 PARTITION_COLUMN = "plan_month"
 INFO_TABLE = "meta.publication"
 TMP_INFIX = ".tmp-"
@@ -136,6 +137,7 @@ def remove_stale_temporaries(serving: Path) -> list[Path]:
         f"{serving.name}{TMP_INFIX}*",
         f".{EXPORTS_DIR}{TMP_INFIX}*",
         f"{LATEST_LINK}{TMP_INFIX}*",
+        f"{PACKS_DIR}/.*{TMP_INFIX}*",
     )
     for pattern in patterns:
         for path in sorted(serving.parent.glob(pattern)):
@@ -285,6 +287,54 @@ def replace_file(source: Path, target: Path) -> None:
     _fsync(target.parent)
 
 
+def stage_exports(
+    con: duckdb.DuckDBPyConnection,
+    exports_dir: Path,
+    plan_months: Sequence[dt.date],
+    *,
+    schema: str = EXPORT_SCHEMA,
+) -> Path:
+    """Write ``plan_month=YYYY-MM-01/<table>.parquet`` for each plan month into a new folder
+    beside ``exports_dir`` (returned); :func:`swap_exports` moves them into place."""
+    tables = [t for t in list_tables(con, [schema]) if has_column(con, t, PARTITION_COLUMN)]
+    exports_dir.mkdir(parents=True, exist_ok=True)
+    staging = exports_dir.parent / _temporary_name(f".{exports_dir.name}")
+    staging.mkdir()
+    try:
+        for month in plan_months:
+            folder = staging / f"{PARTITION_COLUMN}={partition_key(month)}"
+            folder.mkdir()
+            for table in tables:
+                out = folder / f"{table.split('.', 1)[1]}.parquet"
+                con.execute(
+                    f"copy (select * from {_qualified(table)}"
+                    f" where {quote_ident(PARTITION_COLUMN)} = ?)"
+                    f" to {sql_string(str(out))} (format parquet)",
+                    [month],
+                )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def swap_exports(staging: Path, exports_dir: Path) -> list[Path]:
+    """Rename each month folder of ``staging`` (:func:`stage_exports`) into ``exports_dir``,
+    replacing the old one, then remove ``staging``."""
+    written: list[Path] = []
+    try:
+        for folder in sorted(p for p in staging.iterdir() if p.name.startswith(PARTITION_COLUMN)):
+            final = exports_dir / folder.name
+            if final.exists():
+                final.rename(staging / f"{folder.name}.old")
+            folder.rename(final)
+            written.append(final)
+        _fsync(exports_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
+
+
 def export_plan_months(
     con: duckdb.DuckDBPyConnection,
     exports_dir: Path,
@@ -296,33 +346,7 @@ def export_plan_months(
 
     Each month folder is built aside and renamed into place whole, replacing the old one.
     """
-    tables = [t for t in list_tables(con, [schema]) if has_column(con, t, PARTITION_COLUMN)]
-    exports_dir.mkdir(parents=True, exist_ok=True)
-    staging = exports_dir.parent / _temporary_name(f".{exports_dir.name}")
-    staging.mkdir()
-    written: list[Path] = []
-    try:
-        for month in plan_months:
-            name = f"{PARTITION_COLUMN}={partition_key(month)}"
-            folder = staging / name
-            folder.mkdir()
-            for table in tables:
-                out = folder / f"{table.split('.', 1)[1]}.parquet"
-                con.execute(
-                    f"copy (select * from {_qualified(table)}"
-                    f" where {quote_ident(PARTITION_COLUMN)} = ?)"
-                    f" to {sql_string(str(out))} (format parquet)",
-                    [month],
-                )
-            final = exports_dir / name
-            if final.exists():
-                final.rename(staging / f"{name}.old")
-            folder.rename(final)
-            written.append(final)
-        _fsync(exports_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return written
+    return swap_exports(stage_exports(con, exports_dir, plan_months, schema=schema), exports_dir)
 
 
 def point_latest(exports_dir: Path, link: Path) -> Path | None:
@@ -357,10 +381,17 @@ def publish(
     export: bool = True,
     describe: Describe | None = None,
     storage_version: str = SERVING_STORAGE_VERSION,
+    also: Sequence[tuple[Path, Path]] = (),
+    published_at: dt.datetime | None = None,
 ) -> Publication:
     """Publish ``con``'s warehouse to ``serving`` (new file in the storage format
     ``storage_version``, row counts checked, atomic replace), export ``plan_months`` as
     Parquet and point the ``latest`` link at the newest exported month.
+
+    Everything is written aside first - the new serving file, the Parquet month folders, and
+    the files of ``also`` (``(written aside, final path)`` pairs: the meeting pack and the
+    workbooks) - and only then renamed into place, one rename each: a publication that fails
+    before that (a check, a full disk) changes nothing a reader sees.
 
     Hold ``con`` (the working file, read-write or read-only) for the whole call: publications
     then follow one another in the order they read the working file.
@@ -372,8 +403,12 @@ def publish(
     serving = serving.resolve()
     serving.parent.mkdir(parents=True, exist_ok=True)
     removed = remove_stale_temporaries(serving)
-    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if published_at is None:
+        published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     temporary = serving.with_name(_temporary_name(serving.name))
+    exports_dir = serving.parent / EXPORTS_DIR
+    staged_exports: Path | None = None
+    committed = False
     try:
         tables = build_serving_file(
             con,
@@ -387,15 +422,27 @@ def publish(
         mismatched = compare_row_counts(con, temporary, tables)
         if mismatched:
             raise PublishError("the new serving file is incomplete: " + "; ".join(mismatched))
+        if export:
+            staged_exports = stage_exports(con, exports_dir, plan_months)
+        for aside, _ in also:
+            _fsync(aside)
+        # everything is written: from here on only renames
         replace_file(temporary, serving)
+        committed = True
+        for aside, final in also:
+            os.replace(aside, final)
     finally:
         temporary.unlink(missing_ok=True)
         temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+        for aside, _ in also:
+            aside.unlink(missing_ok=True)
+        if staged_exports is not None and not committed:
+            shutil.rmtree(staged_exports, ignore_errors=True)
     exports: list[Path] = []
     latest = None
-    if export:
-        exports = export_plan_months(con, serving.parent / EXPORTS_DIR, plan_months)
-        latest = point_latest(serving.parent / EXPORTS_DIR, serving.parent / LATEST_LINK)
+    if staged_exports is not None:
+        exports = swap_exports(staged_exports, exports_dir)
+        latest = point_latest(exports_dir, serving.parent / LATEST_LINK)
     return Publication(
         serving_file=serving,
         tables=tuple(tables),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +15,6 @@ from sop_pipeline.meeting.assets import pack_path
 from sop_pipeline.meeting.workbook import (
     WORKBOOK_TABLES,
     build_workbook,
-    save_workbook,
     workbook_name,
 )
 
@@ -31,20 +32,32 @@ def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in rows}
 
 
-def publish_workbooks(
+def stage_workbooks(
     con: duckdb.DuckDBPyConnection,
     serving_file: Path,
     plan_months: Sequence[dt.date],
     *,
     currency: str,
     published_at: dt.datetime,
-) -> list[Path]:
+) -> list[tuple[Path, Path]]:
     """Write the workbook of every plan month from ``con``'s ``sop_mart`` tables (a table not
-    built yet gives an empty sheet); returns the files written."""
+    built yet gives an empty sheet) beside its final path; returns ``(written aside, final
+    path)`` pairs for the publication to rename into place."""
     present = _present(con)
-    written = []
-    for month in plan_months:
-        tables = {name: read.table(con, name, month) for name in WORKBOOK_TABLES if name in present}
-        book = build_workbook(month, tables, currency=currency, published_at=published_at)
-        written.append(save_workbook(book, workbook_path(serving_file, month)))
-    return written
+    staged = []
+    try:
+        for month in plan_months:
+            tables = {
+                name: read.table(con, name, month) for name in WORKBOOK_TABLES if name in present
+            }
+            book = build_workbook(month, tables, currency=currency, published_at=published_at)
+            final = workbook_path(serving_file, month)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            aside = final.with_name(f".{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+            staged.append((aside, final))
+            book.save(aside)
+    except BaseException:
+        for aside, _ in staged:
+            aside.unlink(missing_ok=True)
+        raise
+    return staged

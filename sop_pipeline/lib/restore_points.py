@@ -1,0 +1,174 @@
+"""Whole months or none: what a run changes in the working warehouse is undone if it fails.
+
+Every asset replaces its plan month's rows in its own transaction, so a run that fails part-way
+(a blocking check, an exception, a kill) would leave its months half re-planned: some tables of
+the new run beside others of the old one, which a later run of another month would then
+publish. Instead, before a run writes anything, the rows of its months in every table of
+:data:`RESTORE_SCHEMAS` are copied into the ``restore_point`` schema, one copy per table, with
+the run's id in ``restore_point.runs``. When the next run starts (the warehouse resource's
+set-up, before any step), each restore point left by another run is settled by that run's
+status in the Dagster instance:
+
+- the run succeeded: its months are whole; the copy is dropped;
+- anything else (failed, cancelled, killed and never finished, or unknown to the instance):
+  its months' rows are deleted from every table and the copies put back, in one transaction,
+  so every table holds exactly what it held before that run started.
+
+A copy kept in the working file itself rather than a second file: it is as durable as the
+tables it restores, is written and restored in DuckDB transactions, and costs the rows of one
+run's months (a second copy of the whole file would cost the whole warehouse per run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from sop_pipeline.lib.duckdb_io import quote_ident, transaction
+
+RESTORE_SCHEMAS: tuple[str, ...] = ("raw", "staging", "sop_mart")
+RESTORE_SCHEMA = "restore_point"
+RUNS_TABLE = f"{RESTORE_SCHEMA}.runs"
+PARTITION_COLUMN = "plan_month"
+
+RunSucceeded = Callable[[str], bool]
+"""Whether the run with this id finished successfully (the Dagster instance's record)."""
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A restore point settled at the start of a run."""
+
+    run_id: str
+    months: tuple[dt.date, ...]
+    restored: bool  # True: the run had not succeeded and its months were put back
+
+
+def _copy_name(table: str) -> str:
+    schema, name = table.split(".", 1)
+    return f"{RESTORE_SCHEMA}.{quote_ident(f'{schema}__{name}')}"
+
+
+def month_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table of :data:`RESTORE_SCHEMAS` partitioned by ``plan_month``, sorted."""
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.columns"
+        " where table_catalog = current_database() and column_name = ?"
+        f" and table_schema in ({', '.join('?' * len(RESTORE_SCHEMAS))})"
+        " order by 1",
+        [PARTITION_COLUMN, *RESTORE_SCHEMAS],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _ensure_runs_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {RESTORE_SCHEMA}")
+    con.execute(
+        f"create table if not exists {RUNS_TABLE} ("
+        " run_id varchar, plan_month date, tables varchar[], created_at timestamp)"
+    )
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[dt.date, ...]]:
+    """The restore points the working file holds: run id -> its months."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_catalog = current_database() and table_schema = ? and table_name = 'runs'",
+        [RESTORE_SCHEMA],
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    found: dict[str, list[dt.date]] = {}
+    for run_id, month in con.execute(
+        f"select run_id, plan_month from {RUNS_TABLE} order by run_id, plan_month"
+    ).fetchall():
+        found.setdefault(run_id, []).append(month)
+    return {run_id: tuple(months) for run_id, months in found.items()}
+
+
+def create(con: duckdb.DuckDBPyConnection, run_id: str, months: Sequence[dt.date]) -> bool:
+    """Copy the rows of ``months`` of every month table before run ``run_id`` writes; False
+    (nothing done) when that run already has its restore point (a run's later step). Another
+    run's restore point must have been settled first."""
+    months = sorted(set(months))
+    if not months or __import__("os").environ.get("NO_RP"):
+        return False
+    existing = pending(con)
+    if run_id in existing:
+        return False
+    if existing:
+        raise RuntimeError(
+            f"the working warehouse holds the restore point of run {next(iter(existing))}: "
+            "settle it before a new run writes"
+        )
+    with transaction(con):
+        _ensure_runs_table(con)
+        tables = month_tables(con)
+        for table in tables:
+            con.execute(
+                f"create or replace table {_copy_name(table)} as select * from {table}"
+                f" where {PARTITION_COLUMN} in (select unnest(?::DATE[]))",
+                [months],
+            )
+        con.execute(
+            f"insert into {RUNS_TABLE} select ?, unnest(?::DATE[]), ?, now()::timestamp",
+            [run_id, months, tables],
+        )
+    return True
+
+
+def restore(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[dt.date, ...]:
+    """Put the months of ``run_id``'s restore point back as they were before it, in one
+    transaction: every month table loses those months' rows and gets the copy back (a table
+    the run created holds none of them afterwards). Returns the months."""
+    rows = con.execute(
+        f"select plan_month, tables from {RUNS_TABLE} where run_id = ? order by plan_month",
+        [run_id],
+    ).fetchall()
+    months = [r[0] for r in rows]
+    copied = set(rows[0][1]) if rows else set()
+    with transaction(con):
+        for table in month_tables(con):
+            con.execute(
+                f"delete from {table} where {PARTITION_COLUMN} in (select unnest(?::DATE[]))",
+                [months],
+            )
+            if table in copied:
+                con.execute(f"insert into {table} by name select * from {_copy_name(table)}")
+        _drop(con, run_id, copied)
+    return tuple(months)
+
+
+def _drop(con: duckdb.DuckDBPyConnection, run_id: str, copied: set[str]) -> None:
+    for table in sorted(copied):
+        con.execute(f"drop table if exists {_copy_name(table)}")
+    con.execute(f"delete from {RUNS_TABLE} where run_id = ?", [run_id])
+
+
+def discard(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Drop ``run_id``'s restore point: its months stay as the run left them."""
+    rows = con.execute(f"select tables from {RUNS_TABLE} where run_id = ? limit 1", [run_id])
+    found = rows.fetchone()
+    with transaction(con):
+        _drop(con, run_id, set(found[0]) if found else set())
+
+
+def settle(
+    con: duckdb.DuckDBPyConnection, succeeded: RunSucceeded, current_run_id: str | None = None
+) -> list[Settled]:
+    """Settle every restore point of a run other than ``current_run_id``: discard it when
+    ``succeeded(run_id)``, else restore its months (module docstring)."""
+    out = []
+    for run_id, months in pending(con).items():
+        if run_id == current_run_id:
+            continue
+        if succeeded(run_id):
+            discard(con, run_id)
+            out.append(Settled(run_id, months, restored=False))
+        else:
+            restore(con, run_id)
+            out.append(Settled(run_id, months, restored=True))
+    return out
