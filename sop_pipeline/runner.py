@@ -28,8 +28,15 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from sop_pipeline.ingest.fingerprint import fingerprint_tag, input_fingerprint
-from sop_pipeline.ingest.readers import closed_months, ignored_folders
+from sop_pipeline.ingest.fingerprint import (
+    files_tag,
+    fingerprint_tag,
+    input_fingerprint,
+    month_files_fingerprint,
+)
+from sop_pipeline.ingest.folder_checks import data_folder_warnings, missing_month_warnings
+from sop_pipeline.ingest.readers import closed_months, month_folders
+from sop_pipeline.jobs import INGESTED_KEY
 from sop_pipeline.lib import restore_points
 from sop_pipeline.lib.dagster_storage import relax_sqlite_sync
 from sop_pipeline.lib.instance import (
@@ -83,11 +90,35 @@ def ingested_unchanged(
     """Whether the run that last materialized ``key`` for ``month`` recorded ``fingerprint``
     (:func:`sop_pipeline.ingest.fingerprint.input_fingerprint`) for it: the month's files and
     the ingest code are as they were then."""
+    return recorded_tag(instance, key, month, fingerprint_tag(month)) == fingerprint
+
+
+def changed_months(
+    instance: dg.DagsterInstance, paths: Paths, months: list[dt.date]
+) -> list[dt.date]:
+    """The months among ``months`` whose folder's files differ from those their last ingest
+    run recorded (a corrected file delivered again). A month ingested before files were
+    recorded, or whose folder is gone, is not judged."""
+    folders_left = set(month_folders(paths.data_dir))
+    changed = []
+    for month in sorted(months):
+        if month not in folders_left:
+            continue
+        recorded = recorded_tag(instance, INGESTED_KEY, month, files_tag(month))
+        if recorded is not None and recorded != month_files_fingerprint(paths.data_dir, month):
+            changed.append(month)
+    return changed
+
+
+def recorded_tag(
+    instance: dg.DagsterInstance, key: dg.AssetKey, month: dt.date, tag: str
+) -> str | None:
+    """The value of ``tag`` on the run that last materialized ``key`` for ``month``."""
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition_key(month)]), limit=1
     ).records
     run = instance.get_run_by_id(records[0].run_id) if records else None
-    return run is not None and run.tags.get(fingerprint_tag(month)) == fingerprint
+    return run.tags.get(tag) if run is not None else None
 
 
 def done_months(instance: dg.DagsterInstance, key: dg.AssetKey, paths: Paths) -> set[dt.date]:
@@ -235,6 +266,8 @@ class _Launcher:
         )
         self.summary.run_ids.append(result.run_id)
         self.summary.warnings.extend(_warnings(result))
+        if result.success:
+            self.restore_failed()  # drops the copy the run kept of its months: they are whole
         if not result.success:
             restored = self.restore_failed()
             message = f"{label}: " + _failure_message(result)
@@ -247,7 +280,9 @@ class _Launcher:
             raise PipelineFailed(message)
 
     def restore_failed(self) -> list[dt.date]:
-        """Put back the months of the runs that did not succeed (the one that just failed)."""
+        """Settle every restore point (:mod:`sop_pipeline.lib.restore_points`): put back the
+        months of runs that did not succeed (the one that just failed), drop the copies of
+        runs that did. Returns the months put back."""
         from sop_pipeline.resources import WarehouseResource
 
         # the resource's own connection settings: a failed step's traceback may still hold
@@ -314,7 +349,13 @@ def run_pipeline(
             or exit code 2 when the month or the settings are not usable, or exit code 3
             when another run holds the warehouse longer than ``lock_wait_seconds``.
     """
-    folder_warnings = ignored_folders(paths.data_dir)
+    for path, what in ((paths.db, "the warehouse (--db)"), (paths.work_db, "the working file")):
+        if path.is_dir():
+            raise PipelineFailed(
+                f"{what} must be a file path, e.g. {path / 'sop.duckdb'}; {path} is a folder",
+                exit_code=2,
+            )
+    folder_warnings = data_folder_warnings(paths.data_dir)
     for warning in folder_warnings:
         echo(f"warning: {warning}")
     closed, target = _target_month(paths, month)
@@ -347,7 +388,6 @@ def _run_locked(
     if problem is not None:
         raise PipelineFailed(problem.message)
     from sop_pipeline.definitions import build_definitions
-    from sop_pipeline.jobs import INGESTED_KEY
     from sop_pipeline.resources import resources_for
 
     relax_sqlite_sync()
@@ -367,17 +407,41 @@ def _run_locked(
         ingested = done_months(instance, INGESTED_KEY, paths) & held_months(
             paths.work_db, (INGESTED_TABLE,), read_only=False
         )
+        for warning in missing_month_warnings(paths.data_dir, ingested):
+            echo(f"warning: {warning}")
+            summary.warnings.append(warning)
         fingerprint = input_fingerprint(paths.data_dir, paths.settings_file, target)
         if target in ingested and not ingested_unchanged(
             instance, INGESTED_KEY, target, fingerprint
         ):
             ingested.discard(target)  # a file, the settings or the ingest code changed
+        changed = changed_months(instance, paths, [m for m in ingested if m < target])
+        ingested -= set(changed)
+        first_changed = min(changed, default=target)
+        recorded_plans = planned_months(instance, paths, earlier_keys)
+        replan = sorted(m for m in recorded_plans if first_changed <= m < target)
+        for month in changed:
+            echo(
+                f"{folder_name(month)}: its files changed since it was ingested; ingesting it again"
+            )
         to_ingest = [m for m in closed if m <= target and m not in ingested]
         for first, last in contiguous_ranges(to_ingest):
             echo(f"ingesting {_span(first, last)} ...")
             tags = {fingerprint_tag(target): fingerprint} if last == target else {}
+            tags |= {
+                files_tag(m): month_files_fingerprint(paths.data_dir, m)
+                for m in month_range(first, last)
+            }
             runs.launch(ingest_job, (first, last), _span(first, last), tags=tags)
             summary.ingested.extend(month_range(first, last))
+        if replan:
+            warning = (
+                "months planned on the files before they changed keep their plans: "
+                + ", ".join(folder_name(m) for m in replan)
+                + "; re-plan each with `sop-pipeline run --month YYYY-MM`"
+            )
+            echo(f"warning: {warning}")
+            summary.warnings.append(warning)
 
         earlier = [add_months(target, -k) for k in range(settings.planning_months_back, 0, -1)]
         recorded = planned_months(instance, paths, earlier_keys)

@@ -26,7 +26,30 @@ from pydantic import (
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # no .inf or .nan: a non-finite target or rate would fail (or mean nothing) mid-plan
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``horizon_months: true`` would otherwise be read as 1."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _numeric(field.annotation):
+            raise ValueError("a number is expected, not a yes/no value")
+        return value
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field's type is a number (or an optional number), not a boolean."""
+    import types
+    import typing
+
+    if annotation in (int, float):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(args) and all(a in (int, float) for a in args)
+    return False
 
 
 class ForecastSettings(_Section):
@@ -320,6 +343,34 @@ class PublishSettings(_Section):
         "refuse); the working file always uses the newest",
     )
 
+    @field_validator("storage_version")
+    @classmethod
+    def _known_to_duckdb(cls, value: str) -> str:
+        """Asked of DuckDB now, not at the end of a whole plan when the file is written."""
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach ':memory:' as probe (STORAGE_VERSION '{value}')")
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0].split(", valid options are")[0]
+            raise ValueError(
+                f"DuckDB {duckdb.__version__} cannot write storage version {value!r} ({reason}; "
+                f"e.g. {SERVING_STORAGE_VERSION!r} or 'latest')"
+            ) from None
+        finally:
+            con.close()
+        return value
+
+
+class ValidationSettings(_Section):
+    implausible_magnitudes: Literal["error", "warning"] = Field(
+        "error",
+        description="a quantity or amount of 1e9 or more, or over 1,000x the item's usual line "
+        "in the file: 'error' stops the month (a unit or typing error would be planned on), "
+        "'warning' only reports it (for companies whose lines do span such ranges)",
+    )
+
 
 class Settings(_Section):
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")
@@ -337,6 +388,7 @@ class Settings(_Section):
         "forecast revisions in the meeting pack; their own packs are not rendered or published) "
         "or only the forecast stage (enough for accuracy; faster at scale)",
     )
+    validation: ValidationSettings = ValidationSettings()
     forecast: ForecastSettings = ForecastSettings()
     exceptions: ExceptionSettings = ExceptionSettings()
     inventory: InventorySettings = InventorySettings()
@@ -361,6 +413,51 @@ def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, 
     return merged
 
 
+def misnamed_settings_files(settings_file: Path) -> list[Path]:
+    """Files beside ``settings_file`` that look meant to be it (``settings.yml``,
+    ``Settings.yaml``): the pipeline would silently plan with defaults instead."""
+    folder = settings_file.parent
+    if not folder.is_dir():
+        return []
+    stem = settings_file.stem.lower()
+    wanted = {f"{stem}.yml", f"{stem}.yaml"}
+    return sorted(
+        p for p in folder.iterdir() if p.name.lower() in wanted and p.name != settings_file.name
+    )
+
+
+class SettingsLoader(yaml.SafeLoader):
+    """YAML as the settings file means it: a key given twice is an error (plain YAML keeps
+    the last one silently, so a second ``kpi_targets:`` block would replace the first), and
+    only ``true``/``false`` are booleans (YAML 1.1 also reads yes/no/on/off as booleans)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"setting {key!r} is given twice (lines {seen[key]} and "
+                    f"{key_node.start_mark.line + 1}); keep one",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+SettingsLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+SettingsLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def load_settings(
     settings_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:
@@ -370,9 +467,17 @@ def load_settings(
         ValueError: naming the file when it is not valid YAML or a value is out of range.
     """
     values: dict[str, Any] = {}
+    if settings_file is not None:
+        misnamed = misnamed_settings_files(Path(settings_file))
+        if misnamed:
+            raise ValueError(
+                f"settings file {misnamed[0]} is not read: the pipeline reads "
+                f"{Path(settings_file).name} (rename it, or merge the two)"
+            )
     if settings_file is not None and Path(settings_file).is_file():
         try:
-            loaded = yaml.safe_load(Path(settings_file).read_text(encoding="utf-8")) or {}
+            loaded = yaml.load(Path(settings_file).read_text(encoding="utf-8"), SettingsLoader)
+            loaded = loaded or {}
         except yaml.YAMLError as exc:
             raise ValueError(f"settings file {settings_file} is not valid YAML: {exc}") from exc
         if not isinstance(loaded, Mapping):

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from sop_pipeline.ingest.readers import closed_months, ignored_folders
+from sop_pipeline.ingest.folder_checks import data_folder_warnings, missing_month_warnings
+from sop_pipeline.ingest.readers import closed_months
 from sop_pipeline.jobs import INGESTED_KEY
 from sop_pipeline.lib.instance import existing_instance, materialized_months
 from sop_pipeline.lib.months import folder_name
@@ -65,7 +66,9 @@ def status_lines(paths: Paths) -> list[str]:
             if problem is not None:
                 lines.append(f"working file    {problem.kind.upper()}: {problem.message}")
         lines += _last_run(instance, holder)
-        lines += [f"warning         {w}" for w in ignored_folders(paths.data_dir)]
+        warnings = data_folder_warnings(paths.data_dir)
+        warnings += missing_month_warnings(paths.data_dir, ingested)
+        lines += [f"warning         {w}" for w in warnings]
         return lines
     finally:
         if instance is not None:

@@ -75,6 +75,10 @@ def infinite_stock(folder: Path) -> None:
     _edit(folder / "inventory.csv", lambda t: t.replace("FG3,60,", "FG3,1e400,"))
 
 
+def implausible_stock(folder: Path) -> None:
+    _edit(folder / "inventory.csv", lambda t: t.replace("FG3,60,", "FG3,1e15,"))
+
+
 def invisible_in_code(folder: Path) -> None:
     line = f"{BAD_MONTH}-22,FG1\u200b,5,5,100,Shop A,retail,WH1\n"
     _edit(folder / "sales.csv", lambda t: t + line)
@@ -95,6 +99,7 @@ CASES = [
     (two_formats, "sales.csv", "file_readable", f"and {BAD_MONTH}/sales.parquet; keep one"),
     (infinite_stock, "inventory.csv", "values_finite", "on_hand_qty is not a finite number"),
     (invisible_in_code, "sales.csv", "items_known", "'FG1\\u200b' is the known 'FG1'"),
+    (implausible_stock, "inventory.csv", "magnitudes_plausible", "item 'FG3' on_hand_qty 1e15"),
 ]
 
 # A whole run per case: one case of each way a month can fail (a file missing, a value that does

@@ -151,20 +151,25 @@ def _lines(paths) -> dict[str, str]:
     return {line.split()[0]: line for line in status_lines(paths) if line.strip()}
 
 
-def test_status_writes_nothing_and_reads_the_dagster_instance(
+def test_status_writes_nothing_and_claims_only_what_the_warehouse_holds(
     planned_company: Path, tmp_path: Path
 ) -> None:
     paths = copy_company(planned_company, tmp_path / "company")
-    con = duckdb.connect(str(paths.work_db))  # the tables are not the record of what ran
-    con.execute("drop table staging.ingest_summary; drop table sop_mart.meeting_pack")
-    con.close()
     before = tree(tmp_path)
-
     lines = _lines(paths)
-
     assert tree(tmp_path) == before
     assert "2025-07..2025-09 (3)" in lines["ingested"]
     assert "2025-07, 2025-08, 2025-09" in lines["planned"]
+
+    # the Dagster record still lists the months; the warehouse no longer holds August's plan
+    # nor any month's ingest summary
+    con = duckdb.connect(str(paths.work_db))
+    con.execute("drop table staging.ingest_summary")
+    con.execute("delete from sop_mart.forecast where plan_month = '2025-08-01'")
+    con.close()
+    lines = _lines(paths)
+    assert lines["ingested"].startswith("ingested        none")
+    assert "2025-07, 2025-09" in lines["planned"] and "2025-08" not in lines["planned"]
 
 
 def test_status_of_a_company_never_run_creates_nothing(tmp_path: Path) -> None:

@@ -63,6 +63,17 @@ BAD_SETTINGS = {
     "currency not a code": ("currency: dollars\n", "currency"),
     "months back negative": ("planning_months_back: -1\n", "planning_months_back"),
     "unknown key": ("forecast:\n  horizon: 12\n", "forecast.horizon"),
+    "yes for a number": ("forecast:\n  horizon_months: yes\n", "forecast.horizon_months"),
+    "true for a number": ("planning_months_back: true\n", "planning_months_back"),
+    "an infinite lead time": (
+        "decisions:\n  expedite_lead_time_days: .inf\n",
+        "decisions.expedite_lead_time_days",
+    ),
+    "a target that is not a number": ("kpi_targets:\n  fill_rate: .nan\n", "kpi_targets.fill_rate"),
+    "a storage format DuckDB does not know": (
+        "publish:\n  storage_version: v9.9.9\n",
+        "publish.storage_version",
+    ),
 }
 
 
@@ -98,3 +109,31 @@ def test_each_invalid_key_is_its_own_line(tmp_path: Path) -> None:
     lines = str(caught.value).splitlines()
     assert any(line.startswith("  forecast.n_jobs: ") and "(given: 0)" in line for line in lines)
     assert any(line.startswith("  kpi_targets.fill_rate: ") for line in lines)
+
+
+def test_a_setting_given_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    """Plain YAML keeps the second block silently: the first block's targets would vanish."""
+    settings_file = tmp_path / "settings.yaml"
+    settings_file.write_text(
+        "kpi_targets:\n  fill_rate: 0.97\ncurrency: EUR\nkpi_targets:\n  wape_lag1: 0.3\n"
+    )
+    with pytest.raises(ValueError) as caught:
+        load_settings(settings_file)
+    message = str(caught.value)
+    assert str(settings_file) in message
+    assert "setting 'kpi_targets' is given twice (lines 1 and 4)" in message
+
+
+def test_off_and_on_are_words_not_booleans(tmp_path: Path) -> None:
+    settings_file = tmp_path / "settings.yaml"
+    settings_file.write_text("balance:\n  cash_path: off\n")
+    assert load_settings(settings_file).balance.cash_path == "off"
+
+
+@pytest.mark.parametrize("name", ["settings.yml", "Settings.yaml"])
+def test_a_misnamed_settings_file_beside_the_data_is_refused(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("forecast:\n  horizon_months: 18\n")
+    with pytest.raises(ValueError) as caught:
+        load_settings(tmp_path / "settings.yaml")
+    assert f"settings file {tmp_path / name} is not read" in str(caught.value)
+    assert "reads settings.yaml" in str(caught.value)

@@ -65,13 +65,15 @@ def test_a_number_too_large_to_store_is_an_error_naming_the_line() -> None:
     assert results[("sales", "values_parse")].passed  # it is written like a number
 
 
-def test_a_thousandfold_quantity_is_a_warning_that_does_not_block() -> None:
+def test_a_thousandfold_quantity_stops_the_month_naming_line_and_usual_size() -> None:
     """FG1's usual line is 5 units (median of 5, 4, 6, 5); 6,000 is 1,200 times that."""
     results = _results([_sale("5"), _sale("4"), _sale("6"), _sale("5"), _sale("6000")])
     plausible = results[("sales", "magnitudes_plausible")]
-    assert not plausible.passed and not plausible.blocking
-    assert plausible.severity is Severity.WARNING
+    assert not plausible.passed and plausible.blocking
+    assert plausible.severity is Severity.ERROR
     assert "ordered_qty is implausibly large" in plausible.message
+    assert "data/2025-10/sales.csv line 6" in plausible.message
+    assert "item 'FG1' ordered_qty 6000 where its other lines' median is 5" in plausible.message
     assert list(plausible.examples["line"]) == [6]
 
 

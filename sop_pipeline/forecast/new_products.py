@@ -68,7 +68,9 @@ def forecast_new_products(
     recent = recent.mean()
     starts = history.groupby("unique_id")["ds"].min()
     analogues = launch[starts.reindex(launch.index) > data_start]
-    family = pd.Series({uid: seasons.family(uid) for uid in set(history["unique_id"]) | new_set})
+    family = pd.Series(
+        {uid: seasons.family(uid) for uid in sorted(set(history["unique_id"]) | new_set)}
+    )
 
     rel_error = _relative_errors(established, family)
     rows = []

@@ -387,7 +387,7 @@ class PortfolioSeasons:
         if offset not in self._groups:
             mature = {
                 uid: season
-                for uid in self._members
+                for uid in sorted(self._members)
                 if len(self._series[uid][0]) - offset >= 2 * self._m
                 and (season := self.own(uid, offset)) is not None
             }

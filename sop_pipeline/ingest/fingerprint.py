@@ -19,11 +19,29 @@ from sop_pipeline.lib.package_files import package_folder
 from sop_pipeline.lib.sql_models import SQL_DIR
 
 TAG_PREFIX = "sop/inputs-"
+FILES_TAG_PREFIX = "sop/files-"
 
 
 def fingerprint_tag(month: dt.date) -> str:
     """The run tag holding ``month``'s fingerprint: ``sop/inputs-YYYY-MM``."""
     return f"{TAG_PREFIX}{month:%Y-%m}"
+
+
+def files_tag(month: dt.date) -> str:
+    """The run tag holding a hash of ``month``'s own folder: ``sop/files-YYYY-MM``."""
+    return f"{FILES_TAG_PREFIX}{month:%Y-%m}"
+
+
+def month_files_fingerprint(data_dir: Path, month: dt.date) -> str:
+    """A hash of the files of ``month``'s folder only (names and contents): recorded for every
+    month an ingest run loads, so a corrected file delivered later for an earlier month is
+    seen (settings and ``master/`` changes matter for the plan month only)."""
+    digest = hashlib.sha256()
+    for path in sorted(_files(month_folders(data_dir).get(month)), key=lambda p: p.name):
+        digest.update(f"{path.name}\0".encode())
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:20]
 
 
 def _code_files() -> list[Path]:

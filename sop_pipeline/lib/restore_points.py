@@ -146,6 +146,8 @@ def _drop(con: duckdb.DuckDBPyConnection, run_id: str, copied: set[str]) -> None
     for table in sorted(copied):
         con.execute(f"drop table if exists {_copy_name(table)}")
     con.execute(f"delete from {RUNS_TABLE} where run_id = ?", [run_id])
+    if not con.execute(f"select count(*) from {RUNS_TABLE}").fetchone()[0]:
+        con.execute(f"drop table {RUNS_TABLE}")  # a warehouse with no run going on has none
 
 
 def discard(con: duckdb.DuckDBPyConnection, run_id: str) -> None:

@@ -20,9 +20,11 @@ from typing import Any
 import pandas as pd
 
 from sop_pipeline.ingest.contract import (
+    ACTIONS,
     BOM,
     CAPACITY,
     CASH,
+    FINANCIAL_PLAN,
     FORECAST_OVERRIDES,
     INPUT_FILES,
     INPUTS_BY_NAME,
@@ -205,8 +207,12 @@ def _finite_or_not_a_number(text: object) -> bool:
 
 
 class MagnitudesPlausible(RowRule):
+    """A stop by default: a quantity of 1e15 is a unit or typing error, and planned on it
+    becomes a forecast of 1e17 and a top issue nobody can act on. A company whose lines do
+    span such ranges lowers it to a warning (``validation.implausible_magnitudes``)."""
+
     name = "magnitudes_plausible"
-    severity = Severity.WARNING
+    severity = Severity.ERROR
     ceiling = 1e9  # no line of a small company's files holds a billion units or dollars
     factor = 1000.0  # times the item's usual value in the same file
     description = {
@@ -232,6 +238,23 @@ class MagnitudesPlausible(RowRule):
             usual = group.transform("median").where(group.transform("count") >= 3)
             extreme = (size >= self.ceiling) | (size > self.factor * usual.where(usual > 0))
             frame[f"_{name}_plausible"] = ~extreme.fillna(False).astype(bool)
+
+    def detail(self, frame: pd.DataFrame, spec: InputFile) -> str:
+        words = []
+        for name in self.columns[spec.name]:
+            flags = frame.get(f"_{name}_plausible")
+            if flags is None or flags.all():
+                continue
+            values = frame[name + "__v"].abs()
+            for _, row in frame[~flags].head(3).iterrows():
+                others = values[(frame["item"] == row["item"]) & flags]
+                usual = (
+                    f"its other lines' median is {others.median():,.6g}"
+                    if len(others)
+                    else "it has no other line"
+                )
+                words.append(f"item '{row['item']}' {name} {row[name]} where {usual}")
+        return "; " + "; ".join(words) if words else ""
 
     def expectations(self, spec: InputFile, context: Context) -> list[Any]:
         return [
@@ -435,6 +458,60 @@ def _without_invisible(code: str) -> str:
     return "".join(ch for ch in code if visible(ch) == ch).strip()
 
 
+class CodesVisible(RowRule):
+    """A family, owner or resource written with a zero-width space or a non-breaking space
+    looks identical to the real one and silently becomes a second one (a family with its own
+    plan line, an owner with their own scorecard)."""
+
+    name = "codes_visible"
+    columns: Mapping[str, tuple[str, ...]] = {
+        ITEMS.name: ("item", "family"),
+        BOM.name: ("parent", "component"),
+        FINANCIAL_PLAN.name: ("family",),
+        PROMOTIONS.name: ("promo_id", "item"),
+        ACTIONS.name: ("action_id", "owner"),
+        SALES.name: ("item", "customer", "channel", "location"),
+        INVENTORY.name: ("item", "location", "lot"),
+        OPEN_PURCHASE_ORDERS.name: ("po", "item"),
+        FORECAST_OVERRIDES.name: ("item", "owner"),
+        RESOURCES.name: ("resource",),
+        ROUTINGS.name: ("item", "resource"),
+        CAPACITY.name: ("resource",),
+    }
+    description = {
+        name: f"codes ({', '.join(columns)}) hold no invisible or non-printing character"
+        for name, columns in columns.items()
+    }
+
+    def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
+        for name in self.columns[spec.name]:
+            text = frame[name]
+            frame[f"_{name}_visible"] = text.isna() | (
+                text.map(visible, na_action="ignore") == text
+            )
+
+    def expectations(self, spec: InputFile, context: Context) -> list[Any]:
+        return [
+            passes(
+                f"_{name}_visible",
+                self.name,
+                name,
+                f"{name} holds an invisible character (it would look identical to another)",
+            )
+            for name in self.columns[spec.name]
+        ]
+
+    def detail(self, frame: pd.DataFrame, spec: InputFile) -> str:
+        words = []
+        for name in self.columns[spec.name]:
+            flags = frame.get(f"_{name}_visible")
+            if flags is None or flags.all():
+                continue
+            for code in frame.loc[~flags, name].drop_duplicates().head(3):
+                words.append(f"{name} '{visible(code)}' (remove the escaped characters)")
+        return "; " + "; ".join(words) if words else ""
+
+
 class ResourcesKnown(RowRule):
     name = "resources_known"
     description = {
@@ -559,6 +636,35 @@ class MonthsInHorizon(FlagRule):
         return month.isna() | ((month >= first) & (month <= last))
 
 
+class CapacityMonthsAhead(FlagRule):
+    name = "capacity_months_ahead"
+    severity = Severity.WARNING
+    description = {
+        CAPACITY.name: "capacity months lie in the forecast horizon after the plan month "
+        "(others change nothing)"
+    }
+    column, problem = "month", "month is outside the {horizon} months after the plan month: ignored"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        first = frame["plan_month"] + pd.DateOffset(months=1)
+        last = frame["plan_month"] + pd.DateOffset(months=context.horizon_months)
+        month = frame["month__v"]
+        return month.isna() | ((month >= first) & (month <= last))
+
+
+class CashKnownAtPlanMonth(FlagRule):
+    name = "cash_known_at_plan_month"
+    severity = Severity.WARNING
+    description = {
+        CASH.name: "as_of_month is not after the plan month (the latest row up to it is used)"
+    }
+    column, problem = "as_of_month", "as_of_month is after the plan month: not used"
+
+    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
+        month = frame["as_of_month__v"]
+        return month.isna() | (month <= frame["plan_month"])
+
+
 RULES: list[Rule] = [
     FilePresent(),
     FileReadable(),
@@ -571,6 +677,7 @@ RULES: list[Rule] = [
     ValueRanges(),
     KeysUnique(),
     DatesInMonth(),
+    CodesVisible(),
     ItemsKnown(),
     ResourcesKnown(),
     BomAcyclic(),
@@ -581,6 +688,8 @@ RULES: list[Rule] = [
     NoPastDueOrders(),
     OneAdjustmentKind(),
     MonthsInHorizon(),
+    CapacityMonthsAhead(),
+    CashKnownAtPlanMonth(),
 ]
 """Every rule, in the order they are reported (file-level rules first)."""
 
