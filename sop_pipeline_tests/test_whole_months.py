@@ -75,6 +75,7 @@ def test_a_month_that_fails_part_way_leaves_every_table_and_file_as_before(
     assert not (paths.db.parent / "exports" / "plan_month=2025-10-01").exists()
 
 
+@pytest.mark.slow  # a whole re-plan; run by .ci/run with -m slow
 def test_a_failed_re_plan_keeps_the_month_it_was_replacing(
     planned_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -145,6 +146,7 @@ def test_a_run_that_succeeded_keeps_what_it_wrote_and_a_new_run_waits_for_the_se
     assert restore_points.create(con, "run-2", [OCT])
 
 
+@pytest.mark.slow  # a whole plan; run by .ci/run with -m slow
 def test_a_publication_that_fails_before_its_renames_changes_nothing_a_reader_sees(
     planned_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
