@@ -68,29 +68,25 @@ class WarehouseResource(DuckDBResource):
         it one to the database already open instead of opening the file again, and
         checkpoints the file once, when the run lets go of it, instead of after every step (a
         quarter of a month's plan here, and most of its disk writes). Each step still commits
-        its own transactions, so nothing changes in what a failed or killed run leaves."""
+        its own transactions; before the first writes, the run keeps a copy of its months so
+        that a failure puts them back whole (:mod:`sop_pipeline.lib.restore_points`)."""
         self._held = ExitStack()
         con = self._held.enter_context(self.get_connection())
         run = context.dagster_run
         if run is not None:
-            self._keep_whole_months(context, con, run)
+            try:
+                self._keep_whole_months(context, con, run)
+            except BaseException:
+                self.teardown_after_execution(context)
+                raise
 
     def _keep_whole_months(
         self, context: dg.InitResourceContext, con: Any, run: dg.DagsterRun
     ) -> None:
         """Undo what an unfinished earlier run left, then keep a copy of this run's months
         before it writes (:mod:`sop_pipeline.lib.restore_points`)."""
-        instance = context.instance
-
-        def succeeded(run_id: str) -> bool:
-            if instance is None:
-                return True
-            record = instance.get_run_by_id(run_id)
-            # a run the instance does not know (another Dagster home, a test's ephemeral
-            # instance) cannot be judged: its months are kept as it left them
-            return record is None or record.status == dg.DagsterRunStatus.SUCCESS
-
-        for settled in restore_points.settle(con, succeeded, run.run_id):
+        state_of = restore_points.state_in(context.instance)
+        for settled in restore_points.settle(con, state_of, run.run_id):
             if settled.restored and context.log is not None:
                 context.log.warning(
                     f"run {settled.run_id} did not finish: the months it was changing "

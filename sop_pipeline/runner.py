@@ -289,13 +289,8 @@ class _Launcher:
         # one of its connections to the file, and DuckDB shares the database only between
         # connections configured alike
         with WarehouseResource(database=str(self.work_db)).get_connection() as con:
-            settled = restore_points.settle(con, lambda run_id: _succeeded(self.instance, run_id))
+            settled = restore_points.settle(con, restore_points.state_in(self.instance))
         return sorted({m for s in settled if s.restored for m in s.months})
-
-
-def _succeeded(instance: dg.DagsterInstance, run_id: str) -> bool:
-    record = instance.get_run_by_id(run_id)
-    return record is None or record.status == dg.DagsterRunStatus.SUCCESS
 
 
 def _target_month(paths: Paths, month: dt.date | None) -> tuple[list[dt.date], dt.date]:

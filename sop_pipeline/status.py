@@ -59,6 +59,7 @@ def status_lines(paths: Paths) -> list[str]:
             f"meeting pack    {', '.join(folder_name(m) for m in sorted(published)[-6:]) or 'none'}"
             + (" (published)" if published else ""),
         ]
+        lines += _unfinished(paths) if holder is None else []
         if holder is not None:
             lines.append(f"running now     {holder.describe()}")
         else:
@@ -89,6 +90,30 @@ def _held(paths: Paths) -> tuple[set[dt.date], set[dt.date]] | None:
         )
     except duckdb.Error:
         return None
+
+
+def _unfinished(paths: Paths) -> list[str]:
+    """Restore points of runs that did not settle (a run from the UI that failed or is going
+    on): the next run puts their months back if they failed."""
+    import duckdb
+
+    from sop_pipeline.lib import restore_points
+
+    if not paths.work_db.exists():
+        return []
+    try:
+        con = duckdb.connect(str(paths.work_db), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        pending = restore_points.pending(con)
+    finally:
+        con.close()
+    return [
+        f"unfinished      run {run_id} changed {', '.join(folder_name(m) for m in months)}; "
+        "if it failed, the next run puts those months back as they were before it"
+        for run_id, months in pending.items()
+    ]
 
 
 def _planned(instance: dg.DagsterInstance | None, paths: Paths) -> set[dt.date]:

@@ -120,7 +120,7 @@ def test_restoring_puts_back_the_months_rows_and_only_them() -> None:
     # a table the run created: none of its rows for the run's months survive the restore
     con.execute("create table sop_mart.kpis as select date '2025-10-01' as plan_month, 1 as v")
 
-    settled = restore_points.settle(con, lambda run_id: False, current_run_id="run-2")
+    settled = restore_points.settle(con, lambda run_id: "failed", current_run_id="run-2")
 
     assert [(s.run_id, s.months, s.restored) for s in settled] == [("run-1", (OCT,), True)]
     expected = [r if r[0] != SEP else (SEP, "A", 7.0) for r in before]  # September not touched
@@ -133,12 +133,14 @@ def test_a_run_that_succeeded_keeps_what_it_wrote_and_a_new_run_waits_for_the_se
     con = _tiny_warehouse()
     restore_points.create(con, "run-1", [OCT])
     con.execute("update sop_mart.forecast set qty = 9 where plan_month = '2025-10-01'")
-    with pytest.raises(RuntimeError, match="restore point of run run-1"):
+    # another run still going on is left alone, and a new run does not write beside it
+    assert restore_points.settle(con, lambda run_id: "running", current_run_id="run-2") == []
+    with pytest.raises(RuntimeError, match="run run-1 is still changing 2025-10"):
         restore_points.create(con, "run-2", [OCT])
     # the current run's own restore point is never settled by itself
-    assert restore_points.settle(con, lambda run_id: False, current_run_id="run-1") == []
+    assert restore_points.settle(con, lambda run_id: "failed", current_run_id="run-1") == []
 
-    settled = restore_points.settle(con, lambda run_id: run_id == "run-1", current_run_id="run-2")
+    settled = restore_points.settle(con, lambda run_id: "succeeded", current_run_id="run-2")
 
     assert [s.restored for s in settled] == [False]
     assert {r[2] for r in _rows(con, "sop_mart.forecast") if r[0] == OCT} == {9.0}

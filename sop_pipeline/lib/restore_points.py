@@ -9,10 +9,14 @@ the run's id in ``restore_point.runs``. When the next run starts (the warehouse 
 set-up, before any step), each restore point left by another run is settled by that run's
 status in the Dagster instance:
 
-- the run succeeded: its months are whole; the copy is dropped;
-- anything else (failed, cancelled, killed and never finished, or unknown to the instance):
-  its months' rows are deleted from every table and the copies put back, in one transaction,
-  so every table holds exactly what it held before that run started.
+- the run succeeded: its months are whole; the copy is dropped (likewise for a run the
+  instance does not know - another Dagster home, a test's ephemeral instance - which cannot be
+  judged: its months stay as it left them);
+- it failed or was cancelled (a run killed with its process is marked failed by the next
+  ``sop-pipeline run``): its months' rows are deleted from every table and the copies put
+  back, in one transaction, so every table holds exactly what it held before that run started;
+- it is still going on (a run launched from the UI beside this one): left alone, and this run
+  stops before writing - one run changes a warehouse at a time.
 
 A copy kept in the working file itself rather than a second file: it is as durable as the
 tables it restores, is written and restored in DuckDB transactions, and costs the rows of one
@@ -24,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import duckdb
 
@@ -34,8 +39,9 @@ RESTORE_SCHEMA = "restore_point"
 RUNS_TABLE = f"{RESTORE_SCHEMA}.runs"
 PARTITION_COLUMN = "plan_month"
 
-RunSucceeded = Callable[[str], bool]
-"""Whether the run with this id finished successfully (the Dagster instance's record)."""
+RunState = Literal["succeeded", "failed", "running", "unknown"]
+StateOf = Callable[[str], RunState]
+"""The state of the run with this id in the Dagster instance's record."""
 
 
 @dataclass(frozen=True)
@@ -100,9 +106,10 @@ def create(con: duckdb.DuckDBPyConnection, run_id: str, months: Sequence[dt.date
     if run_id in existing:
         return False
     if existing:
+        other, months = next(iter(existing.items()))
         raise RuntimeError(
-            f"the working warehouse holds the restore point of run {next(iter(existing))}: "
-            "settle it before a new run writes"
+            f"run {other} is still changing {', '.join(m.isoformat()[:7] for m in months)} in "
+            "this warehouse: one run changes a warehouse at a time; launch this one when it ends"
         )
     with transaction(con):
         _ensure_runs_table(con)
@@ -159,18 +166,34 @@ def discard(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 
 def settle(
-    con: duckdb.DuckDBPyConnection, succeeded: RunSucceeded, current_run_id: str | None = None
+    con: duckdb.DuckDBPyConnection, state_of: StateOf, current_run_id: str | None = None
 ) -> list[Settled]:
-    """Settle every restore point of a run other than ``current_run_id``: discard it when
-    ``succeeded(run_id)``, else restore its months (module docstring)."""
+    """Settle the restore point of every finished run other than ``current_run_id`` by its
+    state (module docstring): discard it, or restore its months."""
     out = []
     for run_id, months in pending(con).items():
-        if run_id == current_run_id:
-            continue
-        if succeeded(run_id):
+        state = state_of(run_id) if run_id != current_run_id else "running"
+        if state in ("succeeded", "unknown"):
             discard(con, run_id)
             out.append(Settled(run_id, months, restored=False))
-        else:
+        elif state == "failed":
             restore(con, run_id)
             out.append(Settled(run_id, months, restored=True))
     return out
+
+
+def state_in(instance: object) -> StateOf:
+    """:data:`StateOf` read from a Dagster instance (None: every run is unknown)."""
+    import dagster as dg
+
+    def state_of(run_id: str) -> RunState:
+        record = instance.get_run_by_id(run_id) if instance is not None else None
+        if record is None:
+            return "unknown"
+        if record.status == dg.DagsterRunStatus.SUCCESS:
+            return "succeeded"
+        if record.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+            return "failed"
+        return "running"
+
+    return state_of
