@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sop_pipeline.cli import main
 from sop_pipeline.ingest.contract import CAPACITY, CASH, ITEMS, RESOURCES, InputFile
@@ -128,6 +129,7 @@ def test_capacity_beyond_the_horizon_and_cash_known_only_later_are_warned() -> N
     assert "as_of_month is after the plan month: not used" in known.message
 
 
+@pytest.mark.slow  # a whole plan; run by .ci/run with -m slow
 def test_a_corrected_file_for_an_ingested_month_is_ingested_again(
     planned_company: Path, tmp_path: Path
 ) -> None:

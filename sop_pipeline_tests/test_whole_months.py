@@ -173,6 +173,7 @@ def test_a_publication_that_fails_before_its_renames_changes_nothing_a_reader_se
     assert leftovers == []
 
 
+@pytest.mark.slow  # three months re-planned; run by .ci/run with -m slow
 def test_moving_the_working_file_aside_rebuilds_every_month_that_was_planned(
     planned_company: Path, tmp_path: Path
 ) -> None:

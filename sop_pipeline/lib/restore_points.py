@@ -113,7 +113,7 @@ def create(con: duckdb.DuckDBPyConnection, run_id: str, months: Sequence[dt.date
         )
     with transaction(con):
         _ensure_runs_table(con)
-        tables = month_tables(con)
+        tables = _tables_holding(con, month_tables(con), months)
         for table in tables:
             con.execute(
                 f"create or replace table {_copy_name(table)} as select * from {table}"
@@ -125,6 +125,24 @@ def create(con: duckdb.DuckDBPyConnection, run_id: str, months: Sequence[dt.date
             [run_id, months, tables],
         )
     return True
+
+
+def _tables_holding(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[str], months: Sequence[dt.date]
+) -> list[str]:
+    """The tables among ``tables`` with rows for ``months``, in one query (a first plan of a
+    month copies nothing; the others are restored by deleting the months' rows)."""
+    if not tables:
+        return []
+    counts = " union all ".join(
+        f"(select '{table}' as t from {table} where {PARTITION_COLUMN} in"
+        " (select unnest($months::DATE[])) limit 1)"
+        for table in tables
+    )
+    found = {
+        r[0] for r in con.execute(f"select t from ({counts})", {"months": list(months)}).fetchall()
+    }
+    return [t for t in tables if t in found]
 
 
 def restore(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[dt.date, ...]:
