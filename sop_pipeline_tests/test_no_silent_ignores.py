@@ -126,7 +126,7 @@ def test_capacity_beyond_the_horizon_and_cash_known_only_later_are_warned() -> N
     assert "line 3" in ahead.message
     known = results[("cash", "cash_known_at_plan_month")]
     assert not known.passed and not known.blocking
-    assert "as_of_month is after the plan month: not used" in known.message
+    assert "no row is at or before the plan month: no opening cash" in known.message
 
 
 @pytest.mark.slow  # a whole plan; run by .ci/run with -m slow

@@ -90,7 +90,7 @@ def validate_months(
             month_stamps_for_spec = month_stamps
         file_log = log[(log["file"] == spec.name) & log["plan_month"].isin(month_stamps_for_spec)]
         frame = _prepare(spec, frames.get(spec.name), month_stamps_for_spec)
-        context = Context(items, horizon_months, resources)
+        context = Context(items, horizon_months, resources, max(month_stamps, default=None))
         results.extend(_validate_file(spec, frame, file_log, context))
     return results
 

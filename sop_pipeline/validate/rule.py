@@ -32,6 +32,8 @@ class Context:
     items: pd.DataFrame  # the item master of the months checked (``plan_month``, ``item``, ...)
     horizon_months: int  # how far ahead forecast overrides may reach
     resources: pd.DataFrame | None = None  # resources.csv of the months (``plan_month, resource``)
+    last_month: pd.Timestamp | None = None  # the latest month checked (master files are checked
+    # once, at the first month they serve, and serve every month up to this one)
 
 
 @dataclass(frozen=True)

@@ -653,16 +653,28 @@ class CapacityMonthsAhead(FlagRule):
 
 
 class CashKnownAtPlanMonth(FlagRule):
+    """Without a row at or before the plan month the cash projection has no opening balance:
+    every cash column of the plan would be empty without a word. A ``master/cash.csv`` serves
+    every month up to the latest one checked, so it is judged at that month; a month folder's
+    copy at its own month."""
+
     name = "cash_known_at_plan_month"
     severity = Severity.WARNING
     description = {
-        CASH.name: "as_of_month is not after the plan month (the latest row up to it is used)"
+        CASH.name: "a row's as_of_month is at or before the plan month (the latest such row "
+        "opens the cash projection)"
     }
-    column, problem = "as_of_month", "as_of_month is after the plan month: not used"
+    column, problem = "as_of_month", "no row is at or before the plan month: no opening cash"
 
     def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
         month = frame["as_of_month__v"]
-        return month.isna() | (month <= frame["plan_month"])
+        in_master = frame.get("_source_file", pd.Series("", index=frame.index)).astype(str)
+        in_master = in_master.str.contains(r"(?:^|/)master/", regex=True)
+        reference = frame["plan_month"].where(
+            ~in_master | (context.last_month is None), context.last_month
+        )
+        known = (month <= reference).groupby(frame["plan_month"]).transform("any")
+        return month.isna() | known
 
 
 RULES: list[Rule] = [
