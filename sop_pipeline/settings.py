@@ -323,6 +323,12 @@ class MeetingSettings(_Section):
         15, ge=0, description="an open action is overdue when due before plan-month end + this"
     )
     top_issues: int = Field(5, ge=3, le=10, description="issues on the agenda")
+    materiality: float = Field(
+        1000.0,
+        ge=0,
+        description="expected margin below which two options of an issue count as equal: the "
+        "agenda then offers both ('either ... or ...') instead of suggesting one",
+    )
     chart_items: int = Field(6, ge=1, le=20, description="items with a forecast fan chart")
     max_rows: int = Field(15, ge=5, description="rows per table in the meeting pack")
 

@@ -59,6 +59,9 @@ def issue_tables() -> dict[str, pd.DataFrame]:
             "item": ["PK-010", "PK-010", "FILL", "FILL", "FG3"],
             "option": ["plan_to_base", "expedite", "plan_to_base", "prebuild",
                        "produce_to_upside"],
+            "is_feasible": True,
+            "extra_inventory_cash_peak": 0.0,
+            "lost_sales_qty": 0.0,
             "is_suggested": [False, True, False, True, True],
             "margin_vs_base": [0.0, 1000.0, 0.0, 300.0, 40.0],
             "decision": [
@@ -89,7 +92,11 @@ def issue_tables() -> dict[str, pd.DataFrame]:
     )
     no_rows = pd.DataFrame({"item": pd.Series(dtype=object)})
     return {
-        "staging.items": _plan(pd.DataFrame({"item": ["FG3"], "unit_cost": [1.0]})),
+        "staging.items": _plan(
+            pd.DataFrame(
+                {"item": ["FG3"], "unit_cost": [1.0], "description": ["Toner"], "family": ["F"]}
+            )
+        ),
         "staging.open_purchase_orders": _plan(
             no_rows.assign(po=None, due_date=pd.Series(dtype="datetime64[ns]"))
         ),
@@ -102,11 +109,13 @@ def issue_tables() -> dict[str, pd.DataFrame]:
 def test_a_binding_component_is_one_issue_with_every_item_it_limits() -> None:
     """Money at stake = the margin the plan still loses to the constraint + what its suggested
     option protects: PK-010 150 + 1,000 = 1,150 (one issue, its four items), FILL 0 + 300 =
-    300, HC-030's lead time 200; FG3's forecast change 2,000 ranks first. PACK is no issue."""
+    300, HC-030's lead time 200. PACK is no issue; FG3's forecast change came with a new model:
+    the planners check it first (planner_tasks), it is not on the agenda."""
     out = run_sql_model(connect(issue_tables()), "marts/top_issues").set_index("item")
-    assert list(out.index) == ["FG3", "PK-010", "FILL", "HC-030"]
-    assert list(out["impact_value"]) == [2000.0, 1150.0, 300.0, 200.0]
-    assert list(out["category"]) == ["forecast_change", "component", "resource", "lead_time"]
+    assert list(out.index) == ["PK-010", "FILL", "HC-030"]
+    assert list(out["impact_value"]) == [1150.0, 300.0, 200.0]
+    assert list(out["category"]) == ["component", "resource", "lead_time"]
+    assert out.loc["PK-010", "affected_item_count"] == 4
     assert out.loc["PK-010", "topic"] == (
         "Amber bottle (PK-010) binds from Nov 2025 to Dec 2025: 4 affected (FC-002, FC-006, "
         "FC-010, HC-030), one more unit is worth 0.06; the plan still loses 30 units (150 of "
@@ -119,21 +128,19 @@ def test_a_binding_component_is_one_issue_with_every_item_it_limits() -> None:
         "Filling line (FILL) binds in Jun 2026: 1 affected (SC-020), one more hour is worth 24.00"
     )
     assert out.loc["FILL", "suggested_decision"].startswith("Build 200 units ahead on FILL")
-    assert out.loc["FG3", "suggested_decision"] == (
-        "Check the new method against last month's before acting on FG3; then: Produce FG3 "
-        "to the upside: hold up to 300 more units for demand above the forecast"
-    )
 
 
 def test_without_an_option_table_the_wording_stays() -> None:
     """Without options FILL has nothing at stake (it loses no sale): no issue; PK-010 keeps its
-    lost margin (150) and a generic decision; the method check stays the forecast change's."""
+    lost margin (150) and a generic decision; the method check is the planners'."""
     tables = issue_tables()
     tables["sop_mart.scenario_options"] = tables["sop_mart.scenario_options"].iloc[0:0]
     out = run_sql_model(connect(tables), "marts/top_issues").set_index("item")
     assert "FILL" not in out.index
     assert out.loc["PK-010", "impact_value"] == 150.0
     assert out.loc["PK-010", "suggested_decision"] == "Expedite PK-010 or find a second source"
-    assert out.loc["FG3", "suggested_decision"] == (
+    assert "FG3" not in out.index
+    tasks = run_sql_model(connect(tables), "marts/planner_tasks").set_index("item")
+    assert tasks.loc["FG3", "task"] == (
         "Check the new method against last month's before acting on FG3"
     )

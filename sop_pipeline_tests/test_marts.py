@@ -194,55 +194,187 @@ def _issue_tables() -> dict[str, pd.DataFrame]:
     return {name: frame.assign(plan_month=month) for name, frame in frames.items()}
 
 
-def test_top_issues_rank_on_one_money_basis_with_a_concrete_decision() -> None:
-    """Every issue is ranked by the gross margin at stake, net revenue beside it:
+def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the_agenda() -> None:
+    """The planners' list, by the money each task concerns:
 
-    forecast_change FG3  level change: |-6000 - (-500) x 5| = 3500         revenue 6000
-    late_order      C1   the margin of the gaps C1 causes (FG1's): 3000   revenue 4500
-    component       C1   the constrained plan's lost margin on it:
-                         (2000 + 1000) = 3000 (one issue for its months)  no revenue
-    forecast_change FG4  timing shift (nets to 0): 4500 / 2 = 2250         revenue 3000
-    shelf_life      SA1  lot B-17 at WH2 written off at cost: 2000         no revenue
-    plan_shortfall  Face 1200 short x margin (3000 - 1000 + 1000 - 500) / 4000 = 750
-    lead_time       FG2  700; overdue action A7: 0
-    At revenue the order would differ (FG3 6000 before FG4, SA1 2000 after the plan shortfall's
-    1200 - margin decides).
+    forecast_change FG3  method switch, level change |-6000 - (-500) x 5| = 3500  revenue 6000
+    late_order      C1   the margin of the gaps C1 causes (FG1's): 3000           revenue 4500
+    forecast_change FG4  timing shift (nets to 0): 4500 / 2 = 2250                revenue 3000
+    shelf_life      SA1  lot B-17 at WH2 written off at cost: 2000
+    overdue_action  A7   0
     """
-    out = _run(_con(_issue_tables()), "marts/top_issues")
-    assert list(out["rank"]) == [1, 2, 3, 4, 5]
+    out = _run(_con(_issue_tables()), "marts/planner_tasks")
     assert list(zip(out["category"], out["item"], strict=True)) == [
         ("forecast_change", "FG3"),
         ("late_order", "C1"),
-        ("component", "C1"),
         ("forecast_change", "FG4"),
         ("shelf_life", "SA1"),
+        ("overdue_action", "A7"),
     ]
-    assert list(out["impact_value"]) == [3500.0, 3000.0, 3000.0, 2250.0, 2000.0]
-    assert list(out["revenue_value"].fillna(-1)) == [6000.0, 4500.0, -1, 3000.0, -1]
-    gap = out.iloc[2]
-    assert gap["suggested_decision"] == "Expedite C1 or find a second source"
-    assert gap["topic"] == (
-        "Jar (C1) binds from Dec 2025 to Jan 2026: 1 affected (FG1), one more unit is worth "
-        "20.00; the plan still loses 150 units (3,000 of margin)"
-    )
-    assert (
-        out.iloc[1]["topic"] == "600 C1 on 2 open order(s) up to 26 days late, assumed in Dec 2025"
-    )
-    assert "PO-5" in out.iloc[1]["suggested_decision"]
-    assert out.iloc[3]["topic"].startswith("FG4 forecast shifted between months: 150 units")
-    # FG3's change comes with a new model: the agenda says so before anyone cuts supply
-    assert out.iloc[0]["topic"] == (
+    assert list(out["impact_value"]) == [3500.0, 3000.0, 2250.0, 2000.0, 0.0]
+    assert list(out["rank"]) == [1, 2, 3, 4, 5]
+    assert out.iloc[0]["task_topic"] == (
         "FG3 forecast down by 40% (500 units) against last month "
         "(method switch: model Theta -> SeasonalNaive)"
     )
-    assert out.iloc[0]["suggested_decision"].startswith("Check the new method")
-    assert "lot B-17 of SA1 at WH2" in out.iloc[4]["topic"]
-    everything = _run(_con(_issue_tables()), "marts/top_issues", {"meeting": {"top_issues": 10}})
-    plan = everything[everything["category"] == "plan_shortfall"].iloc[0]
-    assert (plan["item"], plan["impact_value"], plan["revenue_value"]) == ("Face", 750.0, 1200.0)
-    assert list(everything["category"])[-2:] == ["lead_time", "overdue_action"]
-    three = _run(_con(_issue_tables()), "marts/top_issues", {"meeting": {"top_issues": 3}})
-    assert len(three) == 3
+    assert out.iloc[0]["task"].startswith("Check the new method")
+    assert out.iloc[1]["task_topic"] == (
+        "600 C1 on 2 open order(s) up to 26 days late, assumed in Dec 2025"
+    )
+    assert "PO-5" in out.iloc[1]["task"]
+    assert "lot B-17 of SA1 at WH2" in out.iloc[3]["task_topic"]
+
+
+def _root_cause_tables() -> dict[str, pd.DataFrame]:
+    """Component C1 (a jar) limits FG1 and FG2 in Dec 2025 - Jan 2026; resource LINE binds in
+    Mar 2026 (FG3); FG2's lead time cannot be met in Feb 2026; FG3's forecast went up."""
+    dec, jan, feb, mar = pd.to_datetime(["2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01"])
+    prior = pd.Timestamp(PLAN) - pd.DateOffset(months=1)
+
+    def option(issue, name, margin, suggested=False, lost=0.0, cash=0.0, feasible=True):
+        category, item = issue.split(":")
+        return (issue, category, item, name, feasible, margin, suggested, lost, cash, name)
+
+    options = pd.DataFrame(
+        [
+            option("component:C1", "plan_to_base", 0.0, lost=400.0),
+            option("component:C1", "expedite", 5000.0, suggested=True, cash=800.0),
+            option("component:C1", "spread_deliveries", 4500.0),
+            option("component:C1", "constrained_plan", 5000.0),
+            option("resource:LINE", "plan_to_base", 0.0),
+            option("resource:LINE", "overtime", 1500.0, suggested=True, cash=0.0),
+            option("resource:LINE", "prebuild", 300.0),
+            option("forecast_change:FG3", "plan_to_base", 0.0, lost=20.0),
+            option("forecast_change:FG3", "produce_to_upside", 900.0, suggested=True, cash=60.0),
+        ],
+        columns=["issue", "category", "item", "option", "is_feasible", "margin_vs_base",
+                 "is_suggested", "lost_sales_qty", "extra_inventory_cash_peak", "decision"],
+    )  # fmt: skip
+    forecast = pd.DataFrame(
+        {
+            "plan_month": [pd.Timestamp(PLAN)] * 3 + [prior] * 2,
+            "item": ["FG1", "FG2", "FG3", "FG1", "FG2"],
+            "month": [dec, jan, mar, dec, jan],
+            "forecast_qty": [300.0, 100.0, 80.0, 260.0, 100.0],
+            "statistical_qty": [200.0, 100.0, 80.0, 160.0, 100.0],
+            "override_owner": ["Sales - M", None, None, None, None],
+        }
+    )
+    frames = {
+        "staging.items": pd.DataFrame(
+            {
+                "item": ["FG1", "FG2", "FG3", "C1"],
+                "unit_cost": [10.0, 20.0, 5.0, 1.0],
+                "description": ["Day cream", "Night cream", "Body wash", "Amber jar"],
+                "family": ["Face", "Face", "Body", None],
+            }
+        ),
+        "sop_mart.constraint_prices": pd.DataFrame(
+            {
+                "constraint_type": ["component", "component", "resource", "lead_time"],
+                "constraint": ["C1", "C1", "LINE", "FG2"],
+                "month": [dec, jan, mar, feb],
+                "shadow_price": [20.0, 20.0, 10.0, 70.0],
+                "unit": ["per unit", "per unit", "per hour", "per unit"],
+                "affected_items": ["FG1, FG2", "FG1, FG2", "FG3", "FG2"],
+                "affected_item_count": [2, 2, 1, 1],
+                "lost_sales_qty": [100.0, 50.0, 0.0, 10.0],
+                "lost_margin": [2000.0, 1000.0, 0.0, 700.0],
+                "description": ["Amber jar", "Amber jar", "Filling line", "Night cream"],
+            }
+        ),
+        "sop_mart.scenario_options": options,
+        "sop_mart.forecast_changes": pd.DataFrame(
+            {
+                "item": ["FG3", "FG1"],
+                "change_qty": [200.0, -50.0],
+                "change_pct": [0.5, -0.1],
+                "change_revenue": [3000.0, -900.0],
+                "abs_change_revenue": [3000.0, 900.0],
+                "is_exception": [True, True],
+                "is_method_switch": [False, False],
+            }
+        ),
+        "sop_mart.override_scorecard": pd.DataFrame(
+            {"owner": ["Sales - M"], "overrides": [4], "verdict": ["challenge"]}
+        ),
+        "sop_mart.actions": pd.DataFrame(
+            {
+                "action_id": ["A1", "A2", "A3"],
+                "topic": ["Second source for Amber jar", "Face family promo review",
+                          "Body wash listing"],
+                "owner": ["Ops", "Mkt", "Sales"],
+                "status": ["open", "open", "done"],
+                "decision": [None, None, "Listed"],
+                "due_date": pd.to_datetime(["2025-10-20", "2025-11-30", "2025-09-01"]),
+                "is_overdue": [True, False, False],
+                "days_overdue": [20, 0, 0],
+            }
+        ),
+        "sop_mart.constrained_plan": pd.DataFrame(
+            {
+                "scenario": ["base", "base"],
+                "item": ["FG3", "FG3"],
+                "month": [feb, mar],
+                "planned_buffer": [10.0, 40.0],
+            }
+        ),
+    }  # fmt: skip
+    out = {name: frame.assign(plan_month=pd.Timestamp(PLAN)) for name, frame in frames.items()}
+    out["sop_mart.forecast"] = forecast
+    return out
+
+
+def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None:
+    """One money measure - the margin the plan still loses to the issue plus what its suggested
+    option protects against planning without a decision:
+
+    component C1        3000 (lost: 2000 + 1000) + 5000 (expedite)  = 8000
+    resource LINE          0 + 1500 (overtime)                      = 1500
+    forecast_change FG3    0 + 900 (produce to the upside)          =  900
+    lead_time FG2        700 + 0 (no option)                        =  700
+
+    C1's shortage without a decision is plan to base's 400 lost units: FG1's override adds 300
+    - 200 = 100 in Dec (25 %), this month's statistical forecast adds 200 - 160 = 40 against
+    last month's (10 %). Its expedite beats spreading deliveries by 500, within the 1,000 materiality: both
+    are offered. LINE's overtime beats its pre-build by 1,200: one suggestion. LINE's month
+    builds 40 - 10 = 30 units of FG3's safety stock.
+    """
+    out = _run(_con(_root_cause_tables()), "marts/top_issues")
+    assert list(out["issue"]) == [
+        "component:C1", "resource:LINE", "forecast_change:FG3", "lead_time:FG2"
+    ]  # fmt: skip
+    assert list(out["impact_value"]) == [8000.0, 1500.0, 900.0, 700.0]
+    jar = out.iloc[0]
+    assert (jar["affected_items"], jar["affected_item_count"]) == ("FG1, FG2", 2)
+    assert jar["override_share"] == 0.25 and jar["forecast_increase_share"] == 0.1
+    assert jar["drivers"] == (
+        "overrides add 25% of the shortage (Sales - M: challenge); this month's statistical "
+        "forecast adds 10%"
+    )
+    # the jar's own action, and the family's (every item of the issue is in Face Care)
+    assert jar["open_actions"] == (
+        "A1 Second source for Amber jar (Ops, 20 days overdue); A2 Face family promo review "
+        "(Mkt, due 30 Nov 2025)"
+    )
+    assert jar["action_days_overdue"] == 20
+    assert jar["suggested_decision"] == (
+        "Either: expedite; or: spread_deliveries (within 500 of expected margin of each other)"
+    )
+    assert jar["option_cash"] == 800.0
+    line = out.iloc[1]
+    assert line["suggested_decision"] == "overtime"
+    assert line["drivers"] == "the plan builds 30 units of safety stock in these months"
+    assert pd.isna(line["open_actions"])  # the done Body wash action is not open
+    assert out.iloc[2]["topic"] == (
+        "FG3 forecast up by 50% (200 units) against last month: 900 of expected margin if the "
+        "plan stays at the base forecast"
+    )
+    assert out.iloc[3]["suggested_decision"].startswith("Accept the loss on FG2")
+    # FG1's forecast cut is not a decision for the meeting: it is a planner task
+    assert "FG1" not in set(out["item"])
+    tight = _run(_con(_root_cause_tables()), "marts/top_issues", {"meeting": {"materiality": 100}})
+    assert tight.iloc[0]["suggested_decision"] == "expedite"
 
 
 def test_a_timing_shift_is_an_exception_even_when_it_nets_to_zero() -> None:

@@ -16,6 +16,7 @@ OCT = dt.date(2025, 10, 1)
 SHEETS = [
     "KPIs",
     "Top issues",
+    "For the planners",
     "Plan vs targets",
     "Forecast vs plan",
     "Supply gaps",
@@ -249,7 +250,7 @@ def test_workbook_cells_are_typed_formatted_and_frozen(tmp_path: Path) -> None:
     assert actions["E2"].is_date and actions["E2"].number_format == "yyyy-mm-dd"
     assert actions["H2"].value == 40 and actions["I3"].value is None
 
-    assert [c.value for c in opened["Top issues"][1]][4] == "Impact (EUR)"
+    assert [c.value for c in opened["Top issues"][1]][4] == "Margin at stake (EUR)"
     assert opened["Top issues"].max_row == 1  # no rows: the header alone
     about = dict(opened["About"].iter_rows(min_row=2, values_only=True))
     assert about["Published at (UTC)"] == published and about["Currency"] == "EUR"

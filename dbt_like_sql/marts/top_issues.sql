@@ -1,15 +1,19 @@
 -- group: meeting
--- The issues leadership should decide on, ranked on one money basis - the gross margin at
--- stake, with the net revenue beside it: the constrained plan's binding constraints, one issue
--- each whatever the number of items it limits (the margin the plan still loses to it plus what
--- its suggested option protects against planning without it), late purchase orders (margin of
--- the gaps they cause), lots that will expire or stay unused (their cost, written off), large
--- forecast changes and timing shifts (the margin changed or moved), families below the
--- financial plan (the shortfall at the family's margin), and overdue actions; each with a
--- concrete suggested decision - for a binding constraint or an upward forecast change, the
--- option scenario_options suggests.
+-- The decisions the meeting needs, one issue per root cause, ranked on one money basis: the
+-- expected gross margin at stake over the horizon - what the plan still loses to the issue plus
+-- what its suggested option protects against planning without it (sop_mart.scenario_options).
+-- An issue is a binding constraint of the constrained plan (a component, a resource, a lead
+-- time, a shelf life, the cash path: one issue however many items it limits) or an upward
+-- forecast exception the plan may not be stocked for. Each carries its items, its drivers (the
+-- part of the shortage that overrides add, with the owner's scorecard verdict, that this
+-- month's statistical forecast adds, and the safety stock the plan builds meanwhile), the open actions that concern it (matched by the code or
+-- description of its subject, its items or their families) and its suggested option with the
+-- stock it ties up; two options within meeting.materiality of each other are offered as
+-- "either ... or". Planner tasks (method switches, cuts, late orders, expiring lots, overdue
+-- actions) are sop_mart.planner_tasks; family shortfalls against the financial plan are
+-- sop_mart.financial_reconciliation.
 with items as (
-    select item, unit_cost
+    select item, unit_cost, description, family
     from staging.items
     where plan_month = getvariable('plan_month')
 ),
@@ -34,12 +38,55 @@ binding_constraints as (
     group by constraint_type, "constraint"
 ),
 
-option_value as (
-    -- what the suggested option of an issue protects against plan to base
-    select category, item, greatest(margin_vs_base, 0) as protected_margin, decision
+ranked_options as (
+    -- each issue's options that can help, best expected margin first
+    select
+        category,
+        item,
+        option,
+        decision,
+        greatest(margin_vs_base, 0) as protected_margin,
+        extra_inventory_cash_peak,
+        lost_sales_qty,
+        is_suggested,
+        row_number() over (
+            partition by category, item
+            order by is_suggested desc, margin_vs_base desc, option
+        ) as place
     from sop_mart.scenario_options
     where plan_month = getvariable('plan_month')
-      and is_suggested
+      and is_feasible
+      and option not in ('plan_to_base', 'constrained_plan')
+),
+
+option_value as (
+    -- the suggested option, the runner-up within materiality of it, and the shortage without
+    -- a decision (plan to base)
+    select
+        suggested.category,
+        suggested.item,
+        suggested.decision,
+        suggested.protected_margin,
+        suggested.extra_inventory_cash_peak,
+        case
+            when runner_up.decision is not null
+                and suggested.protected_margin - runner_up.protected_margin
+                    < getvariable('meeting_materiality')
+                then runner_up.decision
+        end as equal_decision,
+        suggested.protected_margin - runner_up.protected_margin as margin_over_runner_up,
+        base.lost_sales_qty as base_lost_sales_qty
+    from ranked_options as suggested
+    left join ranked_options as runner_up
+        on runner_up.category = suggested.category
+        and runner_up.item = suggested.item
+        and runner_up.place = 2
+    left join sop_mart.scenario_options as base
+        on base.plan_month = getvariable('plan_month')
+        and base.category = suggested.category
+        and base.item = suggested.item
+        and base.option = 'plan_to_base'
+    where suggested.place = 1
 ),
 
 constraint_issues as (
@@ -65,6 +112,12 @@ constraint_issues as (
         binding."constraint" as item,
         binding.lost_margin + coalesce(option_value.protected_margin, 0) as impact_value,
         null::double as revenue_value,
+        binding.affected_items,
+        binding.affected_item_count,
+        binding.first_month,
+        binding.last_month,
+        greatest(coalesce(option_value.base_lost_sales_qty, 0), binding.lost_sales_qty)
+            as shortage_qty,
         case binding.constraint_type
             when 'lead_time' then format('Accept the loss on {} or find stock elsewhere (its '
                                          || 'lead time cannot be met)', binding."constraint")
@@ -75,7 +128,7 @@ constraint_issues as (
             when 'resource' then format('Add capacity on {} (overtime, an extra shift) or '
                                         || 'build ahead', binding."constraint")
             else 'Decide whether to keep inventory within the dated cash path'
-        end as suggested_decision
+        end as fallback_decision
     from binding_constraints as binding
     left join option_value
         on option_value.category = binding.constraint_type
@@ -83,198 +136,267 @@ constraint_issues as (
     where binding.lost_margin + coalesce(option_value.protected_margin, 0) >= 0.5
 ),
 
-earliest_open_order as (
-    select item, arg_min(po, due_date) as po
-    from staging.open_purchase_orders
-    where plan_month = getvariable('plan_month')
-    group by item
-),
-
-late_orders_by_item as (
-    select
-        item,
-        count(*) as orders,
-        exact_sum(qty_open) as qty_open,
-        max(days_late) as days_late,
-        arg_max(po, days_late) as po,
-        min(assumed_arrival_month) as assumed_arrival_month,
-        max(margin_at_risk) as margin_at_risk,
-        max(revenue_at_risk) as revenue_at_risk
-    from sop_mart.late_purchase_orders
-    where plan_month = getvariable('plan_month')
-    group by item
-),
-
-late_order_issues as (
-    select
-        'late_order' as category,
-        format('{:,.0f} {} on {} open order(s) up to {} days late, assumed in {}', qty_open,
-               item, orders, days_late, strftime(assumed_arrival_month, '%b %Y')) as topic,
-        item,
-        margin_at_risk as impact_value,
-        revenue_at_risk as revenue_value,
-        format('Get a confirmed delivery date for order {} of {} or source it elsewhere',
-               po, item) as suggested_decision
-    from late_orders_by_item
-),
-
-shelf_life_issues as (
-    select
-        'shelf_life' as category,
-        case reason
-            when 'expired' then format('Lot {} of {} at {} is already expired', lot, item,
-                                       coalesce(location, 'the warehouse'))
-            when 'expiry' then format('{:,.0f} units of lot {} of {} at {} expire on {} unused',
-                                      qty_at_risk, lot, item, coalesce(location, 'the warehouse'),
-                                      strftime(expiry_date, '%d %b %Y'))
-            when 'obsolete' then format('{:,.0f} units of {} at {} will not sell (phase-out or '
-                                        || 'no demand)', qty_at_risk, item,
-                                        coalesce(location, 'the warehouse'))
-            else format('{:,.0f} units of {} at {} exceed the slow-mover horizon', qty_at_risk,
-                        item, coalesce(location, 'the warehouse'))
-        end as topic,
-        item,
-        value_at_risk as impact_value,
-        null::double as revenue_value,
-        case reason
-            when 'expired' then format('Write off lot {} of {} and find why it expired', lot, item)
-            when 'expiry' then format('Promote, bundle or transfer lot {} of {}, or write it down',
-                                      lot, item)
-            when 'obsolete' then format('Liquidate or write down the remaining {} stock', item)
-            else format('Stop replenishing {} and work the stock down', item)
-        end as suggested_decision
-    from sop_mart.shelf_life_risk
-    where plan_month = getvariable('plan_month')
-      and value_at_risk > 0
-),
-
-forecast_change_issues as (
+demand_issues as (
+    -- an upward forecast exception whose upside the plan is not stocked for
     select
         'forecast_change' as category,
-        case
-            when is_timing_shift then
-                format('{} forecast shifted between months: {:,.0f} units moved, {}{:,.0f} net '
-                       || 'against last month', item, abs_change_qty / 2,
-                       case when change_qty < 0 then '-' else '+' end, abs(change_qty))
-            else
-                format('{} forecast {} by {} ({:,.0f} units) against last month', item,
-                       case when change_qty >= 0 then 'up' else 'down' end,
-                       coalesce(printf('%.0f%%', abs(change_pct) * 100), 'new'), abs(change_qty))
-        end
-        || case when is_method_switch then ' (' || change_cause || ')' else '' end as topic,
-        item,
-        greatest(abs(change_margin), abs_change_margin / 2) as impact_value,
-        greatest(abs(change_revenue), abs_change_revenue / 2) as revenue_value,
-        case
-            when is_method_switch then
-                format('Check the new method against last month''s before acting on {}', item)
-            when is_timing_shift then
-                format('Confirm the new timing with Sales, then re-phase supply for {}', item)
-            else
-                format('Confirm the change with Sales, then {} supply for {}',
-                       case when change_qty >= 0 then 'raise' else 'cut' end, item)
-        end as suggested_decision
-    from sop_mart.forecast_changes
-    where plan_month = getvariable('plan_month')
-      and is_exception
-),
-
-family_margin as (
-    select
-        forecast.family,
-        exact_sum(forecast.forecast_revenue - forecast.forecast_qty * coalesce(items.unit_cost, 0))
-            / nullif(exact_sum(forecast.forecast_revenue), 0) as margin_ratio
-    from sop_mart.forecast as forecast
-    left join items using (item)
-    where forecast.plan_month = getvariable('plan_month')
-    group by forecast.family
-),
-
-plan_issues as (
-    select
-        'plan_shortfall' as category,
-        format('{} forecast {:,.0f} below the financial plan (net revenue) over the horizon',
-               reconciliation.family, -exact_sum(reconciliation.gap)) as topic,
-        reconciliation.family as item,
-        -exact_sum(reconciliation.gap) * coalesce(max(family_margin.margin_ratio), 0) as impact_value,
-        -exact_sum(reconciliation.gap) as revenue_value,
-        format('Agree demand actions for {} with Sales and Marketing, or re-base the plan',
-               reconciliation.family) as suggested_decision
-    from sop_mart.financial_reconciliation as reconciliation
-    left join family_margin on family_margin.family = reconciliation.family
-    where reconciliation.plan_month = getvariable('plan_month')
-      and reconciliation.family <> '__total__'
-      and reconciliation.planned_revenue is not null
-    group by reconciliation.family
-    having exact_sum(reconciliation.gap) < 0
-),
-
-action_issues as (
-    select
-        'overdue_action' as category,
-        format('Action {} is {} days overdue: {}', action_id, days_overdue, topic) as topic,
-        action_id as item,
-        0.0 as impact_value,
-        null::double as revenue_value,
-        format('Escalate to {} and set a new due date, or close the action', owner)
-            as suggested_decision
-    from sop_mart.actions
-    where plan_month = getvariable('plan_month')
-      and is_overdue
+        format('{} forecast up by {} ({:,.0f} units) against last month: {:,.0f} of expected '
+               || 'margin if the plan stays at the base forecast', changes.item,
+               coalesce(printf('%.0f%%', abs(changes.change_pct) * 100), 'new'),
+               abs(changes.change_qty), option_value.protected_margin) as topic,
+        changes.item,
+        option_value.protected_margin as impact_value,
+        greatest(abs(changes.change_revenue), changes.abs_change_revenue / 2) as revenue_value,
+        changes.item as affected_items,
+        1 as affected_item_count,
+        null::date as first_month,
+        null::date as last_month,
+        coalesce(option_value.base_lost_sales_qty, 0) as shortage_qty,
+        format('Confirm the change with Sales, then raise supply for {}', changes.item)
+            as fallback_decision
+    from sop_mart.forecast_changes as changes
+    join option_value
+        on option_value.category = 'forecast_change'
+        and option_value.item = changes.item
+    where changes.plan_month = getvariable('plan_month')
+      and changes.is_exception
+      and not changes.is_method_switch
+      and changes.change_qty > 0
+      and option_value.protected_margin >= 0.5
 ),
 
 candidates as (
     select * from constraint_issues
     union all
-    select * from late_order_issues
-    union all
-    select * from shelf_life_issues
-    union all
-    select * from forecast_change_issues
-    union all
-    select * from plan_issues
-    union all
-    select * from action_issues
+    select * from demand_issues
 ),
 
-suggested_options as (
-    -- the option table's suggestion, where the issue has one (sop_mart.scenario_options)
-    select category, item, decision
-    from sop_mart.scenario_options
+issue_items as (
+    -- every item an issue concerns, with the months it binds in (the horizon when open)
+    select
+        candidates.category,
+        candidates.item as subject,
+        trim(affected.item) as item,
+        coalesce(candidates.first_month, getvariable('plan_month') + interval 1 month) as first_month,
+        coalesce(candidates.last_month, getvariable('plan_month')
+                 + to_months(getvariable('forecast_horizon_months'))) as last_month
+    from candidates,
+        unnest(string_split(candidates.affected_items, ',')) as affected(item)
+),
+
+override_added as (
+    -- units the overrides add to the issue's items in its months, by owner
+    select
+        issue_items.category,
+        issue_items.subject,
+        forecast.override_owner as owner,
+        exact_sum(greatest(forecast.forecast_qty - forecast.statistical_qty, 0)) as added_qty
+    from issue_items
+    join sop_mart.forecast as forecast
+        on forecast.plan_month = getvariable('plan_month')
+        and forecast.item = issue_items.item
+        and forecast.month between issue_items.first_month and issue_items.last_month
+    where forecast.override_owner is not null
+    group by all
+),
+
+scorecard as (
+    select owner, arg_max(verdict, overrides) as verdict
+    from sop_mart.override_scorecard
     where plan_month = getvariable('plan_month')
-      and is_suggested
+    group by owner
+),
+
+override_drivers as (
+    select
+        override_added.category,
+        override_added.subject,
+        exact_sum(override_added.added_qty) as added_qty,
+        arg_max(override_added.owner, override_added.added_qty) as owner,
+        arg_max(scorecard.verdict, override_added.added_qty) as verdict
+    from override_added
+    left join scorecard using (owner)
+    group by all
+),
+
+increase_drivers as (
+    -- units this month's statistical forecast adds to the issue's items in its months against
+    -- last month's for the same months (overrides apart; none without last month's plan)
+    select issue_items.category, issue_items.subject,
+           exact_sum(greatest(now.statistical_qty - prior.statistical_qty, 0)) as increase_qty
+    from issue_items
+    join sop_mart.forecast as now
+        on now.plan_month = getvariable('plan_month')
+        and now.item = issue_items.item
+        and now.month between issue_items.first_month and issue_items.last_month
+    join sop_mart.forecast as prior
+        on prior.plan_month = getvariable('plan_month') - interval 1 month
+        and prior.item = now.item
+        and prior.month = now.month
+    group by all
+),
+
+buffer_drivers as (
+    -- units of safety stock the plan builds in the issue's months (the buffer's increases)
+    select issue_items.category, issue_items.subject,
+           exact_sum(greatest(plan.planned_buffer - coalesce(before.planned_buffer, 0), 0))
+               as buffer_build_qty
+    from issue_items
+    join sop_mart.constrained_plan as plan
+        on plan.plan_month = getvariable('plan_month')
+        and plan.scenario = 'base'
+        and plan.item = issue_items.item
+        and plan.month between issue_items.first_month and issue_items.last_month
+    left join sop_mart.constrained_plan as before
+        on before.plan_month = plan.plan_month
+        and before.scenario = plan.scenario
+        and before.item = plan.item
+        and before.month = plan.month - interval 1 month
+    group by all
+),
+
+drivers as (
+    select
+        candidates.category,
+        candidates.item,
+        case when candidates.shortage_qty > 0 and override_drivers.added_qty > 0
+             then least(override_drivers.added_qty / candidates.shortage_qty, 1) end
+            as override_share,
+        override_drivers.owner as override_owner,
+        override_drivers.verdict as override_verdict,
+        case when candidates.shortage_qty > 0 and increase_drivers.increase_qty > 0
+             then least(increase_drivers.increase_qty / candidates.shortage_qty, 1) end
+            as forecast_increase_share,
+        buffer_drivers.buffer_build_qty
+    from candidates
+    left join override_drivers
+        on override_drivers.category = candidates.category
+        and override_drivers.subject = candidates.item
+    left join increase_drivers
+        on increase_drivers.category = candidates.category
+        and increase_drivers.subject = candidates.item
+    left join buffer_drivers
+        on buffer_drivers.category = candidates.category
+        and buffer_drivers.subject = candidates.item
+),
+
+issue_terms as (
+    -- what an action about the issue would name: the subject, its items, their families
+    select candidates.category, candidates.item as subject, candidates.item as term
+    from candidates
+    union
+    select candidates.category, candidates.item, coalesce(items.description, resources.description)
+    from candidates
+    left join items on items.item = candidates.item
+    left join staging.resources as resources
+        on resources.plan_month = getvariable('plan_month')
+        and resources.resource = candidates.item
+    union
+    select issue_items.category, issue_items.subject, term
+    from issue_items
+    left join items using (item),
+        unnest([issue_items.item, items.description]) as names(term)
+    union
+    -- a family, when every item of the issue is in it
+    select issue_items.category, issue_items.subject, any_value(items.family)
+    from issue_items
+    left join items using (item)
+    group by issue_items.category, issue_items.subject
+    having count(distinct items.family) = 1 and count(items.family) = count(*)
+),
+
+open_actions as (
+    select
+        issue_terms.category,
+        issue_terms.subject,
+        string_agg(distinct
+            format('{} {} ({}{})', actions.action_id, actions.topic, actions.owner,
+                   case when actions.is_overdue
+                        then format(', {} days overdue', actions.days_overdue)
+                        else format(', due {}', strftime(actions.due_date, '%d %b %Y')) end),
+            '; ' order by format('{} {} ({}{})', actions.action_id, actions.topic, actions.owner,
+                   case when actions.is_overdue
+                        then format(', {} days overdue', actions.days_overdue)
+                        else format(', due {}', strftime(actions.due_date, '%d %b %Y')) end))
+            as open_actions,
+        max(actions.days_overdue) as action_days_overdue
+    from issue_terms
+    join sop_mart.actions as actions
+        on actions.plan_month = getvariable('plan_month')
+        and actions.status = 'open'
+        and length(issue_terms.term) >= 4
+        and contains(lower(actions.topic || ' ' || coalesce(actions.decision, '')),
+                     lower(issue_terms.term))
+    group by all
 ),
 
 ranked as (
     select
-        candidates.* replace (
-            case
-                when suggested_options.decision is null then candidates.suggested_decision
-                -- a method switch is checked before the forecast is acted on
-                when candidates.suggested_decision like 'Check the new method%' then
-                    candidates.suggested_decision || '; then: ' || suggested_options.decision
-                else suggested_options.decision
-            end as suggested_decision
-        ),
+        candidates.*,
+        case
+            when option_value.decision is null then candidates.fallback_decision
+            when option_value.equal_decision is not null then
+                format('Either: {}; or: {} (within {:,.0f} of expected margin of each other)',
+                       option_value.decision, option_value.equal_decision,
+                       option_value.margin_over_runner_up)
+            else option_value.decision
+        end as suggested_decision,
+        option_value.extra_inventory_cash_peak as option_cash,
+        drivers.override_share,
+        drivers.override_owner,
+        drivers.override_verdict,
+        drivers.forecast_increase_share,
+        drivers.buffer_build_qty,
+        concat_ws('; ',
+            case when drivers.override_share > 0
+                 then format('overrides add {:.0f}% of the shortage ({}: {})',
+                             drivers.override_share * 100, drivers.override_owner,
+                             coalesce(drivers.override_verdict, 'no scorecard yet')) end,
+            case when drivers.forecast_increase_share > 0
+                 then format('this month''s statistical forecast adds {:.0f}%',
+                             drivers.forecast_increase_share * 100) end,
+            case when drivers.buffer_build_qty >= 0.5
+                 then format('the plan builds {:,.0f} units of safety stock in these months',
+                             drivers.buffer_build_qty) end) as drivers,
+        open_actions.open_actions,
+        open_actions.action_days_overdue,
         row_number() over (
             order by candidates.impact_value desc, candidates.revenue_value desc nulls last,
                 candidates.category, candidates.item
         ) as rank
     from candidates
-    left join suggested_options
-        on suggested_options.category = candidates.category
-        and suggested_options.item = candidates.item
+    left join option_value
+        on option_value.category = candidates.category
+        and option_value.item = candidates.item
+    left join drivers
+        on drivers.category = candidates.category
+        and drivers.item = candidates.item
+    left join open_actions
+        on open_actions.category = candidates.category
+        and open_actions.subject = candidates.item
 )
 
 select
     getvariable('plan_month') as plan_month,
     rank,
+    category || ':' || item as issue,
     category,
     topic,
     item,
     impact_value,
     suggested_decision,
-    revenue_value
+    revenue_value,
+    affected_items,
+    affected_item_count,
+    nullif(drivers, '') as drivers,
+    override_share,
+    override_owner,
+    override_verdict,
+    forecast_increase_share,
+    buffer_build_qty,
+    open_actions,
+    action_days_overdue,
+    option_cash
 from ranked
 where rank <= getvariable('meeting_top_issues')
 order by rank

@@ -36,6 +36,7 @@ class MeetingPackData:
     kpi_history: pd.DataFrame = field(default_factory=_empty)
     actions: pd.DataFrame = field(default_factory=_empty)
     top_issues: pd.DataFrame = field(default_factory=_empty)
+    planner_tasks: pd.DataFrame = field(default_factory=_empty)
     forecast: pd.DataFrame = field(default_factory=_empty)
     demand_history: pd.DataFrame = field(default_factory=_empty)
     forecast_changes: pd.DataFrame = field(default_factory=_empty)

@@ -255,8 +255,14 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "top_issues", "Top issues and suggested decisions", issues_facts,
         (Block("Decisions needed", (Table(v.issues_view),),
-               "Ranked on one money basis, the gross margin at stake (net revenue beside it); "
-               "each with the decision the meeting is asked to take."),),
+               "One issue per root cause - a binding constraint of the plan or a forecast "
+               "increase - ranked by the expected gross margin at stake over the horizon, with "
+               "what drives it, the open actions about it and the decision the meeting is asked "
+               "to take."),
+         Block("For the planners", (Table(v.planner_tasks_view, rows=8),),
+               "Settled by the planning team, not the meeting: method switches to check, cuts "
+               "and timing shifts, late orders, expiring lots, overdue actions no issue "
+               "carries."),),
         v.issues_view, ("rank", "topic", "impact_value", "suggested_decision"),
     ),
     Section(

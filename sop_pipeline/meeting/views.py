@@ -120,7 +120,7 @@ def actions_view(data: MeetingPackData) -> TableView:
 
 
 def issues_view(data: MeetingPackData) -> TableView:
-    """The top issues by rank (gross margin at stake)."""
+    """The decisions needed, by rank (expected gross margin at stake), one per root cause."""
     frame = data.top_issues
     if not frame.empty:
         category = frame["category"].map(
@@ -138,12 +138,30 @@ def issues_view(data: MeetingPackData) -> TableView:
         Column("rank", "#", "int"),
         Column("category_label", "Category"),
         Column("topic", "Issue"),
-        Column("item", "Item", "code"),
         Column("impact_value", "Margin at stake", "money"),
-        Column("revenue_value", "Revenue at stake", "money"),
+        Column("drivers", "Drivers"),
+        Column("open_actions", "Open actions"),
         Column("suggested_decision", "Suggested decision"),
+        Column("option_cash", "Extra stock (peak)", "money"),
     )
     return TableView(frame, columns, "No issues stand out this month.", "issues")
+
+
+def planner_tasks_view(data: MeetingPackData) -> TableView:
+    """What the planners settle outside the agenda, most money first."""
+    frame = data.planner_tasks
+    if not frame.empty:
+        category = frame["category"].map(
+            lambda c: ISSUE_CATEGORIES.get(c, str(c).replace("_", " ").capitalize())
+        )
+        frame = frame.assign(category_label=category).sort_values("rank", kind="stable")
+    columns = (
+        Column("category_label", "Kind"),
+        Column("task_topic", "What"),
+        Column("impact_value", "Money concerned", "money"),
+        Column("task", "Task"),
+    )
+    return TableView(frame, columns, "Nothing for the planners this month.", "planner_tasks")
 
 
 def exceptions_view(data: MeetingPackData) -> TableView:

@@ -93,8 +93,23 @@ def sheet_specs(currency: str) -> tuple[SheetSpec, ...]:
                 SheetColumn("category", "Category", width=16),
                 SheetColumn("topic", "Issue", width=60),
                 SheetColumn("item", "Item", width=12),
-                SheetColumn("impact_value", f"Impact {money}", MONEY),
+                SheetColumn("impact_value", f"Margin at stake {money}", MONEY),
+                SheetColumn("drivers", "Drivers", width=60),
+                SheetColumn("open_actions", "Open actions", width=60),
                 SheetColumn("suggested_decision", "Suggested decision", width=70),
+                SheetColumn("option_cash", f"Extra stock at peak {money}", MONEY),
+            ),
+        ),
+        SheetSpec(
+            "For the planners",
+            "planner_tasks",
+            (
+                SheetColumn("rank", "Rank", width=6),
+                SheetColumn("category", "Kind", width=16),
+                SheetColumn("task_topic", "What", width=60),
+                SheetColumn("item", "Item", width=12),
+                SheetColumn("impact_value", f"Money concerned {money}", MONEY),
+                SheetColumn("task", "Task", width=70),
             ),
         ),
         SheetSpec(
@@ -261,7 +276,7 @@ def _ordered(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         frame["label"] = frame["kpi"].map(kpi_label)
         frame["_order"] = frame["kpi"].map(lambda k: rank.get(str(k), len(rank)))
         return frame.sort_values(["_order", "kpi"], kind="stable")
-    if table == "top_issues":
+    if table in ("top_issues", "planner_tasks"):
         return frame.sort_values("rank", kind="stable")
     if table == "financial_reconciliation":
         frame["_total"] = frame["family"] == TOTAL_FAMILY

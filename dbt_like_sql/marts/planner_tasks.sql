@@ -1,0 +1,152 @@
+-- group: meeting
+-- The planners' list: what the planning team settles before or after the meeting, kept off
+-- the leadership agenda (sop_mart.top_issues) - a forecast that switched method (checked before
+-- anyone acts on it), forecast cuts and timing shifts (re-phase or cut supply), late purchase
+-- orders (confirm dates), lots that will expire or stay unused (work them down or write them
+-- off), and overdue actions; each with the money it concerns and a concrete task. Sorted by
+-- that money.
+with earliest_open_order as (
+    select item, arg_min(po, due_date) as po
+    from staging.open_purchase_orders
+    where plan_month = getvariable('plan_month')
+    group by item
+),
+
+late_orders_by_item as (
+    select
+        item,
+        count(*) as orders,
+        exact_sum(qty_open) as qty_open,
+        max(days_late) as days_late,
+        arg_max(po, days_late) as po,
+        min(assumed_arrival_month) as assumed_arrival_month,
+        max(margin_at_risk) as margin_at_risk,
+        max(revenue_at_risk) as revenue_at_risk
+    from sop_mart.late_purchase_orders
+    where plan_month = getvariable('plan_month')
+    group by item
+),
+
+late_order_tasks as (
+    select
+        'late_order' as category,
+        format('{:,.0f} {} on {} open order(s) up to {} days late, assumed in {}', qty_open,
+               item, orders, days_late, strftime(assumed_arrival_month, '%b %Y')) as topic,
+        item,
+        margin_at_risk as impact_value,
+        revenue_at_risk as revenue_value,
+        format('Get a confirmed delivery date for order {} of {} or source it elsewhere',
+               po, item) as suggested_decision
+    from late_orders_by_item
+),
+
+forecast_change_tasks as (
+    select
+        'forecast_change' as category,
+        case
+            when is_timing_shift then
+                format('{} forecast shifted between months: {:,.0f} units moved, {}{:,.0f} net '
+                       || 'against last month', item, abs_change_qty / 2,
+                       case when change_qty < 0 then '-' else '+' end, abs(change_qty))
+            else
+                format('{} forecast {} by {} ({:,.0f} units) against last month', item,
+                       case when change_qty >= 0 then 'up' else 'down' end,
+                       coalesce(printf('%.0f%%', abs(change_pct) * 100), 'new'), abs(change_qty))
+        end
+        || case when is_method_switch then ' (' || change_cause || ')' else '' end as topic,
+        item,
+        greatest(abs(change_margin), abs_change_margin / 2) as impact_value,
+        greatest(abs(change_revenue), abs_change_revenue / 2) as revenue_value,
+        case
+            when is_method_switch then
+                format('Check the new method against last month''s before acting on {}', item)
+            when is_timing_shift then
+                format('Confirm the new timing with Sales, then re-phase supply for {}', item)
+            else
+                format('Confirm the change with Sales, then {} supply for {}',
+                       case when change_qty >= 0 then 'raise' else 'cut' end, item)
+        end as suggested_decision
+    from sop_mart.forecast_changes
+    where plan_month = getvariable('plan_month')
+      and is_exception
+      -- an increase the agenda prices as a decision is not also a task
+      and item not in (
+          select item from sop_mart.top_issues
+          where plan_month = getvariable('plan_month') and category = 'forecast_change'
+      )
+),
+
+shelf_life_tasks as (
+    select
+        'shelf_life' as category,
+        case reason
+            when 'expired' then format('Lot {} of {} at {} is already expired', lot, item,
+                                       coalesce(location, 'the warehouse'))
+            when 'expiry' then format('{:,.0f} units of lot {} of {} at {} expire on {} unused',
+                                      qty_at_risk, lot, item, coalesce(location, 'the warehouse'),
+                                      strftime(expiry_date, '%d %b %Y'))
+            when 'obsolete' then format('{:,.0f} units of {} at {} will not sell (phase-out or '
+                                        || 'no demand)', qty_at_risk, item,
+                                        coalesce(location, 'the warehouse'))
+            else format('{:,.0f} units of {} at {} exceed the slow-mover horizon', qty_at_risk,
+                        item, coalesce(location, 'the warehouse'))
+        end as topic,
+        item,
+        value_at_risk as impact_value,
+        null::double as revenue_value,
+        case reason
+            when 'expired' then format('Write off lot {} of {} and find why it expired', lot, item)
+            when 'expiry' then format('Promote, bundle or transfer lot {} of {}, or write it down',
+                                      lot, item)
+            when 'obsolete' then format('Liquidate or write down the remaining {} stock', item)
+            else format('Stop replenishing {} and work the stock down', item)
+        end as suggested_decision
+    from sop_mart.shelf_life_risk
+    where plan_month = getvariable('plan_month')
+      and value_at_risk > 0
+),
+
+action_tasks as (
+    select
+        'overdue_action' as category,
+        format('Action {} is {} days overdue: {}', action_id, days_overdue, topic) as topic,
+        action_id as item,
+        0.0 as impact_value,
+        null::double as revenue_value,
+        format('Escalate to {} and set a new due date, or close the action', owner)
+            as suggested_decision
+    from sop_mart.actions as actions
+    where plan_month = getvariable('plan_month')
+      and is_overdue
+      -- an action the agenda shows with its issue is not also a task
+      and not exists (
+          select 1 from sop_mart.top_issues as issues
+          where issues.plan_month = getvariable('plan_month')
+            and contains(coalesce(issues.open_actions, ''), actions.action_id || ' ')
+      )
+),
+
+candidates as (
+    select * from late_order_tasks
+    union all
+    select * from shelf_life_tasks
+    union all
+    -- upward changes without a method switch are the agenda's (top_issues) when they matter
+    select * from forecast_change_tasks
+    union all
+    select * from action_tasks
+)
+
+select
+    getvariable('plan_month') as plan_month,
+    row_number() over (
+        order by impact_value desc, revenue_value desc nulls last, category, item
+    ) as rank,
+    category,
+    topic as task_topic,
+    item,
+    impact_value,
+    suggested_decision as task,
+    revenue_value
+from candidates
+order by rank
