@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -336,9 +338,9 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
 
     C1's shortage without a decision is plan to base's 400 lost units: FG1's override adds 300
     - 200 = 100 in Dec (25 %), this month's statistical forecast adds 200 - 160 = 40 against
-    last month's (10 %). Its expedite beats spreading deliveries by 500, within the 1,000 materiality: both
-    are offered. LINE's overtime beats its pre-build by 1,200: one suggestion. LINE's month
-    builds 40 - 10 = 30 units of FG3's safety stock.
+    last month's (10 %). Its expedite beats spreading deliveries by 500, within the 1,000
+    materiality: both are offered. LINE's overtime beats its pre-build by 1,200: one
+    suggestion. LINE's month builds 40 - 10 = 30 units of FG3's safety stock.
     """
     out = _run(_con(_root_cause_tables()), "marts/top_issues")
     assert list(out["issue"]) == [
@@ -362,6 +364,9 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
         "Either: expedite; or: spread_deliveries (within 500 of expected margin of each other)"
     )
     assert jar["option_cash"] == 800.0
+    # the meeting is on 15 Nov (Oct's end + 15 grace days): the jar binds from December, so
+    # decide by 30 Nov; LINE binds in March: within 30 days of the meeting, 15 Dec
+    assert list(out["decide_by"].dt.date[:2]) == [dt.date(2025, 11, 30), dt.date(2025, 12, 15)]
     line = out.iloc[1]
     assert line["suggested_decision"] == "overtime"
     assert line["drivers"] == "the plan builds 30 units of safety stock in these months"

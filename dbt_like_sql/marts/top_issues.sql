@@ -12,7 +12,13 @@
 -- "either ... or". Planner tasks (method switches, cuts, late orders, expiring lots, overdue
 -- actions) are sop_mart.planner_tasks; family shortfalls against the financial plan are
 -- sop_mart.financial_reconciliation.
-with items as (
+with meeting as (
+    select
+        (getvariable('plan_month') + interval 1 month - interval 1 day)::date
+            + getvariable('meeting_overdue_grace_days') as meeting_date
+),
+
+items as (
     select item, unit_cost, description, family
     from staging.items
     where plan_month = getvariable('plan_month')
@@ -396,7 +402,14 @@ select
     buffer_build_qty,
     open_actions,
     action_days_overdue,
-    option_cash
-from ranked
+    option_cash,
+    first_month,
+    last_month,
+    -- at the meeting when the issue already binds, else before its first month, within 30 days
+    greatest(meeting.meeting_date,
+             least(meeting.meeting_date + 30,
+                   coalesce(first_month::date - 1, meeting.meeting_date + 30)))::date
+        as decide_by
+from ranked, meeting
 where rank <= getvariable('meeting_top_issues')
 order by rank
