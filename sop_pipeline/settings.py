@@ -323,6 +323,18 @@ class MeetingSettings(_Section):
         15, ge=0, description="an open action is overdue when due before plan-month end + this"
     )
     top_issues: int = Field(5, ge=3, le=10, description="issues on the agenda")
+    decision_owners: dict[str, str] = Field(
+        {
+            "component": "Head of supply chain",
+            "lead_time": "Head of supply chain",
+            "resource": "Head of operations",
+            "shelf_life": "Head of operations",
+            "cash": "CFO",
+            "forecast_change": "Head of sales",
+        },
+        description="who decides an issue of each category (component, lead_time, resource, "
+        "shelf_life, cash, forecast_change), shown on page one of the pack",
+    )
     materiality: float = Field(
         1000.0,
         ge=0,

@@ -569,21 +569,50 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         {
             "plan_month": plan,
             "rank": [1, 2, 3, 4],
-            "category": ["component", "plan_shortfall", "shelf_life", "overdue_action"],
+            "issue": ["component:CMP-BOTTLE-30", "resource:FILL-L", f"lead_time:{items[1]}",
+                      f"forecast_change:{items[2]}"],
+            "category": ["component", "resource", "lead_time", "forecast_change"],
             "topic": [
-                "Amber glass bottle 30 ml (CMP-BOTTLE-30) binds from Dec 2025 to Jan 2026",
-                "Face Care forecast 8% below the financial plan",
-                "Lots expiring before use at DC-Main",
-                "Second source for amber glass bottle overdue by 66 days",
+                "Amber glass bottle 30 ml (CMP-BOTTLE-30) binds from Dec 2025 to Jan 2026: 3 "
+                "affected (FG-00001, FG-00002, FG-00003), one more unit is worth 0.08",
+                "Filling line (FILL-L) binds in Mar 2026: 4 affected, one more hour is worth 90",
+                f"{items[1]} binds in Dec 2025: 1 affected ({items[1]}); the plan still loses 80 "
+                "units (2,300 of margin)",
+                f"{items[2]} forecast up by 40% (900 units) against last month: 1,900 of "
+                "expected margin if the plan stays at the base forecast",
             ],
-            "item": ["CMP-BOTTLE-30", "Face Care", items[1], "A-2025-004"],
-            "impact_value": [48_200.0, 31_900.0, 9_400.0, 0.0],
+            "item": ["CMP-BOTTLE-30", "FILL-L", items[1], items[2]],
+            "impact_value": [48_200.0, 12_900.0, 2_300.0, 1_900.0],
             "suggested_decision": [
-                "Expedite the open bottle order; allocate stock to key accounts",
-                "Agree a promotion or revise the plan with finance",
-                "Discount the lots through the outlet channel",
-                "Escalate to the procurement director",
+                "Expedite 9,000 of CMP-BOTTLE-30 now (14 days, 15% premium)",
+                "Plan 20.0 h of overtime on FILL-L in Mar 2026",
+                f"Accept the loss on {items[1]} or find stock elsewhere",
+                f"Produce {items[2]} to the upside: hold up to 300 more units",
             ],
+            "affected_item_count": [3, 4, 1, 1],
+            "drivers": [
+                "overrides add 54% of the shortage (Marketing lead: challenge)",
+                "the plan builds 2,400 units of safety stock in these months",
+                None,
+                None,
+            ],
+            "open_actions": [
+                "A-2025-004 Second source for amber glass bottle (Procurement, 66 days overdue)",
+                None, None, None,
+            ],
+            "option_cash": [1_200.0, 0.0, np.nan, 2_100.0],
+            "decide_by": pd.to_datetime(["2025-12-15", "2026-01-14", "2025-12-15", "2026-01-14"]),
+        }
+    )  # fmt: skip
+    planner_tasks = pd.DataFrame(
+        {
+            "plan_month": plan,
+            "rank": [1, 2],
+            "category": ["shelf_life", "overdue_action"],
+            "task_topic": ["Lots expiring before use at DC-Main", "Action A-2025-001 is overdue"],
+            "item": [items[1], "A-2025-001"],
+            "impact_value": [9_400.0, 0.0],
+            "task": ["Discount the lots through the outlet channel", "Escalate to its owner"],
         }
     )
     return MeetingPackData(
@@ -594,6 +623,7 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         kpi_history=history,
         actions=actions,
         top_issues=issues,
+        planner_tasks=planner_tasks,
         forecast=fc,
         demand_history=hist,
         forecast_changes=changes,
@@ -620,7 +650,8 @@ class PackOutline(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sections: list[str] = []
+        self.sections: list[str] = []  # the agenda's sections (the appendix)
+        self.pages: list[str] = []  # the other sections: the brief
         self.charts: list[tuple[str, str, bool]] = []  # (section, data-chart, holds an <svg>)
         self.tables: list[int] = []  # body rows per table
         self.tags: set[str] = set()
@@ -630,8 +661,10 @@ class PackOutline(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         self.tags.add(tag)
-        if tag == "section":
+        if tag == "section" and "agenda-section" in (values.get("class") or ""):
             self.sections.append(values.get("id") or "")
+        elif tag == "section":
+            self.pages.append(values.get("id") or "")
         elif tag == "figure" and "data-chart" in values:
             self.charts.append((self.sections[-1], values["data-chart"] or "", False))
         elif tag == "svg" and self.charts and "figure" in self.stack:
@@ -698,7 +731,7 @@ def test_pack_is_self_contained(pack_html: str) -> None:
 
 def test_numbers_dates_and_status_are_formatted(pack_html: str) -> None:
     assert "S&amp;OP meeting pack · Nov 2025" in pack_html
-    assert "$89,500" in pack_html  # margin at stake of the top issues
+    assert "$65,300" in pack_html  # margin at stake of the top issues
     assert "30 Sep 2025" in pack_html and "Dec 2025" in pack_html
     assert "−$52,042" in pack_html or "−$" in pack_html  # negative gaps with a real minus
     assert 'class="badge badge-off_track"' in pack_html
@@ -1125,3 +1158,79 @@ def test_without_capacity_or_cash_the_section_says_so() -> None:
     assert "No targets checked for this plan month." in section
     assert "the company has no cash.csv" in section
     assert "none planned" in section and "Cash low point" not in section
+
+
+def test_page_one_holds_the_decisions_feasibility_due_actions_and_five_kpis(
+    pack_data: MeetingPackData,
+) -> None:
+    """The brief comes before the appendix and links to it; each decision says what, how much,
+    the suggestion with the stock it ties up, who decides and by when."""
+    from sop_pipeline.meeting.brief import brief_html
+
+    data = replace(pack_data, decision_owners={"component": "COO"}).typed()
+    html = brief_html(data, Formatter("USD"))
+    parsed = outline(html)
+    assert parsed.pages == ["brief"] and parsed.mismatched == []
+    assert parsed.tables[0] == 4  # one row per decision
+    assert "Amber glass bottle 30 ml (CMP-BOTTLE-30) binds from Dec 2025 to Jan 2026 · 3 items" in (
+        html
+    )
+    assert "$48,200" in html and "ties up $1,200 of stock" in html
+    assert "COO<br>by 15 Dec 2025" in html  # the setting's decider for a component
+    # a category the settings name no decider for falls to the S&OP lead
+    assert "S&amp;OP lead<br>by 14 Jan 2026" in html and "Head of operations" not in html
+    assert "overrides add 54% of the shortage (Marketing lead: challenge)" in html
+    for link in ("#top_issues", "#prior_actions", "#kpis", "#capacity_options"):
+        assert f'href="{link}"' in html
+    assert parsed.tables[1] <= 5  # five KPIs at most
+    pack = render_meeting_pack(pack_data)
+    assert pack.index('id="brief"') < pack.index('id="prior_actions"')
+
+
+def test_kpi_changes_of_ratios_are_in_points() -> None:
+    from sop_pipeline.meeting.brief import _change
+
+    fmt = Formatter("USD")
+    assert _change(fmt, "ratio", 0.931, 0.956) == "−2.5 pt"
+    assert _change(fmt, "ratio", 0.0, -0.156) == "+15.6 pt"
+    assert _change(fmt, "currency", 1200.0, 1000.0) == "+$200"
+
+
+PAGE_PROBLEMS = """() => {
+  const out = [];
+  for (const s of document.querySelectorAll('section')) {
+    if (s.scrollWidth > s.clientWidth + 1)
+      out.push(`${s.id} scrolls: ${s.scrollWidth} > ${s.clientWidth}`);
+    const boxes = sel => [...s.querySelectorAll(sel)].map(e => e.getBoundingClientRect());
+    for (const f of boxes('figure')) for (const t of boxes('table')) {
+      const overlap = f.left < t.right - 1 && t.left < f.right - 1
+        && f.top < t.bottom - 1 && t.top < f.bottom - 1;
+      if (overlap) out.push(`${s.id}: a chart overlaps a table`);
+    }
+  }
+  return out;
+}"""
+"""Sections wider than their box, and charts drawn over a table."""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason()))
+def test_the_pack_holds_at_both_widths_and_the_brief_prints_on_two_pages(
+    pack_html: str, tmp_path: Path
+) -> None:
+    pack = tmp_path / "meeting_pack.html"
+    pack.write_text(pack_html, encoding="utf-8")
+    for width, height in ((1280, 800), (1920, 1080)):
+        with open_page(pack) as session:
+            page = session.page
+            page.set_viewport_size({"width": width, "height": height})
+            problems = page.evaluate(PAGE_PROBLEMS)
+            brief_bottom = page.evaluate(
+                "() => document.querySelector('#brief').getBoundingClientRect().bottom"
+            )
+            pdf = tmp_path / f"brief_{width}.pdf"
+            page.pdf(path=str(pdf), format="A4")
+        assert problems == [], width
+        assert brief_bottom <= 2 * height, width  # one screen and at most one scroll
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+        assert 1 <= pages <= 2, (width, pages)

@@ -53,6 +53,7 @@ def read_pack_data(
         demand_history=read.demand_history(con, month),
         max_rows=config.meeting.max_rows,
         chart_items=config.meeting.chart_items,
+        decision_owners=dict(config.meeting.decision_owners),
         **{name: read.table(con, name, month) for name in PACK_TABLES},
     ).typed()
 

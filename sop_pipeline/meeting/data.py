@@ -59,6 +59,7 @@ class MeetingPackData:
     promotions_ahead: pd.DataFrame = field(default_factory=_empty)
     max_rows: int = 15
     chart_items: int = 6
+    decision_owners: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.max_rows < 1:

@@ -25,7 +25,38 @@ nav.agenda li { margin: 0 0 6px; break-inside: avoid; }
 nav.agenda a { color: var(--accent); font-weight: 600; text-decoration: none; }
 nav.agenda .summary { display: block; color: var(--muted); font-size: 12px; }
 section.agenda-section { margin-top: 30px; padding-top: 14px; border-top: 1px solid var(--line); }
-section.agenda-section > h2 { font-size: 20px; margin: 0 0 10px; }
+section.agenda-section h2 { display: inline-block; font-size: 20px; margin: 0 0 10px; }
+section.agenda-section summary { list-style: none; cursor: pointer; }
+section.agenda-section summary::-webkit-details-marker { display: none; }
+section.agenda-section summary::after { content: " \25BE"; color: var(--muted); }
+section.agenda-section details:not([open]) summary::after { content: " \25B8"; }
+section.brief { margin-top: 16px; }
+section.brief > h2 { font-size: 20px; margin: 0 0 4px; }
+section.brief h3 { margin: 12px 0 4px; }
+.brief-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0 24px; }
+table.brief-table { border-collapse: collapse; width: 100%; font-size: 12.5px; }
+table.brief-table th {
+  text-align: left; font-weight: 600; color: var(--muted); font-size: 11px;
+  text-transform: uppercase; letter-spacing: .03em; border-bottom: 2px solid var(--line);
+  padding: 4px 8px; vertical-align: bottom;
+}
+table.brief-table td {
+  border-bottom: 1px solid #edf1f5; padding: 4px 8px; vertical-align: top;
+  overflow-wrap: anywhere;
+}
+table.brief-table .num {
+  text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap;
+}
+table.decisions td:nth-child(2) { width: 38%; }
+table.decisions td:nth-child(4) { width: 30%; }
+table.kpis tr.off_track td:nth-child(4) { color: var(--bad); font-weight: 600; }
+table.kpis tr.watch td:nth-child(4) { color: var(--watch); font-weight: 600; }
+table.kpis tr.on_track td:nth-child(4) { color: var(--good); }
+.why { color: var(--muted); font-size: 11.5px; margin-top: 2px; }
+ul.feasibility, ul.actions { margin: 2px 0; padding-left: 18px; font-size: 12.5px; }
+ul.feasibility li, ul.actions li { margin: 0 0 4px; }
+ul.feasibility li.alert strong, ul.actions li.alert strong { color: var(--bad); }
+a.more-link { font-size: 11px; font-weight: normal; margin-left: 6px; color: var(--accent); }
 h2 .num {
   display: inline-block; width: 28px; height: 28px; margin-right: 10px; border-radius: 50%;
   background: var(--accent); color: #fff; text-align: center; line-height: 28px; font-size: 14px;
@@ -102,7 +133,10 @@ footer {
   table.data th { font-size: 8.5px; }
   figcaption, .note, .more, .empty { font-size: 9.5px; }
   .page { max-width: none; padding: 0; }
-  section.agenda-section { break-before: page; border-top: none; }
+  /* the printed pack is the brief (a board packet); the appendix is read on screen */
+  main.appendix, nav.agenda, footer, .pack-header .workbook, a.more-link { display: none; }
+  table.brief-table { font-size: 9.5px; }
+  .why, ul.feasibility, ul.actions { font-size: 9.5px; }
   tr, .fact, h3 { break-inside: avoid; }
   h3 { break-after: avoid; }
   .chart-grid { grid-template-columns: 1fr 1fr; }
