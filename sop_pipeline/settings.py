@@ -276,6 +276,19 @@ class KpiTargets(_Section):
         5.0, gt=0, description="annual cost of goods sold / average inventory value"
     )
     excess_obsolete_value: float = Field(25_000.0, ge=0, description="largest acceptable E&O value")
+    revenue_at_risk: float | None = Field(
+        None,
+        ge=0,
+        description="largest acceptable net revenue the constrained plan cannot deliver; none by "
+        "default: a plan that is short of something always loses some revenue, and zero is not "
+        "a target a company can meet (the KPI then shows 'no target', never off track)",
+    )
+    shelf_life_value_at_risk: float | None = Field(
+        None,
+        ge=0,
+        description="largest acceptable value of lots expiring before use; none by default "
+        "(zero cannot be met by a company with shelf-life items): 'no target'",
+    )
     inventory_value: float | None = Field(
         None,
         ge=0,

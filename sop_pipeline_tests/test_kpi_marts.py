@@ -381,15 +381,19 @@ def test_kpis_match_hand_computed_numbers() -> None:
         "months_of_supply": (13.4, 2.5, "off_track"),
         "inventory_turns": (5100 / 1735, 5.0, "off_track"),
         "excess_obsolete_value": (500, 25000, "on_track"),
-        "revenue_at_risk": (1234, 0, "off_track"),
-        "shelf_life_value_at_risk": (30, 0, "off_track"),
+        # no target a company can meet: shown, never off track
+        "revenue_at_risk": (1234, None, "no_target"),
+        "shelf_life_value_at_risk": (30, None, "no_target"),
         "forecast_vs_plan": (-30 / 370, 0, "off_track"),
         "forecast_revision": (77 / 990, 0.15, "on_track"),
     }
     for kpi, (value, target, status) in expected.items():
         row = out.loc[kpi]
         assert row["value"] == pytest.approx(value), kpi
-        assert row["target"] == pytest.approx(target), kpi
+        if target is None:
+            assert pd.isna(row["target"]), kpi
+        else:
+            assert row["target"] == pytest.approx(target), kpi
         assert row["status"] == status, kpi
     lots = _counts()
     lots = lots[lots["plan_month"] == MONTH(PLAN)]
@@ -461,7 +465,7 @@ def test_cash_months_are_validated_settings() -> None:
 
 def test_a_baseline_after_the_plan_month_has_no_cash_kpis_yet() -> None:
     """Baseline Nov 2025 for plan month Oct: nothing is released yet and the path is not
-    known - the cash KPIs show no_data (inventory_value keeps its value, without a target)."""
+    known - the cash KPIs show no_data (inventory_value keeps its value: no_target)."""
     later = {"kpi_targets": {"cash_reduction": 1200, "cash_baseline_month": "2025-11"}}
     con = connect(_kpi_tables())
     cash = with_cash(con, later).set_index("month")
@@ -470,4 +474,4 @@ def test_a_baseline_after_the_plan_month_has_no_cash_kpis_yet() -> None:
     out = run_sql_model(con, "marts/kpis", later).set_index("kpi")
     assert out.loc[["cash_released", "cash_vs_target"], "status"].tolist() == ["no_data"] * 2
     assert out.loc["inventory_value", "value"] == pytest.approx(1340)
-    assert out.loc["inventory_value", "status"] == "no_data"
+    assert out.loc["inventory_value", "status"] == "no_target"

@@ -22,7 +22,7 @@ from sop_pipeline.meeting import (
 )
 from sop_pipeline.meeting.formatting import Formatter
 from sop_pipeline.meeting.tables import html_table
-from sop_pipeline.meeting.views import actions_view, exceptions_view
+from sop_pipeline.meeting.views import actions_view, exceptions_view, past_due_view
 from sop_pipeline_tests.browser import chromium_missing_reason, open_page
 
 PLAN = datetime.date(2025, 11, 1)
@@ -1234,3 +1234,73 @@ def test_the_pack_holds_at_both_widths_and_the_brief_prints_on_two_pages(
         assert brief_bottom <= 2 * height, width  # one screen and at most one scroll
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
         assert 1 <= pages <= 2, (width, pages)
+
+
+def test_growth_against_last_year_is_against_booked_net_revenue() -> None:
+    """Forecast Nov-Dec 2025: 1,200 + 900 = 2,100 of net revenue; booked Nov-Dec 2024: 1,000
+    each (at lower prices than today's) -> +5.0 %. Jan 2026 has no booked month a year earlier
+    in the history and is left out."""
+    from sop_pipeline.meeting import series
+
+    months = pd.to_datetime(["2025-11-01", "2025-12-01", "2026-01-01"])
+    forecast = pd.DataFrame(
+        {"item": "A", "month": months, "forecast_qty": 10.0, "forecast_revenue": [1200, 900, 50]}
+    )
+    history = pd.DataFrame(
+        {
+            "item": "A",
+            "month": pd.to_datetime(["2024-11-01", "2024-12-01"]),
+            "demand_qty": [10.0, 10.0],
+            "net_revenue": [1000.0, 1000.0],
+        }
+    )
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        forecast=forecast,
+        demand_history=history,
+    ).typed()
+    assert series.against_booked_last_year(data) == pytest.approx(0.05)
+    no_revenue = replace(data, demand_history=history.assign(net_revenue=np.nan)).typed()
+    assert series.against_booked_last_year(no_revenue) is None
+
+
+def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
+    """Three releases past due in Nov: FG1's covers FG1's own gap, C1's covers FG2's gap (C1
+    limits it), FG3's only refills its safety stock."""
+    from sop_pipeline.meeting.sections import _past_due_facts
+
+    nov = pd.Timestamp("2025-11-01")
+    mrp = pd.DataFrame(
+        {
+            "scenario": "base",
+            "item": ["FG1", "C1", "FG3"],
+            "month": nov,
+            "release_past_due": True,
+            "past_due_release_qty": [10.0, 20.0, 30.0],
+        }
+    )
+    gaps = pd.DataFrame(
+        {
+            "item": ["FG1", "FG2"],
+            "month": nov,
+            "limiting_item": ["FG1", "C1"],
+            "binding_component": [None, "C1"],
+        }
+    )
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        material_requirements=mrp,
+        supply_gaps=gaps,
+    ).typed()
+    view = past_due_view(data).frame
+    assert list(zip(view["item"], view["purpose"], strict=True)) == [
+        ("C1", "covers a supply gap"),
+        ("FG1", "covers a supply gap"),
+        ("FG3", "refills safety stock"),
+    ]
+    assert _past_due_facts(data) == [
+        ("Past due, covering a gap", "2"),
+        ("Past due, refilling buffer", "1"),
+    ]

@@ -1,6 +1,7 @@
 -- group: kpis
 -- The S&OP scorecard: every KPI of the plan month with its target (from the settings) and a
--- status - on_track, watch (within the watch band of the target) or off_track.
+-- status - on_track, watch (within the watch band of the target) or off_track; no_target when
+-- the settings give none (revenue and shelf-life value at risk by default); no_data.
 with cash as (
     select
         max(inventory_value) filter (where month = getvariable('plan_month')) as inventory_value,
@@ -211,7 +212,8 @@ kpi_values as (
            'value of stock that will expire, is obsolete or exceeds the slow-mover horizon', null
     from risks
     union all
-    select 'revenue_at_risk', risks.revenue_at_risk, 0, 'currency', 'lower',
+    select 'revenue_at_risk', risks.revenue_at_risk,
+           getvariable('kpi_targets_revenue_at_risk')::double, 'currency', 'lower',
            'forecast net revenue the constrained plan cannot deliver over the horizon', null
     from risks
     union all
@@ -237,7 +239,8 @@ kpi_values as (
            null
     from working_capital, policy_service
     union all
-    select 'shelf_life_value_at_risk', risks.shelf_life_value_at_risk, 0, 'currency', 'lower',
+    select 'shelf_life_value_at_risk', risks.shelf_life_value_at_risk,
+           getvariable('kpi_targets_shelf_life_value_at_risk')::double, 'currency', 'lower',
            'value of lots that expire before the forecast uses them', null
     from risks
     union all
@@ -263,7 +266,9 @@ select
     value,
     target,
     case
-        when value is null or target is null then 'no_data'
+        when value is null then 'no_data'
+        -- a KPI without a target a company can meet is shown, never counted off track
+        when target is null then 'no_target'
         when better = 'higher' and value >= target then 'on_track'
         when better = 'higher' and value >= target - tolerance then 'watch'
         when better = 'lower' and value <= target then 'on_track'

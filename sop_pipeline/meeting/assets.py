@@ -50,7 +50,11 @@ def read_pack_data(
         company=company,
         currency=config.currency,
         kpi_history=kpi_history,
-        demand_history=read.demand_history(con, month),
+        demand_history=read.demand_history(con, month).merge(
+            read.sales_history(con, month)[["item", "month", "net_revenue"]],
+            on=["item", "month"],
+            how="left",
+        ),
         max_rows=config.meeting.max_rows,
         chart_items=config.meeting.chart_items,
         decision_owners=dict(config.meeting.decision_owners),

@@ -16,7 +16,12 @@ from sop_pipeline.data_dictionary import column_types
 
 TOTAL = "__total__"  # the company row of tables by family
 FAMILY_PREFIX = "family:"  # forecast accuracy rows of a family
-DEMAND_HISTORY = {"item": "VARCHAR", "month": "DATE", "demand_qty": "DOUBLE"}
+DEMAND_HISTORY = {
+    "item": "VARCHAR",
+    "month": "DATE",
+    "demand_qty": "DOUBLE",
+    "net_revenue": "DOUBLE",  # booked: what the shipments were invoiced at
+}
 
 
 def _empty() -> pd.DataFrame:
@@ -27,7 +32,8 @@ def _empty() -> pd.DataFrame:
 class MeetingPackData:
     """The plan month's rows of ``sop_mart.<name>`` for each table field (any may be empty);
     ``kpi_history`` holds ``sop_mart.kpis`` of every plan month up to this one and
-    ``demand_history`` the monthly demand ``item, month, demand_qty``."""
+    ``demand_history`` the monthly demand and booked net revenue ``item, month, demand_qty,
+    net_revenue``."""
 
     plan_month: datetime.date
     company: str

@@ -53,12 +53,9 @@ def forecast_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
         ("Forecast revenue, 12 months", fmt.money(rows["forecast_revenue"].sum())),
         ("Forecast units", fmt.qty(rows["forecast_qty"].sum())),
     ]
-    totals = series.total_series(data)
-    if not totals.empty:
-        both = totals.dropna(subset=["forecast", "last_year"])
-        if not both.empty and both["last_year"].sum() > 0:
-            change = both["forecast"].sum() / both["last_year"].sum() - 1
-            out.append(("Against last year", fmt.by_kind("signed_pct", change)))
+    change = series.against_booked_last_year(data)
+    if change is not None:
+        out.append(("Against last year's booked revenue", fmt.by_kind("signed_pct", change)))
     changes = data.forecast_changes
     if not changes.empty:
         exceptions = int(changes["is_exception"].sum())
@@ -76,7 +73,16 @@ def supply_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
     return [
         ("Items short", _count(len(gaps))),
         ("Revenue at risk", fmt.money(gaps["revenue_at_risk"].sum() if not gaps.empty else 0.0)),
-        ("Releases past due", _count(len(v.past_due_view(data).frame))),
+    ] + _past_due_facts(data)
+
+
+def _past_due_facts(data: MeetingPackData) -> Facts:
+    """Past-due releases split: those behind a supply gap, and safety-stock refills."""
+    releases = v.past_due_releases(data)
+    covering = int(releases["covers_gap"].sum()) if not releases.empty else 0
+    return [
+        ("Past due, covering a gap", _count(covering)),
+        ("Past due, refilling buffer", _count(len(releases) - covering)),
     ]
 
 

@@ -80,6 +80,23 @@ def total_series(data: MeetingPackData) -> pd.DataFrame:
     return frame.reset_index().assign(unit=unit)
 
 
+def against_booked_last_year(data: MeetingPackData) -> float | None:
+    """Forecast net revenue of the horizon's months against the net revenue booked in the same
+    months a year earlier (the months both exist for); None without a year of booked history.
+    Booked revenue, not last year's demand at today's prices: the plan's growth as the
+    accounts will show it."""
+    forecast, history = data.forecast, data.demand_history
+    if forecast.empty or history.empty or history["net_revenue"].isna().all():
+        return None
+    ahead = forecast.groupby("month")["forecast_revenue"].sum(min_count=1)
+    booked = history.groupby("month")["net_revenue"].sum(min_count=1)
+    booked.index = booked.index + pd.DateOffset(years=1)
+    both = pd.DataFrame({"ahead": ahead, "booked": booked.reindex(ahead.index)}).dropna()
+    if both.empty or both["booked"].sum() <= 0:
+        return None
+    return float(both["ahead"].sum() / both["booked"].sum() - 1)
+
+
 def riskiest_items(data: MeetingPackData) -> list[str]:
     """The ``chart_items`` items for the inventory projection charts: those with supply gaps
     (most revenue at risk), then those projected below safety stock (deepest first), then the

@@ -280,19 +280,41 @@ def gaps_view(data: MeetingPackData) -> TableView:
     return TableView(gaps_by_item(data), columns, "No supply gaps in the horizon.", "items")
 
 
-def past_due_view(data: MeetingPackData) -> TableView:
-    """Planned orders (base scenario) whose release is already past due, largest first."""
+def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
+    """Planned orders (base scenario) whose release is already past due, with ``covers_gap``:
+    the item, or a finished good it limits, is short that month (a supply gap); the others
+    only refill safety stock."""
     mrp = data.material_requirements
     frame = mrp[(mrp["scenario"] == "base") & mrp["release_past_due"]]
+    if frame.empty:
+        return frame.assign(past_due_qty=pd.Series(dtype=float), covers_gap=pd.Series(dtype=bool))
+    gaps = data.supply_gaps
+    short = pd.concat(
+        [gaps[[column, "month"]].set_axis(["item", "month"], axis=1) for column in
+         ("item", "limiting_item", "binding_component")]
+    )  # fmt: skip
+    covers = pd.MultiIndex.from_frame(frame[["item", "month"]]).isin(
+        pd.MultiIndex.from_frame(short.dropna())
+    )
+    qty = frame["past_due_release_qty"].fillna(frame["planned_release_qty"])
+    return frame.assign(past_due_qty=qty, covers_gap=covers)
+
+
+def past_due_view(data: MeetingPackData) -> TableView:
+    """Past-due releases, those that cover a supply gap first, then by quantity."""
+    frame = past_due_releases(data)
     if not frame.empty:
-        qty = frame["past_due_release_qty"].fillna(frame["planned_release_qty"])
-        frame = frame.assign(past_due_qty=qty).sort_values("past_due_qty", ascending=False)
+        frame = frame.assign(
+            purpose=np.where(frame["covers_gap"], "covers a supply gap", "refills safety stock"),
+            **{ROW_CLASS: np.where(frame["covers_gap"], "alert", "")},
+        ).sort_values(["covers_gap", "past_due_qty"], ascending=[False, False])
     columns = (
         Column("item", "Item", "code"),
         Column("month", "Month", "month"),
         Column("level_code", "BOM level", "int"),
         Column("past_due_qty", "Release past due", "qty"),
         Column("planned_receipt_qty", "Planned receipt", "qty"),
+        Column("purpose", "For"),
     )
     return TableView(frame, columns, "No planned order release is past due.", "orders")
 
