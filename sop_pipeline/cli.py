@@ -68,9 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from sop_pipeline.paths import Paths
-    from sop_pipeline.runner import PipelineFailed, run_pipeline
 
     paths = Paths.resolve(args.data_dir, args.db)
+    # the plan-month partitions start at this company's first month (sop_pipeline.partitions)
+    os.environ["SOP_DATA_DIR"] = str(paths.data_dir)
+    from sop_pipeline.runner import PipelineFailed, run_pipeline
+
     started = time.perf_counter()
     try:
         summary = run_pipeline(paths, args.month, verbose=args.verbose, lock_wait_seconds=args.wait)

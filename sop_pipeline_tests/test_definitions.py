@@ -65,3 +65,15 @@ def test_the_ui_definitions_read_their_paths_from_the_environment() -> None:
     }
     assert all(isinstance(value, dg.EnvVar) for value in named)
     assert named == {"SOP_DATA_DIR", "SOP_WORK_DUCKDB_PATH", "SOP_DUCKDB_PATH", "SOP_SETTINGS_FILE"}
+
+
+def test_partitions_start_at_the_companys_first_month(tmp_path) -> None:
+    """The UI's partition bars show the company's months: the oldest YYYY-MM folder of
+    SOP_DATA_DIR, not years of empty partitions before it."""
+    from sop_pipeline.partitions import DEFAULT_FIRST_MONTH, first_plan_month
+
+    for name in ("2023-04", "2022-11", "master", "2022-13", "2021-5"):
+        (tmp_path / name).mkdir()
+    assert first_plan_month({"SOP_DATA_DIR": str(tmp_path)}) == "2022-11-01"
+    assert first_plan_month({}) == DEFAULT_FIRST_MONTH
+    assert first_plan_month({"SOP_DATA_DIR": str(tmp_path / "missing")}) == DEFAULT_FIRST_MONTH

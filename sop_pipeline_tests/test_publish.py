@@ -150,7 +150,7 @@ def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
-def test_publish_copies_marts_and_staging_and_exports_the_plan_month(tmp_path: Path) -> None:
+def test_publish_copies_marts_and_staging_and_exports_every_planned_month(tmp_path: Path) -> None:
     work, serving = tmp_path / "sop.work.duckdb", tmp_path / "serve" / "sop.duckdb"
     write_working(work, [SEP, OCT])
 
@@ -168,8 +168,10 @@ def test_publish_copies_marts_and_staging_and_exports_the_plan_month(tmp_path: P
     )
     assert rows(serving, f"select plan_months from {INFO_TABLE}") == [([OCT],)]
 
+    # September was planned too (for accuracy): its month is exported beside October's
+    earlier = serving.parent / "exports" / "plan_month=2025-09-01"
     folder = serving.parent / "exports" / "plan_month=2025-10-01"
-    assert publication.export_dirs == (folder,)
+    assert publication.export_dirs == (earlier, folder)
     assert sorted(p.name for p in folder.iterdir()) == ["forecast.parquet", "kpis.parquet"]
     exported = pd.read_parquet(folder / "forecast.parquet")
     assert len(exported) == 6 and set(pd.to_datetime(exported["plan_month"]).dt.date) == {OCT}
@@ -178,7 +180,7 @@ def test_publish_copies_marts_and_staging_and_exports_the_plan_month(tmp_path: P
         "select plan_month, count(*) from read_parquet(?, hive_partitioning = true) group by all",
         [str(serving.parent / "exports" / "*" / "forecast.parquet")],
     )
-    assert hive == [(OCT, 6)]
+    assert sorted(hive) == [(SEP, 6), (OCT, 6)]
     leftovers = [p.name for p in serving.parent.iterdir() if ".tmp-" in p.name]
     assert leftovers == []
 
@@ -297,7 +299,7 @@ def test_publish_asset_materializes_with_metadata(tmp_path: Path) -> None:
     assert metadata["serving_file"].value == str(serving)
     assert metadata["file_size_bytes"].value == serving.stat().st_size
     assert "sop_mart.forecast" in metadata["tables"].value
-    assert metadata["export_folders"].value == "plan_month=2025-10-01"
+    assert metadata["export_folders"].value.endswith("plan_month=2025-10-01")
     assert metadata["row_counts_verified"].value is True
     assert metadata["storage_version"].value == "v1.1.0"
     workbook = serving.parent / "meeting_packs" / "sop_pack_2025-10.xlsx"

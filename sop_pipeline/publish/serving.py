@@ -335,6 +335,19 @@ def swap_exports(staging: Path, exports_dir: Path) -> list[Path]:
     return written
 
 
+def exported_months(
+    con: duckdb.DuckDBPyConnection, plan_months: Sequence[dt.date], schema: str = EXPORT_SCHEMA
+) -> list[dt.date]:
+    """``plan_months`` and every other plan month the ``sop_mart`` forecast holds, oldest
+    first."""
+    held: set[dt.date] = set()
+    forecast = f"{schema}.forecast"
+    if forecast in list_tables(con, [schema]):
+        rows = con.execute(f"select distinct {PARTITION_COLUMN} from {_qualified(forecast)}")
+        held = {r[0] for r in rows.fetchall()}
+    return sorted(held | set(plan_months))
+
+
 def export_plan_months(
     con: duckdb.DuckDBPyConnection,
     exports_dir: Path,
@@ -423,7 +436,9 @@ def publish(
         if mismatched:
             raise PublishError("the new serving file is incomplete: " + "; ".join(mismatched))
         if export:
-            staged_exports = stage_exports(con, exports_dir, plan_months)
+            # every planned month, not only the run's: a month planned for accuracy and trends
+            # (or rebuilt) is read from Parquet like the plan month
+            staged_exports = stage_exports(con, exports_dir, exported_months(con, plan_months))
         for aside, _ in also:
             _fsync(aside)
         # everything is written: from here on only renames
