@@ -235,6 +235,37 @@ def chart_text(page: object, name: str) -> str:
     return holder.inner_text()
 
 
+BRIEF_TABLES = (
+    "Cash balance by month",
+    "Capacity load against capacity",
+    "Decision options",
+    "KPIs of the plan month",
+)
+
+
+def brief_table_values(db: Path) -> dict[str, list[str]]:
+    """What the dashboard's cash, capacity and option tables must show, read from the
+    warehouse with the datasets' own SQL: each table's first row (numbers as d3 ',.0f')."""
+
+    def dataset_rows(name: str) -> pd.DataFrame:
+        spec = yaml.safe_load((BUNDLE / "datasets" / "sop_warehouse" / f"{name}.yaml").read_text())
+        return read_table(db, spec["sql"])
+
+    cash = dataset_rows("cash_latest").sort_values("month").iloc[0]
+    capacity = dataset_rows("capacity_latest").sort_values(["resource", "month"]).iloc[0]
+    options = (
+        dataset_rows("options_latest")
+        .sort_values(["issue", "margin_vs_base"], ascending=[True, False])
+        .iloc[0]
+    )
+    return {
+        "Cash balance by month": [f"{cash['inventory_value']:,.0f}"],
+        "Capacity load against capacity": [capacity["resource"], f"{capacity['capacity']:,.0f}"],
+        "Decision options": [options["issue"], options["option"]],
+        "KPIs of the plan month": [],
+    }
+
+
 def unexpected_problems(problems: list[str]) -> list[str]:
     return [
         p
@@ -293,6 +324,7 @@ def test_superset_shows_the_newest_month_and_a_publication_does_not_disturb_it(
             s.page.reload()
             after = shown_numbers(s.page, charts)
             assert "October 2025" in chart_text(s.page, "Plan month")
+            tables = {name: chart_text(s.page, name) for name in BRIEF_TABLES}
             s.screenshot(tmp_path / "superset-october.png")
         problems = unexpected_problems(s.problems)
 
@@ -302,6 +334,9 @@ def test_superset_shows_the_newest_month_and_a_publication_does_not_disturb_it(
     assert before == {c.kpi: c.text(sep_values[c.kpi]) for c in charts}
     assert after == {c.kpi: c.text(oct_values[c.kpi]) for c in charts}
     assert all(kpi in kpi_table for kpi in sep_values)
+    for name, expected in brief_table_values(company.db).items():
+        assert all(value in tables[name] for value in expected), (name, expected)
+    assert " pt" in tables["KPIs of the plan month"]  # ratio changes in points
     assert errors == [] and polled, errors[:3]
     assert polled[0] == sep_values and polled[-1] == oct_values
     assert all(seen in (sep_values, oct_values) for seen in polled), "Superset saw half a month"
