@@ -59,7 +59,7 @@ def status_lines(paths: Paths) -> list[str]:
             f"meeting pack    {', '.join(folder_name(m) for m in sorted(published)[-6:]) or 'none'}"
             + (" (published)" if published else ""),
         ]
-        lines += _unfinished(paths) if holder is None else []
+        lines += _unfinished(paths, instance) if holder is None else []
         if holder is not None:
             lines.append(f"running now     {holder.describe()}")
         else:
@@ -92,9 +92,10 @@ def _held(paths: Paths) -> tuple[set[dt.date], set[dt.date]] | None:
         return None
 
 
-def _unfinished(paths: Paths) -> list[str]:
-    """Restore points of runs that did not settle (a run from the UI that failed or is going
-    on): the next run puts their months back if they failed."""
+def _unfinished(paths: Paths, instance: dg.DagsterInstance | None) -> list[str]:
+    """Restore points of runs that did not succeed (a run from the UI that failed or is going
+    on): the next run puts their months back if they failed. A succeeded run's copy, dropped
+    when the next run starts, is not shown."""
     import duckdb
 
     from sop_pipeline.lib import restore_points
@@ -109,10 +110,12 @@ def _unfinished(paths: Paths) -> list[str]:
         pending = restore_points.pending(con)
     finally:
         con.close()
+    state_of = restore_points.state_in(instance)
     return [
         f"unfinished      run {run_id} changed {', '.join(folder_name(m) for m in months)}; "
         "if it failed, the next run puts those months back as they were before it"
         for run_id, months in pending.items()
+        if state_of(run_id) != "succeeded"
     ]
 
 

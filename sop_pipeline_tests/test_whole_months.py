@@ -203,3 +203,29 @@ def test_moving_the_working_file_aside_rebuilds_every_month_that_was_planned(
     assert after == before
     served = read_table(paths.db, "select distinct plan_month from sop_mart.forecast")
     assert sorted(served["plan_month"].dt.date) == [dt.date(2025, 7, 1), dt.date(2025, 8, 1), SEP]
+
+
+def test_status_names_a_run_that_left_its_months_unsettled(
+    planned_company: Path, tmp_path: Path
+) -> None:
+    """A run launched from the UI that failed leaves its copy until the next run: status says
+    so; a run that succeeded is not shown."""
+    from sop_pipeline.lib.instance import open_instance
+    from sop_pipeline.status import status_lines
+
+    paths = copy_company(planned_company, tmp_path / "co")
+    with open_instance(paths.dagster_home) as instance:
+        failed = next(
+            r for r in instance.get_runs() if r.status.value == "SUCCESS"
+        ).run_id  # any recorded run id; its record is then marked failed below
+        instance.report_run_failed(instance.get_run_by_id(failed), "failed for the test")
+    con = duckdb.connect(str(paths.work_db))
+    try:
+        restore_points.create(con, failed, [SEP])
+    finally:
+        con.close()
+    lines = [line for line in status_lines(paths) if line.startswith("unfinished")]
+    assert lines == [
+        f"unfinished      run {failed} changed 2025-09; if it failed, the next run puts those "
+        "months back as they were before it"
+    ]
