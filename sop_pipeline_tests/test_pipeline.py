@@ -169,7 +169,8 @@ def test_kpis_match_hand_computed_numbers(planned_company: Path) -> None:
         "cash_vs_target",
     }
     assert expected <= set(kpis.index)
-    assert set(kpis["status"]) <= {"on_track", "watch", "off_track", "no_data"}
+    assert set(kpis["status"]) <= {"on_track", "watch", "off_track", "no_data", "no_target"}
+    assert kpis.loc["revenue_at_risk", "status"] == "no_target"  # zero is no target to meet
 
 
 def test_planned_months_have_a_forecast_a_plan_and_a_meeting_pack(planned_company: Path) -> None:
