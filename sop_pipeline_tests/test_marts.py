@@ -242,7 +242,8 @@ def _root_cause_tables() -> dict[str, pd.DataFrame]:
             option("component:C1", "plan_to_base", 0.0, lost=400.0),
             option("component:C1", "expedite", 5000.0, suggested=True, cash=800.0),
             option("component:C1", "spread_deliveries", 4500.0),
-            option("component:C1", "constrained_plan", 5000.0),
+            # the plan uses that one lever: the same option, not a second one
+            option("component:C1", "constrained_plan", 5000.0, cash=800.0),
             option("resource:LINE", "plan_to_base", 0.0),
             option("resource:LINE", "overtime", 1500.0, suggested=True, cash=0.0),
             option("resource:LINE", "prebuild", 300.0),

@@ -45,7 +45,8 @@ binding_constraints as (
 ),
 
 ranked_options as (
-    -- each issue's options that can help, best expected margin first
+    -- each issue's options that can help, the suggested one first (scenario_options), then
+    -- by expected margin
     select
         category,
         item,
@@ -62,7 +63,29 @@ ranked_options as (
     from sop_mart.scenario_options
     where plan_month = getvariable('plan_month')
       and is_feasible
-      and option not in ('plan_to_base', 'constrained_plan')
+      and option <> 'plan_to_base'
+),
+
+distinct_options as (
+    -- the options that differ from the suggested one: "approve the constrained plan" is the
+    -- suggested option itself when the plan uses that one lever (the same margin and stock)
+    select others.*
+    from ranked_options as others
+    join ranked_options as suggested
+        on suggested.category = others.category
+        and suggested.item = others.item
+        and suggested.place = 1
+    where others.place > 1
+      and not (abs(others.protected_margin - suggested.protected_margin) < 0.5
+               and abs(coalesce(others.extra_inventory_cash_peak, 0)
+                       - coalesce(suggested.extra_inventory_cash_peak, 0)) < 0.5)
+),
+
+runner_up as (
+    select category, item, arg_max(decision, protected_margin) as decision,
+           max(protected_margin) as protected_margin
+    from distinct_options
+    group by category, item
 ),
 
 option_value as (
@@ -83,10 +106,9 @@ option_value as (
         suggested.protected_margin - runner_up.protected_margin as margin_over_runner_up,
         base.lost_sales_qty as base_lost_sales_qty
     from ranked_options as suggested
-    left join ranked_options as runner_up
+    left join runner_up
         on runner_up.category = suggested.category
         and runner_up.item = suggested.item
-        and runner_up.place = 2
     left join sop_mart.scenario_options as base
         on base.plan_month = getvariable('plan_month')
         and base.category = suggested.category
