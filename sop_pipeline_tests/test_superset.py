@@ -236,6 +236,7 @@ def chart_text(page: object, name: str) -> str:
 
 
 BRIEF_TABLES = (
+    "Decisions needed",
     "Cash balance by month",
     "Capacity load against capacity",
     "Decision options",
@@ -259,6 +260,9 @@ def brief_table_values(db: Path) -> dict[str, list[str]]:
         return shown(rows.sort_values(order, ascending=ascending).iloc[0])
 
     return {
+        "Decisions needed": first(
+            "top_issues_latest", ["rank"], [True], lambda r: [r["topic"][:40]]
+        ),
         "Cash balance by month": first(
             "cash_latest", ["month"], [True], lambda r: [f"{r['inventory_value']:,.0f}"]
         ),
