@@ -601,6 +601,8 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
                 None, None, None,
             ],
             "option_cash": [1_200.0, 0.0, np.nan, 2_100.0],
+            "shadow_price": [0.08, 90.0, 70.0, np.nan],
+            "price_per": ["unit", "hour", "unit", None],
             "decide_by": pd.to_datetime(["2025-12-15", "2026-01-14", "2025-12-15", "2026-01-14"]),
         }
     )  # fmt: skip
@@ -1176,6 +1178,7 @@ def test_page_one_holds_the_decisions_feasibility_due_actions_and_five_kpis(
         html
     )
     assert "$48,200" in html and "ties up $1,200 of stock" in html
+    assert "3 items · one more unit is worth $0.08" in html  # the constraint's price
     assert "COO<br>by 15 Dec 2025" in html  # the setting's decider for a component
     # a category the settings name no decider for falls to the S&OP lead
     assert "S&amp;OP lead<br>by 14 Jan 2026" in html and "Head of operations" not in html

@@ -69,6 +69,7 @@ def test_pk010_is_one_binding_constraint_with_its_four_items(sample_company: Pat
     # action and the Marketing override behind the shortage, with its owner's scorecard verdict
     bottle = issues.set_index("issue").loc["component:PK-010"]
     assert bottle["rank"] == 1 and bottle["affected_items"] == ", ".join(PK010_USERS)
+    assert bottle["shadow_price"] == pk010["shadow_price"].max() and bottle["price_per"] == "unit"
     assert "A-2025-002 Second source for Amber glass dropper bottle 50 ml" in bottle["open_actions"]
     assert "days overdue" in bottle["open_actions"]
     assert bottle["override_owner"] == "Marketing lead - E. Holm" and bottle["override_share"] > 0

@@ -144,6 +144,9 @@ constraint_issues as (
         binding.affected_item_count,
         binding.first_month,
         binding.last_month,
+        binding.shadow_price,
+        case binding.constraint_type when 'resource' then 'hour'
+             when 'cash' then 'dollar of inventory' else 'unit' end as price_per,
         greatest(coalesce(option_value.base_lost_sales_qty, 0), binding.lost_sales_qty)
             as shortage_qty,
         case binding.constraint_type
@@ -179,6 +182,8 @@ demand_issues as (
         1 as affected_item_count,
         null::date as first_month,
         null::date as last_month,
+        null::double as shadow_price,
+        null::varchar as price_per,
         coalesce(option_value.base_lost_sales_qty, 0) as shortage_qty,
         format('Confirm the change with Sales, then raise supply for {}', changes.item)
             as fallback_decision
@@ -427,6 +432,8 @@ select
     option_cash,
     first_month,
     last_month,
+    shadow_price,
+    price_per,
     -- at the meeting when the issue already binds, else before its first month, within 30 days
     greatest(meeting.meeting_date,
              least(meeting.meeting_date + 30,

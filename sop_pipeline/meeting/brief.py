@@ -39,6 +39,14 @@ def _what(issue: pd.Series) -> str:
     return head
 
 
+def _price(issue: pd.Series, fmt: Formatter) -> str:
+    """The constraint's price, e.g. `` · one more unit is worth $0.06``."""
+    price = issue.get("shadow_price")
+    if pd.isna(price) or not issue.get("price_per"):
+        return ""
+    return f" · one more {issue['price_per']} is worth {fmt.price(price)}"
+
+
 def _decisions(data: MeetingPackData, fmt: Formatter) -> str:
     issues = data.top_issues
     if issues.empty:
@@ -53,7 +61,7 @@ def _decisions(data: MeetingPackData, fmt: Formatter) -> str:
         rows.append(
             "<tr>"
             f'<td class="num">{int(issue["rank"])}</td>'
-            f"<td>{esc(_what(issue))}{why}</td>"
+            f"<td>{esc(_what(issue) + _price(issue, fmt))}{why}</td>"
             f'<td class="num">{esc(fmt.money(issue["impact_value"]))}</td>'
             f"<td>{esc(issue['suggested_decision'])}{esc(ties)}</td>"
             f"<td>{esc(decider)}<br>by {esc(date_label(issue.get('decide_by')))}</td>"
