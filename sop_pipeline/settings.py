@@ -9,6 +9,9 @@ the file does not silently fall back to a default.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -41,9 +44,6 @@ class _Section(BaseModel):
 
 def _numeric(annotation: Any) -> bool:
     """Whether a field's type is a number (or an optional number), not a boolean."""
-    import types
-    import typing
-
     if annotation in (int, float):
         return True
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
@@ -484,7 +484,7 @@ SettingsLoader.yaml_implicit_resolvers = {
 }
 SettingsLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 

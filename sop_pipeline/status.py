@@ -11,6 +11,7 @@ beside a running pipeline or on a company never run.
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -45,9 +46,9 @@ def status_lines(paths: Paths) -> list[str]:
         published = materialized_months(warehouse, PUBLISH_KEY)
         planned = _planned(warehouse, paths)  # the published months among them
         if held is not None:  # what the warehouse holds, not only what the record says
-            ingested &= held[0]
-            published &= held[1]
-            planned &= held[1]
+            ingested &= held.ingested
+            published &= held.planned
+            planned &= held.planned
         waiting = [m for m in closed if m not in ingested]
         lines = [
             f"data dir        {paths.data_dir}",
@@ -59,7 +60,7 @@ def status_lines(paths: Paths) -> list[str]:
             f"meeting pack    {', '.join(folder_name(m) for m in sorted(published)[-6:]) or 'none'}"
             + (" (published)" if published else ""),
         ]
-        lines += _unfinished(paths, instance) if holder is None else []
+        lines += _unfinished(held, instance)
         if holder is not None:
             lines.append(f"running now     {holder.describe()}")
         else:
@@ -76,45 +77,53 @@ def status_lines(paths: Paths) -> list[str]:
             instance.dispose()
 
 
-def _held(paths: Paths) -> tuple[set[dt.date], set[dt.date]] | None:
-    """The months the working file holds ingested and planned; None when it cannot be read
-    (damaged, or open in another program: the record alone is shown then)."""
-    import duckdb
+@dataclass(frozen=True)
+class _Held:
+    """What the working file holds, read in one connection: the months ingested and planned,
+    and the restore points of runs that have not been settled."""
 
-    from sop_pipeline.lib.warehouse_months import FORECAST_TABLES, INGESTED_TABLE, held_months
-
-    try:
-        return (
-            held_months(paths.work_db, (INGESTED_TABLE,)),
-            held_months(paths.work_db, FORECAST_TABLES),
-        )
-    except duckdb.Error:
-        return None
+    ingested: set[dt.date]
+    planned: set[dt.date]
+    pending: dict[str, tuple[dt.date, ...]]
 
 
-def _unfinished(paths: Paths, instance: dg.DagsterInstance | None) -> list[str]:
-    """Restore points of runs that did not succeed (a run from the UI that failed or is going
-    on): the next run puts their months back if they failed. A succeeded run's copy, dropped
-    when the next run starts, is not shown."""
+def _held(paths: Paths) -> _Held | None:
+    """None when the working file is missing or cannot be read (damaged, or open in another
+    program: the record alone is shown then)."""
     import duckdb
 
     from sop_pipeline.lib import restore_points
+    from sop_pipeline.lib.warehouse_months import FORECAST_TABLES, INGESTED_TABLE, months_in_all
 
     if not paths.work_db.exists():
-        return []
+        return None
     try:
         con = duckdb.connect(str(paths.work_db), read_only=True)
     except duckdb.Error:
-        return []
+        return None
     try:
-        pending = restore_points.pending(con)
+        return _Held(
+            months_in_all(con, (INGESTED_TABLE,)),
+            months_in_all(con, FORECAST_TABLES),
+            restore_points.pending(con),
+        )
     finally:
         con.close()
+
+
+def _unfinished(held: _Held | None, instance: dg.DagsterInstance | None) -> list[str]:
+    """Restore points of runs that did not succeed (a run from the UI that failed or is going
+    on): the next run puts their months back if they failed. A succeeded run's copy, dropped
+    when the next run starts, is not shown."""
+    from sop_pipeline.lib import restore_points
+
+    if held is None:
+        return []
     state_of = restore_points.state_in(instance)
     return [
         f"unfinished      run {run_id} changed {', '.join(folder_name(m) for m in months)}; "
         "if it failed, the next run puts those months back as they were before it"
-        for run_id, months in pending.items()
+        for run_id, months in held.pending.items()
         if state_of(run_id) != "succeeded"
     ]
 

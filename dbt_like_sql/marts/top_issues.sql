@@ -338,28 +338,30 @@ issue_terms as (
     having count(distinct items.family) = 1 and count(items.family) = count(*)
 ),
 
+action_lines as (
+    -- each open action as the agenda shows it
+    select
+        action_id,
+        lower(topic || ' ' || coalesce(decision, '')) as words,
+        format('{} {} ({}{})', action_id, topic, owner,
+               case when is_overdue then format(', {} days overdue', days_overdue)
+                    else format(', due {}', strftime(due_date, '%d %b %Y')) end) as line,
+        days_overdue
+    from sop_mart.actions
+    where plan_month = getvariable('plan_month')
+      and status = 'open'
+),
+
 open_actions as (
     select
         issue_terms.category,
         issue_terms.subject,
-        string_agg(distinct
-            format('{} {} ({}{})', actions.action_id, actions.topic, actions.owner,
-                   case when actions.is_overdue
-                        then format(', {} days overdue', actions.days_overdue)
-                        else format(', due {}', strftime(actions.due_date, '%d %b %Y')) end),
-            '; ' order by format('{} {} ({}{})', actions.action_id, actions.topic, actions.owner,
-                   case when actions.is_overdue
-                        then format(', {} days overdue', actions.days_overdue)
-                        else format(', due {}', strftime(actions.due_date, '%d %b %Y')) end))
-            as open_actions,
-        max(actions.days_overdue) as action_days_overdue
+        string_agg(distinct action_lines.line, '; ' order by action_lines.line) as open_actions,
+        max(action_lines.days_overdue) as action_days_overdue
     from issue_terms
-    join sop_mart.actions as actions
-        on actions.plan_month = getvariable('plan_month')
-        and actions.status = 'open'
-        and length(issue_terms.term) >= 4
-        and contains(lower(actions.topic || ' ' || coalesce(actions.decision, '')),
-                     lower(issue_terms.term))
+    join action_lines
+        on length(issue_terms.term) >= 4
+        and contains(action_lines.words, lower(issue_terms.term))
     group by all
 ),
 

@@ -32,7 +32,7 @@ from typing import Literal
 
 import duckdb
 
-from sop_pipeline.lib.duckdb_io import quote_ident, transaction
+from sop_pipeline.lib.duckdb_io import quote_ident, table_exists, transaction
 
 RESTORE_SCHEMAS: tuple[str, ...] = ("raw", "staging", "sop_mart")
 RESTORE_SCHEMA = "restore_point"
@@ -80,12 +80,7 @@ def _ensure_runs_table(con: duckdb.DuckDBPyConnection) -> None:
 
 def pending(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[dt.date, ...]]:
     """The restore points the working file holds: run id -> its months."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_catalog = current_database() and table_schema = ? and table_name = 'runs'",
-        [RESTORE_SCHEMA],
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, RUNS_TABLE):
         return {}
     found: dict[str, list[dt.date]] = {}
     for run_id, month in con.execute(

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from sop_pipeline.lib.duckdb_io import table_exists
+
 INGESTED_TABLE = "staging.ingest_summary"
 PLANNED_TABLES: tuple[str, ...] = ("sop_mart.forecast", "sop_mart.kpis")
 """Tables every planned month has rows in (every item has a forecast; every month has KPIs)."""
@@ -22,13 +24,7 @@ FORECAST_TABLES: tuple[str, ...] = ("sop_mart.forecast",)
 
 def months_in(con: duckdb.DuckDBPyConnection, table: str) -> set[dt.date]:
     """The plan months ``table`` has rows for (none when it does not exist)."""
-    schema, name = table.split(".", 1)
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_catalog = current_database()"
-        " and table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()[0]
-    if not exists:
+    if not table_exists(con, table):
         return set()
     return {r[0] for r in con.execute(f"select distinct plan_month from {table}").fetchall()}
 
@@ -46,16 +42,15 @@ def held_months(work_db: Path, tables: tuple[str, ...], *, read_only: bool = Tru
     """:func:`months_in_all` of the working file ``work_db`` (none when it does not exist)."""
     if not work_db.exists():
         return set()
-    from sop_pipeline.resources import WarehouseResource
-
-    # the resource's connection settings: DuckDB shares an open database only between
-    # connections configured alike
-    resource = WarehouseResource(database=str(work_db))
     if read_only:
         con = duckdb.connect(str(work_db), read_only=True)
         try:
             return months_in_all(con, tables)
         finally:
             con.close()
-    with resource.get_connection() as con:
+    from sop_pipeline.resources import WarehouseResource
+
+    # the resource's connection settings: DuckDB shares an open database only between
+    # connections configured alike
+    with WarehouseResource(database=str(work_db)).get_connection() as con:
         return months_in_all(con, tables)

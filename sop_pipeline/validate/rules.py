@@ -636,20 +636,16 @@ class MonthsInHorizon(FlagRule):
         return month.isna() | ((month >= first) & (month <= last))
 
 
-class CapacityMonthsAhead(FlagRule):
+class CapacityMonthsAhead(MonthsInHorizon):
+    """The same window as overrides, but a capacity row outside it only changes nothing."""
+
     name = "capacity_months_ahead"
     severity = Severity.WARNING
     description = {
         CAPACITY.name: "capacity months lie in the forecast horizon after the plan month "
         "(others change nothing)"
     }
-    column, problem = "month", "month is outside the {horizon} months after the plan month: ignored"
-
-    def flag(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> pd.Series:
-        first = frame["plan_month"] + pd.DateOffset(months=1)
-        last = frame["plan_month"] + pd.DateOffset(months=context.horizon_months)
-        month = frame["month__v"]
-        return month.isna() | ((month >= first) & (month <= last))
+    problem = "month is outside the {horizon} months after the plan month: ignored"
 
 
 class CashKnownAtPlanMonth(FlagRule):
