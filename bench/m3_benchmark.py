@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     for level in settings.levels:
         inside = actual["y"].between(actual[f"lo-{level}"], actual[f"hi-{level}"])
         print(f"coverage {level}%: {inside.mean():.3f}")
+    relative = (actual["yhat"] - actual["y"]) / actual["y"]
+    bias = (actual["yhat"].sum() - actual["y"].sum()) / actual["y"].sum() * 100
+    print(f"bias: {bias:+.2f} % of actual demand (median series {relative.median() * 100:+.2f} %)")
     print("chosen models:")
     print(result.selection.groupby(["series_class", "model"]).size().to_string())
 

@@ -68,8 +68,10 @@ def main(argv: list[str] | None = None) -> None:
             rows.update(_references(train, horizon, args.out, cut, args.n_jobs))
         scores = {name: _score(score_py, path, cut_file) for name, path in rows.items()}
         scores["Naive2"] = _score(score_py, None, cut_file)
+        test = cut_data.loc[cut_data["split"] == "test", ["unique_id", "ds", "y"]]
         for name, (smape, mase) in scores.items():
-            table.append({"cut": cut, "model": name, "sMAPE": smape, "MASE": mase})
+            bias = _bias(rows[name], test) if name in rows else float("nan")
+            table.append({"cut": cut, "model": name, "sMAPE": smape, "MASE": mase, "bias": bias})
         print(f"cut {cut}: ours in {seconds:.0f} s; " + "; ".join(
             f"{name} {mase:.3f}" for name, (_, mase) in scores.items()
         ), flush=True)  # fmt: skip
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(out.pivot(index="model", columns="cut", values="MASE").round(3).to_string())
     print(out.pivot(index="model", columns="cut", values="sMAPE").round(2).to_string())
+    print("bias, % of actual demand (forecast - actual):")
+    print(out.pivot(index="model", columns="cut", values="bias").round(2).to_string())
 
 
 def cut_history(data: pd.DataFrame, months: int | None) -> pd.DataFrame:
@@ -123,6 +127,14 @@ def _write(forecast: pd.DataFrame, path: Path) -> Path:
     fc["yhat"] = np.maximum(fc["yhat"].to_numpy(dtype=float), 0.0)
     fc.assign(ds=pd.to_datetime(fc["ds"]).dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
     return path
+
+
+def _bias(forecast: Path, test: pd.DataFrame) -> float:
+    """(sum of forecasts - sum of actuals) / sum of actuals over the test months, in percent."""
+    fc = pd.read_csv(forecast, dtype={"unique_id": str}, parse_dates=["ds"])
+    actual = test.assign(ds=pd.to_datetime(test["ds"]), unique_id=test["unique_id"].astype(str))
+    both = actual.merge(fc, on=["unique_id", "ds"])
+    return float((both["yhat"].sum() - both["y"].sum()) / both["y"].sum() * 100)
 
 
 def _score(score_py: Path, forecast: Path | None, data: Path) -> tuple[float, float]:

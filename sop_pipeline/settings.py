@@ -64,6 +64,19 @@ class ForecastSettings(_Section):
         None, description="Dask scheduler address (engine 'dask'); empty starts a local cluster"
     )
     n_jobs: int = Field(-1, description="processes for the local engine (-1: all cores)")
+    dormant_demand: Literal["keep", "tsb", "zero"] = Field(
+        "keep",
+        description="forecast of an intermittent item whose months without demand since its "
+        "last sale exceed every earlier gap and twice its average interval: 'keep' (ADIDA or "
+        "the model its evidence picks), 'tsb' (decaying demand probability) or 'zero' (obsolete)",
+    )
+    error_months: int = Field(
+        6,
+        ge=1,
+        le=24,
+        description="months ahead the forecast error is measured for items of 26-41 months "
+        "(from up to 12 monthly origins): at least the longest lead time + review period",
+    )
     accuracy_lags: tuple[int, ...] = Field(
         (1, 3),
         min_length=1,

@@ -69,14 +69,22 @@ class TestHistory:
         with pytest.raises(ValueError, match=r"\['y'\]"):
             validate_history(pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"]}))
 
-    def test_leading_zeros_and_months_before_launch_are_dropped(self):
+    def test_months_before_launch_are_dropped_and_recorded_zeros_kept(self):
+        # 'a' has no launch date: its recorded zeros before the first sale are months it could
+        # have sold and did not (a late first sale does not make an item new); 'b' launched in
+        # February, so January is not demand; 'c' records nothing before its first sale
         raw = pd.concat(
-            [frame("a", "2024-01-01", [0, 0, 3, 0, 4]), frame("b", "2024-01-01", [0, 0, 0, 2, 1])]
+            [
+                frame("a", "2024-01-01", [0, 0, 3, 0, 4]),
+                frame("b", "2024-01-01", [0, 0, 0, 2, 1]),
+                frame("c", "2024-03-01", [3, 0, 4]),
+            ]
         )
         launch = pd.DataFrame({"unique_id": ["b"], "launch_date": ["2024-02-15"]})
         trimmed, n_obs = trim_to_start(fill_months(validate_history(raw)), launch)
-        assert n_obs.to_dict() == {"a": 3, "b": 4}
+        assert n_obs.to_dict() == {"a": 5, "b": 4, "c": 3}
         assert_array_equal(trimmed.loc[trimmed["unique_id"] == "b", "y"], [0, 0, 2, 1])
+        assert_array_equal(trimmed.loc[trimmed["unique_id"] == "a", "y"], [0, 0, 3, 0, 4])
 
 
 class TestClassify:

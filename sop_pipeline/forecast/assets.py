@@ -37,6 +37,8 @@ def engine_settings(settings: Settings) -> EngineSettings:
         engine=section.engine,
         dask_address=section.dask_address or None,
         n_jobs=section.n_jobs,
+        dormant_demand=section.dormant_demand,
+        error_months=min(section.error_months, section.horizon_months),
     )
 
 

@@ -19,12 +19,13 @@ def seasonal_naive(
     season_length: int = 12,
     *,
     history_end: pd.Timestamp | None = None,
+    launch_dates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Repeat each series' last season; the last value for series shorter than one season.
 
     The history is cleaned like the forecasting engine's (months summed, missing months as
-    zero demand, leading zeros before the first demand dropped), so both start from the same
-    series. A series without any demand gets zeros.
+    zero demand, months before a launch dropped), so both start from the same series. A
+    series without any demand gets zeros.
 
     Args:
         history: ``unique_id, ds, y`` monthly demand.
@@ -33,6 +34,7 @@ def seasonal_naive(
         history_end: the last month shared by all series (the plan month), as in
             :func:`~sop_pipeline.forecast.pipeline.forecast_series`; ``None``: each series'
             own last month.
+        launch_dates: ``unique_id, launch_date`` as the engine gets them (optional).
 
     Returns:
         ``unique_id, ds, yhat`` with ``horizon`` rows per series, starting the month after the
@@ -47,7 +49,7 @@ def seasonal_naive(
     filled = fill_months(validate_history(history), history_end)
     last_month = filled.groupby("unique_id", sort=True)["ds"].max()
     ids = last_month.index
-    trimmed, _ = trim_to_start(filled)
+    trimmed, _ = trim_to_start(filled, launch_dates)
     tail = trimmed.groupby("unique_id").tail(season_length)
     length = tail.groupby("unique_id").size().reindex(ids, fill_value=0).to_numpy()
     season = np.zeros((len(ids), season_length))

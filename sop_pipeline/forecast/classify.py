@@ -40,7 +40,7 @@ def classify_series(
     - ``new``: ``n < new_product_months``; forecast from its group's seasonal profile;
     - ``inactive``: no demand at all in its ``n >= new_product_months`` months; forecast zero;
     - ``intermittent``: average demand interval ``n / non-zero months >= intermittent_adi``
-      (Syntetos-Boylan); Croston-type models;
+      (Syntetos-Boylan); ADIDA and the other intermittent-demand models;
     - ``short``: ``n < min_long_months``; level models on the seasonally adjusted series;
     - ``long``: the rest; level, trend and seasonal models.
 
@@ -76,3 +76,41 @@ def classify_series(
             "adi": adi,
         }
     )
+
+
+def dormant_series(history: pd.DataFrame) -> pd.Index:
+    """The series that look obsolete: the months without demand since the last sale are more
+    than every earlier gap between two sales and more than twice the average demand interval.
+
+    A series with fewer than two sales has no gap to compare with and is never dormant.
+
+    Args:
+        history: trimmed history ``unique_id, ds, y``, sorted by month within each series.
+
+    Returns:
+        The ``unique_id`` of every dormant series.
+
+    References:
+        Teunter, R. H., Syntetos, A. A. and Babai, M. Z. (2011). Intermittent demand: linking
+        forecasting to inventory obsolescence. European Journal of Operational Research
+        214(3), 606-615.
+    """
+    if history.empty:
+        return pd.Index([], name="unique_id")
+    frame = history[["unique_id", "y"]].reset_index(drop=True)
+    position = frame.groupby("unique_id", sort=False).cumcount().to_numpy()
+    frame["position"] = position
+    sales = frame[frame["y"] > 0]
+    gaps = sales.groupby("unique_id")["position"].diff()
+    stats = pd.DataFrame(
+        {
+            "longest_gap": gaps.groupby(sales["unique_id"]).max(),
+            "sales": sales.groupby("unique_id").size(),
+            "last_sale": sales.groupby("unique_id")["position"].max(),
+        }
+    )
+    stats["months"] = frame.groupby("unique_id").size().reindex(stats.index)
+    since = stats["months"] - 1 - stats["last_sale"]
+    adi = stats["months"] / stats["sales"]
+    dormant = (stats["sales"] >= 2) & (since > stats["longest_gap"]) & (since > 2 * adi)
+    return pd.Index(stats.index[dormant.to_numpy()], name="unique_id")

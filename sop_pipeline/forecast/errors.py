@@ -1,18 +1,29 @@
 """Forecast errors by months ahead, per series: what safety stock is sized from.
 
-Each series has only two or three cross-validation windows, too few to measure its error at
-every horizon on its own. So the *scale* comes from the series and the *shape* from its group:
+Errors grow with the level of demand, so they are measured relative to the level at which
+they were made and applied at the level they are used at: each hold-out error ``e_wj`` (window
+``w``, ``j`` months ahead) is divided by the forecast it belongs to, ``r_wj = e_wj / f_wj``
+(``f_wj`` floored at a quarter of the series' mean hold-out forecast, so a trough month does
+not blow the ratio up), and the result is expressed at the *average level of the forecast
+over the horizon*, ``mu`` (the level safety stock scales from, month by month, see
+:mod:`sop_pipeline.supply.safety_stock`). An error measured in a high season is thus not
+applied unchanged in a low one. A series whose hold-out forecasts are all zero keeps its
+errors in units.
 
-- ``sigma_1``, the series' one-month-ahead error, from all its hold-out errors with the growth
-  its prediction intervals assume: ``sigma_1^2 = mean_{w,j} e_wj^2 / j^(2a)``;
+Each series has too few cross-validation windows to measure its error at every horizon on its
+own. So the *scale* comes from the series and the *shape* from its group:
+
+- ``sigma_1``, the series' one-month-ahead relative error, from all its hold-out errors with
+  the growth its prediction intervals assume: ``sigma_1^2 = mean_{w,j} r_wj^2 / j^(2a)``;
 - ``g(j)``, how the error grows with the months ahead ``j``, measured over the whole group:
-  ``g(j)^2 = mean over series and windows of (e_wj / sigma_1)^2``; and ``G(k)`` likewise for the
-  error of demand summed over the next ``k`` months (``E_wk = sum_{j<=k} e_wj``), which also
+  ``g(j)^2 = mean over series and windows of (r_wj / sigma_1)^2``; and ``G(k)`` likewise for the
+  error of demand summed over the next ``k`` months (``R_wk = sum_{j<=k} r_wj``), which also
   carries the correlation between the months' errors;
 - beyond the cross-validated months both continue the power law through their first and last
   measured values.
 
-Then ``rmse(j) = sigma_1 g(j)`` and ``rmse_cumulative(k) = sigma_1 G(k)``.
+Then ``rmse(j) = mu sigma_1 g(j)`` and ``rmse_cumulative(k) = mu sigma_1 G(k)`` (units at the
+level ``mu``, the ``error_level`` column).
 
 References:
     Silver, E. A., Pyke, D. F. and Thomas, D. J. (2017). Inventory and Production Management in
@@ -25,7 +36,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-ERROR_COLUMNS = ["unique_id", "months_ahead", "rmse", "rmse_cumulative"]
+ERROR_COLUMNS = ["unique_id", "months_ahead", "rmse", "rmse_cumulative", "error_level"]
+LEVEL_FLOOR = 0.25
+"""A hold-out forecast below this share of the series' mean hold-out forecast divides its
+error as if it were that share: low months' ratios stay bounded."""
 
 
 def horizon_errors(
@@ -34,6 +48,9 @@ def horizon_errors(
     windows: int,
     exponent: float,
     horizon: int,
+    *,
+    forecasts: np.ndarray | None = None,
+    level: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Errors by months ahead of a group of cross-validated series.
 
@@ -44,13 +61,31 @@ def horizon_errors(
         windows: cross-validation windows.
         exponent: the growth exponent of the group's intervals (``a`` above).
         horizon: months ahead wanted (1..horizon).
+        forecasts: the chosen model's hold-out forecasts (the shape of ``errors``) that the
+            errors are made relative to; ``None``: errors stay in units.
+        level: per series, the level the errors are expressed at (``mu``, the mean forecast
+            over the horizon); needed with ``forecasts``.
 
     Returns:
-        ``unique_id, months_ahead, rmse, rmse_cumulative``, ``horizon`` rows per series.
+        ``unique_id, months_ahead, rmse, rmse_cumulative, error_level``, ``horizon`` rows per
+        series.
     """
     n = len(ids)
     if n == 0:
         return pd.DataFrame(columns=ERROR_COLUMNS)
+    scale = np.ones(n)
+    expressed_at = np.full(n, np.nan)
+    if forecasts is not None:
+        if level is None:
+            raise ValueError("relative errors need the level they are expressed at")
+        f = np.asarray(forecasts, dtype=float)
+        mean = np.nanmean(np.where(f > 0, f, 0.0), axis=1)
+        relative = mean > 0
+        floor = (LEVEL_FLOOR * mean)[:, None]
+        divisor = np.where(relative[:, None], np.maximum(f, floor), 1.0)
+        errors = errors / divisor
+        scale = np.where(relative, np.asarray(level, dtype=float), 1.0)
+        expressed_at = np.where(relative, scale, np.nan)
     e = errors.reshape(n, windows, -1)
     h = e.shape[2]
     j = np.arange(1, h + 1, dtype=float)
@@ -59,14 +94,15 @@ def horizon_errors(
     growth = _group_rms(e / safe)
     cumulative = _group_rms(np.cumsum(np.nan_to_num(e), axis=2) / safe)
     steps = np.arange(1, horizon + 1)
-    per_month = sigma_1[:, None] * _extend(growth, horizon)[None, :]
-    summed = sigma_1[:, None] * _extend(cumulative, horizon)[None, :]
+    per_month = (scale * sigma_1)[:, None] * _extend(growth, horizon)[None, :]
+    summed = (scale * sigma_1)[:, None] * _extend(cumulative, horizon)[None, :]
     return pd.DataFrame(
         {
             "unique_id": np.repeat(ids, horizon),
             "months_ahead": np.tile(steps, n),
             "rmse": np.nan_to_num(per_month).ravel(),
             "rmse_cumulative": np.nan_to_num(summed).ravel(),
+            "error_level": np.repeat(expressed_at, horizon),
         }
     )
 

@@ -95,21 +95,23 @@ def trim_to_start(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Drop the months before each product started.
 
-    A product starts in its launch month when ``launch_dates`` gives one, otherwise in its
-    first month with demand: leading zeros before a launch are not zero demand.
+    A product starts in its launch month when ``launch_dates`` gives one; otherwise in the
+    first month the history records for it - a recorded month of zero demand is a month in
+    which the product could have sold and did not; months before a launch are not demand.
+    So an item is new only from its launch date, never because its first sale came late: an
+    item recorded for three years that first sold last month is intermittent, not a launch.
 
     Args:
         history: filled history (see :func:`fill_months`).
-        launch_dates: optional ``unique_id, launch_date``; missing dates fall back to the first
-            month with demand.
+        launch_dates: optional ``unique_id, launch_date``; missing dates fall back to the
+            series' first recorded month.
 
     Returns:
         The trimmed history and, per ``unique_id`` (every input series, also those left with
         no rows), the number of months kept.
     """
     ids = pd.Index(history["unique_id"].unique(), name="unique_id")
-    positive = history[history["y"] > 0]
-    start = positive.groupby("unique_id")["ds"].min().reindex(ids)
+    start = history.groupby("unique_id")["ds"].min().reindex(ids)
     if launch_dates is not None and len(launch_dates):
         launch = launch_dates.dropna(subset=["launch_date"]).drop_duplicates("unique_id")
         launch_month = pd.Series(
@@ -117,8 +119,6 @@ def trim_to_start(
             index=launch["unique_id"].astype(str).to_numpy(),
         ).reindex(ids)
         start = launch_month.fillna(start)
-    # a series with neither demand nor launch date keeps all its (zero) months
-    start = start.fillna(history.groupby("unique_id")["ds"].min())
     keep = history["ds"].to_numpy() >= history["unique_id"].map(start).to_numpy()
     trimmed = history.loc[keep].reset_index(drop=True)
     n_obs = trimmed.groupby("unique_id").size().reindex(ids, fill_value=0)

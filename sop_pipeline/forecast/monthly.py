@@ -61,7 +61,7 @@ class MonthlyForecast:
     models: pd.DataFrame  # MODEL_COLUMNS, one row per item
     skipped: list[str]  # finished goods without any demand yet (no forecast made)
     promotion_lifts: pd.DataFrame  # promotions.LIFT_COLUMNS, one row per promotion
-    errors: pd.DataFrame  # item, months_ahead, rmse, rmse_cumulative (cross-validated items)
+    errors: pd.DataFrame  # item, months_ahead, rmse, rmse_cumulative, error_level
 
 
 def demand_series(
@@ -70,9 +70,9 @@ def demand_series(
     """The long frame ``unique_id, ds, y`` the engine forecasts, as of ``plan_month``.
 
     Only finished goods and months up to ``plan_month`` (what was known then). The engine drops
-    the months before a launch and the zeros before the first demand, and forecasts a product
-    about to launch from its analogues. Finished goods that have never had demand and have no
-    launch date are returned apart.
+    the months before a launch (a recorded month without demand after it is demand of zero),
+    and forecasts a product about to launch from its analogues. Finished goods that have never
+    had demand and have no launch date are returned apart.
     """
     finished = items[items["item_type"] == "finished_good"]
     history = demand[(demand["month"] <= plan_month) & demand["item"].isin(finished["item"])]
@@ -151,7 +151,11 @@ def build_monthly_forecast(
     )
     fc = apply_overrides(fc, overrides)
     naive = seasonal_naive(
-        series, settings.horizon, settings.season_length, history_end=plan_month
+        series,
+        settings.horizon,
+        settings.season_length,
+        history_end=plan_month,
+        launch_dates=launches.dropna(),
     ).rename(columns={"unique_id": "item", "ds": "month", "yhat": "naive_qty"})
     fc = fc.merge(naive, on=["item", "month"], how="left")
     fc["family"] = fc["item"].map(finished["family"])

@@ -10,7 +10,12 @@ import pandas as pd
 from scipy.stats import norm
 
 from sop_pipeline.forecast.backtest import CVPlan, run_backtest
-from sop_pipeline.forecast.candidates import COMBINATION, CandidateSet, candidate_set
+from sop_pipeline.forecast.candidates import (
+    COMBINATION,
+    DORMANT_MODEL,
+    CandidateSet,
+    candidate_set,
+)
 from sop_pipeline.forecast.classify import (
     INACTIVE,
     INTERMITTENT,
@@ -18,6 +23,7 @@ from sop_pipeline.forecast.classify import (
     NEW,
     SHORT,
     classify_series,
+    dormant_series,
     long_label,
 )
 from sop_pipeline.forecast.engine import Engine
@@ -217,15 +223,28 @@ def forecast_series(
 def _groups(
     classes: pd.DataFrame, settings: EngineSettings
 ) -> Iterator[tuple[str, CVPlan, np.ndarray]]:
-    """(class, cross-validation plan, ids) of the series forecast by candidate models."""
+    """(class, cross-validation plan, ids) of the series forecast by candidate models.
+
+    Long and intermittent series with ``cv_test_size`` + two seasons of history get the long
+    cross-validation; shorter ones as many one-month-apart origins scored ``error_months``
+    ahead as their history allows (:meth:`EngineSettings.error_windows`), else the short one.
+    """
     long_plan = CVPlan(settings.cv_h, settings.cv_windows, settings.cv_step)
     short_plan = CVPlan(settings.short_cv_horizon, settings.short_cv_windows, 1)
     enough = classes["n_obs"] >= long_plan.test_size + 2 * settings.season_length
+    windows = classes["n_obs"].map(settings.error_windows)
     for label in (LONG, INTERMITTENT):
         in_class = classes["series_class"] == label
-        for plan, rows in ((long_plan, in_class & enough), (short_plan, in_class & ~enough)):
-            if rows.any():
-                yield label, plan, classes.loc[rows, "unique_id"].to_numpy()
+        if (in_class & enough).any():
+            yield label, long_plan, classes.loc[in_class & enough, "unique_id"].to_numpy()
+        medium = in_class & ~enough & (windows > 0)
+        for count in sorted(windows[medium].unique()):
+            rows = medium & (windows == count)
+            plan = CVPlan(settings.error_months, int(count), 1)
+            yield label, plan, classes.loc[rows, "unique_id"].to_numpy()
+        rows = in_class & ~enough & (windows == 0)
+        if rows.any():
+            yield label, short_plan, classes.loc[rows, "unique_id"].to_numpy()
     rows = classes["series_class"] == SHORT
     if rows.any():
         yield SHORT, short_plan, classes.loc[rows, "unique_id"].to_numpy()
@@ -246,6 +265,10 @@ def _forecast_group(
         engine, candidates, plan, data, settings.horizon, seasons, settings.season_length
     )
     cv = with_combination(bt.cv, candidates)
+    forced = None
+    if candidates.name == INTERMITTENT and settings.dormant_demand in DORMANT_MODEL:
+        model = DORMANT_MODEL[settings.dormant_demand]
+        forced = {uid: model for uid in dormant_series(data)}
     chosen = select_models(
         bt.ids,
         bt.actual,
@@ -256,6 +279,7 @@ def _forecast_group(
         combination_margin=settings.combination_margin,
         previous=previous,
         switch_margin=settings.switch_margin,
+        forced=forced,
     )
     final = with_combination(bt.final, candidates)
     points = (
@@ -281,15 +305,21 @@ def _forecast_group(
     selection["error_source"] = "cv"
     selection["seasonality_source"] = [s.source for s in bt.seasons]
     selection["seasonal_weight"] = [s.weight for s in bt.seasons]
-    if candidates.name == INTERMITTENT:  # Croston-type models forecast the raw series
+    if candidates.name == INTERMITTENT:  # intermittent models forecast the raw series
         selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
-    chosen_errors = (
-        np.stack([cv[name][i] for i, name in enumerate(chosen["model"])]) - bt.actual
+    chosen_cv = (
+        np.stack([cv[name][i] for i, name in enumerate(chosen["model"])])
         if len(chosen)
         else bt.actual
     )
     errors = horizon_errors(
-        bt.ids, chosen_errors, plan.windows, candidates.horizon_exponent, settings.horizon
+        bt.ids,
+        chosen_cv - bt.actual,
+        plan.windows,
+        candidates.horizon_exponent,
+        settings.horizon,
+        forecasts=np.maximum(chosen_cv, 0.0),
+        level=np.maximum(points, 0.0).mean(axis=1) if len(points) else np.zeros(0),
     )
     return fc, selection, errors
 

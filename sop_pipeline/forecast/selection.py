@@ -34,14 +34,16 @@ def select_models(
     combination_margin: float = 0.0,
     previous: Mapping[str, str] | None = None,
     switch_margin: float = 0.0,
+    forced: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Choose the candidate with the smallest cross-validation error for every series.
 
-    Two margins keep the choice from wandering on noise. A single model replaces the
-    combination only when its error is smaller by more than ``combination_margin`` (a
-    fraction). And when ``previous`` names the model a series had at the last plan month, any
-    other candidate must beat that model by ``switch_margin`` too: a series that gains one
-    month keeps its model unless the new month is evidence against it.
+    Two margins keep the choice from wandering on noise. Another model replaces the set's
+    default (the combination; ADIDA for intermittent series) only when its error is smaller by
+    more than ``combination_margin`` (a fraction). And when ``previous`` names the model a
+    series had at the last plan month, any other candidate must beat that model by
+    ``switch_margin`` too: a series that gains one month keeps its model unless the new month
+    is evidence against it.
 
     Args:
         ids: the series, in row order.
@@ -56,6 +58,8 @@ def select_models(
         previous: series -> the candidate name it had before (``Combination`` for any
             combination); series or names not found are ignored.
         switch_margin: see above.
+        forced: series -> the candidate it must have (a rule's, e.g. a dormant series'); the
+            set's ``reserved`` candidates go only to series forced to them.
 
     Returns:
         Per series: ``unique_id, model, cv_mae, cv_rmse, cv_wape, cv_bias`` and
@@ -70,14 +74,21 @@ def select_models(
     else:
         score = np.stack([np.nanmean(np.abs(err[n]), axis=1) for n in names], axis=1)
     score = np.where(np.isnan(score), np.inf, score)
-    if COMBINATION in names and combination_margin > 0:
-        score[:, [i for i, n in enumerate(names) if n != COMBINATION]] /= 1 - combination_margin
+    favoured = candidates.favoured
+    if favoured in names and combination_margin > 0:
+        score[:, [i for i, n in enumerate(names) if n != favoured]] /= 1 - combination_margin
     if previous and switch_margin > 0:
         incumbent = pd.Series(ids).map(previous).map({n: i for i, n in enumerate(names)})
         rows = np.flatnonzero(incumbent.notna().to_numpy())
         cols = incumbent.dropna().to_numpy(dtype=int)
-        favoured = score[rows, cols] * (1 - switch_margin)
-        score[rows, cols] = favoured
+        score[rows, cols] = score[rows, cols] * (1 - switch_margin)
+    reserved = [i for i, n in enumerate(names) if n in candidates.reserved]
+    score[:, reserved] = np.inf
+    if forced:
+        column = pd.Series(ids).map(forced).map({n: i for i, n in enumerate(names)})
+        rows = np.flatnonzero(column.notna().to_numpy())
+        score[rows] = np.inf
+        score[rows, column.dropna().to_numpy(dtype=int)] = 0.0
     best = np.argmin(score, axis=1)
     chosen = np.stack([err[n] for n in names], axis=1)[np.arange(len(best)), best]
     out = pd.DataFrame({"unique_id": ids, "model": np.array(names, dtype=object)[best]})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 SELECTIONS = ("standard", "fast")
 ENGINES = ("local", "dask")
+DORMANT_DEMAND = ("keep", "tsb", "zero")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,12 @@ class EngineSettings:
         short_cv_horizon: months ahead scored in each window when a series is too short for
             the long cross-validation (fewer than its held-out months plus two seasons).
         short_cv_windows: windows (one month apart) of that short cross-validation.
+        error_months: months ahead scored for a long or intermittent series too short for the
+            long cross-validation (24-41 months at the defaults): as many origins one month
+            apart as leave ``season_length + new_product_months`` months before the first (at
+            most ``max_error_windows``), so safety stock rests on errors measured at the
+            months ahead it protects (set it to the longest lead time + review period).
+        max_error_windows: the most origins of that cross-validation.
         combination_margin: a single model replaces the combination only when its
             cross-validation error is smaller by more than this fraction (0.5: it must halve
             the combination's error). On M3 every smaller margin lost accuracy: picking the
@@ -51,6 +58,11 @@ class EngineSettings:
         switch_margin: when the previous plan month's model of a series is known, another
             candidate replaces it only when its cross-validation error is smaller by more than
             this fraction, so one more month of history does not flip the model on noise.
+        dormant_demand: the forecast of a dormant intermittent series - one whose months
+            without demand since its last sale outnumber every earlier gap between two sales
+            and twice its average demand interval (:func:`.classify.dormant_series`):
+            ``keep`` (its model as chosen), ``tsb`` (TSB, whose demand probability decays
+            with every month without demand) or ``zero`` (obsolete: no demand expected).
     """
 
     horizon: int = 12
@@ -68,8 +80,11 @@ class EngineSettings:
     intermittent_adi: float = 1.32
     short_cv_horizon: int = 3
     short_cv_windows: int = 3
+    error_months: int = 6
+    max_error_windows: int = 12
     combination_margin: float = 0.5
     switch_margin: float = 0.2
+    dormant_demand: str = "keep"
 
     def __post_init__(self) -> None:
         levels = tuple(sorted({int(level) for level in self.levels}))
@@ -100,6 +115,8 @@ class EngineSettings:
         _require(self.intermittent_adi > 1, "intermittent_adi must exceed 1")
         _require(self.short_cv_horizon >= 1, "short_cv_horizon must be at least 1")
         _require(self.short_cv_windows >= 2, "short_cv_windows must be at least 2")
+        _require(self.error_months >= 1, "error_months must be at least 1")
+        _require(self.max_error_windows >= 2, "max_error_windows must be at least 2")
         short_test = self.short_cv_horizon + self.short_cv_windows - 1
         _require(
             self.new_product_months > short_test,
@@ -108,11 +125,22 @@ class EngineSettings:
         )
         _require(0 <= self.combination_margin < 1, "combination_margin must be in [0, 1)")
         _require(0 <= self.switch_margin < 1, "switch_margin must be in [0, 1)")
+        _require(
+            self.dormant_demand in DORMANT_DEMAND,
+            f"dormant_demand must be one of {DORMANT_DEMAND}, got {self.dormant_demand!r}",
+        )
 
     @property
     def cv_h(self) -> int:
         """Months ahead scored in each cross-validation window of a long series."""
         return self.cv_horizon if self.cv_horizon is not None else self.horizon
+
+    def error_windows(self, n_obs: int) -> int:
+        """Origins of the error cross-validation of a series with ``n_obs`` months (below
+        ``short_cv_windows``: too short for it, the short cross-validation is used)."""
+        train = self.season_length + self.new_product_months
+        windows = min(n_obs - train - self.error_months + 1, self.max_error_windows)
+        return windows if windows >= self.short_cv_windows else 0
 
     @property
     def cv_test_size(self) -> int:
