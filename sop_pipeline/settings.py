@@ -232,6 +232,14 @@ class BalanceSettings(_Section):
         "(about 1,200 finished goods; a larger upside, with most resources binding, takes "
         "minutes), 'always', 'never'",
     )
+    net_purchased: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="plan bought components outside the LP from their lead time on (each "
+        "month's order tops the stock up to its safety stock after the parents' use; within "
+        "the lead time they stay in the LP with their prices): 'auto' above 60,000 item-months "
+        "(5,000 items over 12 months), where it makes a 10,000-item plan solvable in seconds, "
+        "'always', 'never' (the full model)",
+    )
 
 
 class FinanceSettings(_Section):

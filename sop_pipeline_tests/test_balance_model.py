@@ -694,3 +694,55 @@ def test_expedite_option_does_not_make_ordinary_orders_arrive_earlier() -> None:
     np.testing.assert_allclose(plan.expedited, 0.0, atol=1e-6)
     # got 162.012 = (1 - 14 / 30.4375) x 300 sold from the ordinary release, nothing expedited
     np.testing.assert_allclose(plan.sales[0], [ordinary, 0], atol=1e-6)
+
+
+# --- purchased components beyond their lead time, netted outside the LP ----------------------
+
+
+def netted_component_problem() -> PlanProblem:
+    """FG (margin 60, no buffer) is made on R (1 h a unit, 100 h a month) from one C a unit.
+    C is bought with a 40-day lead time (floor 1: an order placed in month t arrives in t + 1),
+    costs 10, has 50 in stock and a safety stock of 10 every month. FG demand 30 a month."""
+    return toy_problem(
+        {"FG": [30, 30, 30], "C": [0, 0, 0]},
+        price={"FG": 100.0},
+        cost={"FG": 40.0, "C": 10.0},
+        produced=("FG",),
+        lead_days={"C": 40.0},
+        initial={"C": 50.0},
+        safety={"C": [10, 10, 10]},
+        bom=[("FG", "C", 1.0)],
+        resources={"R": {"capacity": 100.0}},
+        routes=[("FG", "R", 1.0)],
+    )
+
+
+def test_purchased_components_beyond_their_lead_time_are_netted_to_the_lps_plan() -> None:
+    """Month 0 of C is in the LP (nothing ordered arrives before month 1): 50 - 30 = 20 left.
+    Months 1 and 2 are netted: 20 - 30 = -10 -> top up to the safety stock 10: receipt 20,
+    ordered in month 0; then 10 - 30 = -20 -> receipt 30, ordered in month 1. The full LP
+    does the same (a unit of C's buffer earns more than its holding costs), so releases
+    [20, 30, 0], stock [20, 10, 10], and FG sells all 90 either way - with C's months 1-2
+    (two balance rows, their b, e and the releases) out of the LP."""
+    problem = netted_component_problem()
+    full_model, _, full = solved(problem)
+    model, _, netted = solved(problem, replace(TOY, net_purchased=True))
+    for plan in (full, netted):
+        np.testing.assert_allclose(row(problem, plan.releases, "C"), [20, 30, 0], atol=1e-6)
+        np.testing.assert_allclose(row(problem, plan.inventory, "C"), [20, 10, 10], atol=1e-6)
+        np.testing.assert_allclose(row(problem, plan.receipts, "C"), [0, 20, 30], atol=1e-6)
+        np.testing.assert_allclose(row(problem, plan.sales, "FG"), [30, 30, 30], atol=1e-6)
+    assert (model.rows["balance"] >= 0).sum() == (full_model.rows["balance"] >= 0).sum() - 2
+    assert model.n_cols < full_model.n_cols
+
+
+def test_a_component_short_within_its_lead_time_keeps_its_rows_and_prices_when_netting() -> None:
+    """The short component of the test above it (lead time beyond the horizon) has no month to
+    net: the same plan and the same shadow prices [20, 20.1, 20.2]."""
+    problem = short_component_problem()
+    settings = replace(TOY, expedite_lead_time_days=120.0, net_purchased=True)
+    model, solution, plan = solved(problem, settings)
+    assert model.netting is None
+    np.testing.assert_allclose(row(problem, plan.lost, "FG2"), [16, 20, 20], atol=1e-6)
+    balance = model.dual(solution.row_dual, "balance")
+    np.testing.assert_allclose(row(problem, balance, "C"), [20.0, 20.1, 20.2], atol=1e-7)

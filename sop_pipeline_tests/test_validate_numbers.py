@@ -73,7 +73,10 @@ def test_a_thousandfold_quantity_stops_the_month_naming_line_and_usual_size() ->
     assert plausible.severity is Severity.ERROR
     assert "ordered_qty is implausibly large" in plausible.message
     assert "data/2025-10/sales.csv line 6" in plausible.message
-    assert "item 'FG1' ordered_qty 6000 where its other lines' median is 5" in plausible.message
+    assert (
+        "item 'FG1' ordered_qty 6000 where its other non-zero lines' median is 5"
+        in plausible.message
+    )
     assert list(plausible.examples["line"]) == [6]
 
 
@@ -88,6 +91,23 @@ def test_usual_spread_and_few_lines_pass_but_a_billion_does_not() -> None:
     assert results[("sales", "magnitudes_plausible")].passed
     stock = results[("inventory", "magnitudes_plausible")]
     assert not stock.passed and "on_hand_qty is implausibly large" in stock.message
+
+
+def test_lines_not_shipped_do_not_make_a_shipped_order_look_a_thousand_times_too_large() -> None:
+    """Two order lines not shipped yet (0 units, 0 revenue), two small webshop lines (1 and 2
+    units, 14.95 and 29.90) and a retailer's order shipped in full (1,136 units, 19,733.46).
+    With the zeros the usual line would be 1 unit and 14.95 - the order 1,136 and 1,320 times
+    that; the usual shipped line is the median of the non-zero ones, 2 units and 29.90, which
+    the order is 568 and 660 times: plausible."""
+    lines = [
+        {"date": "2025-10-03", "item": "FG1", "ordered_qty": q, "shipped_qty": shipped,
+         "net_revenue": revenue}
+        for q, shipped, revenue in (
+            ("97", "0", "0"), ("162", "0", "0"), ("1", "1", "14.95"), ("2", "2", "29.90"),
+            ("1136", "1136", "19733.46"),
+        )
+    ]  # fmt: skip
+    assert _results(lines)[("sales", "magnitudes_plausible")].passed
 
 
 def test_an_unknown_code_with_a_zero_width_space_is_shown_escaped_and_explained() -> None:

@@ -98,6 +98,7 @@ def plan_settings(config: Settings) -> PlanSettings:
         collection_lag_months=config.finance.collection_lag_months,
         min_cash_balance=config.finance.min_cash_balance,
         upside=b.upside,
+        net_purchased=b.net_purchased,
     )
 
 

@@ -49,6 +49,17 @@ same margin, plus the credit. No linear row rules that out without a cost of its
 plan is re-solved without the credit at those item-months (:func:`buffer_while_short`; see
 :func:`sop_pipeline.balance.plan.solve_scenario`).
 
+**Purchased components beyond their lead time** (``ModelSettings.net_purchased``): a bought
+component can be ordered in any quantity for every month from its lead time on, and what it
+costs is already in its parents' unit cost, so in those months it constrains nothing; it only
+holds its buffer. Large models leave those item-months out of the LP and plan them afterwards
+by netting (:class:`Netting`: each month's receipt tops its stock up to the safety stock after
+the parents' consumption, exactly what the LP would do), which removes the components' rows
+and columns (about half of a 10,000-item company's model). The months within the lead time,
+where stock, open orders and expedites are all there is, stay in the LP with their prices.
+Only the objective's constant and, with a cash path, the component buffers' share of it
+(counted at their targets) differ from the full model.
+
 The model is laid out once as a column-wise sparse matrix (``scipy.sparse``), never by loops
 over variables; see :mod:`.solver` for solving it whole or by independent blocks.
 """
@@ -85,6 +96,63 @@ class ModelSettings:
     expedite_lead_time_days: float = 14.0
     cash_path: CashPathMode = "soft"
     cash_path_penalty: float = 0.02
+    net_purchased: bool = False
+
+
+@dataclass(frozen=True)
+class Netting:
+    """Purchased components' item-months planned outside the LP (module docstring).
+
+    ``netted[i, t]``: item ``i`` in month ``t`` is planned by netting (a bought component from
+    its lead time on). The receipt of month ``t`` brings the stock, after the month's open
+    orders and the parents' consumption, up to the safety stock (never below zero); it is
+    ordered ``lead_whole`` months before.
+    """
+
+    netted: np.ndarray
+    items: np.ndarray  # rows with any netted month
+    start: np.ndarray  # first netted month of each of those rows (their whole lead time)
+    scheduled: np.ndarray
+    initial_stock: np.ndarray
+    safety_stock: np.ndarray
+    edge_parent: np.ndarray
+    edge_comp: np.ndarray
+    edge_factor: np.ndarray
+
+    def fill(self, model: LpModel, x: np.ndarray) -> dict[str, np.ndarray]:
+        """``y``, ``b`` and ``e`` of solution ``x`` with the netted item-months planned."""
+        y, b, e = (model.raw_value(x, name) for name in ("y", "b", "e"))
+        horizon = y.shape[1]
+        consumption = np.zeros_like(y)
+        if len(self.edge_parent):
+            np.add.at(
+                consumption,
+                self.edge_comp,
+                np.maximum(y[self.edge_parent], 0.0) * self.edge_factor[:, None],
+            )
+        rows, start = self.items, self.start
+        stock = np.where(
+            start > 0,
+            (b + e)[rows, np.maximum(start - 1, 0)],
+            0.0,
+        )
+        receipts = np.zeros((len(rows), horizon))
+        for t in range(horizon):
+            active = t >= start
+            available = stock + self.scheduled[rows, t] - consumption[rows, t]
+            if t == 0:
+                available = available + self.initial_stock[rows]
+            level = np.maximum(available, self.safety_stock[rows, t])
+            receipts[:, t] = np.where(active, level - available, 0.0)
+            stock = np.where(active, level, stock)
+            b[rows, t] = np.where(active, np.minimum(level, self.safety_stock[rows, t]), b[rows, t])
+            e[rows, t] = np.where(active, level - b[rows, t], e[rows, t])
+        months = np.arange(horizon)
+        release = months[None, :] - start[:, None]  # ordered lead_whole months before
+        keep = (release >= 0) & (months[None, :] >= start[:, None])
+        target = np.broadcast_to(rows[:, None], keep.shape)[keep]
+        y[target, release[keep]] = receipts[keep]
+        return {"y": y, "b": b, "e": e}
 
 
 @dataclass
@@ -108,6 +176,7 @@ class LpModel:
     constant: float = 0.0
     penalty: np.ndarray = field(default_factory=lambda: np.zeros(0))
     expedite_month: int = -1
+    netting: Netting | None = None
 
     @property
     def n_cols(self) -> int:
@@ -118,7 +187,14 @@ class LpModel:
         return len(self.row_lower)
 
     def value(self, x: np.ndarray, name: str) -> np.ndarray:
-        """A variable block's values (0 where the variable does not exist)."""
+        """A variable block's values (0 where the variable does not exist; the planned
+        quantities where purchased components are netted outside the LP)."""
+        if self.netting is not None and name in ("y", "b", "e"):
+            return self.netting.fill(self, x)[name]
+        return self.raw_value(x, name)
+
+    def raw_value(self, x: np.ndarray, name: str) -> np.ndarray:
+        """A variable block's values in the LP (0 where the variable does not exist)."""
         index = self.columns[name]
         return np.where(index >= 0, x[np.maximum(index, 0)], 0.0) if index.size else index * 0.0
 
@@ -179,7 +255,13 @@ class _Layout:
         keep = (rows >= 0) & (cols >= 0) & (values != 0)
         self.entries.append((rows[keep], cols[keep], values[keep]))
 
-    def finish(self, constant: float, penalty: np.ndarray, expedite_month: int) -> LpModel:
+    def finish(
+        self,
+        constant: float,
+        penalty: np.ndarray,
+        expedite_month: int,
+        netting: Netting | None = None,
+    ) -> LpModel:
         rows = np.concatenate([e[0] for e in self.entries]) if self.entries else np.zeros(0, int)
         cols = np.concatenate([e[1] for e in self.entries]) if self.entries else np.zeros(0, int)
         vals = np.concatenate([e[2] for e in self.entries]) if self.entries else np.zeros(0)
@@ -197,6 +279,7 @@ class _Layout:
             constant=constant,
             penalty=penalty,
             expedite_month=expedite_month,
+            netting=netting,
         )
 
 
@@ -227,9 +310,13 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     penalty = buffer_penalty(problem)
     margin = np.maximum(np.nan_to_num(problem.margin, nan=0.0), MIN_UNIT_MARGIN)
     layout = _Layout()
+    bought = ~problem.produced & ~problem.finished & settings.net_purchased
+    netted = bought[:, None] & (months[None, :] >= whole[:, None])
+    kept = ~netted
 
     # --- variables -----------------------------------------------------------------------
-    arrives = months[None, :] + whole[:, None] < horizon
+    # a netted item's every order arrives from its lead time on: none is left in the LP
+    arrives = (months[None, :] + whole[:, None] < horizon) & ~bought[:, None]
     y = layout.add_columns("y", arrives, 0.0, np.inf)
     # every finished good and month has a sales column (demand 0: bounded at 0), so a model
     # of other demand has the same layout and a solution of one is a start for the other
@@ -239,13 +326,15 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
         -margin[:, None],
         problem.demand,
     )
-    has_buffer = problem.safety_stock > 0
+    has_buffer = (problem.safety_stock > 0) & kept
     b = layout.add_columns("b", has_buffer, (holding - penalty)[:, None], problem.safety_stock)
-    e = layout.add_columns("e", np.ones((n, horizon), bool), holding[:, None], np.inf)
+    e = layout.add_columns("e", kept, holding[:, None], np.inf)
     fast_whole, fast_frac = lead_split(np.array([settings.expedite_lead_time_days]))
     lead = whole + frac
     expeditable = ~problem.produced & (lead > fast_whole[0] + fast_frac[0] + 1e-9)
     expeditable &= fast_whole[0] < horizon
+    if fast_whole[0] < horizon:
+        expeditable &= kept[:, fast_whole[0]]
     z = layout.add_columns("z", expeditable, settings.expedite_premium * problem.cost, np.inf)
     n_res = len(problem.resources)
     ot = layout.add_columns(
@@ -265,7 +354,7 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     # --- stock balance: b + e - (b + e)[t-1] - receipts - z + s + consumption = open orders --
     rhs = problem.scheduled.copy()
     rhs[:, 0] += problem.initial_stock
-    balance = layout.add_rows("balance", np.ones((n, horizon), bool), rhs, rhs)
+    balance = layout.add_rows("balance", kept, rhs, rhs)
     for block in (b, e):
         layout.add(balance, block, 1.0)
         layout.add(balance[:, 1:], block[:, :-1], -1.0)
@@ -323,10 +412,12 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     layout.add(capacity, ot, -1.0)
 
     # --- shelf life: stock at month end used within the window ------------------------------
-    _shelf_rows(layout, problem, y, s, b, e)
+    _shelf_rows(layout, problem, y, s, b, e, kept)
 
     # --- cash path: inventory value - v <= path ----------------------------------------------
     path_values = np.where(has_path, path, 0.0) if use_path else np.zeros(horizon)
+    # netted components hold their buffers whatever the plan: their value takes its share
+    path_values = path_values - (problem.cost[:, None] * problem.safety_stock * netted).sum(0)
     cash = layout.add_rows("cash", has_path, -np.inf, path_values)
     if has_path.any():
         cash_rows = np.repeat(cash[None, :], n, axis=0)
@@ -335,16 +426,33 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
         layout.add(cash, v, -1.0)
 
     constant = float((penalty[:, None] * problem.safety_stock).sum())
-    return layout.finish(constant, penalty, int(fast_whole[0]) if (z >= 0).any() else -1)
+    # a netted buffer is held at its target: its holding, and no shortfall
+    constant += float(((holding - penalty)[:, None] * problem.safety_stock * netted).sum())
+    netting = None
+    if netted.any():
+        rows = np.flatnonzero(netted.any(axis=1))
+        netting = Netting(
+            netted=netted,
+            items=rows,
+            start=whole[rows].astype(np.int64),
+            scheduled=problem.scheduled,
+            initial_stock=problem.initial_stock,
+            safety_stock=problem.safety_stock,
+            edge_parent=problem.edge_parent,
+            edge_comp=problem.edge_comp,
+            edge_factor=problem.edge_factor,
+        )
+    return layout.finish(constant, penalty, int(fast_whole[0]) if (z >= 0).any() else -1, netting)
 
 
-def _shelf_rows(layout: _Layout, problem: PlanProblem, y, s, b, e) -> None:
+def _shelf_rows(layout: _Layout, problem: PlanProblem, y, s, b, e, kept) -> None:
     """``b + e - sum of use over the next window months <= forced leftover``, for every item
-    and month whose window ends inside the horizon."""
+    and month whose window ends inside the horizon (and that the LP plans, ``kept``)."""
     n, horizon = problem.n_items, problem.horizon
     window = problem.window
     months = np.arange(horizon)
     limited = (window >= 0)[:, None] & (months[None, :] + window[:, None] <= horizon - 1)
+    limited &= kept
     held, sold = forced_stock(problem)
     cum_sold = np.concatenate([np.zeros((n, 1)), np.cumsum(sold, axis=1)], axis=1)
     end = np.minimum(months[None, :] + np.maximum(window, 0)[:, None], horizon - 1)

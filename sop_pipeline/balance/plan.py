@@ -46,6 +46,12 @@ plan (about 1,200 finished goods with two components each). The upside has most 
 binding: on 2 cores HiGHS takes 58 s for it on the generated 1,000-item company (121,507
 variables; its base plan 12 s), 43 s at 3,000 synthetic finished goods and about 9 minutes at
 10,000."""
+NETTING_MIN_ITEM_MONTHS = 60_000
+"""``balance.net_purchased: auto`` nets bought components outside the LP above this many
+item-months (5,000 items over 12 months). Below it the full model solves in seconds and is
+exact; above it the components' rows make HiGHS' dual simplex crawl: the generator's
+10,000-item company (30,020 items) did not solve in 600 s whole and solves in 25 s netted
+(bench/RESULTS.md)."""
 
 
 BUFFER_PASSES = 5
@@ -65,6 +71,15 @@ class PlanSettings:
     min_cash_balance: float = 0.0
     upside: str = "auto"
     upside_max_columns: int = UPSIDE_MAX_COLUMNS
+    net_purchased: str = "auto"
+    netting_min_item_months: int = NETTING_MIN_ITEM_MONTHS
+
+    def nets_purchased(self, problem: PlanProblem) -> bool:
+        """Whether bought components beyond their lead time are netted outside the LP
+        (:class:`sop_pipeline.balance.model.Netting`) for ``problem``."""
+        if self.net_purchased == "auto":
+            return problem.n_items * problem.horizon > self.netting_min_item_months
+        return self.net_purchased == "always"
 
     def plans_upside(self, columns: int) -> bool:
         """Whether the upside is planned beside a base plan of ``columns`` variables."""
@@ -200,6 +215,9 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         path = promise.path(months)
         target = int(np.searchsorted(months, promise.target_month))
         problems = {s: _with_path(p, path, target) for s, p in problems.items()}
+    if settings.nets_purchased(problems["base"]) != settings.model.net_purchased:
+        netting = not settings.model.net_purchased
+        settings = replace(settings, model=replace(settings.model, net_purchased=netting))
     built = time.perf_counter()
     base = solve_scenario(problems["base"], settings)
     solved = {"base": base}

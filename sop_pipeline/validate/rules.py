@@ -232,12 +232,18 @@ class MagnitudesPlausible(RowRule):
     def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
         for name in self.columns[spec.name]:
             size = frame[name + "__v"].abs()
-            # the item's usual value: the median of its lines in the same file and month,
-            # when it has at least three (one odd line among few says nothing)
-            group = size.groupby([frame["plan_month"], frame["item"]], dropna=False)
-            usual = group.transform("median").where(group.transform("count") >= 3)
-            extreme = (size >= self.ceiling) | (size > self.factor * usual.where(usual > 0))
+            extreme = (size >= self.ceiling) | (size > self.factor * self.usual(frame, size))
             frame[f"_{name}_plausible"] = ~extreme.fillna(False).astype(bool)
+
+    @staticmethod
+    def usual(frame: pd.DataFrame, size: pd.Series) -> pd.Series:
+        """The item's usual value, per line: the median of its non-zero lines in the file (every
+        month it holds), when it has at least three - one odd line among few says nothing, and
+        a line not shipped (0) is no size (an item whose lines are mostly unshipped would
+        otherwise make its one shipped order look a thousand times too large)."""
+        sized = size.where(size > 0)
+        group = sized.groupby(frame["item"], dropna=False)
+        return group.transform("median").where(group.transform("count") >= 3)
 
     def detail(self, frame: pd.DataFrame, spec: InputFile) -> str:
         words = []
@@ -247,9 +253,9 @@ class MagnitudesPlausible(RowRule):
                 continue
             values = frame[name + "__v"].abs()
             for _, row in frame[~flags].head(3).iterrows():
-                others = values[(frame["item"] == row["item"]) & flags]
+                others = values[(frame["item"] == row["item"]) & flags & (values > 0)]
                 usual = (
-                    f"its other lines' median is {others.median():,.6g}"
+                    f"its other non-zero lines' median is {others.median():,.6g}"
                     if len(others)
                     else "it has no other line"
                 )
