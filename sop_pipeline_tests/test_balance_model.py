@@ -746,3 +746,17 @@ def test_a_component_short_within_its_lead_time_keeps_its_rows_and_prices_when_n
     np.testing.assert_allclose(row(problem, plan.lost, "FG2"), [16, 20, 20], atol=1e-6)
     balance = model.dual(solution.row_dual, "balance")
     np.testing.assert_allclose(row(problem, balance, "C"), [20.0, 20.1, 20.2], atol=1e-7)
+
+
+def test_netting_is_automatic_above_sixty_thousand_item_months() -> None:
+    """``balance.net_purchased: auto`` nets a plan of more than 60,000 item-months (the toy: 2
+    items x 3 months = 6); ``always`` and ``never`` say so whatever the size."""
+    from sop_pipeline.balance.plan import PlanSettings
+
+    problem = netted_component_problem()
+    assert not PlanSettings().nets_purchased(problem)
+    assert PlanSettings(netting_min_item_months=5).nets_purchased(problem)
+    assert PlanSettings(net_purchased="always").nets_purchased(problem)
+    assert not PlanSettings(net_purchased="never", netting_min_item_months=0).nets_purchased(
+        problem
+    )
