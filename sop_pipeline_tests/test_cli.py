@@ -76,6 +76,7 @@ def test_bad_input_exits_non_zero_naming_file_check_and_rows(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # seconds-long subprocess or whole-pipeline run; CI runs it
 def test_the_installed_command_ends_with_its_exit_code_and_all_its_output(
     planned_company: Path,
 ) -> None:

@@ -163,6 +163,7 @@ def _is_plan_run(run: dg.DagsterRun) -> bool:
     )
 
 
+@pytest.mark.slow  # seconds-long subprocess or whole-pipeline run; CI runs it
 def test_a_run_killed_part_way_then_rerun_matches_an_uninterrupted_run(
     planned_company: Path, october_reference: dict, tmp_path: Path
 ) -> None:

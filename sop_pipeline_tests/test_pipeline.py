@@ -82,6 +82,7 @@ def test_two_months_materialize_and_a_rerun_replaces_only_its_month(tmp_path: Pa
     assert loads["source_path"].str.endswith(".csv").all() and loads["loaded_at"].notna().all()
 
 
+@pytest.mark.slow  # seconds-long subprocess or whole-pipeline run; CI runs it
 def test_parquet_inputs_stage_the_same_rows_as_csv(tmp_path: Path) -> None:
     csv_root, parquet_root = tmp_path / "csv", tmp_path / "parquet"
     for root in (csv_root, parquet_root):

@@ -83,6 +83,7 @@ def raw_reader(planned_company: Path):
     con.close()
 
 
+@pytest.mark.slow  # seconds-long subprocess or whole-pipeline run; CI runs it
 def test_batches_of_one_month_give_the_results_of_one_batch(raw_reader) -> None:
     read, log = raw_reader
 

@@ -109,8 +109,11 @@ def horizon_errors(
 
 def _group_rms(ratios: np.ndarray) -> np.ndarray:
     """Root mean square over series and windows, per months ahead (1 where unmeasurable)."""
-    with np.errstate(invalid="ignore"):
-        rms = np.sqrt(np.nanmean(ratios**2, axis=(0, 1)))
+    squares = ratios**2
+    known = np.isfinite(squares)
+    count = known.sum(axis=(0, 1))
+    total = np.where(known, squares, 0.0).sum(axis=(0, 1))
+    rms = np.sqrt(np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0))
     return np.where(np.isfinite(rms) & (rms > 0), rms, 1.0)
 
 
