@@ -355,6 +355,16 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
         "overrides add 25% of the shortage (Sales - M: challenge); this month's statistical "
         "forecast adds 10%"
     )
+    # overrides adding more than the whole shortage (FG1: 700 - 200 = 500 against 400) say so
+    # in units rather than "100 %" beside the forecast's share
+    bigger = _root_cause_tables()
+    bigger["sop_mart.forecast"].loc[0, "forecast_qty"] = 700.0
+    again = _run(_con(bigger), "marts/top_issues").iloc[0]
+    assert again["override_share"] == 1.0
+    assert again["drivers"] == (
+        "overrides alone add more than the shortage (500 units against 400; Sales - M: "
+        "challenge); this month's statistical forecast adds 10%"
+    )
     # the jar's own action, and the family's (every item of the issue is in Face Care)
     assert jar["open_actions"] == (
         "A1 Second source for Amber jar (Ops, 20 days overdue); A2 Face family promo review "

@@ -300,6 +300,9 @@ drivers as (
         case when candidates.shortage_qty > 0 and increase_drivers.increase_qty > 0
              then least(increase_drivers.increase_qty / candidates.shortage_qty, 1) end
             as forecast_increase_share,
+        override_drivers.added_qty as override_qty,
+        increase_drivers.increase_qty,
+        candidates.shortage_qty,
         buffer_drivers.buffer_build_qty
     from candidates
     left join override_drivers
@@ -383,11 +386,21 @@ ranked as (
         drivers.forecast_increase_share,
         drivers.buffer_build_qty,
         concat_ws('; ',
-            case when drivers.override_share > 0
+            -- a share is capped at the whole shortage: one that reaches it says so in units, as
+            -- overrides and the forecast's increase can each add more than the shortage
+            case when drivers.override_share >= 1
+                 then format('overrides alone add more than the shortage ({:,.0f} units against '
+                             '{:,.0f}; {}: {})',
+                             drivers.override_qty, drivers.shortage_qty, drivers.override_owner,
+                             coalesce(drivers.override_verdict, 'no scorecard yet'))
+                 when drivers.override_share > 0
                  then format('overrides add {:.0f}% of the shortage ({}: {})',
                              drivers.override_share * 100, drivers.override_owner,
                              coalesce(drivers.override_verdict, 'no scorecard yet')) end,
-            case when drivers.forecast_increase_share > 0
+            case when drivers.forecast_increase_share >= 1
+                 then format('this month''s statistical forecast alone adds more than the '
+                             'shortage ({:,.0f} units)', drivers.increase_qty)
+                 when drivers.forecast_increase_share > 0
                  then format('this month''s statistical forecast adds {:.0f}%',
                              drivers.forecast_increase_share * 100) end,
             case when drivers.buffer_build_qty >= 0.5
