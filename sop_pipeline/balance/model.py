@@ -99,60 +99,49 @@ class ModelSettings:
     net_purchased: bool = False
 
 
-@dataclass(frozen=True)
 class Netting:
     """Purchased components' item-months planned outside the LP (module docstring).
 
-    ``netted[i, t]``: item ``i`` in month ``t`` is planned by netting (a bought component from
-    its lead time on). The receipt of month ``t`` brings the stock, after the month's open
-    orders and the parents' consumption, up to the safety stock (never below zero); it is
-    ordered ``lead_whole`` months before.
+    Rows ``items`` (bought components with a netted month) are netted from month ``start``
+    (their whole lead time) on: the receipt of month ``t`` brings the stock, after the month's
+    open orders and the parents' consumption, up to the safety stock (never below zero); it is
+    ordered ``lead_whole`` months before. The last solution's netted blocks are kept, so the
+    reads of one solution (``y``, ``b``, ``e``) net it once.
     """
 
-    netted: np.ndarray
-    items: np.ndarray  # rows with any netted month
-    start: np.ndarray  # first netted month of each of those rows (their whole lead time)
-    scheduled: np.ndarray
-    initial_stock: np.ndarray
-    safety_stock: np.ndarray
-    edge_parent: np.ndarray
-    edge_comp: np.ndarray
-    edge_factor: np.ndarray
+    def __init__(self, problem: PlanProblem, items: np.ndarray) -> None:
+        self.problem = problem
+        self.items = items
+        self.start = problem.lead_whole[items].astype(np.int64)
+        self._last: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
 
     def fill(self, model: LpModel, x: np.ndarray) -> dict[str, np.ndarray]:
         """``y``, ``b`` and ``e`` of solution ``x`` with the netted item-months planned."""
+        if self._last is not None and self._last[0] is x:
+            return self._last[1]
+        problem, rows, start = self.problem, self.items, self.start
         y, b, e = (model.raw_value(x, name) for name in ("y", "b", "e"))
         horizon = y.shape[1]
-        consumption = np.zeros_like(y)
-        if len(self.edge_parent):
-            np.add.at(
-                consumption,
-                self.edge_comp,
-                np.maximum(y[self.edge_parent], 0.0) * self.edge_factor[:, None],
-            )
-        rows, start = self.items, self.start
-        stock = np.where(
-            start > 0,
-            (b + e)[rows, np.maximum(start - 1, 0)],
-            0.0,
-        )
+        consumption = problem.consumption(np.maximum(y, 0.0))
+        stock = np.where(start > 0, (b + e)[rows, np.maximum(start - 1, 0)], 0.0)
         receipts = np.zeros((len(rows), horizon))
         for t in range(horizon):
             active = t >= start
-            available = stock + self.scheduled[rows, t] - consumption[rows, t]
+            available = stock + problem.scheduled[rows, t] - consumption[rows, t]
             if t == 0:
-                available = available + self.initial_stock[rows]
-            level = np.maximum(available, self.safety_stock[rows, t])
+                available = available + problem.initial_stock[rows]
+            target = problem.safety_stock[rows, t]
+            level = np.maximum(available, target)
             receipts[:, t] = np.where(active, level - available, 0.0)
             stock = np.where(active, level, stock)
-            b[rows, t] = np.where(active, np.minimum(level, self.safety_stock[rows, t]), b[rows, t])
+            b[rows, t] = np.where(active, np.minimum(level, target), b[rows, t])
             e[rows, t] = np.where(active, level - b[rows, t], e[rows, t])
         months = np.arange(horizon)
         release = months[None, :] - start[:, None]  # ordered lead_whole months before
-        keep = (release >= 0) & (months[None, :] >= start[:, None])
-        target = np.broadcast_to(rows[:, None], keep.shape)[keep]
-        y[target, release[keep]] = receipts[keep]
-        return {"y": y, "b": b, "e": e}
+        keep = release >= 0
+        y[np.broadcast_to(rows[:, None], keep.shape)[keep], release[keep]] = receipts[keep]
+        self._last = (x, {"y": y, "b": b, "e": e})
+        return self._last[1]
 
 
 @dataclass
@@ -190,7 +179,7 @@ class LpModel:
         """A variable block's values (0 where the variable does not exist; the planned
         quantities where purchased components are netted outside the LP)."""
         if self.netting is not None and name in ("y", "b", "e"):
-            return self.netting.fill(self, x)[name]
+            return self.netting.fill(self, x)[name].copy()  # the netted blocks are kept
         return self.raw_value(x, name)
 
     def raw_value(self, x: np.ndarray, name: str) -> np.ndarray:
@@ -428,20 +417,7 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     constant = float((penalty[:, None] * problem.safety_stock).sum())
     # a netted buffer is held at its target: its holding, and no shortfall
     constant += float(((holding - penalty)[:, None] * problem.safety_stock * netted).sum())
-    netting = None
-    if netted.any():
-        rows = np.flatnonzero(netted.any(axis=1))
-        netting = Netting(
-            netted=netted,
-            items=rows,
-            start=whole[rows].astype(np.int64),
-            scheduled=problem.scheduled,
-            initial_stock=problem.initial_stock,
-            safety_stock=problem.safety_stock,
-            edge_parent=problem.edge_parent,
-            edge_comp=problem.edge_comp,
-            edge_factor=problem.edge_factor,
-        )
+    netting = Netting(problem, np.flatnonzero(netted.any(axis=1))) if netted.any() else None
     return layout.finish(constant, penalty, int(fast_whole[0]) if (z >= 0).any() else -1, netting)
 
 

@@ -215,9 +215,8 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         path = promise.path(months)
         target = int(np.searchsorted(months, promise.target_month))
         problems = {s: _with_path(p, path, target) for s, p in problems.items()}
-    if settings.nets_purchased(problems["base"]) != settings.model.net_purchased:
-        netting = not settings.model.net_purchased
-        settings = replace(settings, model=replace(settings.model, net_purchased=netting))
+    netting = settings.nets_purchased(problems["base"])
+    settings = replace(settings, model=replace(settings.model, net_purchased=netting))
     built = time.perf_counter()
     base = solve_scenario(problems["base"], settings)
     solved = {"base": base}

@@ -141,6 +141,14 @@ class PlanProblem:
         """Net price less unit cost per unit sold."""
         return self.price - self.cost
 
+    def consumption(self, releases: np.ndarray) -> np.ndarray:
+        """Components used by ``releases`` (``(items, months)``): each parent's release times
+        its units per parent, in the release month."""
+        used = np.zeros_like(releases, dtype=float)
+        if len(self.edge_parent):
+            np.add.at(used, self.edge_comp, releases[self.edge_parent] * self.edge_factor[:, None])
+        return used
+
     def replace_demand(self, demand: np.ndarray, mean: np.ndarray, sigma: np.ndarray):
         """The same problem with another demand (and its distribution)."""
         return replace(self, demand=demand, mean_demand=mean, sigma=sigma)

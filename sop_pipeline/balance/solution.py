@@ -99,13 +99,7 @@ def read_plan(problem: PlanProblem, model: LpModel, x: np.ndarray) -> PlanArrays
     rounded = lot_sized(problem, releases)
     receipts = _received(problem, rounded)
     extra = np.cumsum(receipts - _received(problem, releases), axis=1)
-    consumption = np.zeros_like(releases)
-    if len(problem.edge_parent):
-        np.add.at(
-            consumption,
-            problem.edge_comp,
-            releases[problem.edge_parent] * problem.edge_factor[:, None],
-        )
+    consumption = problem.consumption(releases)
     load = problem.fixed_load.copy()
     if len(problem.route_item):
         produced = _received(problem, releases)[problem.route_item]
