@@ -5,7 +5,10 @@
 For each size, in one process: ``forecast_series`` twice (cold: the first call of the process,
 worker pool started from scratch; warm: the second call), then a bare
 ``StatsForecast.forecast`` with every candidate model of each class on the same series (no
-cross-validation, no selection), and the ratio of the warm time to the bare time. CPU seconds
+cross-validation, no selection), and the ratio of the warm time to the bare time; and the
+forecast of the month after, which keeps each series' AutoETS form (``forecast.ets_form_months``)
+and only re-fits its parameters (timed on the same history: the cost of a month whose forms are
+kept). CPU seconds
 (this process and its worker processes) are printed beside wall seconds because the machine's
 cores are shared. Peak memory is the largest resident set of this process and its worker
 processes together, sampled every 0.2 s.
@@ -126,6 +129,10 @@ def main(argv: list[str] | None = None) -> None:
                 result = forecast_series(history, settings, families=families)
                 times.append(time.perf_counter() - started)
                 cpus.append(cpu_seconds() - cpu)
+        forms = result.selection.set_index("unique_id")["ets_form"].dropna().to_dict()
+        started, cpu = time.perf_counter(), cpu_seconds()
+        forecast_series(history, settings, families=families, forms=forms)
+        kept, kept_cpu = time.perf_counter() - started, cpu_seconds() - cpu
         bare, bare_cpu = bare_statsforecast(history, settings)
         models = result.selection["model"].value_counts().head(8).to_dict()
         print(
@@ -134,6 +141,11 @@ def main(argv: list[str] | None = None) -> None:
             f"{memory.peak / 2**20:.0f} MB; bare StatsForecast.forecast {bare:.1f} s "
             f"(cpu {bare_cpu:.1f} s); warm / bare = {times[1] / bare:.2f} wall, "
             f"{cpus[1] / bare_cpu:.2f} cpu; load average {os.getloadavg()[0]:.2f}"
+        )
+        print(
+            f"  the month after (AutoETS forms kept, forecast.ets_form_months): {kept:.1f} s "
+            f"(cpu {kept_cpu:.1f} s); kept / bare = {kept / bare:.2f} wall, "
+            f"{kept_cpu / bare_cpu:.2f} cpu"
         )
         print(f"  classes {result.selection['series_class'].value_counts().to_dict()}")
         print(f"  models {models}")

@@ -77,6 +77,15 @@ class ForecastSettings(_Section):
         description="months ahead the forecast error is measured for items of 26-41 months "
         "(from up to 12 monthly origins): at least the longest lead time + review period",
     )
+    ets_form_months: int = Field(
+        12,
+        ge=0,
+        le=120,
+        description="plan months a series' seasonal AutoETS form (error, trend, season, "
+        "damping; searched among up to 15) is kept before it is searched again: a kept form "
+        "only has its parameters re-fitted, a third of a long series' forecasting cost "
+        "(0: search every month)",
+    )
     accuracy_lags: tuple[int, ...] = Field(
         (1, 3),
         min_length=1,

@@ -172,6 +172,7 @@ def statistical_forecast(
         progress=progress,
         previous_models=previous,
         net_prices=net_prices,
+        ets_form_months=config.forecast.ets_form_months,
     )
     seconds = time.perf_counter() - started
     with warehouse.get_connection() as con:
@@ -213,10 +214,14 @@ def statistical_forecast(
             "seasonality_sources": dg.MetadataValue.md(markdown_table(by_source.reset_index())),
             "mean_cv_wape": float(result.models["cv_wape"].mean()),
             "models_kept_from_prior_month": int(
-                result.models.merge(previous, on=["item", "model"]).shape[0]
+                result.models.merge(previous[["item", "model"]], on=["item", "model"]).shape[0]
             )
             if len(previous)
             else 0,
+            "ets_forms_searched": int(
+                (result.models["ets_form_month"] == pd.Timestamp(month)).sum()
+            ),
+            "ets_forms_kept": int((result.models["ets_form_month"] < pd.Timestamp(month)).sum()),
         },
     )
     yield mart_result(

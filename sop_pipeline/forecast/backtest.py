@@ -6,12 +6,15 @@ indices are estimated from what was known then (its own months and its group's, 
 adjusted series and are re-seasonalised, and the raw candidates forecast the series as it is.
 The adjusted series of every origin go to statsforecast in one call, as separate series; each
 raw model forecasts all origins of a series in one call (:class:`.models.RollingOrigins`), so an
-automatic model searches its form once. The cross-validation and the final forecast thus cost
-one pass and spread evenly over the engine's workers.
+automatic model searches its form once; a form found at an earlier plan month can be kept, and
+then only its parameters are fitted (AutoETS's search is nine tenths of a long series' cost).
+The cross-validation and the final forecast thus cost one pass and spread evenly over the
+engine's workers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +22,7 @@ import pandas as pd
 
 from sop_pipeline.forecast.candidates import CandidateSet
 from sop_pipeline.forecast.engine import Engine
+from sop_pipeline.forecast.models import ETS_FORMS
 from sop_pipeline.forecast.seasonality import MULTIPLICATIVE, PortfolioSeasons, Season
 
 SEPARATOR = "\x1f"  # joins a series id and its origin number into one statsforecast id
@@ -56,6 +60,8 @@ class Backtest:
         final: candidate -> forecasts from the end of history, ``(n_series, horizon)``.
         step: months ahead of each cross-validation column (1..h).
         seasons: the indices each series is finally adjusted with.
+        forms: the AutoETS form each series was forecast with (``None``: no AutoETS candidate,
+            or it failed), see :data:`.models.ETS_FORMS`.
     """
 
     ids: np.ndarray
@@ -64,6 +70,7 @@ class Backtest:
     final: dict[str, np.ndarray]
     step: np.ndarray
     seasons: list[Season]
+    forms: np.ndarray
 
 
 def run_backtest(
@@ -74,6 +81,7 @@ def run_backtest(
     horizon: int,
     seasons: PortfolioSeasons,
     season_length: int,
+    forms: Mapping[str, str] | None = None,
 ) -> Backtest:
     """Forecast every candidate from every origin of ``plan`` and from the end of history.
 
@@ -86,6 +94,8 @@ def run_backtest(
         horizon: months forecast from the end of history.
         seasons: the portfolio's seasonal indices.
         season_length: the seasonal period.
+        forms: series -> an AutoETS form to keep instead of searching one (only the
+            parameters are fitted); series not in it are searched.
 
     Returns:
         The forecasts as arrays (negative forecasts floored at zero).
@@ -128,22 +138,29 @@ def run_backtest(
     forecasts: dict[str, np.ndarray] = {}
     # raw models: one series each, every origin forecast in the same call, packed
     steps = [plan.h] * plan.windows + [horizon]
-    raw = engine.forecast(
-        candidates.build_rolling(offsets, steps),
-        history.assign(ds=history["ds"].astype("datetime64[ns]"))[["unique_id", "ds", "y"]],
-        sum(steps),
-    )
-    if not raw.empty:
-        order = pd.Series(np.arange(len(ids)), index=ids)
-        position = order.loc[raw["unique_id"].to_numpy()[:: sum(steps)]].to_numpy()
+    width = sum(steps) + candidates.searches_form
+    order = pd.Series(np.arange(len(ids)), index=ids)
+    form_codes = np.full(len(ids), np.nan)
+    raw_history = history.assign(ds=history["ds"].astype("datetime64[ns]"))[
+        ["unique_id", "ds", "y"]
+    ]
+    for form, members in _by_kept_form(ids, forms if candidates.searches_form else None):
+        part = (
+            raw_history if members is None else raw_history[raw_history["unique_id"].isin(members)]
+        )
+        raw = engine.forecast(candidates.build_rolling(offsets, steps, form), part, width)
+        if raw.empty:
+            continue
+        position = order.loc[raw["unique_id"].to_numpy()[::width]].to_numpy()
         starts = np.r_[0, np.cumsum(steps)]
         for name in raw.columns.drop(["unique_id", "ds"]):
-            packed = np.empty((len(ids), sum(steps)))
-            packed[position] = raw[name].to_numpy().reshape(-1, sum(steps))
-            matrix = np.full((len(ids), n_origins, h_max), np.nan)
+            packed = raw[name].to_numpy().reshape(-1, width)
+            if width > sum(steps) and np.isfinite(packed[:, -1]).any():
+                form_codes[position] = packed[:, -1]
+            matrix = forecasts.setdefault(name, np.full((len(ids) * n_origins, h_max), np.nan))
+            cube = matrix.reshape(len(ids), n_origins, h_max)
             for k in range(n_origins):
-                matrix[:, k, : steps[k]] = packed[:, starts[k] : starts[k + 1]]
-            forecasts[name] = np.maximum(matrix.reshape(len(ids) * n_origins, h_max), 0.0)
+                cube[position, k, : steps[k]] = np.maximum(packed[:, starts[k] : starts[k + 1]], 0)
 
     # adjusted models: one series per origin, adjusted with the indices known at that origin
     lengths = np.array([len(part) for part in adjusted_parts])
@@ -177,4 +194,24 @@ def run_backtest(
         for name, f in forecasts.items()
     }
     step = np.tile(np.arange(1, plan.h + 1), plan.windows)
-    return Backtest(ids, actual, cv, final, step, final_seasons)
+    known = np.isfinite(form_codes)
+    found = np.full(len(ids), None, dtype=object)
+    found[known] = np.array(ETS_FORMS, dtype=object)[form_codes[known].astype(int)]
+    return Backtest(ids, actual, cv, final, step, final_seasons, found)
+
+
+def _by_kept_form(
+    ids: np.ndarray, forms: Mapping[str, str] | None
+) -> list[tuple[str | None, np.ndarray | None]]:
+    """(form, series) groups: the series that keep each form, then those searched (``None``);
+    a single ``(None, None)`` when no series keeps a form (every series in one call)."""
+    kept = pd.Series(ids).map(forms or {})
+    kept = kept.where(kept.isin(ETS_FORMS))
+    if kept.isna().all():
+        return [(None, None)]
+    groups: list[tuple[str | None, np.ndarray | None]] = [
+        (str(form), ids[(kept == form).to_numpy()]) for form in sorted(kept.dropna().unique())
+    ]
+    if kept.isna().any():
+        groups.append((None, ids[kept.isna().to_numpy()]))
+    return groups

@@ -48,7 +48,13 @@ from statsforecast.models import (
 )
 
 from sop_pipeline.forecast.classify import INTERMITTENT, LONG, SHORT
-from sop_pipeline.forecast.models import Candidate, RollingOrigins, same_ets_form
+from sop_pipeline.forecast.models import (
+    Candidate,
+    RollingOrigins,
+    ets_form_code,
+    ets_with_form,
+    same_ets_form,
+)
 from sop_pipeline.forecast.settings import EngineSettings
 
 COMBINATION = "Combination"
@@ -70,12 +76,16 @@ class Model:
         refit: for a raw model, turns the model fitted on the whole series into the one the
             earlier cross-validation origins are fitted with (see
             :class:`.models.RollingOrigins`).
+        searches_form: an automatic model whose form (AutoETS's error, trend, season and
+            damping) can be kept from an earlier plan month: it reports the form it found, and
+            given a form it only fits that form's parameters.
     """
 
     name: str
     factory: Callable[[], object]
     adjusted: bool = True
     refit: Callable[[object], object] | None = None
+    searches_form: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,7 @@ class CandidateSet:
             half-widths grow like ``j ** horizon_exponent`` (0.5 for level and trend models,
             whose errors accumulate like a random walk's; 0 for intermittent demand, whose
             error is mostly the month's own noise).
+        season_length: the seasonal period a kept AutoETS form is fitted with.
     """
 
     name: str
@@ -106,6 +117,7 @@ class CandidateSet:
     horizon_exponent: float = 0.5
     default: str | None = None
     reserved: tuple[str, ...] = ()
+    season_length: int = 12
 
     @property
     def favoured(self) -> str | None:
@@ -130,13 +142,43 @@ class CandidateSet:
             if model.adjusted == adjusted
         ]
 
-    def build_rolling(self, offsets: list[int], steps: list[int]) -> list[RollingOrigins]:
-        """The raw models, each forecasting every origin of a series in one call."""
-        return [
-            RollingOrigins(model.factory, offsets, steps, alias=model.name, refit=model.refit)
-            for model in self.models
-            if not model.adjusted
-        ]
+    @property
+    def searches_form(self) -> bool:
+        """Whether a model of the set searches a form that can be kept (see :class:`Model`)."""
+        return any(model.searches_form for model in self.models)
+
+    def build_rolling(
+        self,
+        offsets: list[int],
+        steps: list[int],
+        form: str | None = None,
+    ) -> list[RollingOrigins]:
+        """The raw models, each forecasting every origin of a series in one call.
+
+        When the set has a form-searching model, every model appends one number to its packed
+        forecasts (:attr:`.models.RollingOrigins.width`): that model the code of the form it
+        used (:func:`.models.ets_form_code`), the others NaN. ``form``: the form the
+        form-searching model keeps instead of searching.
+        """
+        reporting = self.searches_form
+        built = []
+        for model in self.models:
+            if model.adjusted:
+                continue
+            factory = model.factory
+            if model.searches_form and form is not None:
+                factory = partial(ets_with_form, form, self.season_length)
+            report = (ets_form_code if model.searches_form else _no_form) if reporting else None
+            built.append(
+                RollingOrigins(
+                    factory, offsets, steps, alias=model.name, refit=model.refit, report=report
+                )
+            )
+        return built
+
+
+def _no_form(fitted: object) -> float:
+    return float("nan")
 
 
 def candidate_set(series_class: str, settings: EngineSettings) -> CandidateSet:
@@ -156,11 +198,15 @@ def candidate_set(series_class: str, settings: EngineSettings) -> CandidateSet:
         combination = ("Theta", "CES", "ETS")
         if settings.selection == "standard":
             autoets = Model(
-                "AutoETS", partial(AutoETS, season_length=m), adjusted=False, refit=same_ets_form
+                "AutoETS",
+                partial(AutoETS, season_length=m),
+                adjusted=False,
+                refit=same_ets_form,
+                searches_form=True,
             )
             models.insert(3, autoets)
             combination = ("Theta", "CES", "ETS", "AutoETS")
-        return CandidateSet(LONG, tuple(models), combination)
+        return CandidateSet(LONG, tuple(models), combination, season_length=m)
     if series_class == SHORT:
         return CandidateSet(
             SHORT,

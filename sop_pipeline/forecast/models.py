@@ -72,6 +72,9 @@ class RollingOrigins(_TS):
         alias: the column name of this candidate.
         refit: fitted last-origin model -> the model for the earlier origins (``None``: a fresh
             ``model()``).
+        report: fitted last-origin model -> one number appended after the forecasts (e.g. the
+            code of an AutoETS form, :func:`ets_form_code`), so what the worker found reaches
+            the caller; ``h`` is then ``sum(steps) + 1``. ``None``: nothing appended.
     """
 
     uses_exog = False
@@ -83,6 +86,7 @@ class RollingOrigins(_TS):
         steps: Sequence[int],
         alias: str,
         refit: Callable[[_TS], _TS] | None = None,
+        report: Callable[[_TS], float] | None = None,
     ):
         if len(offsets) != len(steps) or offsets[-1] != 0:
             raise ValueError("one number of steps per origin, and the last origin at the end")
@@ -91,6 +95,12 @@ class RollingOrigins(_TS):
         self.steps = tuple(steps)
         self.alias = alias
         self.refit = refit
+        self.report = report
+
+    @property
+    def width(self) -> int:
+        """The length of the packed output: every origin's months, and the reported number."""
+        return sum(self.steps) + (self.report is not None)
 
     def forecast(
         self,
@@ -101,33 +111,54 @@ class RollingOrigins(_TS):
         fitted: bool = False,
     ) -> dict[str, np.ndarray]:
         """Forecast from every origin (see the class docstring)."""
-        if h != sum(self.steps):
-            raise ValueError(f"h must be {sum(self.steps)}, the months of all origins")
+        if h != self.width:
+            raise ValueError(f"h must be {self.width}, the months of all origins")
         y = np.asarray(y, dtype=float)
         last = self.model()
+        reported = np.nan
         try:
             last.fit(y)
             final = np.asarray(last.predict(h=self.steps[-1])["mean"], dtype=float)
             earlier = (lambda: self.refit(last)) if self.refit else self.model
+            if self.report is not None:
+                reported = self.report(last)
         except Exception:  # the last origin cannot be fitted: the earlier ones start afresh
             final, earlier = None, self.model
         parts = []
         for offset, steps in zip(self.offsets[:-1], self.steps[:-1], strict=True):
             parts.append(_safe_forecast(earlier, y[: len(y) - offset], steps))
         parts.append(_checked(final, steps=self.steps[-1], y=y))
+        if self.report is not None:
+            parts.append(np.array([reported]))
         return {"mean": np.concatenate(parts)}
+
+
+ETS_FORMS = tuple(
+    f"{error}{trend}{season}{damped}"
+    for error in "AM"
+    for trend in "NA"
+    for season in "NAM"
+    for damped in ("ND" if trend == "A" else "N")
+)
+"""Every ETS form as statsforecast names it: error, trend, season, damping (``MAMD``: multiplicative
+error, additive damped trend, multiplicative season)."""
 
 
 def same_ets_form(fitted: _TS) -> _TS:
     """A fitted AutoETS's form (error, trend, season, damping) with free parameters."""
+    return ets_with_form(fitted.model_["components"], fitted.season_length)
+
+
+def ets_with_form(form: str, season_length: int) -> _TS:
+    """An AutoETS restricted to one form of :data:`ETS_FORMS`: only its parameters are fitted."""
     from statsforecast.models import AutoETS
 
-    components = fitted.model_["components"]
-    return AutoETS(
-        season_length=fitted.season_length,
-        model="".join(components[:3]),
-        damped=components[3] == "Y",
-    )
+    return AutoETS(season_length=season_length, model=form[:3], damped=form[3] == "D")
+
+
+def ets_form_code(fitted: _TS) -> float:
+    """The position in :data:`ETS_FORMS` of a fitted AutoETS's form."""
+    return float(ETS_FORMS.index(fitted.model_["components"]))
 
 
 def _safe_forecast(factory: Callable[[], _TS], y: np.ndarray, h: int) -> np.ndarray:

@@ -52,6 +52,8 @@ MODEL_COLUMNS = [
     "cv_horizon",
     "seasonality_source",
     "seasonal_weight",
+    "ets_form",
+    "ets_form_month",
 ]
 
 
@@ -98,6 +100,7 @@ def build_monthly_forecast(
     progress: Callable[[int, int], None] | None = None,
     previous_models: pd.DataFrame | None = None,
     net_prices: pd.DataFrame | None = None,
+    ets_form_months: int = 0,
 ) -> MonthlyForecast:
     """Forecast every finished good for the ``settings.horizon`` months after ``plan_month``.
 
@@ -114,9 +117,13 @@ def build_monthly_forecast(
         settings: forecasting settings.
         progress: called with (series done, total) while the engine runs.
         previous_models: ``item, model`` of the previous plan month: a series keeps its model
-            unless another is clearly better (``EngineSettings.switch_margin``).
+            unless another is clearly better (``EngineSettings.switch_margin``); with
+            ``ets_form, ets_form_month`` (the AutoETS form and the plan month it was searched
+            at) a form younger than ``ets_form_months`` is kept (:func:`kept_forms`).
         net_prices: ``item, net_price, price_source`` (:mod:`.net_price`); revenue is
             ``forecast_qty x net_price``. Without it the list price stands in (source ``list``).
+        ets_form_months: plan months an AutoETS form is kept before it is searched again (0:
+            searched every month).
     """
     series, skipped = demand_series(demand, items, plan_month)
     finished = items[items["item_type"] == "finished_good"].set_index("item")
@@ -125,6 +132,7 @@ def build_monthly_forecast(
     launches = finished.loc[series["unique_id"].unique(), ["launch_date"]].reset_index()
     launches.columns = ["unique_id", "launch_date"]
     previous = None
+    forms = kept_forms(previous_models, plan_month, ets_form_months)
     if previous_models is not None and len(previous_models):
         previous = dict(zip(previous_models["item"], previous_models["model"], strict=True))
     result = forecast_series(
@@ -136,6 +144,7 @@ def build_monthly_forecast(
         history_end=plan_month,
         events=promotion_months(promotions, plan_month),
         previous=previous,
+        forms={item: form for item, (form, _) in forms.items()},
     )
     lifts = promotion_lifts(promotions, result.events, finished["family"], plan_month)
     ahead = lifts[lifts["phase"] != "past"].rename(columns={"applied_uplift_pct": "uplift_pct"})
@@ -173,6 +182,13 @@ def build_monthly_forecast(
     fc["price_source"] = fc["item"].map(prices["price_source"])
     fc["forecast_revenue"] = fc["forecast_qty"] * fc["net_price"].fillna(0.0)
     models = result.selection.rename(columns={"unique_id": "item"})
+    searched_at = models["item"].map({item: month for item, (_, month) in forms.items()})
+    kept = models["ets_form"].notna() & (
+        models["ets_form"] == models["item"].map({i: f for i, (f, _) in forms.items()})
+    )
+    models["ets_form_month"] = pd.Series(pd.NaT, index=models.index, dtype="datetime64[ns]")
+    models.loc[models["ets_form"].notna(), "ets_form_month"] = plan_month
+    models.loc[kept, "ets_form_month"] = pd.to_datetime(searched_at[kept])
     fc["series_class"] = fc["item"].map(models.set_index("item")["series_class"])
     for column in FORECAST_COLUMNS:
         if column not in fc.columns:
@@ -184,6 +200,30 @@ def build_monthly_forecast(
         promotion_lifts=lifts.sort_values(["start_month", "item", "promo_id"], ignore_index=True),
         errors=result.errors.rename(columns={"unique_id": "item"}),
     )
+
+
+def kept_forms(
+    previous_models: pd.DataFrame | None, plan_month: pd.Timestamp, months: int
+) -> dict[str, tuple[str, pd.Timestamp]]:
+    """item -> (AutoETS form, plan month it was searched at) of the forms still kept.
+
+    A form found at plan month S is kept through S + ``months`` - 1 and searched again at
+    S + ``months``: its parameters are re-fitted every month, the form itself only yearly at
+    the default 12 (a season of new evidence). Rows without a form (no AutoETS candidate, or
+    a warehouse from before forms were kept) keep nothing.
+    """
+    if previous_models is None or months <= 0 or "ets_form" not in previous_models:
+        return {}
+    rows = previous_models.dropna(subset=["ets_form", "ets_form_month"])
+    searched = pd.to_datetime(rows["ets_form_month"])
+    age = (plan_month.year - searched.dt.year) * 12 + plan_month.month - searched.dt.month
+    young = rows[((age >= 0) & (age < months)).to_numpy()]
+    return {
+        item: (str(form), pd.Timestamp(month))
+        for item, form, month in zip(
+            young["item"], young["ets_form"], young["ets_form_month"], strict=True
+        )
+    }
 
 
 def _nothing_before_launch(forecast: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame:

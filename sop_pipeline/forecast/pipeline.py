@@ -55,6 +55,7 @@ SELECTION_COLUMNS = [
     "error_source",
     "seasonality_source",
     "seasonal_weight",
+    "ets_form",
 ]
 EVENT_COLUMNS = ["unique_id", "ds", "y", "baseline"]
 
@@ -76,7 +77,8 @@ class ForecastResult:
             ``history`` (inactive series: no demand, zero error). ``seasonality_source`` is
             where the series' seasonal indices come from (``item``, ``family``,
             ``portfolio``, ``none``) and ``seasonal_weight`` the weight of its own evidence
-            in them (0..1, see :mod:`.seasonality`).
+            in them (0..1, see :mod:`.seasonality`). ``ets_form`` is the form of the series'
+            AutoETS candidate (:data:`.models.ETS_FORMS`; ``None`` without one).
         events: the months of ``events`` that were replaced before fitting:
             ``unique_id, ds, y`` (as observed) and ``baseline`` (the estimate that replaced
             it), see :mod:`.events`.
@@ -100,6 +102,7 @@ def forecast_series(
     history_end: pd.Timestamp | None = None,
     events: pd.DataFrame | None = None,
     previous: Mapping[str, str] | None = None,
+    forms: Mapping[str, str] | None = None,
 ) -> ForecastResult:
     """Forecast every monthly series with the model its own cross-validation picks.
 
@@ -128,6 +131,9 @@ def forecast_series(
             promotion); they are replaced by a baseline estimate before anything is fitted.
         previous: series -> the model it was forecast with at the previous plan month (as
             in ``selection.model``); another model must be clearly better to replace it.
+        forms: series -> the AutoETS form to keep (as in ``selection.ets_form``): only its
+            parameters are fitted, the form is not searched again. The caller decides how long
+            a form is kept (``forecast.ets_form_months``).
 
     Returns:
         The forecast, the selection table and the cleaned event months (:class:`ForecastResult`).
@@ -167,6 +173,7 @@ def forecast_series(
                 settings,
                 seasons,
                 previous_names,
+                forms,
             )
             forecasts.append(fc)
             selections.append(sel)
@@ -259,10 +266,18 @@ def _forecast_group(
     settings: EngineSettings,
     seasons: PortfolioSeasons,
     previous: Mapping[str, str],
+    forms: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Cross-validate, select, forecast and bound one group of series."""
     bt = run_backtest(
-        engine, candidates, plan, data, settings.horizon, seasons, settings.season_length
+        engine,
+        candidates,
+        plan,
+        data,
+        settings.horizon,
+        seasons,
+        settings.season_length,
+        forms=forms,
     )
     cv = with_combination(bt.cv, candidates)
     forced = None
@@ -305,6 +320,7 @@ def _forecast_group(
     selection["error_source"] = "cv"
     selection["seasonality_source"] = [s.source for s in bt.seasons]
     selection["seasonal_weight"] = [s.weight for s in bt.seasons]
+    selection["ets_form"] = bt.forms
     if candidates.name == INTERMITTENT:  # intermittent models forecast the raw series
         selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
     chosen_cv = (
@@ -359,6 +375,7 @@ def _new_product_forecasts(
     sel["cv_windows"], sel["cv_horizon"], sel["error_source"] = 0, 0, "family"
     sel["seasonality_source"] = info["profile"].to_numpy()
     sel["seasonal_weight"] = 0.0
+    sel["ets_form"] = None
     return fc, sel
 
 
@@ -374,6 +391,7 @@ def _zero_forecasts(
     sel = pd.concat([pd.DataFrame({"unique_id": ids.to_numpy(), "model": "Zero"}), zeros], axis=1)
     sel["cv_windows"], sel["cv_horizon"], sel["error_source"] = 0, 0, "history"
     sel["seasonality_source"], sel["seasonal_weight"] = NONE, 0.0
+    sel["ets_form"] = None
     return fc, sel
 
 

@@ -138,16 +138,32 @@ def forecast_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
 
 
 def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
-    """``item, model`` chosen at ``plan_month`` (empty when that month was not forecast)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_schema = 'sop_mart' and table_name = 'forecast_models'"
-    ).fetchall()[0][0]
-    if not exists:
-        return pd.DataFrame({"item": pd.Series(dtype=object), "model": pd.Series(dtype=object)})
+    """``item, model, ets_form, ets_form_month`` chosen at ``plan_month`` (empty when that
+    month was not forecast; the form columns empty when it was forecast before they existed)."""
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'sop_mart' and table_name = 'forecast_models'"
+        ).fetchall()
+    }
+    if not columns:
+        return pd.DataFrame(
+            {
+                "item": pd.Series(dtype=object),
+                "model": pd.Series(dtype=object),
+                "ets_form": pd.Series(dtype=object),
+                "ets_form_month": pd.Series(dtype="datetime64[ns]"),
+            }
+        )
+    forms = (
+        "ets_form, ets_form_month"
+        if {"ets_form", "ets_form_month"} <= columns
+        else "null::varchar as ets_form, null::date as ets_form_month"
+    )
     return _frame(
         con,
-        "select item, model from sop_mart.forecast_models where plan_month = ?",
+        f"select item, model, {forms} from sop_mart.forecast_models where plan_month = ?",
         [plan_month],
     )
 
