@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from sop_pipeline.settings import Settings
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+REFIT_RUN_CONFIG = {"ops": {"statistical_forecast": {"config": {"refit_previous_models": True}}}}
 LAUNCHED_BY = {"sop/launched_by": "sop-pipeline run"}
 LOCK_WAIT_SECONDS = 60.0
 ABANDONED = (
@@ -222,9 +223,11 @@ def execute(
     selection: list[dg.AssetKey] | None = None,
     verbose: bool = False,
     tags: dict[str, str] | None = None,
+    run_config: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run ``job`` (its assets in ``selection``, default all) for one month, or for a range of
-    months as one single-run backfill, with ``tags`` added to the run's."""
+    months as one single-run backfill, with ``tags`` added to the run's and ``run_config``
+    (the assets' config) merged into its run config."""
     first, last = months
     if first == last:
         run_tags = {"dagster/partition": partition_key(first)}
@@ -239,7 +242,7 @@ def execute(
         instance=instance,
         tags=run_tags,
         asset_selection=selection,
-        run_config=None if verbose else QUIET_RUN_CONFIG,
+        run_config=(run_config or {}) | ({} if verbose else QUIET_RUN_CONFIG),
         raise_on_error=False,
     )
 
@@ -260,9 +263,16 @@ class _Launcher:
         label: str,
         selection: list[dg.AssetKey] | None = None,
         tags: dict[str, str] | None = None,
+        run_config: dict | None = None,
     ) -> None:
         result = execute(
-            job, self.instance, months=months, selection=selection, verbose=self.verbose, tags=tags
+            job,
+            self.instance,
+            months=months,
+            selection=selection,
+            verbose=self.verbose,
+            tags=tags,
+            run_config=run_config,
         )
         self.summary.run_ids.append(result.run_id)
         self.summary.warnings.extend(_warnings(result))
@@ -447,13 +457,28 @@ def _run_locked(
         lost = {m for m in recorded - held if m < target and m in closed}
         waiting = sorted({m for m in earlier if m in closed and m not in done} | lost)
         tables = "tables" if settings.earlier_months_scope == "full" else "forecast"
+        planned_before = set(done)
         for plan_month in waiting:
             reason = (
                 "lost with the working file" if plan_month in lost else "for accuracy and trends"
             )
-            echo(f"planning {folder_name(plan_month)} ({tables}, {reason}) ...")
-            runs.launch(plan_job, (plan_month, plan_month), folder_name(plan_month), earlier_keys)
+            # an earlier month after one just planned re-fits that month's models instead of
+            # cross-validating them again: catching up costs one full forecast, not one a month
+            refit = (
+                settings.earlier_months_forecast == "refit"
+                and add_months(plan_month, -1) in planned_before
+            )
+            how = ", its models re-fitted" if refit else ""
+            echo(f"planning {folder_name(plan_month)} ({tables}{how}, {reason}) ...")
+            runs.launch(
+                plan_job,
+                (plan_month, plan_month),
+                folder_name(plan_month),
+                earlier_keys,
+                run_config=REFIT_RUN_CONFIG if refit else None,
+            )
             summary.planned.append(plan_month)
+            planned_before.add(plan_month)
         echo(f"planning {folder_name(target)} ...")
         runs.launch(plan_job, (target, target), folder_name(target), plan_keys)
         summary.planned.append(target)

@@ -107,3 +107,36 @@ def test_the_committed_sample_company_plans_end_to_end(tmp_path: Path) -> None:
         "override_value",
     ):
         assert len(_mart(root, table)) > 0, table
+
+
+def test_a_first_run_refits_the_earlier_months_after_the_first(tmp_path: Path) -> None:
+    """Catching up on two earlier months: the oldest and the plan month are cross-validated,
+    the month between re-fits the oldest's models and keeps its AutoETS forms (the Dagster
+    record says which)."""
+    import dagster as dg
+
+    from sop_pipeline.lib.instance import open_instance
+
+    root = _planned(tmp_path, n_items=14, n_months=30, settings="planning_months_back: 2\n")
+    home = paths_for(root).dagster_home
+    instance = open_instance(home)
+    refitted = {}
+    for month in ("2025-08-01", "2025-09-01", "2025-10-01"):
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey(["sop_mart", "forecast_models"]), asset_partitions=[month]
+            ),
+            limit=1,
+        ).records
+        assert records, month
+        metadata = records[0].asset_materialization.metadata
+        refitted[month] = metadata["models_refitted_without_cross_validation"].value
+    assert refitted["2025-08-01"] == 0 and refitted["2025-10-01"] == 0
+    assert refitted["2025-09-01"] > 0
+    models = read_table(
+        paths_for(root).work_db,
+        "select plan_month, count(*) filter (where ets_form_month < plan_month) as kept,"
+        " count(ets_form) as forms from sop_mart.forecast_models group by 1 order by 1",
+    )
+    assert (models["forms"] > 0).all()
+    assert list(models["kept"] == models["forms"]) == [False, True, True]

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from sop_pipeline.forecast.monthly import build_monthly_forecast
 from sop_pipeline.forecast.net_price import realised_net_prices
@@ -25,6 +26,19 @@ FORECAST_ERRORS = dg.AssetKey(["sop_mart", "forecast_errors"])
 INTERVALS_NESTED = "intervals_nested_and_non_negative"
 EVERY_ITEM_FORECAST = "every_finished_good_forecast"
 PROGRESS_EVERY_SECONDS = 10.0
+
+
+class ForecastRunConfig(dg.Config):
+    """How a run forecasts its plan month."""
+
+    refit_previous_models: bool = Field(
+        False,
+        description="re-fit the previous plan month's models on this month's history without "
+        "cross-validating them again, and carry its errors re-stated at the new level: how "
+        "`sop-pipeline run` catches up on earlier plan months after the first (a third of the "
+        "cost); ignored when the previous month has no forecast. The plan month itself is "
+        "always cross-validated.",
+    )
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -139,17 +153,25 @@ def _coverage_check(
     name="statistical_forecast",
 )
 def statistical_forecast(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: SettingsResource
+    context: dg.AssetExecutionContext,
+    config: ForecastRunConfig,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
 ) -> Iterator[dg.MaterializeResult]:
     """Forecast every finished good from the demand known at the plan month's close."""
     month = plan_month(context)
-    config = settings.load()
+    run_config, config = config, settings.load()
     with warehouse.get_connection() as con:
         items = read.items(con, month)
         demand = read.demand_history(con, month)
         promotions = read.promotions(con, month)
         overrides = read.forecast_overrides(con, month)
         previous = read.previous_models(con, add_months(month, -1))
+        previous_errors = (
+            read.previous_errors(con, add_months(month, -1))
+            if run_config.refit_previous_models
+            else None
+        )
         sales = read.sales_history(con, month)
     net_prices = realised_net_prices(sales, items, pd.Timestamp(month))
 
@@ -173,6 +195,7 @@ def statistical_forecast(
         previous_models=previous,
         net_prices=net_prices,
         ets_form_months=config.forecast.ets_form_months,
+        previous_errors=previous_errors,
     )
     seconds = time.perf_counter() - started
     with warehouse.get_connection() as con:
@@ -222,6 +245,7 @@ def statistical_forecast(
                 (result.models["ets_form_month"] == pd.Timestamp(month)).sum()
             ),
             "ets_forms_kept": int((result.models["ets_form_month"] < pd.Timestamp(month)).sum()),
+            "models_refitted_without_cross_validation": int(result.refitted),
         },
     )
     yield mart_result(

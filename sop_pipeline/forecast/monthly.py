@@ -11,7 +11,7 @@ import pandas as pd
 
 from sop_pipeline.forecast.baseline import seasonal_naive
 from sop_pipeline.forecast.consensus import apply_overrides
-from sop_pipeline.forecast.pipeline import forecast_series
+from sop_pipeline.forecast.pipeline import CarriedFit, forecast_series
 from sop_pipeline.forecast.promotions import apply_promotions, promotion_lifts, promotion_months
 from sop_pipeline.forecast.settings import EngineSettings
 
@@ -64,6 +64,7 @@ class MonthlyForecast:
     skipped: list[str]  # finished goods without any demand yet (no forecast made)
     promotion_lifts: pd.DataFrame  # promotions.LIFT_COLUMNS, one row per promotion
     errors: pd.DataFrame  # item, months_ahead, rmse, rmse_cumulative, error_level
+    refitted: int = 0  # items whose previous model was re-fitted without cross-validation
 
 
 def demand_series(
@@ -101,6 +102,7 @@ def build_monthly_forecast(
     previous_models: pd.DataFrame | None = None,
     net_prices: pd.DataFrame | None = None,
     ets_form_months: int = 0,
+    previous_errors: pd.DataFrame | None = None,
 ) -> MonthlyForecast:
     """Forecast every finished good for the ``settings.horizon`` months after ``plan_month``.
 
@@ -124,6 +126,11 @@ def build_monthly_forecast(
             ``forecast_qty x net_price``. Without it the list price stands in (source ``list``).
         ets_form_months: plan months an AutoETS form is kept before it is searched again (0:
             searched every month).
+        previous_errors: ``item, months_ahead, rmse, rmse_cumulative, error_level`` of the
+            previous plan month: given, its models (``previous_models`` with their ``cv_*``
+            columns) are re-fitted without cross-validation and its errors carried, re-stated
+            at the new level (:class:`.pipeline.CarriedFit`): how the CLI catches up on
+            earlier plan months after the first.
     """
     series, skipped = demand_series(demand, items, plan_month)
     finished = items[items["item_type"] == "finished_good"].set_index("item")
@@ -145,6 +152,7 @@ def build_monthly_forecast(
         events=promotion_months(promotions, plan_month),
         previous=previous,
         forms={item: form for item, (form, _) in forms.items()},
+        carried=carried_fit(previous_models, previous_errors),
     )
     lifts = promotion_lifts(promotions, result.events, finished["family"], plan_month)
     ahead = lifts[lifts["phase"] != "past"].rename(columns={"applied_uplift_pct": "uplift_pct"})
@@ -199,6 +207,24 @@ def build_monthly_forecast(
         skipped=skipped,
         promotion_lifts=lifts.sort_values(["start_month", "item", "promo_id"], ignore_index=True),
         errors=result.errors.rename(columns={"unique_id": "item"}),
+        refitted=int((result.selection["error_source"] == "previous").sum()),
+    )
+
+
+def carried_fit(
+    previous_models: pd.DataFrame | None, previous_errors: pd.DataFrame | None
+) -> CarriedFit | None:
+    """The previous month's models and errors to re-fit without cross-validation (``None``
+    when either is missing)."""
+    if previous_models is None or previous_errors is None or not len(previous_models):
+        return None
+    if not len(previous_errors):
+        return None
+    selection = previous_models.rename(columns={"item": "unique_id"})
+    return CarriedFit(
+        models=dict(zip(selection["unique_id"], selection["model"], strict=True)),
+        selection=selection,
+        errors=previous_errors.rename(columns={"item": "unique_id"}),
     )
 
 

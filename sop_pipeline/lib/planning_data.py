@@ -138,8 +138,9 @@ def forecast_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
 
 
 def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
-    """``item, model, ets_form, ets_form_month`` chosen at ``plan_month`` (empty when that
-    month was not forecast; the form columns empty when it was forecast before they existed)."""
+    """``item, model, ets_form, ets_form_month`` and the ``cv_*`` errors chosen at
+    ``plan_month`` (empty when that month was not forecast; the form columns empty when it was
+    forecast before they existed)."""
     columns = {
         row[0]
         for row in con.execute(
@@ -163,7 +164,27 @@ def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
     )
     return _frame(
         con,
-        f"select item, model, {forms} from sop_mart.forecast_models where plan_month = ?",
+        f"select item, model, {forms}, cv_mae, cv_rmse, cv_wape, cv_bias, cv_horizon"
+        " from sop_mart.forecast_models where plan_month = ?",
+        [plan_month],
+    )
+
+
+def previous_errors(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """``item, months_ahead, rmse, rmse_cumulative, error_level`` of ``plan_month``'s forecast
+    (empty when that month was not forecast)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'sop_mart' and table_name = 'forecast_errors'"
+    ).fetchall()[0][0]
+    if not exists:
+        return pd.DataFrame(
+            columns=["item", "months_ahead", "rmse", "rmse_cumulative", "error_level"]
+        )
+    return _frame(
+        con,
+        "select item, months_ahead, rmse, rmse_cumulative, error_level"
+        " from sop_mart.forecast_errors where plan_month = ?",
         [plan_month],
     )
 
