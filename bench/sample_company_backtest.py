@@ -2,7 +2,7 @@
 
     make run   # plans the sample company, so the warehouse holds its staging tables
     .venv/bin/python bench/sample_company_backtest.py [--db data/warehouse/sop.duckdb] \
-        [--first 2024-07 --last 2025-09] [--selection standard]
+        [--first 2024-07 --last 2025-09] [--selection standard] [--ets-form-months 12] [--refit]
 
 For every plan month from ``--first`` to ``--last`` it forecasts every finished good from the
 demand known then (``build_monthly_forecast``, the function the forecast asset runs, with the
@@ -10,8 +10,10 @@ promotions file and without planners' overrides), and scores the statistical for
 seasonal naive 1 and 3 months ahead against the demand that followed, summed over the items
 as ``sop_mart.forecast_accuracy`` does: WAPE = sum |forecast - actual| / sum actual, and the
 forecast value added of the statistical forecast over seasonal naive (WAPE points; positive:
-the model beats the naive forecast). Each plan month also passes the previous one's models, as
-the pipeline does.
+the model beats the naive forecast). Each plan month also passes the previous one's models and
+AutoETS forms, as the pipeline does (forms kept ``--ets-form-months``). ``--refit``: every month
+after the first re-fits the previous month's models without cross-validation, as a first run
+catches up on its earlier months (here for up to 15 months in a row, the worst case).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first", default="2024-07")
     parser.add_argument("--last", default="2025-09")
     parser.add_argument("--selection", choices=["standard", "fast"], default="standard")
+    parser.add_argument("--ets-form-months", type=int, default=12)
+    parser.add_argument("--refit", action="store_true")
     args = parser.parse_args(argv)
     con = duckdb.connect(str(args.db), read_only=True)
     last_month = con.execute("select max(plan_month) from staging.demand_history").fetchone()[0]
@@ -59,13 +63,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     settings = EngineSettings(selection=args.selection)
     actual = demand.set_index(["item", "month"])["demand_qty"]
-    rows, previous = [], None
+    rows, previous, errors = [], None, None
     started = time.perf_counter()
     for origin in pd.date_range(f"{args.first}-01", f"{args.last}-01", freq="MS"):
         result = build_monthly_forecast(
-            demand, items, promotions, no_overrides, origin, settings, previous_models=previous
+            demand,
+            items,
+            promotions,
+            no_overrides,
+            origin,
+            settings,
+            previous_models=previous,
+            ets_form_months=args.ets_form_months,
+            previous_errors=errors if args.refit else None,
         )
-        previous = result.models[["item", "model"]]
+        previous, errors = result.models, result.errors
         fc = result.forecast
         for lag in LAGS:
             target = origin + pd.DateOffset(months=lag)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,8 +187,18 @@ class ValuesFinite(RowRule):
     def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
         for column in spec.columns:
             if column.kind is Kind.NUMBER:
-                # pandas reads 1e400 as missing, DuckDB as infinity: decide from the text
-                frame[f"_{column.name}_finite"] = frame[column.name].map(_finite_or_not_a_number)
+                # pandas reads 1e400 as missing, DuckDB as infinity: decide from the text. Only
+                # exponent notation or 309+ characters can overflow a float: the rest is finite
+                text = frame[column.name]
+                finite = pd.Series(True, index=frame.index)
+                if text.dtype == object:
+                    written = text.astype(str)
+                    suspect = written.str.contains("[eE]", regex=True) | (written.str.len() >= 309)
+                    suspect &= text.notna()
+                    if suspect.any():
+                        checked = map_distinct(text[suspect], _finite_or_not_a_number)
+                        finite[suspect] = checked.to_numpy(dtype=bool)
+                frame[f"_{column.name}_finite"] = finite
 
     def expectations(self, spec: InputFile, context: Context) -> list[Any]:
         return [
@@ -196,6 +206,13 @@ class ValuesFinite(RowRule):
             for c in spec.columns
             if c.kind is Kind.NUMBER
         ]
+
+
+def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``function`` of every value, called once per distinct value (a code repeats on every
+    line of a file: millions of cells, thousands of codes); missing values stay missing."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, map(function, distinct), strict=True)))
 
 
 def _finite_or_not_a_number(text: object) -> bool:
@@ -435,9 +452,13 @@ class ItemsKnown(RowRule):
             wanted = pd.MultiIndex.from_arrays([frame["plan_month"], frame[name]])
             frame[f"_{name}_known"] = wanted.isin(known) | frame[name].isna().to_numpy()
             # an unknown code that is a known one plus invisible characters
-            cleaned = frame[name].map(_without_invisible, na_action="ignore")
-            lookalike = pd.MultiIndex.from_arrays([frame["plan_month"], cleaned]).isin(known)
-            frame[f"_{name}_lookalike"] = ~frame[f"_{name}_known"] & lookalike
+            unknown = ~frame[f"_{name}_known"]
+            cleaned = map_distinct(frame.loc[unknown, name], _without_invisible)
+            lookalike = pd.MultiIndex.from_arrays([frame.loc[unknown, "plan_month"], cleaned]).isin(
+                known
+            )
+            frame[f"_{name}_lookalike"] = False
+            frame.loc[unknown, f"_{name}_lookalike"] = lookalike
 
     def expectations(self, spec: InputFile, context: Context) -> list[Any]:
         return [
@@ -492,9 +513,14 @@ class CodesVisible(RowRule):
     def derive(self, frame: pd.DataFrame, spec: InputFile, context: Context) -> None:
         for name in self.columns[spec.name]:
             text = frame[name]
-            frame[f"_{name}_visible"] = text.isna() | (
-                text.map(visible, na_action="ignore") == text
-            )
+            # printable ASCII hides nothing: only the other cells are looked at one by one
+            plain = text.astype(object).str.fullmatch(r"[ -~]*", na=True).astype(bool)
+            shown = pd.Series(True, index=frame.index)
+            rest = ~plain & text.notna()
+            if rest.any():
+                same = map_distinct(text[rest], visible) == text[rest]
+                shown[rest] = same.to_numpy(dtype=bool)
+            frame[f"_{name}_visible"] = shown
 
     def expectations(self, spec: InputFile, context: Context) -> list[Any]:
         return [
