@@ -2,7 +2,7 @@
 
     make run   # plans the sample company, so the warehouse holds its staging tables
     .venv/bin/python bench/sample_company_backtest.py [--db data/warehouse/sop.duckdb] \
-        [--first 2024-07 --last 2025-09] [--selection standard] [--ets-form-months 12] [--refit]
+        [--first 2024-07 --last 2025-09] [--selection standard] [--ets-form-months 4] [--refit]
 
 For every plan month from ``--first`` to ``--last`` it forecasts every finished good from the
 demand known then (``build_monthly_forecast``, the function the forecast asset runs, with the
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first", default="2024-07")
     parser.add_argument("--last", default="2025-09")
     parser.add_argument("--selection", choices=["standard", "fast"], default="standard")
-    parser.add_argument("--ets-form-months", type=int, default=12)
+    parser.add_argument("--ets-form-months", type=int, default=4)
     parser.add_argument("--refit", action="store_true")
     args = parser.parse_args(argv)
     con = duckdb.connect(str(args.db), read_only=True)

@@ -234,9 +234,9 @@ def kept_forms(
     """item -> (AutoETS form, plan month it was searched at) of the forms still kept.
 
     A form found at plan month S is kept through S + ``months`` - 1 and searched again at
-    S + ``months``: its parameters are re-fitted every month, the form itself only yearly at
-    the default 12 (a season of new evidence). Rows without a form (no AutoETS candidate, or
-    a warehouse from before forms were kept) keep nothing.
+    S + ``months``: its parameters are re-fitted every month, the form itself every fourth
+    month at the default 4 (a first run's four months search once). Rows without a form (no
+    AutoETS candidate, or a warehouse from before forms were kept) keep nothing.
     """
     if previous_models is None or months <= 0 or "ets_form" not in previous_models:
         return {}
