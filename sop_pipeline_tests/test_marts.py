@@ -382,11 +382,15 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
     assert line["suggested_decision"] == "overtime"
     assert line["drivers"] == "the plan builds 30 units of safety stock in these months"
     assert pd.isna(line["open_actions"])  # the done Body wash action is not open
+    # FG3's forecast rise is also what loads LINE (issue 2, whose items include FG3)
     assert out.iloc[2]["topic"] == (
         "FG3 forecast up by 50% (200 units) against last month: 900 of expected margin if the "
-        "plan stays at the base forecast"
+        "plan stays at the base forecast; FG3 is also among the items of issue 2 (LINE)"
     )
     assert out.iloc[3]["suggested_decision"].startswith("Accept the loss on FG2")
+    # FG2's own lead time is on the agenda below the jar that limits it too: it says so
+    assert out.iloc[3]["topic"].endswith("; FG2 is also among the items of issue 1 (C1)")
+    assert "also among" not in out.iloc[0]["topic"]
     # FG1's forecast cut is not a decision for the meeting: it is a planner task
     assert "FG1" not in set(out["item"])
     tight = _run(_con(_root_cause_tables()), "marts/top_issues", {"meeting": {"materiality": 100}})

@@ -422,14 +422,30 @@ ranked as (
     left join open_actions
         on open_actions.category = candidates.category
         and open_actions.subject = candidates.item
+),
+
+agenda_links as (
+    -- an item's own issue (its lead time, its forecast) whose item an issue above it on the
+    -- agenda also concerns says so: the meeting reads one story, not two unrelated lines
+    select
+        later.rank,
+        string_agg(format('issue {} ({})', earlier.rank, earlier.item), ' and '
+                   order by earlier.rank) as also_in
+    from ranked as later
+    join ranked as earlier
+        on earlier.rank < later.rank
+        and contains(', ' || earlier.affected_items || ',', ', ' || later.item || ',')
+    where later.rank <= getvariable('meeting_top_issues')
+    group by later.rank
 )
 
 select
     getvariable('plan_month') as plan_month,
-    rank,
+    ranked.rank,
     category || ':' || item as issue,
     category,
-    topic,
+    topic || coalesce(format('; {} is also among the items of {}', item, agenda_links.also_in), '')
+        as topic,
     item,
     impact_value,
     suggested_decision,
@@ -454,6 +470,9 @@ select
              least(meeting.meeting_date + 30,
                    coalesce(first_month::date - 1, meeting.meeting_date + 30)))::date
         as decide_by
-from ranked, meeting
-where rank <= getvariable('meeting_top_issues')
-order by rank
+from ranked
+cross join meeting
+left join agenda_links
+    on agenda_links.rank = ranked.rank
+where ranked.rank <= getvariable('meeting_top_issues')
+order by ranked.rank

@@ -7,7 +7,7 @@ adjusted series and are re-seasonalised, and the raw candidates forecast the ser
 The adjusted series of every origin go to statsforecast in one call, as separate series; each
 raw model forecasts all origins of a series in one call (:class:`.models.RollingOrigins`), so an
 automatic model searches its form once; a form found at an earlier plan month can be kept, and
-then only its parameters are fitted (AutoETS's search is nine tenths of a long series' cost).
+then only its parameters are fitted (AutoETS's search is most of a long series' cost).
 The cross-validation and the final forecast thus cost one pass and spread evenly over the
 engine's workers.
 """
