@@ -91,6 +91,11 @@ def stop_group(process: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
     process.wait(timeout=STOP_TIMEOUT_S)
+    # a killed member takes a moment to exit after the leader is reaped: wait for it to be
+    # gone (or a zombie) before anyone counts what was left behind
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 class DagsterDev:
