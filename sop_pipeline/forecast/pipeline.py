@@ -191,33 +191,25 @@ def forecast_series(
             candidates = candidate_set(series_class, settings)
             refits = _refittable(ids, candidates, carried)
             cross_validated = ids[~np.isin(ids, refits)]
+            parts = []
             if len(cross_validated):
-                fc, sel, err = _forecast_group(
-                    engine,
-                    candidates,
-                    plan,
-                    trimmed[trimmed["unique_id"].isin(cross_validated)],
-                    future[future["unique_id"].isin(cross_validated)],
-                    settings,
-                    seasons,
-                    previous_names,
-                    forms,
-                )
-                forecasts.append(fc)
-                selections.append(sel)
-                errors.append(err)
+                rows = trimmed["unique_id"].isin(cross_validated)
+                ahead = future["unique_id"].isin(cross_validated)
+                parts.append(
+                    _forecast_group(
+                        engine, candidates, plan, trimmed[rows], future[ahead], settings,
+                        seasons, previous_names, forms,
+                    )
+                )  # fmt: skip
             if len(refits) and carried is not None:
-                fc, sel, err = _refit_group(
-                    engine,
-                    candidates,
-                    plan,
-                    trimmed[trimmed["unique_id"].isin(refits)],
-                    future[future["unique_id"].isin(refits)],
-                    settings,
-                    seasons,
-                    carried,
-                    forms,
-                )
+                rows, ahead = trimmed["unique_id"].isin(refits), future["unique_id"].isin(refits)
+                parts.append(
+                    _refit_group(
+                        engine, candidates, plan, trimmed[rows], future[ahead], settings,
+                        seasons, carried, forms,
+                    )
+                )  # fmt: skip
+            for fc, sel, err in parts:
                 forecasts.append(fc)
                 selections.append(sel)
                 errors.append(err)

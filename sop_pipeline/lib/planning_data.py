@@ -11,6 +11,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from sop_pipeline.lib.duckdb_io import table_exists
+
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pd.DataFrame:
     frame = con.execute(sql, params).df()
@@ -173,11 +175,7 @@ def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
 def previous_errors(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
     """``item, months_ahead, rmse, rmse_cumulative, error_level`` of ``plan_month``'s forecast
     (empty when that month was not forecast)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_schema = 'sop_mart' and table_name = 'forecast_errors'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "sop_mart.forecast_errors"):
         return pd.DataFrame(
             columns=["item", "months_ahead", "rmse", "rmse_cumulative", "error_level"]
         )
