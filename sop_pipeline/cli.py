@@ -52,6 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to wait for another run of the same warehouse to finish (default 60)",
     )
 
+    decide = commands.add_parser(
+        "decide",
+        help="record what the meeting decided on an issue",
+        description="Record the option the meeting of a plan month chose for one of its issues "
+        "(checked against the month's options), with its owner and due date; the next month's "
+        "plan applies it and scores it once its months close.",
+    )
+    from sop_pipeline.decisions.cli import add_decide_arguments
+
+    add_decide_arguments(decide, _month)
+    _add_location_arguments(decide)
+
     status = commands.add_parser("status", help="what is ingested, planned, and the last run")
     _add_location_arguments(status)
 
@@ -96,10 +108,34 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _decide(args: argparse.Namespace) -> int:
+    from sop_pipeline.paths import Paths
+
+    paths = Paths.resolve(args.data_dir, args.db)
+    os.environ["SOP_DATA_DIR"] = str(paths.data_dir)
+    from sop_pipeline.decisions.cli import decide, decided_lines
+    from sop_pipeline.decisions.records import DecisionError
+    from sop_pipeline.runner import PipelineFailed
+
+    try:
+        result = decide(paths, args.issue, args.option, args.owner, args.due, args.note, args.month)
+    except DecisionError as exc:
+        print(f"sop-pipeline decide: {exc}", file=sys.stderr)
+        return 2
+    except PipelineFailed as exc:
+        print(f"sop-pipeline decide: {exc}", file=sys.stderr)
+        return exc.exit_code
+    for line in decided_lines(result):
+        print(line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
+    if args.command == "decide":
+        return _decide(args)
     if args.command == "status":
         return _status(args)
     from sop_pipeline.forecast.cli import forecast_from_args

@@ -14,9 +14,14 @@ from sop_pipeline.automation.schedules import ScheduleTiming, build_monthly_sche
 from sop_pipeline.automation.sensors import build_month_closed_sensor
 from sop_pipeline.balance.assets import balance_plan
 from sop_pipeline.balance.checks import BALANCE_CHECKS
+from sop_pipeline.decisions.assets import (
+    decision_log_assets,
+    decision_outcomes,
+    meeting_decisions,
+)
 from sop_pipeline.forecast.assets import statistical_forecast
 from sop_pipeline.ingest.assets import raw_inputs
-from sop_pipeline.jobs import ingest_job, monthly_plan_job
+from sop_pipeline.jobs import ingest_job, monthly_plan_job, record_decisions_job
 from sop_pipeline.kpis.checks import (
     kpis_cross_foot_to_stock_count,
     plan_company_total_matches_families,
@@ -43,6 +48,9 @@ PIPELINE_ASSETS: list[dg.AssetsDefinition] = [
     statistical_forecast,
     supply_plan,
     balance_plan,
+    meeting_decisions,
+    decision_log_assets,
+    decision_outcomes,
     meeting_pack,
 ]
 """Ingest to meeting pack; the publish asset follows every ``sop_mart`` asset among them."""
@@ -73,7 +81,7 @@ def build_definitions(
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=ASSET_CHECKS,
-        jobs=[ingest_job, monthly_plan_job],
+        jobs=[ingest_job, monthly_plan_job, record_decisions_job],
         schedules=[build_monthly_schedule(monthly_plan_job, timing or ScheduleTiming.from_env())],
         sensors=[build_month_closed_sensor(monthly_plan_job)],
         resources=dict(resources),

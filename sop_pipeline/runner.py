@@ -303,6 +303,45 @@ class _Launcher:
         return sorted({m for s in settled if s.restored for m in s.months})
 
 
+DECISIONS_TAG_PREFIX = "sop/decisions-"
+
+
+def decisions_tag(month: dt.date) -> str:
+    """The run tag holding a hash of ``month``'s decisions file: ``sop/decisions-YYYY-MM``."""
+    return f"{DECISIONS_TAG_PREFIX}{month:%Y-%m}"
+
+
+def decisions_file_hash(paths: Paths, month: dt.date) -> str:
+    """A hash of ``month``'s decisions file ("" when there is none)."""
+    import hashlib
+
+    from sop_pipeline.decisions.records import DECISIONS_FILE
+
+    folder = month_folders(paths.data_dir).get(month)
+    path = folder / DECISIONS_FILE if folder is not None else None
+    if path is None or not path.is_file():
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+
+
+def decisions_unrecorded(instance: dg.DagsterInstance, paths: Paths, month: dt.date) -> bool:
+    """Whether ``month``'s decisions file differs from what its last recording read."""
+    from sop_pipeline.jobs import DECISIONS_KEY
+
+    recorded = recorded_tag(instance, DECISIONS_KEY, month, decisions_tag(month))
+    return (recorded or "") != decisions_file_hash(paths, month)
+
+
+def record_decisions(runs: _Launcher, job: dg.JobDefinition, paths: Paths, month: dt.date) -> None:
+    """Record ``month``'s meeting decisions (the ``raw/decisions`` asset) through Dagster.
+
+    Raises:
+        PipelineFailed: naming the file, the rule and the rows when a decision is refused.
+    """
+    tags = {decisions_tag(month): decisions_file_hash(paths, month)}
+    runs.launch(job, (month, month), f"{folder_name(month)} decisions", tags=tags)
+
+
 def _target_month(paths: Paths, month: dt.date | None) -> tuple[list[dt.date], dt.date]:
     """The closed months and the month to plan (default: the latest closed one)."""
     closed = closed_months(paths.data_dir)
@@ -399,6 +438,7 @@ def _run_locked(
     defs = build_definitions(resources_for(paths))
     ingest_job = defs.resolve_job_def("ingest_job")
     plan_job = defs.resolve_job_def("monthly_plan_job")
+    decisions_job = defs.resolve_job_def("record_decisions_job")
     plan_keys, earlier_keys = plan_selections(defs, settings.earlier_months_scope)
     summary = RunSummary(plan_month=target, warnings=list(folder_warnings))
 
@@ -458,6 +498,23 @@ def _run_locked(
         waiting = sorted({m for m in earlier if m in closed and m not in done} | lost)
         tables = "tables" if settings.earlier_months_scope == "full" else "forecast"
         planned_before = set(done)
+
+        def decisions_before(plan_month: dt.date) -> None:
+            """Record the previous meeting's decisions when its file changed since."""
+            meeting = add_months(plan_month, -1)
+            if not decisions_unrecorded(instance, paths, meeting):
+                return
+            if meeting not in planned_before and meeting not in recorded_plans:
+                warning = (
+                    f"{folder_name(meeting)}/decisions.csv is not recorded: "
+                    f"{folder_name(meeting)} is not planned, so its meeting had no options"
+                )
+                echo(f"warning: {warning}")
+                summary.warnings.append(warning)
+                return
+            echo(f"recording the {folder_name(meeting)} meeting's decisions ...")
+            record_decisions(runs, decisions_job, paths, meeting)
+
         for plan_month in waiting:
             reason = (
                 "lost with the working file" if plan_month in lost else "for accuracy and trends"
@@ -469,6 +526,8 @@ def _run_locked(
                 and add_months(plan_month, -1) in planned_before
             )
             how = ", its models re-fitted" if refit else ""
+            if settings.earlier_months_scope == "full":
+                decisions_before(plan_month)
             echo(f"planning {folder_name(plan_month)} ({tables}{how}, {reason}) ...")
             runs.launch(
                 plan_job,
@@ -479,6 +538,7 @@ def _run_locked(
             )
             summary.planned.append(plan_month)
             planned_before.add(plan_month)
+        decisions_before(target)
         echo(f"planning {folder_name(target)} ...")
         runs.launch(plan_job, (target, target), folder_name(target), plan_keys)
         summary.planned.append(target)

@@ -209,6 +209,13 @@ class DecisionSettings(_Section):
         description="annual cost of holding stock, share of its value (capital, storage, "
         "obsolescence): charged on the extra stock an option holds",
     )
+    action_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="a recorded decision's action is due this many days after the meeting "
+        "(plan-month end + meeting.overdue_grace_days) unless its due date is given",
+    )
 
 
 class BalanceSettings(_Section):

@@ -60,6 +60,7 @@ def status_lines(paths: Paths) -> list[str]:
             f"meeting pack    {', '.join(folder_name(m) for m in sorted(published)[-6:]) or 'none'}"
             + (" (published)" if published else ""),
         ]
+        lines += _decision_lines(warehouse, paths)
         lines += _unfinished(held, instance)
         if holder is not None:
             lines.append(f"running now     {holder.describe()}")
@@ -75,6 +76,46 @@ def status_lines(paths: Paths) -> list[str]:
     finally:
         if instance is not None:
             instance.dispose()
+
+
+def _decision_lines(instance: dg.DagsterInstance | None, paths: Paths) -> list[str]:
+    """Meetings whose recorded decisions no plan has applied yet (the next month not planned
+    since they were recorded), and decisions files changed since they were recorded."""
+    if instance is None:
+        return []
+    from sop_pipeline.decisions.assets import DECISIONS_APPLIED
+    from sop_pipeline.jobs import DECISIONS_KEY
+    from sop_pipeline.lib.months import add_months
+    from sop_pipeline.runner import decisions_unrecorded
+
+    def latest(key: dg.AssetKey, month: dt.date):
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[f"{month:%Y-%m-%d}"]),
+            limit=1,
+        ).records
+        return records[0] if records else None
+
+    lines = []
+    for month in sorted(materialized_months(instance, DECISIONS_KEY)):
+        recorded = latest(DECISIONS_KEY, month)
+        meta = recorded.asset_materialization.metadata if recorded else {}
+        count = meta.get("dagster/row_count")
+        count = int(count.value) if count is not None else 0
+        following = add_months(month, 1)
+        applied = latest(DECISIONS_APPLIED, following)
+        if count and (applied is None or applied.timestamp < recorded.timestamp):
+            lines.append(
+                f"decisions       {folder_name(month)}: {count} recorded, not yet applied - "
+                f"planning {folder_name(following)} applies them (sop-pipeline run"
+                f"{'' if applied is None else f' --month {folder_name(following)}'})"
+            )
+    for month in sorted(closed_months(paths.data_dir)) if paths.data_dir.is_dir() else []:
+        if decisions_unrecorded(instance, paths, month):
+            lines.append(
+                f"decisions       {folder_name(month)}/decisions.csv changed since it was "
+                "recorded: the next run records it before planning the month after"
+            )
+    return lines
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,16 @@ def test_the_asset_groups_are_exactly_the_documented_ones() -> None:
     assert documented == groups
 
 
-PURE_FOLDERS = ("forecast", "supply", "balance", "kpis", "meeting", "validate", "sample_data")
+PURE_FOLDERS = (
+    "forecast",
+    "supply",
+    "balance",
+    "kpis",
+    "meeting",
+    "decisions",
+    "validate",
+    "sample_data",
+)
 DEFINITION_MODULES = {"assets.py", "checks.py"}
 
 

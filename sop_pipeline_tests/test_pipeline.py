@@ -20,7 +20,17 @@ from sop_pipeline.validate.checks import validate_inputs
 from sop_pipeline_tests.conftest import paths_for, read_table
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
-STAGES = {"ingest", "staging", "forecast", "supply", "balance", "kpis", "meeting", "publish"}
+STAGES = {
+    "ingest",
+    "staging",
+    "forecast",
+    "supply",
+    "balance",
+    "kpis",
+    "meeting",
+    "decisions",
+    "publish",
+}
 
 
 def test_definitions_load_with_a_described_asset_in_every_stage() -> None:

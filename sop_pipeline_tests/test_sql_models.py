@@ -107,6 +107,8 @@ def test_the_repository_models_parse_and_read_only_known_tables() -> None:
         "sop_mart.excess_obsolete", "sop_mart.service_cash_tradeoff", "sop_mart.capacity_plan",
         "sop_mart.scenario_options", "sop_mart.constrained_plan", "sop_mart.constraint_prices",
         "sop_mart.constrained_capacity", "sop_mart.cash_projection", "sop_mart.plan_feasibility",
+        "sop_mart.option_levers", "sop_mart.option_plans", "sop_mart.decisions",
+        "sop_mart.decisions_applied", "sop_mart.decision_outcomes",
     }  # fmt: skip
     raw = {f"raw.{name}" for name in ("items", "bom", "financial_plan", "promotions", "actions",
                                       "sales", "inventory", "open_purchase_orders",

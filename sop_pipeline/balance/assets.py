@@ -10,7 +10,7 @@ of :mod:`.checks` read them back.
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import dagster as dg
 import pandas as pd
@@ -25,6 +25,7 @@ from sop_pipeline.balance.plan import (
     PlanSettings,
     plan_balance,
 )
+from sop_pipeline.decisions.apply import cash_path_mode
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.duckdb_io import Connection
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
@@ -54,6 +55,7 @@ READS = [
         "material_requirements",
         "shelf_life_risk",
         "service_cash_tradeoff",
+        "decisions_applied",
     )
 ] + [
     dg.AssetKey(["staging", name])
@@ -201,6 +203,18 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
             "a re-solve of the plan with one change, priced in expected margin, cash at peak, "
             "service, cash low point and runway; the best within the cash ceiling suggested.",
         ),
+        _spec(
+            "option_levers",
+            "What choosing each option commits the company to: the units expedited, the "
+            "production made firm, the overtime hours, the demand moved, the cash path's mode, "
+            "the margin at risk accepted - what a recorded decision applies to the next plan.",
+        ),
+        _spec(
+            "option_plans",
+            "Each option's plan for its issue's finished goods by month (opening stock, supply, "
+            "sales, lost sales, stock left, price and cost): what a decision and plan to base "
+            "are replayed on once the months close.",
+        ),
     ],
     partitions_def=monthly_partitions,
     name="balance_plan",
@@ -212,7 +226,12 @@ def balance_plan(
     month, config = plan_month(context), settings.load()
     with warehouse.get_connection() as con:
         inputs = read_balance_inputs(con, month, config)
-    plan = plan_balance(inputs, plan_settings(config))
+        mode = cash_path_mode(read.decisions_applied(con, month))
+    chosen = plan_settings(config)
+    if mode is not None:  # a meeting decided to relax or keep to the cash path
+        chosen = replace(chosen, model=replace(chosen.model, cash_path=mode))
+        context.log.info(f"cash path {mode}, as decided")
+    plan = plan_balance(inputs, chosen)
     context.log.info(f"constrained plan: {plan.stats}")
     with warehouse.get_connection() as con:
         rows = {
@@ -268,6 +287,14 @@ def _metadata(plan: BalancePlan) -> dict[str, dict[str, object]]:
                 markdown_table(plan.plan_feasibility[["check", "is_met", "detail"]])
             )
         },
+        "option_levers": {
+            "levers": dg.MetadataValue.md(
+                markdown_table(
+                    plan.option_levers.groupby(["option", "lever"], as_index=False).size(), 20
+                )
+            )
+        },
+        "option_plans": {},
         "scenario_options": {
             "issues": int(options["issue"].nunique()) if len(options) else 0,
             "suggested": dg.MetadataValue.md(

@@ -13,7 +13,10 @@ floor, and the dated working-capital commitment against the inventory policy.
   the curve whose inventory meets the target (empty: none of the curve's levels does), and
   ``margin_given_up`` the expected margin the constrained plan gives up to keep to the path
   (its ``relax_cash_path`` option; 0 when the path does not bind, empty when the plan does not
-  plan to the path).
+  plan to the path);
+- ``decisions`` (only when earlier meetings made production firm): the firm units the plan
+  makes (``value``) against those decided (``target``), the items it cannot make in
+  ``detail``.
 """
 
 from __future__ import annotations
@@ -42,6 +45,29 @@ def _money(value: float) -> str:
 def _pct(share: float) -> str:
     """A service level as people write it: 0.85 -> 85%, 0.995 -> 99.5%."""
     return f"{share * 100:.4g}%"
+
+
+def decisions_check(decided: float, short: float, short_items: list[str]) -> dict:
+    """Whether the plan makes the production earlier meetings made firm (``decided`` units;
+    ``short`` of them it cannot make, by item)."""
+    detail = f"{_money(decided)} units of production made firm by earlier decisions"
+    if short > 0.5:
+        detail += (
+            f": {_money(short)} cannot be made ({', '.join(short_items[:5])}) - stock, capacity "
+            "or materials no longer allow it; the decision needs a second look"
+        )
+    else:
+        detail += ", all planned"
+    return {
+        "check": "decisions",
+        "is_met": bool(short <= 0.5),
+        "value": decided - short,
+        "target": decided,
+        "month": pd.NaT,
+        "service_level": np.nan,
+        "margin_given_up": np.nan,
+        "detail": detail,
+    }
 
 
 def revenue_check(demand_revenue: float, plan_revenue: float, planned: float | None) -> dict:

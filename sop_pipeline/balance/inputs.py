@@ -121,6 +121,33 @@ def _capacity(inputs: PlanningInputs, net: PlanningNetwork) -> dict[str, np.ndar
     }
 
 
+def _firm(
+    frame: pd.DataFrame, names: pd.Index, months: pd.DatetimeIndex, subject: str, amount: str
+) -> np.ndarray:
+    """``frame`` (``subject, month, amount``) as a ``(names, months)`` array; rows of
+    unknown names or months outside the horizon are left out."""
+    out = np.zeros((len(names), len(months)))
+    if frame is None or frame.empty:
+        return out
+    rows = names.get_indexer(frame[subject].astype(str))
+    cols = months.get_indexer(pd.to_datetime(frame["month"]).dt.to_period("M").dt.to_timestamp())
+    keep = (rows >= 0) & (cols >= 0)
+    np.add.at(out, (rows[keep], cols[keep]), frame[amount].to_numpy(float)[keep])
+    return out
+
+
+def firm_releases(received: np.ndarray, lead_whole: np.ndarray) -> np.ndarray:
+    """Firm production by receipt month moved to its release month (``- floor(l)``); a
+    release that would fall before the horizon is left out (it is history by now)."""
+    out = np.zeros_like(received)
+    horizon = received.shape[1]
+    for t in range(horizon):
+        release = t - lead_whole
+        keep = release >= 0
+        out[np.flatnonzero(keep), release[keep]] += received[keep, t]
+    return out
+
+
 def plan_problems(
     inputs: PlanningInputs,
     safety_stock: pd.DataFrame,
@@ -177,6 +204,11 @@ def plan_problems(
         edge_comp=net.edge_comp.astype(np.int64),
         edge_factor=net.edge_factor,
         cash_path=cash_path,
+        firm_release=firm_releases(net.firm, whole),
         **_capacity(inputs, net),
     )
+    if "resources" in common:
+        common["firm_overtime"] = _firm(
+            inputs.firm_overtime, common["resources"], net.months, "resource", "hours"
+        )
     return {s: PlanProblem(demand=net.demand[s], **common) for s in scenarios}

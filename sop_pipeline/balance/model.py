@@ -12,6 +12,8 @@ Variables (all >= 0), per item ``i`` and month ``t`` unless said:
            expedite lead time at the expedite premium (items whose lead time is longer)
 ``ot``     per resource and month: overtime hours, at most the overtime capacity
 ``v``      per month: inventory value above the dated cash path (a soft path's excess)
+``f``      per item and month with firm production (a meeting's decided pre-build): units of
+           it the plan does not release
 =========  ===================================================================================
 
 Constraints:
@@ -29,6 +31,9 @@ Constraints:
 - **Shelf life** (item, month, where the holding window ends inside the horizon): the stock at
   a month end is used within the next ``window`` months, ``b + e <= use over the window +
   the stock that even selling everything possible would leave`` (:func:`forced_stock`).
+- **Firm production** (item, month with a decided release): releases + ``f`` >= the firm
+  quantity; ``f`` costs :data:`FIRM_SHORTFALL_COST` x the price a unit, so the plan makes what
+  the meeting decided unless stock, capacity or materials no longer allow it.
 - **Cash path** (month, when set): inventory value at cost ``sum_i cost_i (b + e) <= path``
   ``+ v``. ``soft``: each dollar-month above the path costs ``cash_path_penalty`` (progress
   against the path is a target the plan weighs against margin); ``hard``: from the
@@ -79,6 +84,10 @@ UNREACHABLE_PENALTY = 1_000.0
 """Cost of a dollar-month of inventory above a hard cash path: above any margin a dollar of
 stock earns, so the plan exceeds it only where no plan can meet it (and then by as little as
 it can)."""
+FIRM_SHORTFALL_COST = 10.0
+"""Cost of a unit of decided (firm) production the plan does not make, in multiples of the
+item's price (at least its cost, at least 1): far above what making it costs or earns, so the
+plan makes what the meeting decided unless it cannot."""
 BOUND_NOISE = 1e-9
 """Row bounds smaller than this (in units or dollars) are float noise and laid out as 0."""
 MIN_UNIT_MARGIN = 1e-3
@@ -331,6 +340,8 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
         np.ones((n_res, horizon), bool),
         problem.overtime_rate[:, None] if n_res else 0.0,
         problem.overtime_capacity,
+        # approved overtime is worked (and paid) whatever the plan makes in it
+        lower=np.minimum(problem.firm_overtime, problem.overtime_capacity),
     )
     path = problem.cash_path
     use_path = path is not None and settings.cash_path != "off"
@@ -402,6 +413,16 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
 
     # --- shelf life: stock at month end used within the window ------------------------------
     _shelf_rows(layout, problem, y, s, b, e, kept)
+
+    # --- firm production: releases + shortfall >= what a meeting made firm ------------------
+    # soft, so a plan whose stock, capacity or materials changed since the decision still
+    # solves; each unit short costs FIRM_SHORTFALL_COST x its price, above any margin it earns
+    firm = (problem.firm_release > BOUND_NOISE) & (y >= 0)
+    shortfall_cost = FIRM_SHORTFALL_COST * np.maximum(np.maximum(problem.price, problem.cost), 1.0)
+    short = layout.add_columns("f", firm, shortfall_cost[:, None], np.inf)
+    firm_rows = layout.add_rows("firm", firm, problem.firm_release, np.inf)
+    layout.add(firm_rows, y, 1.0)
+    layout.add(firm_rows, short, 1.0)
 
     # --- cash path: inventory value - v <= path ----------------------------------------------
     path_values = np.where(has_path, path, 0.0) if use_path else np.zeros(horizon)

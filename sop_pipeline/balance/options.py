@@ -42,7 +42,13 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.balance.cash import PlanCash, balances, low_point, runway_months
-from sop_pipeline.balance.model import UNREACHABLE_PENALTY, LpModel, ModelSettings, build_model
+from sop_pipeline.balance.model import (
+    FIRM_SHORTFALL_COST,
+    UNREACHABLE_PENALTY,
+    LpModel,
+    ModelSettings,
+    build_model,
+)
 from sop_pipeline.balance.prices import explosion
 from sop_pipeline.balance.problem import PlanProblem, forced_stock
 from sop_pipeline.balance.solution import TOL, PlanArrays, read_plan
@@ -254,7 +260,7 @@ def _columns(model: LpModel, name: str, rows: np.ndarray) -> np.ndarray:
 
 def _issue_columns(model: LpModel, problem: PlanProblem, issue: Issue) -> np.ndarray:
     items = issue.items
-    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e")]
+    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e", "f")]
     z = model.columns["z"][items]
     parts.append(z[z >= 0])
     if len(problem.resources):
@@ -281,7 +287,8 @@ def _no_levers(
         committed = np.clip(problem.fixed_load[r] - problem.capacity[r], 0.0, None)[binding]
         upper[ot] = np.minimum(committed, problem.overtime_capacity[r][binding])
         _no_prebuild(model, problem, issue, upper)
-    return upper
+    # what an earlier meeting made firm (approved overtime, a decided pre-build) stays
+    return np.maximum(upper, model.lower)
 
 
 def _ahead_months(problem: PlanProblem, issue: Issue) -> np.ndarray:
@@ -312,6 +319,8 @@ def _no_prebuild(model: LpModel, problem: PlanProblem, issue: Issue, upper: np.n
     # may be shared with finished goods outside the issue (held at their plan), whose
     # consumption it must still be able to stock for
     rows = issue.items[problem.produced[issue.items]]
+    # items with firm production from an earlier decision hold what it brings
+    rows = rows[~problem.firm_release[rows].any(axis=1)]
     index = model.columns["e"][rows]
     keep = (index >= 0) & _ahead_months(problem, issue)[None, :]
     upper[index[keep]] = np.minimum(upper[index[keep]], room[rows][keep])
@@ -458,6 +467,23 @@ def price(
 # --- one issue --------------------------------------------------------------------------------
 
 
+def _soft_firm(model: LpModel, problem: PlanProblem) -> LpModel:
+    """The model with the decided production soft again (the plan fixed what it could make):
+    an option without a lever the plan used (overtime, building ahead) may make less of it,
+    at the shortfall's cost, rather than be impossible."""
+    short = model.columns["f"]
+    index = short[short >= 0]
+    if not len(index):
+        return model
+    rows = np.nonzero(short >= 0)[0]
+    lower, upper, cost = model.lower.copy(), model.upper.copy(), model.cost.copy()
+    lower[index], upper[index] = 0.0, np.inf
+    cost[index] = FIRM_SHORTFALL_COST * np.maximum(
+        np.maximum(problem.price[rows], problem.cost[rows]), 1.0
+    )
+    return replace(model, lower=lower, upper=upper, cost=cost)
+
+
 def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanArrays, np.ndarray]:
     problem = variant.problem or ctx.problem
     model = ctx.model if variant.problem is None else build_model(problem, ctx.model_settings)
@@ -468,6 +494,7 @@ def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanAr
         lower=model.lower if variant.lower is None else variant.lower,
         cost=model.cost if variant.cost is None else variant.cost,
     )
+    model = _soft_firm(model, problem)
     if variant.full_solve:  # the whole plan again, from the plan's own basis
         x = solve(model, ctx.method, like=ctx.solution).x
     else:
@@ -644,8 +671,25 @@ def _variants(ctx: Context, issue: Issue, base_plan: PlanArrays) -> list[Variant
     return out
 
 
+@dataclass(frozen=True)
+class OptionTables:
+    """The option table of issues, what each option commits the company to (``levers``) and
+    its plan for the issues' finished goods (``plans``), for applying and scoring a
+    decision."""
+
+    options: pd.DataFrame
+    levers: pd.DataFrame
+    plans: pd.DataFrame
+
+
 def issue_options(ctx: Context, issue: Issue) -> pd.DataFrame:
     """The option table of one issue, the suggestion marked."""
+    return issue_tables(ctx, issue).options
+
+
+def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
+    """The option table of one issue (the suggestion marked), its options' levers and
+    plans."""
     problem = ctx.problem
     variants = _variants(ctx, issue, ctx.plan)
     solved: list[tuple[Variant, PlanArrays, np.ndarray]] = []
@@ -736,7 +780,168 @@ def issue_options(ctx: Context, issue: Issue) -> pd.DataFrame:
     table["affected_items"] = ", ".join(issue.affected[:25]) + (
         f" and {len(issue.affected) - 25} more" if len(issue.affected) > 25 else ""
     )
-    return table[OPTION_COLUMNS]
+    feasible = dict(zip(table["option"], table["is_feasible"].astype(bool), strict=True))
+    levers = [
+        option_levers(ctx, issue, variant, plan, base_plan, priced_row.row)
+        for (variant, plan, _), priced_row in zip(solved, priced, strict=True)
+        if feasible[variant.name]
+    ]
+    levers = [frame for frame in levers if len(frame)]
+    plans = [
+        option_plan(ctx, issue, variant, plan)
+        for variant, plan, _ in solved
+        if feasible[variant.name]
+    ]
+    plans = [frame for frame in plans if len(frame)]
+    return OptionTables(
+        table[OPTION_COLUMNS],
+        pd.concat(levers, ignore_index=True) if levers else empty_levers(),
+        pd.concat(plans, ignore_index=True) if plans else empty_option_plans(),
+    )
+
+
+# --- what a decision commits to -----------------------------------------------------------
+
+LEVER_COLUMNS = ["issue", "option", "lever", "item", "resource", "month", "to_month", "qty"]
+"""One row per commitment of an option: ``expedite`` (item, arrival month, units),
+``production`` (item, month received, units made firm), ``overtime`` (resource, month,
+hours), ``demand_shift`` (item, from ``month`` to ``to_month``, units), ``cash_path`` (the
+path's mode for the next plan in ``item``: ``off`` or ``hard``), ``accept_risk`` (the expected
+margin at risk plan to base accepts, in ``qty``)."""
+PLAN_COLUMNS = [
+    "issue",
+    "option",
+    "item",
+    "month",
+    "opening_qty",
+    "supply_qty",
+    "consumption_qty",
+    "sales_qty",
+    "lost_sales_qty",
+    "inventory_qty",
+    "unit_price",
+    "unit_cost",
+]
+
+
+def _lever_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    if not rows:
+        return empty_levers()
+    frame = pd.DataFrame(rows, columns=LEVER_COLUMNS)
+    for column in ("month", "to_month"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame.astype({"qty": float})
+
+
+def option_levers(
+    ctx: Context,
+    issue: Issue,
+    variant: Variant,
+    plan: PlanArrays,
+    base: PlanArrays,
+    figures: dict[str, object],
+) -> pd.DataFrame:
+    """What choosing ``variant`` commits the company to (:data:`LEVER_COLUMNS`): its
+    expedites, overtime, production above plan to base, or moved demand, in the issue's items
+    and resources; plan to base the margin at risk it accepts."""
+    problem, months, name = ctx.problem, ctx.problem.months, variant.name
+    rows: list[dict[str, object]] = []
+
+    def add(lever: str, item=None, resource=None, month=None, to=None, qty=np.nan) -> None:
+        rows.append(
+            {
+                "issue": issue.key,
+                "option": name,
+                "lever": lever,
+                "item": item,
+                "resource": resource,
+                "month": month,
+                "to_month": to,
+                "qty": float(qty),
+            }
+        )
+
+    items = issue.items
+    if name == "plan_to_base":
+        add("accept_risk", qty=figures["expected_margin_at_risk"])
+    if name in ("expedite", "constrained_plan"):
+        for i, t in zip(*np.nonzero(plan.expedited[items] > MATERIAL_UNITS), strict=True):
+            add(
+                "expedite",
+                problem.items[items[i]],
+                month=months[t],
+                qty=plan.expedited[items[i], t],
+            )
+    if name in ("overtime", "constrained_plan") and len(problem.resources):
+        # the overtime option approves hours on its resource; the constrained plan on every
+        # resource its items are made on
+        routed = (
+            np.array([pd.Index(problem.resources).get_loc(issue.subject)])
+            if name == "overtime"
+            else _routed(problem, items)
+        )
+        hours = plan.overtime[routed]
+        for r, t in zip(*np.nonzero(hours > 0.01), strict=True):
+            add("overtime", resource=problem.resources[routed[r]], month=months[t], qty=hours[r, t])
+    if name in ("prebuild", "produce_to_upside", "constrained_plan"):
+        made = items[problem.produced[items] & problem.finished[items]]
+        more = plan.receipts[made] > base.receipts[made] + MATERIAL_UNITS
+        if name != "produce_to_upside":  # a pre-build is made firm where it builds ahead
+            more &= _ahead_months(problem, issue)[None, :]
+        for i, t in zip(*np.nonzero(more), strict=True):
+            add(
+                "production", problem.items[made[i]], month=months[t], qty=plan.receipts[made[i], t]
+            )
+    if name == "spread_deliveries" and variant.problem is not None:
+        moved = problem.demand - variant.problem.demand
+        for i, t in zip(*np.nonzero(moved > MATERIAL_UNITS), strict=True):
+            to = months[t + 1] if t + 1 < problem.horizon else None
+            add("demand_shift", problem.items[i], month=months[t], to=to, qty=moved[i, t])
+    if name in ("relax_cash_path", "keep_to_cash_path"):
+        add("cash_path", "off" if name == "relax_cash_path" else "hard")
+    return _lever_frame(rows)
+
+
+def option_plan(ctx: Context, issue: Issue, variant: Variant, plan: PlanArrays) -> pd.DataFrame:
+    """The option's plan for the issue's finished goods (:data:`PLAN_COLUMNS`): what arrives
+    each month (production, purchases, open orders, expedites), is consumed by other products,
+    sold, lost and left; what a decision is replayed on once its months close."""
+    problem = ctx.problem
+    fin = issue.items[problem.finished[issue.items]]
+    if not len(fin):
+        return empty_option_plans()
+    horizon = problem.horizon
+    supply = plan.receipts[fin] + plan.expedited[fin] + problem.scheduled[fin]
+    frame = pd.DataFrame(
+        {
+            "issue": issue.key,
+            "option": variant.name,
+            "item": np.repeat(np.asarray(problem.items[fin], dtype=object), horizon),
+            "month": np.tile(problem.months, len(fin)),
+            "opening_qty": np.repeat(problem.initial_stock[fin], horizon),
+            "supply_qty": supply.ravel(),
+            "consumption_qty": plan.consumption[fin].ravel(),
+            "sales_qty": plan.sales[fin].ravel(),
+            "lost_sales_qty": plan.lost[fin].ravel(),
+            "inventory_qty": plan.inventory[fin].ravel(),
+            "unit_price": np.repeat(problem.price[fin], horizon),
+            "unit_cost": np.repeat(problem.cost[fin], horizon),
+        }
+    )
+    return frame[PLAN_COLUMNS]
+
+
+def empty_levers() -> pd.DataFrame:
+    kinds = {c: "object" for c in LEVER_COLUMNS}
+    kinds.update({"month": "datetime64[ns]", "to_month": "datetime64[ns]", "qty": "float"})
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in kinds.items()})[LEVER_COLUMNS]
+
+
+def empty_option_plans() -> pd.DataFrame:
+    kinds: dict[str, str] = {c: "float" for c in PLAN_COLUMNS}
+    kinds.update({"issue": "object", "option": "object", "item": "object"})
+    kinds["month"] = "datetime64[ns]"
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in kinds.items()})[PLAN_COLUMNS]
 
 
 def _lever_used(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: PlanArrays) -> bool:
@@ -770,10 +975,24 @@ def _why_not(name: str, issue: Issue) -> str:
 
 def scenario_options(ctx: Context, issues: list[Issue]) -> pd.DataFrame:
     """The option tables of ``issues``, in order; empty (with its columns) when none."""
-    tables = [issue_options(ctx, issue) for issue in issues]
-    if not tables:
-        return empty_options()
-    return pd.concat(tables, ignore_index=True)[OPTION_COLUMNS]
+    return option_tables(ctx, issues).options
+
+
+def option_tables(ctx: Context, issues: list[Issue]) -> OptionTables:
+    """The option tables of ``issues`` in order, with their levers and plans; empty (with
+    their columns) when none."""
+    tables = [issue_tables(ctx, issue) for issue in issues]
+    levers = [t.levers for t in tables if len(t.levers)]
+    plans = [t.plans for t in tables if len(t.plans)]
+    return OptionTables(
+        (
+            pd.concat([t.options for t in tables], ignore_index=True)[OPTION_COLUMNS]
+            if tables
+            else empty_options()
+        ),
+        pd.concat(levers, ignore_index=True)[LEVER_COLUMNS] if levers else empty_levers(),
+        pd.concat(plans, ignore_index=True)[PLAN_COLUMNS] if plans else empty_option_plans(),
+    )
 
 
 def empty_options() -> pd.DataFrame:

@@ -31,7 +31,7 @@ from sop_pipeline.balance.options import (
     Context,
     OptionSettings,
     find_issues,
-    scenario_options,
+    option_tables,
 )
 from sop_pipeline.balance.prices import constraint_prices
 from sop_pipeline.balance.problem import PlanProblem
@@ -134,7 +134,7 @@ class BalanceInputs:
 
 @dataclass(frozen=True)
 class BalancePlan:
-    """The six tables of the constrained plan and what solving it took."""
+    """The tables of the constrained plan and what solving it took."""
 
     constrained_plan: pd.DataFrame
     constraint_prices: pd.DataFrame
@@ -142,6 +142,8 @@ class BalancePlan:
     cash_projection: pd.DataFrame
     plan_feasibility: pd.DataFrame
     scenario_options: pd.DataFrame
+    option_levers: pd.DataFrame
+    option_plans: pd.DataFrame
     stats: dict[str, object] = field(default_factory=dict, compare=False)
 
 
@@ -170,6 +172,14 @@ def solve_scenario(
         if not refused.any():
             break
         model.upper[model.columns["b"][refused]] = 0.0  # no buffer credit where it is short
+        solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
+    short = model.columns["f"][model.columns["f"] >= 0]
+    if len(short):
+        # the decided production the plan can make is now a hard floor, and its shortfall a
+        # fixed quantity at no cost: the prices of capacity and materials are those of the
+        # plan, not of the penalty that kept the decision firm
+        model.lower[short] = model.upper[short] = solution.x[short]
+        model.cost[short] = 0.0
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
     return Solved(problem, model, solution, read_plan(problem, model, solution.x))
 
@@ -272,7 +282,8 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         solution=base.solution,
     )
     issues = find_issues(base.problem, prices, inputs.forecast_changes, settings.options.top_issues)
-    options = scenario_options(context, issues)
+    tables = option_tables(context, issues)
+    options = tables.options
 
     given_up = _cost_of_path(options, promise is not None and settings.model.cash_path != "off")
     demand_revenue = float((base.problem.mean_demand * base.problem.price[:, None]).sum())
@@ -282,15 +293,20 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         lowest = planned.loc[planned["is_cash_low_point"].astype(bool)]
         low, low_month = float(lowest["cash_balance"].iloc[0]), lowest["month"].iloc[0]
         runway = runway_months(position.opening_cash, flows.net)
-    checks = feasibility.feasibility_frame(
-        [
-            feasibility.revenue_check(demand_revenue, float(revenue.sum()), inputs.planned_revenue),
-            feasibility.cash_check(
-                low, low_month, runway, settings.min_cash_balance, position is not None
-            ),
-            feasibility.working_capital_check(promise, inputs.tradeoff, given_up),
-        ]
-    )
+    rows = [
+        feasibility.revenue_check(demand_revenue, float(revenue.sum()), inputs.planned_revenue),
+        feasibility.cash_check(
+            low, low_month, runway, settings.min_cash_balance, position is not None
+        ),
+        feasibility.working_capital_check(promise, inputs.tradeoff, given_up),
+    ]
+    releasable = base.model.columns["y"] >= 0
+    decided = float(np.where(releasable, base.problem.firm_release, 0.0).sum())
+    if decided > 0:
+        short = base.model.raw_value(base.solution.x, "f").clip(min=0).sum(axis=1)
+        names = [str(base.problem.items[i]) for i in np.flatnonzero(short > 0.5)]
+        rows.append(feasibility.decisions_check(decided, float(short.sum()), names))
+    checks = feasibility.feasibility_frame(rows)
     stats = {
         "variables": int(base.model.n_cols),
         "constraints": int(base.model.n_rows),
@@ -308,6 +324,8 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         cash_projection=projection,
         plan_feasibility=checks,
         scenario_options=options,
+        option_levers=tables.levers,
+        option_plans=tables.plans,
         stats=stats,
     )
 

@@ -78,6 +78,10 @@ class PlanProblem:
             at each month end (NaN: no limit), or None.
         cash_target_index: The first month (position) at or after the commitment's target
             month (the horizon's length when it is later).
+        firm_release: Production the meeting made firm (a decided pre-build), by release
+            month: the plan releases at least this much (``(items, months)``; None: none).
+        firm_overtime: Overtime hours the meeting approved: the plan works at least these
+            hours (``(resources, months)``; None: none).
     """
 
     items: pd.Index
@@ -112,6 +116,8 @@ class PlanProblem:
     fixed_load: np.ndarray | None = None
     cash_path: np.ndarray | None = None
     cash_target_index: int = 0
+    firm_release: np.ndarray | None = None
+    firm_overtime: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.items), len(self.months))
@@ -122,9 +128,11 @@ class PlanProblem:
             if not np.isfinite(value).all() or (value < 0).any():
                 raise ValueError(f"{name} must be finite and not negative")
         width = (len(self.resources), len(self.months))
-        for name in ("capacity", "overtime_capacity", "fixed_load"):
+        for name in ("capacity", "overtime_capacity", "fixed_load", "firm_overtime"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.zeros(width))
+        if self.firm_release is None:
+            object.__setattr__(self, "firm_release", np.zeros(shape))
         if self.cash_path is not None and len(self.cash_path) != len(self.months):
             raise ValueError("cash_path must give one value per month (NaN: no limit)")
 

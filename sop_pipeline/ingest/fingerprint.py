@@ -50,10 +50,16 @@ def _code_files() -> list[Path]:
     return [*files, *(SQL_DIR / "staging").glob("*.sql"), package / "__init__.py"]
 
 
+NOT_INGESTED = frozenset({"decisions.csv"})
+"""Files of a month folder that are not the month's inputs: the meeting's decisions are
+written after the month is planned and change the next month's plan, not this month's
+ingestion (the decisions stage records them)."""
+
+
 def _files(folder: Path | None) -> Iterable[Path]:
     if folder is None or not folder.is_dir():
         return []
-    return (path for path in folder.iterdir() if path.is_file())
+    return (path for path in folder.iterdir() if path.is_file() and path.name not in NOT_INGESTED)
 
 
 def input_fingerprint(data_dir: Path, settings_file: Path, month: dt.date) -> str:

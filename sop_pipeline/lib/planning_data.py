@@ -275,3 +275,11 @@ def first_supply_plan_month(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     return con.execute("select min(plan_month) from sop_mart.material_requirements").fetchall()[0][
         0
     ]
+
+
+def decisions_applied(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
+    """What the plan month's plan does with the earlier meetings' decisions (none when no
+    decision was ever recorded)."""
+    if not table_exists(con, "sop_mart.decisions_applied"):
+        return pd.DataFrame()
+    return table(con, "decisions_applied", plan_month)

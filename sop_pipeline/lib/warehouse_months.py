@@ -54,3 +54,18 @@ def held_months(work_db: Path, tables: tuple[str, ...], *, read_only: bool = Tru
     # connections configured alike
     with WarehouseResource(database=str(work_db)).get_connection() as con:
         return months_in_all(con, tables)
+
+
+def latest_planned_month(work_db: Path) -> dt.date | None:
+    """The latest month the working warehouse holds a constrained plan for (None: none)."""
+    try:
+        con = duckdb.connect(str(work_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("select max(plan_month) from sop_mart.plan_feasibility").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return row[0] if row and row[0] is not None else None

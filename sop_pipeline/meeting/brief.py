@@ -1,10 +1,12 @@
 """Page one of the pack: the brief leadership reads before the meeting.
 
-One screen: the decisions needed (the agenda's root-cause issues, each with what it is, the
-money at stake, the suggested option and the stock it ties up, who decides and by when), the
-plan's feasibility in one line each (revenue three ways, cash low point and runway, the
-working-capital target), the prior actions due or overdue, and five KPIs with their change
-since last month. Everything else is the appendix below it, each section linked from here.
+One screen: the status of the earlier meetings' decisions (applied or not, their action on
+track, the value added so far), the decisions needed (the agenda's root-cause issues, each with
+what it is, the money at stake, the suggested option and the stock it ties up, who decides and
+by when), the plan's feasibility in one line each (revenue three ways, cash low point and
+runway, the working-capital target, the decided production), the prior actions due or overdue,
+and five KPIs with their change since last month. Everything else is the appendix below it,
+each section linked from here.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ BRIEF_ID = "brief"
 BRIEF_KPIS = ("fill_rate", "wape_lag1", "bias_lag1", "inventory_value", "cash_runway_months")
 """The five KPIs of page one: service, forecast quality (error and bias), cash in stock, and
 how long the cash lasts."""
-FEASIBILITY_ORDER = ("revenue", "cash", "working_capital")
+FEASIBILITY_ORDER = ("revenue", "cash", "working_capital", "decisions")
 FEASIBILITY_LABELS = {
     "revenue": "Revenue",
     "cash": "Cash",
     "working_capital": "Working capital",
+    "decisions": "Decided production",
 }
 DEFAULT_DECIDER = "S&OP lead"
 MAX_ACTIONS = 5
@@ -71,6 +74,42 @@ def _decisions(data: MeetingPackData, fmt: Formatter) -> str:
         '<table class="brief-table decisions"><thead><tr><th>#</th><th>Decision needed</th>'
         '<th class="num">Margin at stake</th><th>Suggested</th><th>Who, by when</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _last_decisions(data: MeetingPackData, fmt: Formatter) -> str:
+    """The status of the earlier meetings' decisions: the last meeting's, then any earlier one
+    still being scored."""
+    status = v.decision_status(data)
+    if status.empty:
+        return (
+            '<p class="empty">No decision recorded by an earlier meeting (sop-pipeline decide '
+            "records one).</p>"
+        )
+    latest = status["decided_month"].max()
+    shown = status[(status["decided_month"] == latest) | ~status["is_final"].fillna(False)]
+    rows = []
+    for _, d in shown.head(MAX_ACTIONS).iterrows():
+        value = d.get("value_added_margin")
+        so_far = "not yet scored"
+        if pd.notna(value):
+            months = int(d["months_closed"]) if pd.notna(d.get("months_closed")) else 0
+            span = "final" if bool(d.get("is_final")) else f"{months} month(s) closed"
+            so_far = f"{fmt.by_kind('signed_money', value)} ({span})"
+        rows.append(
+            f'<tr class="{"alert" if d["track"] == "overdue" else ""}">'
+            f'<td>{esc(d["choice"])}<div class="why">{esc(d.get("decision") or "")}</div></td>'
+            f"<td>{esc(d['owner'])}</td>"
+            f"<td>{esc(d['application'])}</td>"
+            f"<td>{esc(d['track'])}</td>"
+            f'<td class="num">{esc(fmt.by_kind("signed_money", d["expected_margin_vs_base"]))}</td>'
+            f'<td class="num">{esc(so_far)}</td>'
+            "</tr>"
+        )
+    return (
+        '<table class="brief-table last-decisions"><thead><tr><th>Decided</th><th>Owner</th>'
+        '<th>In this plan</th><th>Action</th><th class="num">Expected</th>'
+        f'<th class="num">Value so far</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
 
 
@@ -171,6 +210,9 @@ def brief_html(data: MeetingPackData, fmt: Formatter) -> str:
     return (
         f'<section id="{BRIEF_ID}" class="brief" aria-label="Brief">'
         "<h2>Page one: the decisions and where the plan stands</h2>"
+        '<div class="brief-block"><h3>Last meeting\'s decisions '
+        '<a class="more-link" href="#prior_actions">details</a></h3>'
+        f"{_last_decisions(data, fmt)}</div>"
         '<div class="brief-block"><h3>Decisions needed '
         '<a class="more-link" href="#top_issues">details</a></h3>'
         f"{_decisions(data, fmt)}</div>"

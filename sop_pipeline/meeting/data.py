@@ -63,6 +63,9 @@ class MeetingPackData:
     plan_feasibility: pd.DataFrame = field(default_factory=_empty)
     financial_reconciliation: pd.DataFrame = field(default_factory=_empty)
     promotions_ahead: pd.DataFrame = field(default_factory=_empty)
+    decisions: pd.DataFrame = field(default_factory=_empty)
+    decision_outcomes: pd.DataFrame = field(default_factory=_empty)
+    decision_scorecard: pd.DataFrame = field(default_factory=_empty)
     max_rows: int = 15
     chart_items: int = 6
     decision_owners: dict[str, str] = field(default_factory=dict)

@@ -254,8 +254,16 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section(
         "prior_actions", "Status of prior actions", actions_facts,
-        (Block("Action log", (Table(v.actions_view),),
-               "Overdue actions first (longest overdue at the top), then open ones by due date."),),
+        (Block("Decisions of earlier meetings", (Table(v.decisions_view),),
+               "Each decision recorded by an earlier meeting: how this month's plan applies it "
+               "(its levers made firm, or passed once their month closed) and the margin it has "
+               "added so far against plan to base replayed on the actual demand."),
+         Block("Action log", (Table(v.actions_view),),
+               "Overdue actions first (longest overdue at the top), then open ones by due date; "
+               "a recorded decision creates its own action."),
+         Block("Decision scorecard", (Table(v.decision_scorecard_view),),
+               "Whose decisions pay off: the decisions scored so far by issue type and by owner; "
+               "a decision is final once every month it covered has closed."),),
         v.actions_view, ("action_id", "topic", "owner", "due_date", "state"),
     ),
     Section(

@@ -228,6 +228,70 @@ def _by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return frame.assign(_key=-frame[column]).sort_values("_key", kind="stable")
 
 
+def decision_status(data: MeetingPackData) -> pd.DataFrame:
+    """The earlier meetings' decisions with their value so far (``decision_outcomes``) and
+    whether their action is on track (``track``: done, on track, overdue)."""
+    log = data.decisions
+    if log.empty:
+        return log
+    frame = log.copy()
+    scored = (
+        data.decision_outcomes.set_index("decision_id") if len(data.decision_outcomes) else None
+    )
+    for column in ("value_added_margin", "value_added_cash", "months_closed", "is_final"):
+        frame[column] = frame["decision_id"].map(scored[column]) if scored is not None else np.nan
+    actions = data.actions.set_index("action_id") if len(data.actions) else None
+    overdue = (
+        frame["action_id"].map(actions["is_overdue"]).fillna(False).astype(bool)
+        if actions is not None and "is_overdue" in actions.columns
+        else pd.Series(False, index=frame.index)
+    )
+    frame["track"] = np.where(
+        frame["status"] == "done", "done", np.where(overdue, "overdue", "on track")
+    )
+    frame["choice"] = frame["issue"] + " → " + frame["option"].str.replace("_", " ")
+    frame[ROW_CLASS] = np.where(frame["track"] == "overdue", "alert", "")
+    return frame.sort_values(["decided_month", "issue"], ascending=[False, True])
+
+
+def decisions_view(data: MeetingPackData) -> TableView:
+    """The earlier meetings' decisions, latest meeting first."""
+    columns = (
+        Column("decided_month", "Meeting", "month"),
+        Column("choice", "Decision"),
+        Column("decision", "What it means"),
+        Column("owner", "Owner"),
+        Column("due_date", "Due", "date"),
+        Column("track", "Action", "badge"),
+        Column("application", "In this plan", "badge"),
+        Column("expected_margin_vs_base", "Expected value", "signed_money"),
+        Column("value_added_margin", "Value added so far", "signed_money"),
+        Column("months_closed", "Months closed", "int"),
+    )
+    return TableView(
+        decision_status(data), columns, "No decision has been recorded yet.", "decisions"
+    )
+
+
+def decision_scorecard_view(data: MeetingPackData) -> TableView:
+    """The decisions scored so far by issue type, then by owner."""
+    columns = (
+        Column("dimension", "By"),
+        Column("value", "Issue type or owner"),
+        Column("decisions", "Decisions", "int"),
+        Column("final", "Final", "int"),
+        Column("paid_off", "Paid off", "int"),
+        Column("hit_rate", "Hit rate", "pct"),
+        Column("expected_value_added", "Expected", "signed_money"),
+        Column("value_added_margin", "Margin added", "signed_money"),
+        Column("value_added_cash", "Cash added", "signed_money"),
+    )
+    frame = data.decision_scorecard
+    if not frame.empty:
+        frame = frame.sort_values(["dimension", "decisions"], ascending=[True, False])
+    return TableView(frame, columns, "No decision has been scored yet.", "rows")
+
+
 def scorecard_view(data: MeetingPackData) -> TableView:
     """Overrides by owner and reason, most overrides first."""
     columns = (

@@ -16,6 +16,7 @@ from dataclasses import fields
 import dagster as dg
 import pandas as pd
 
+from sop_pipeline.decisions.apply import applied_to_inputs
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.duckdb_io import Connection
 from sop_pipeline.lib.mart_io import mart_result, write_plan_month
@@ -47,8 +48,9 @@ SERVICE_CASH_TRADEOFF = dg.AssetKey(["sop_mart", "service_cash_tradeoff"])
 
 def read_planning_inputs(con: Connection, month: dt.date, config: Settings) -> PlanningInputs:
     """The plan month's supply planning inputs: the staging tables, the forecast and its
-    errors (the safety stock is planned from them, :func:`plan_supply`)."""
-    return PlanningInputs(
+    errors (the safety stock is planned from them, :func:`plan_supply`), with the levers of
+    the earlier meetings' decisions applied (``sop_mart.decisions_applied``)."""
+    inputs = PlanningInputs(
         plan_month=pd.Timestamp(month),
         items=read.items(con, month),
         bom=read.bom(con, month),
@@ -62,6 +64,7 @@ def read_planning_inputs(con: Connection, month: dt.date, config: Settings) -> P
         routings=read.routings(con, month),
         capacity_overrides=read.capacity_overrides(con, month),
     )
+    return applied_to_inputs(inputs, read.decisions_applied(con, month))
 
 
 def _spec(key: dg.AssetKey, description: str, deps: list[dg.AssetKey]) -> dg.AssetSpec:
@@ -70,7 +73,8 @@ def _spec(key: dg.AssetKey, description: str, deps: list[dg.AssetKey]) -> dg.Ass
     )
 
 
-INPUTS = [FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS]
+DECISIONS_APPLIED = dg.AssetKey(["sop_mart", "decisions_applied"])
+INPUTS = [FORECAST, FORECAST_MODELS, FORECAST_ERRORS, *STAGING_INPUTS, DECISIONS_APPLIED]
 
 
 @dg.multi_asset(

@@ -69,6 +69,17 @@ def _no_overrides() -> pd.DataFrame:
     )
 
 
+def no_firm(subject: str, amount: str) -> pd.DataFrame:
+    """An empty frame of firm quantities: ``subject, month, amount``."""
+    return pd.DataFrame(
+        {
+            subject: pd.Series(dtype=object),
+            "month": pd.Series(dtype="datetime64[ns]"),
+            amount: pd.Series(dtype=float),
+        }
+    )
+
+
 @dataclass(frozen=True)
 class PlanningInputs:
     """What one plan month's supply planning reads, as frames with the warehouse's columns.
@@ -96,6 +107,10 @@ class PlanningInputs:
         routings: ``item, resource, hours_per_unit``.
         capacity_overrides: The plan month's capacity overrides (``month, resource,
             capacity_per_month``, ``overtime_capacity_per_month``).
+        firm_production: Production the meeting made firm (``item, month, qty``: received in
+            ``month``); the constrained plan makes at least that.
+        firm_overtime: Overtime the meeting approved (``resource, month, hours``); the
+            constrained plan works at least those hours.
     """
 
     plan_month: pd.Timestamp
@@ -111,6 +126,8 @@ class PlanningInputs:
     resources: pd.DataFrame = field(default_factory=_no_resources)
     routings: pd.DataFrame = field(default_factory=no_routings)
     capacity_overrides: pd.DataFrame = field(default_factory=_no_overrides)
+    firm_production: pd.DataFrame = field(default_factory=lambda: no_firm("item", "qty"))
+    firm_overtime: pd.DataFrame = field(default_factory=lambda: no_firm("resource", "hours"))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "plan_month", as_plan_month(self.plan_month))

@@ -17,6 +17,8 @@ Conventions (monthly buckets ``t = 1..horizon`` after the plan month):
   is set); the receipt is planned in the month of need. Phase-out items hold no safety stock
   and are planned lot-for-lot: nothing is bought beyond what their remaining demand needs after
   stock.
+- Firm planned orders (a pre-build the meeting decided): the receipt of a month is at least
+  the firm quantity, exploded to the components like any planned order.
 - Lead-time offset: release month ``t - L`` with ``L = ceil(lead_time_days / 30.4375)`` (rounded
   up, so a lead time is never shortened). A release that falls in the plan month or earlier
   should already have happened: it is shown in month 1 and flagged ``release_past_due`` (the
@@ -156,6 +158,7 @@ def plan_network(
             ss = np.maximum(0.0, ss - np.maximum(g - base_gross[rows], 0.0))
             safety[rows] = ss
         moq, mult = net.moq[rows], net.multiple[rows]
+        firm = net.firm[rows] if net.firm is not None and net.firm[rows].any() else None
         rec = np.zeros((len(rows), horizon))
         for j in range(horizon):
             expired[rows, j] = lots.expire(stock, j + 1)
@@ -164,6 +167,8 @@ def plan_network(
             need = np.where(need > QTY_TOL * np.maximum(1.0, g[:, j] + ss[:, j]), need, 0.0)
             net_qty[rows, j] = need
             rec[:, j] = lot_size(need, moq, mult)
+            if firm is not None:  # a firm planned order is planned whatever the netting says
+                rec[:, j] = np.maximum(rec[:, j], firm[:, j])
             lots.add(stock, rec[:, j], arrive_bucket[:, j])
             lots.consume_fefo(stock, g[:, j])
             on_hand[rows, j] = stock.sum(axis=1)

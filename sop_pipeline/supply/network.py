@@ -53,6 +53,7 @@ class PlanningNetwork:
     demand: Mapping[str, np.ndarray]
     scheduled: np.ndarray
     stock: np.ndarray
+    firm: np.ndarray | None = None  # firm planned receipts a meeting decided (items, months)
 
     @property
     def horizon(self) -> int:
@@ -238,4 +239,20 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
             inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months
         ),
         stock=stock,
+        firm=firm_receipts(inputs.firm_production, names, months),
     )
+
+
+def firm_receipts(
+    firm: pd.DataFrame | None, items: pd.Index, months: pd.DatetimeIndex
+) -> np.ndarray:
+    """Firm planned receipts (``item, month, qty``: a decided pre-build) as an ``(items,
+    months)`` array; rows of unknown items or months outside the horizon are left out."""
+    out = np.zeros((len(items), len(months)))
+    if firm is None or firm.empty:
+        return out
+    rows = items.get_indexer(firm["item"].astype(str))
+    cols = months.get_indexer(pd.to_datetime(firm["month"]).dt.to_period("M").dt.to_timestamp())
+    keep = (rows >= 0) & (cols >= 0)
+    np.add.at(out, (rows[keep], cols[keep]), firm["qty"].to_numpy(float)[keep])
+    return out
