@@ -171,19 +171,26 @@ def test_the_next_plan_holds_the_firm_prebuild(loop: Path) -> None:
 
 
 def test_the_prebuild_takes_januarys_load_off_the_line(loop: Path) -> None:
-    """The rough-cut plan of the MRP (what we would need): Jan 2026 needs less of the line
-    after the pre-build than it did before the decision."""
+    """The rough-cut plan of the MRP (what we would need) overloaded January by 120 h before
+    the decision; with the pre-build made firm, by 20 h (one MOQ lot of FG1, 100 x 0.5 h, on
+    the 20 h + 10 h of overtime January keeps); the constrained plan loads the line within its
+    capacity and overtime in every month."""
 
-    def january(month: dt.date) -> float:
+    def january(month: dt.date) -> pd.Series:
         plan = _table(loop, "capacity_plan", month)
         row = plan[
             (plan["scenario"] == "base")
             & (plan["resource"] == "LINE")
             & (pd.to_datetime(plan["month"]) == pd.Timestamp("2026-01-01"))
         ]
-        return float(row["load"].iloc[0])
+        return row.iloc[0]
 
-    assert january(NOV) < january(OCT)
+    assert january(OCT)["overload"] == pytest.approx(120.0)
+    assert january(NOV)["overload"] == pytest.approx(20.0)
+    line = _table(loop, "constrained_capacity", NOV)
+    line = line[(line["scenario"] == "base") & (line["resource"] == "LINE")]
+    assert (line["load"] - line["overtime_used"] <= line["capacity"] + 1e-6).all()
+    assert (line["overtime_used"] <= line["overtime_capacity"] + 1e-6).all()
 
 
 def test_the_decision_is_scored_against_plan_to_base_replayed_on_the_actual(loop: Path) -> None:

@@ -409,3 +409,76 @@ def test_a_decision_is_scored_against_plan_to_base_replayed_on_the_actual_demand
     assert first["execution_gap_margin"] == pytest.approx(0.0)
     later = scored.loc["2025-11:resource:LINE"]
     assert not bool(later["is_final"]) and later["months_closed"] == 1
+
+
+# --- in the pack ---------------------------------------------------------------------------------
+
+
+def test_the_brief_opens_with_the_last_meetings_decisions_and_why_a_lever_was_not_applied() -> None:
+    """The Oct meeting's pre-build (+300 expected, +290 added so far over one closed month,
+    its action overdue) and expedite; a lever for a phased-out item says so, and the
+    appendix's decision log shows the same."""
+    from sop_pipeline.meeting.brief import brief_html
+    from sop_pipeline.meeting.data import MeetingPackData
+    from sop_pipeline.meeting.formatting import Formatter
+    from sop_pipeline.meeting.views import decisions_view
+
+    decisions = pd.DataFrame(
+        {
+            "decided_month": [OCT, OCT],
+            "decision_id": ["2025-10:resource:LINE", "2025-10:component:C1"],
+            "action_id": ["D-2025-10-resource:LINE", "D-2025-10-component:C1"],
+            "issue": ["resource:LINE", "component:C1"],
+            "option": ["prebuild", "expedite"],
+            "owner": ["Ops", "Procurement"],
+            "due_date": [pd.Timestamp("2025-11-20"), pd.Timestamp("2025-12-15")],
+            "status": ["open", "open"],
+            "decision": ["Build 48 units ahead on LINE", "Expedite 500 of C1 now"],
+            "expected_margin_vs_base": [300.0, 1200.0],
+            "application": ["partly applied", "replaced by purchase order"],
+        }
+    )
+    applied = pd.DataFrame(
+        {
+            "decision_id": ["2025-10:resource:LINE"] * 2 + ["2025-10:component:C1"],
+            "status": ["applied", "not_applicable", "replaced_by_po"],
+            "note": ["firm production of 80 FG1", "FG9 is being phased out", "PO-9 counts"],
+        }
+    )
+    outcomes = pd.DataFrame(
+        {
+            "decision_id": ["2025-10:resource:LINE"],
+            "value_added_margin": [290.0],
+            "value_added_cash": [140.0],
+            "months_closed": [1],
+            "is_final": [False],
+        }
+    )
+    actions = pd.DataFrame(
+        {
+            "action_id": ["D-2025-10-resource:LINE", "D-2025-10-component:C1"],
+            "status": ["open", "open"],
+            "is_overdue": [True, False],
+            "days_overdue": [5, 0],
+        }
+    )
+    data = MeetingPackData(
+        plan_month=NOV.date(),
+        company="Toy",
+        decisions=decisions,
+        decisions_applied=applied,
+        decision_outcomes=outcomes,
+        actions=actions,
+    ).typed()
+    html = brief_html(data, Formatter("USD"))
+    first = html.index("Last meeting")
+    assert first < html.index("Decisions needed")
+    block = html[first : html.index("Decisions needed")]
+    assert "resource:LINE → prebuild" in block and "Build 48 units ahead on LINE" in block
+    assert "+$290 (1 month(s) closed)" in block and "+$300" in block
+    assert "1 applied; 1 not applicable: FG9 is being phased out" in block
+    assert '<tr class="alert">' in block  # the overdue action
+    assert "1 replaced by the real order" in block and "not yet scored" in block
+    log = decisions_view(data).frame.set_index("decision_id")
+    assert log.loc["2025-10:resource:LINE", "track"] == "overdue"
+    assert log.loc["2025-10:component:C1", "in_plan"] == "1 replaced by the real order"

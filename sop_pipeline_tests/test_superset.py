@@ -236,6 +236,7 @@ def chart_text(page: object, name: str) -> str:
 
 
 BRIEF_TABLES = (
+    "Last meeting's decisions",
     "Decisions needed",
     "Cash balance by month",
     "Capacity load against capacity",
@@ -260,6 +261,9 @@ def brief_table_values(db: Path) -> dict[str, list[str]]:
         return shown(rows.sort_values(order, ascending=ascending).iloc[0])
 
     return {
+        "Last meeting's decisions": first(
+            "decisions_latest", ["decided_month", "issue"], [False, True], lambda r: [r["issue"]]
+        ),
         "Decisions needed": first(
             "top_issues_latest", ["rank"], [True], lambda r: [r["topic"][:40]]
         ),

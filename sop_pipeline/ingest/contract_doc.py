@@ -58,7 +58,34 @@ def render_markdown() -> str:
         for rule in ALL_RULES[spec.name]:
             lines.append(f"- `{rule.name}` ({rule.severity.value}): {rule.description}")
         lines.append("")
+    lines += DECISIONS_DOC
     return "\n".join(lines)
+
+
+DECISIONS_DOC = [
+    "## `decisions.csv`",
+    "",
+    "What the month's S&OP meeting decided, written by `sop-pipeline decide` or by hand. In "
+    "YYYY-MM/ (the meeting's plan month), optional; one row per issue. It is not part of the "
+    "month's ingestion: it is recorded after the month is planned (by `decide`, or by `run` "
+    "before it plans the next month) and applied to the next month's plan.",
+    "",
+    "| column | required | type | rule |",
+    "|---|---|---|---|",
+    "| `issue` | **yes** | text | an issue of the month's meeting (`top_issues.issue`, e.g. "
+    "`component:PK-010`) or its rank on the agenda |",
+    "| `option` | **yes** | text | an option `scenario_options` lists as feasible for the issue |",
+    "| `owner` | **yes** | text | never blank |",
+    "| `due_date` |  | date YYYY-MM-DD | not before the meeting (plan-month end + "
+    "`meeting.overdue_grace_days`); blank: `decisions.action_days` after it |",
+    "| `note` |  | text |  |",
+    "| `status` |  | text | one of `open`, `done` (the action's; blank: `open`) |",
+    "",
+    "Checks (any error refuses the whole file; nothing is recorded): `required_values`, "
+    "`issue_known`, `one_decision_per_issue`, `option_listed`, `option_feasible`, "
+    "`due_date_valid`, `status_allowed`, `month_planned` (the month has been planned).",
+    "",
+]
 
 
 if (

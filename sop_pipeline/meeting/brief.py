@@ -77,6 +77,10 @@ def _decisions(data: MeetingPackData, fmt: Formatter) -> str:
     )
 
 
+def _why(text: object) -> str:
+    return f'<div class="why">{esc(text)}</div>' if isinstance(text, str) and text else ""
+
+
 def _last_decisions(data: MeetingPackData, fmt: Formatter) -> str:
     """The status of the earlier meetings' decisions: the last meeting's, then any earlier one
     still being scored."""
@@ -87,7 +91,8 @@ def _last_decisions(data: MeetingPackData, fmt: Formatter) -> str:
             "records one).</p>"
         )
     latest = status["decided_month"].max()
-    shown = status[(status["decided_month"] == latest) | ~status["is_final"].fillna(False)]
+    final = status["is_final"].astype("boolean").fillna(False).astype(bool)
+    shown = status[(status["decided_month"] == latest) | ~final]
     rows = []
     for _, d in shown.head(MAX_ACTIONS).iterrows():
         value = d.get("value_added_margin")
@@ -100,7 +105,7 @@ def _last_decisions(data: MeetingPackData, fmt: Formatter) -> str:
             f'<tr class="{"alert" if d["track"] == "overdue" else ""}">'
             f'<td>{esc(d["choice"])}<div class="why">{esc(d.get("decision") or "")}</div></td>'
             f"<td>{esc(d['owner'])}</td>"
-            f"<td>{esc(d['application'])}</td>"
+            f"<td>{esc(d['application'])}{_why(d.get('in_plan'))}</td>"
             f"<td>{esc(d['track'])}</td>"
             f'<td class="num">{esc(fmt.by_kind("signed_money", d["expected_margin_vs_base"]))}</td>'
             f'<td class="num">{esc(so_far)}</td>'

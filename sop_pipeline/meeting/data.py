@@ -64,6 +64,7 @@ class MeetingPackData:
     financial_reconciliation: pd.DataFrame = field(default_factory=_empty)
     promotions_ahead: pd.DataFrame = field(default_factory=_empty)
     decisions: pd.DataFrame = field(default_factory=_empty)
+    decisions_applied: pd.DataFrame = field(default_factory=_empty)
     decision_outcomes: pd.DataFrame = field(default_factory=_empty)
     decision_scorecard: pd.DataFrame = field(default_factory=_empty)
     max_rows: int = 15

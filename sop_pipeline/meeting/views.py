@@ -250,8 +250,34 @@ def decision_status(data: MeetingPackData) -> pd.DataFrame:
         frame["status"] == "done", "done", np.where(overdue, "overdue", "on track")
     )
     frame["choice"] = frame["issue"] + " → " + frame["option"].str.replace("_", " ")
+    frame["in_plan"] = frame["decision_id"].map(_lever_summaries(data.decisions_applied))
     frame[ROW_CLASS] = np.where(frame["track"] == "overdue", "alert", "")
     return frame.sort_values(["decided_month", "issue"], ascending=[False, True])
+
+
+LEVER_STATES = (
+    ("applied", "applied"),
+    ("replaced_by_po", "replaced by the real order"),
+    ("passed", "passed (month closed)"),
+)
+
+
+def _lever_summaries(applied: pd.DataFrame) -> pd.Series:
+    """Per decision, its levers by what the plan did with them, with the reason of any not
+    applied: ``13 applied; 2 passed (month closed); 1 not applicable: FG9 is being phased
+    out``."""
+    if applied.empty:
+        return pd.Series(dtype=object)
+    out = {}
+    for decision, levers in applied.groupby("decision_id", sort=False):
+        counts = levers["status"].value_counts()
+        parts = [f"{int(counts[k])} {label}" for k, label in LEVER_STATES if k in counts.index]
+        refused = levers[levers["status"] == "not_applicable"]["note"].dropna().unique()
+        if len(refused):
+            parts.append(f"{len(refused)} not applicable: " + "; ".join(refused[:2]))
+        text = "; ".join(parts) or str(levers["note"].iloc[0] or "")
+        out[decision] = text
+    return pd.Series(out, dtype=object)
 
 
 def decisions_view(data: MeetingPackData) -> TableView:
@@ -264,6 +290,7 @@ def decisions_view(data: MeetingPackData) -> TableView:
         Column("due_date", "Due", "date"),
         Column("track", "Action", "badge"),
         Column("application", "In this plan", "badge"),
+        Column("in_plan", "Its levers"),
         Column("expected_margin_vs_base", "Expected value", "signed_money"),
         Column("value_added_margin", "Value added so far", "signed_money"),
         Column("months_closed", "Months closed", "int"),
