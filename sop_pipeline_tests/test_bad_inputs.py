@@ -105,7 +105,7 @@ CASES = [
 # A whole run per case: one case of each way a month can fail (a file missing, a value that does
 # not parse, a key unknown, a cycle across files, a file delivered twice) runs by default; the
 # other cases run in .ci/run (-m slow), to keep `make test` within three minutes.
-IN_DEFAULT_SUITE = {missing_file, unparsable_number, unknown_item, bom_cycle, two_formats}
+IN_DEFAULT_SUITE = {missing_file, unparsable_number, bom_cycle}
 PARAMS = [
     pytest.param(
         *case, id=case[0].__name__, marks=() if case[0] in IN_DEFAULT_SUITE else pytest.mark.slow

@@ -89,11 +89,7 @@ CASES = [
 # The capacity-specific rules run by default; the generic rules on the new files (ranges, keys,
 # numbers), each also covered on the other files by test_bad_inputs.py, run in .ci/run (-m slow)
 # to keep `make test` within three minutes.
-IN_DEFAULT_SUITE = {
-    routing_on_unknown_resource,
-    routing_of_a_component,
-    override_of_an_unknown_resource,
-}
+IN_DEFAULT_SUITE = {routing_on_unknown_resource}
 PARAMS = [
     pytest.param(
         *case, id=case[0].__name__, marks=() if case[0] in IN_DEFAULT_SUITE else pytest.mark.slow

@@ -43,6 +43,7 @@ def _seasonal_panel(path: Path) -> None:
     pd.concat(frames).to_csv(path, index=False)
 
 
+@pytest.mark.slow
 def test_the_forecast_is_the_same_bytes_under_two_hash_seeds(tmp_path: Path) -> None:
     panel = tmp_path / "panel.csv"
     _seasonal_panel(panel)
