@@ -19,7 +19,7 @@ from sop_pipeline.supply._common import DAYS_PER_MONTH
 from sop_pipeline.supply.capacity import capacity_by_month, has_capacity, prepare_routings
 from sop_pipeline.supply.inputs import PlanningInputs
 from sop_pipeline.supply.master import prepare_items
-from sop_pipeline.supply.network import PlanningNetwork, build_network
+from sop_pipeline.supply.network import PlanningNetwork, build_network, firm_grid
 from sop_pipeline.supply.uncertainty import demand_sigma
 
 SCENARIOS = ("base", "upside")
@@ -121,21 +121,6 @@ def _capacity(inputs: PlanningInputs, net: PlanningNetwork) -> dict[str, np.ndar
     }
 
 
-def _firm(
-    frame: pd.DataFrame, names: pd.Index, months: pd.DatetimeIndex, subject: str, amount: str
-) -> np.ndarray:
-    """``frame`` (``subject, month, amount``) as a ``(names, months)`` array; rows of
-    unknown names or months outside the horizon are left out."""
-    out = np.zeros((len(names), len(months)))
-    if frame is None or frame.empty:
-        return out
-    rows = names.get_indexer(frame[subject].astype(str))
-    cols = months.get_indexer(pd.to_datetime(frame["month"]).dt.to_period("M").dt.to_timestamp())
-    keep = (rows >= 0) & (cols >= 0)
-    np.add.at(out, (rows[keep], cols[keep]), frame[amount].to_numpy(float)[keep])
-    return out
-
-
 def firm_releases(received: np.ndarray, lead_whole: np.ndarray) -> np.ndarray:
     """Firm production by receipt month moved to its release month (``- floor(l)``); a
     release that would fall before the horizon is left out (it is history by now)."""
@@ -208,7 +193,7 @@ def plan_problems(
         **_capacity(inputs, net),
     )
     if "resources" in common:
-        common["firm_overtime"] = _firm(
+        common["firm_overtime"] = firm_grid(
             inputs.firm_overtime, common["resources"], net.months, "resource", "hours"
         )
     return {s: PlanProblem(demand=net.demand[s], **common) for s in scenarios}

@@ -298,6 +298,11 @@ def buffer_penalty(problem: PlanProblem) -> np.ndarray:
     return (1.0 - problem.service_level) * problem.unit_value
 
 
+def firm_shortfall_cost(problem: PlanProblem) -> np.ndarray:
+    """Cost of a unit of firm production not made, per item (:data:`FIRM_SHORTFALL_COST`)."""
+    return FIRM_SHORTFALL_COST * np.maximum(np.maximum(problem.price, problem.cost), 1.0)
+
+
 def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings()) -> LpModel:
     """Lay ``problem`` out as an :class:`LpModel` (module docstring)."""
     n, horizon = problem.n_items, problem.horizon
@@ -418,8 +423,7 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     # soft, so a plan whose stock, capacity or materials changed since the decision still
     # solves; each unit short costs FIRM_SHORTFALL_COST x its price, above any margin it earns
     firm = (problem.firm_release > BOUND_NOISE) & (y >= 0)
-    shortfall_cost = FIRM_SHORTFALL_COST * np.maximum(np.maximum(problem.price, problem.cost), 1.0)
-    short = layout.add_columns("f", firm, shortfall_cost[:, None], np.inf)
+    short = layout.add_columns("f", firm, firm_shortfall_cost(problem)[:, None], np.inf)
     firm_rows = layout.add_rows("firm", firm, problem.firm_release, np.inf)
     layout.add(firm_rows, y, 1.0)
     layout.add(firm_rows, short, 1.0)

@@ -43,11 +43,11 @@ import pandas as pd
 
 from sop_pipeline.balance.cash import PlanCash, balances, low_point, runway_months
 from sop_pipeline.balance.model import (
-    FIRM_SHORTFALL_COST,
     UNREACHABLE_PENALTY,
     LpModel,
     ModelSettings,
     build_model,
+    firm_shortfall_cost,
 )
 from sop_pipeline.balance.prices import explosion
 from sop_pipeline.balance.problem import PlanProblem, forced_stock
@@ -478,9 +478,7 @@ def _soft_firm(model: LpModel, problem: PlanProblem) -> LpModel:
     rows = np.nonzero(short >= 0)[0]
     lower, upper, cost = model.lower.copy(), model.upper.copy(), model.cost.copy()
     lower[index], upper[index] = 0.0, np.inf
-    cost[index] = FIRM_SHORTFALL_COST * np.maximum(
-        np.maximum(problem.price[rows], problem.cost[rows]), 1.0
-    )
+    cost[index] = firm_shortfall_cost(problem)[rows]
     return replace(model, lower=lower, upper=upper, cost=cost)
 
 

@@ -289,30 +289,8 @@ def applied_to_inputs(inputs: PlanningInputs, applied: pd.DataFrame) -> Planning
         existing = open_orders.assign(due_date=pd.to_datetime(open_orders["due_date"]))
         parts = [frame for frame in (existing, firm) if len(frame)]
         open_orders = pd.concat(parts, ignore_index=True)
-    production = rows[kinds == "production"]
-    firm_production = (
-        pd.DataFrame(
-            {
-                "item": production["item"].astype(str),
-                "month": pd.to_datetime(production["month"]),
-                "qty": production["applied_qty"].to_numpy(float),
-            }
-        )
-        if len(production)
-        else no_firm("item", "qty")
-    )
-    overtime = rows[kinds == "overtime"]
-    firm_overtime = (
-        pd.DataFrame(
-            {
-                "resource": overtime["resource"].astype(str),
-                "month": pd.to_datetime(overtime["month"]),
-                "hours": overtime["applied_qty"].to_numpy(float),
-            }
-        )
-        if len(overtime)
-        else no_firm("resource", "hours")
-    )
+    firm_production = _firm(rows[kinds == "production"], "item", "qty")
+    firm_overtime = _firm(rows[kinds == "overtime"], "resource", "hours")
     forecast = _moved(inputs.forecast, rows[kinds == "demand_shift"])
     return replace(
         inputs,
@@ -320,6 +298,19 @@ def applied_to_inputs(inputs: PlanningInputs, applied: pd.DataFrame) -> Planning
         firm_production=firm_production,
         firm_overtime=firm_overtime,
         forecast=forecast,
+    )
+
+
+def _firm(levers: pd.DataFrame, subject: str, amount: str) -> pd.DataFrame:
+    """Applied levers as firm quantities ``subject, month, amount``."""
+    if levers.empty:
+        return no_firm(subject, amount)
+    return pd.DataFrame(
+        {
+            subject: levers[subject].astype(str),
+            "month": pd.to_datetime(levers["month"]),
+            amount: levers["applied_qty"].to_numpy(float),
+        }
     )
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
+from sop_pipeline.balance.options import empty_levers
 from sop_pipeline.decisions.apply import applied_levers
 from sop_pipeline.decisions.outcomes import score_decisions
 from sop_pipeline.decisions.records import (
@@ -226,37 +227,34 @@ def _application(statuses: pd.Series) -> str:
     return "recorded"
 
 
+def _log_spec(key: dg.AssetKey, description: str) -> dg.AssetSpec:
+    """A table of the decision log: it reads the previous month's recorded decisions and the
+    plan month's items, open orders and resources."""
+    return dg.AssetSpec(
+        key,
+        description=description,
+        deps=[
+            dg.AssetDep(RECORDED_KEY, partition_mapping=PREVIOUS_MONTH),
+            *(dg.AssetKey(["staging", t]) for t in ("items", "open_purchase_orders", "resources")),
+        ],
+        group_name=GROUP,
+        kinds={"duckdb", "pandas"},
+    )
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
+        _log_spec(
             DECISIONS,
-            description="The meeting decision log for the plan month: every decision of "
-            "earlier meetings (issue, option, owner, due date, action status), how the plan "
-            "applied it and the value it has added so far.",
-            deps=[
-                dg.AssetDep(RECORDED_KEY, partition_mapping=PREVIOUS_MONTH),
-                dg.AssetKey(["staging", "items"]),
-                dg.AssetKey(["staging", "open_purchase_orders"]),
-                dg.AssetKey(["staging", "resources"]),
-            ],
-            group_name=GROUP,
-            kinds={"duckdb", "pandas"},
+            "The meeting decision log for the plan month: every decision of earlier meetings "
+            "(issue, option, owner, due date, action status) and how the plan applied it.",
         ),
-        dg.AssetSpec(
+        _log_spec(
             DECISIONS_APPLIED,
-            description="What the plan month's plan does with each lever of the decisions in "
-            "force: expedites as firm orders (until the real purchase order shows), pre-builds "
-            "as firm production, approved overtime as worked hours, moved demand, the cash "
-            "path's mode; or why a lever is not applied (its month passed, the item phased "
-            "out).",
-            deps=[
-                dg.AssetDep(RECORDED_KEY, partition_mapping=PREVIOUS_MONTH),
-                dg.AssetKey(["staging", "items"]),
-                dg.AssetKey(["staging", "open_purchase_orders"]),
-                dg.AssetKey(["staging", "resources"]),
-            ],
-            group_name=GROUP,
-            kinds={"duckdb", "pandas"},
+            "What the plan month's plan does with each lever of the decisions in force: "
+            "expedites as firm orders (until the real purchase order shows), pre-builds as firm "
+            "production, approved overtime as worked hours, moved demand, the cash path's mode; "
+            "or why a lever is not applied (its month passed, the item phased out).",
         ),
     ],
     partitions_def=monthly_partitions,
@@ -301,19 +299,7 @@ def decision_log_assets(
 
 
 def _no_levers() -> pd.DataFrame:
-    return pd.DataFrame(
-        columns=[
-            "decided_month",
-            "issue",
-            "option",
-            "lever",
-            "item",
-            "resource",
-            "month",
-            "to_month",
-            "qty",
-        ]
-    )
+    return empty_levers().assign(decided_month=pd.Series(dtype="datetime64[ns]"))
 
 
 def _outcomes(

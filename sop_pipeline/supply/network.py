@@ -247,12 +247,24 @@ def firm_receipts(
     firm: pd.DataFrame | None, items: pd.Index, months: pd.DatetimeIndex
 ) -> np.ndarray:
     """Firm planned receipts (``item, month, qty``: a decided pre-build) as an ``(items,
-    months)`` array; rows of unknown items or months outside the horizon are left out."""
-    out = np.zeros((len(items), len(months)))
-    if firm is None or firm.empty:
+    months)`` array (:func:`firm_grid`)."""
+    return firm_grid(firm, items, months, "item", "qty")
+
+
+def firm_grid(
+    frame: pd.DataFrame | None,
+    names: pd.Index,
+    months: pd.DatetimeIndex,
+    subject: str,
+    amount: str,
+) -> np.ndarray:
+    """Firm quantities (``subject, month, amount``) as a ``(names, months)`` array; rows of
+    unknown names or months outside the horizon are left out."""
+    out = np.zeros((len(names), len(months)))
+    if frame is None or frame.empty:
         return out
-    rows = items.get_indexer(firm["item"].astype(str))
-    cols = months.get_indexer(pd.to_datetime(firm["month"]).dt.to_period("M").dt.to_timestamp())
+    rows = names.get_indexer(frame[subject].astype(str))
+    cols = months.get_indexer(pd.to_datetime(frame["month"]).dt.to_period("M").dt.to_timestamp())
     keep = (rows >= 0) & (cols >= 0)
-    np.add.at(out, (rows[keep], cols[keep]), firm["qty"].to_numpy(float)[keep])
+    np.add.at(out, (rows[keep], cols[keep]), frame[amount].to_numpy(float)[keep])
     return out
