@@ -14,10 +14,11 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,6 +27,16 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+
+def _cores(value: int) -> int:
+    if value != -1 and value < 1:
+        raise ValueError("must be -1 (one per core) or a number >= 1")
+    return value
+
+
+Cores = Annotated[int, AfterValidator(_cores)]
+"""A number of processes or threads: -1 for one per core, else at least 1."""
 
 
 class _Section(BaseModel):
@@ -63,7 +74,7 @@ class ForecastSettings(_Section):
     dask_address: str | None = Field(
         None, description="Dask scheduler address (engine 'dask'); empty starts a local cluster"
     )
-    n_jobs: int = Field(-1, description="processes for the local engine (-1: all cores)")
+    n_jobs: Cores = Field(-1, description="processes for the local engine (-1: all cores)")
     dormant_demand: Literal["keep", "tsb", "zero"] = Field(
         "keep",
         description="forecast of an intermittent item whose months without demand since its "
@@ -92,13 +103,6 @@ class ForecastSettings(_Section):
         min_length=1,
         description="forecast lags tracked for accuracy (months ahead, 1 to horizon_months)",
     )
-
-    @field_validator("n_jobs")
-    @classmethod
-    def _n_jobs(cls, value: int) -> int:
-        if value != -1 and value < 1:
-            raise ValueError("must be -1 (all cores) or a number of processes >= 1")
-        return value
 
     @field_validator("accuracy_lags")
     @classmethod
@@ -256,6 +260,11 @@ class BalanceSettings(_Section):
         "the lead time they stay in the LP with their prices): 'auto' above 60,000 item-months "
         "(5,000 items over 12 months), where it makes a 10,000-item plan solvable in seconds, "
         "'always', 'never' (the full model)",
+    )
+    workers: Cores = Field(
+        -1,
+        description="issues whose options are priced at the same time, each in its own HiGHS "
+        "solve (-1: one per core, 1: one after the other); the options are the same either way",
     )
 
 
@@ -438,6 +447,11 @@ class ValidationSettings(_Section):
         description="a quantity or amount of 1e9 or more, or over 1,000x the item's usual line "
         "in the file: 'error' stops the month (a unit or typing error would be planned on), "
         "'warning' only reports it (for companies whose lines do span such ranges)",
+    )
+    workers: Cores = Field(
+        -1,
+        description="processes validating batches of months at once when a run validates many "
+        "months (a first run's history): -1 one per core, 1 one after the other",
     )
 
 

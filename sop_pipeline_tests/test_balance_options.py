@@ -182,6 +182,19 @@ def test_an_issue_without_a_lever_says_why() -> None:
     assert rows.loc["overtime", "decision"] == ""
 
 
+def test_issues_priced_at_the_same_time_give_the_same_tables(plan) -> None:
+    """Two issues priced in two threads (HiGHS releases Python's lock while it solves): the
+    same options, levers and plans, in the same order, as one after the other."""
+    from dataclasses import replace
+
+    together = plan_balance(toy_inputs(), replace(settings(), workers=2))
+    alone = plan_balance(toy_inputs(), replace(settings(), workers=1))
+    assert together.scenario_options["issue"].nunique() == 2
+    for name in ("scenario_options", "option_levers", "option_plans"):
+        pd.testing.assert_frame_equal(getattr(together, name), getattr(alone, name))
+        pd.testing.assert_frame_equal(getattr(together, name), getattr(plan, name))
+
+
 def test_no_binding_constraint_gives_no_options() -> None:
     """Enough C and a big enough line: nothing binds, no issue, an empty table with its
     columns."""
@@ -211,6 +224,7 @@ def test_no_binding_constraint_gives_no_options() -> None:
         {"balance": {"cash_path": "strict"}},
         {"balance": {"cash_path_penalty": -0.01}},
         {"balance": {"solver": "gurobi"}},
+        {"balance": {"workers": 0}},
         {"finance": {"collection_lag_months": -1}},
     ],
 )

@@ -85,15 +85,20 @@ def raw_reader(planned_company: Path):
 
 @pytest.mark.slow  # seconds-long subprocess or whole-pipeline run; CI runs it
 def test_batches_of_one_month_give_the_results_of_one_batch(raw_reader) -> None:
+    """Batches of one month, one after the other or in two processes at once, merge into the
+    results of all months validated together (the merged message in month order)."""
     read, log = raw_reader
 
     together = validate_in_batches(read, log, MONTHS, max_rows=10**9)
     by_month = validate_in_batches(read, log, MONTHS, max_rows=1)
+    in_two_processes = validate_in_batches(read, log, MONTHS, max_rows=1, workers=2)
 
     def summary(results: list[RuleResult]) -> dict:
         return {(r.file, r.rule): (r.passed, r.bad_rows, r.months, r.paths) for r in results}
 
     assert summary(by_month) == summary(together)
+    assert summary(in_two_processes) == summary(together)
+    assert [r.message for r in in_two_processes] == [r.message for r in by_month]
     failed = {key: value for key, value in summary(together).items() if not value[0]}
     assert list(failed) == [("inventory", "value_ranges")]
     assert failed[("inventory", "value_ranges")][1] == 2

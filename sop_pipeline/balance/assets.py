@@ -101,6 +101,7 @@ def plan_settings(config: Settings) -> PlanSettings:
         min_cash_balance=config.finance.min_cash_balance,
         upside=b.upside,
         net_purchased=b.net_purchased,
+        workers=b.workers,
     )
 
 

@@ -35,7 +35,9 @@ is marked as not helping.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -976,10 +978,29 @@ def scenario_options(ctx: Context, issues: list[Issue]) -> pd.DataFrame:
     return option_tables(ctx, issues).options
 
 
-def option_tables(ctx: Context, issues: list[Issue]) -> OptionTables:
+def option_tables(ctx: Context, issues: list[Issue], workers: int = 1) -> OptionTables:
     """The option tables of ``issues`` in order, with their levers and plans; empty (with
-    their columns) when none."""
-    tables = [issue_tables(ctx, issue) for issue in issues]
+    their columns) when none.
+
+    ``workers`` issues are priced at once (-1: one per core). Each issue's options are re-solves
+    of their own models around the same base plan, nothing shared is written, and HiGHS
+    releases Python's lock while it solves: the tables are the same as one after the other.
+    The largest issues start first (the cash path's whole-plan re-solves, then the issues
+    with the most items), so the last one to finish is a small one."""
+    count = (os.cpu_count() or 1) if workers == -1 else workers
+    order = sorted(
+        range(len(issues)),
+        key=lambda k: (issues[k].category != CASH, -len(issues[k].items), k),
+    )
+    tables: list[OptionTables] = [None] * len(issues)  # type: ignore[list-item]
+    if count <= 1 or len(issues) <= 1:
+        for k in order:
+            tables[k] = issue_tables(ctx, issues[k])
+    else:
+        with ThreadPoolExecutor(min(count, len(issues))) as pool:
+            futures = {k: pool.submit(issue_tables, ctx, issues[k]) for k in order}
+            for k, future in futures.items():
+                tables[k] = future.result()
     levers = [t.levers for t in tables if len(t.levers)]
     plans = [t.plans for t in tables if len(t.plans)]
     return OptionTables(

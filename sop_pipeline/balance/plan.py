@@ -73,6 +73,7 @@ class PlanSettings:
     upside_max_columns: int = UPSIDE_MAX_COLUMNS
     net_purchased: str = "auto"
     netting_min_item_months: int = NETTING_MIN_ITEM_MONTHS
+    workers: int = -1
 
     def nets_purchased(self, problem: PlanProblem) -> bool:
         """Whether bought components beyond their lead time are netted outside the LP
@@ -282,7 +283,9 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         solution=base.solution,
     )
     issues = find_issues(base.problem, prices, inputs.forecast_changes, settings.options.top_issues)
-    tables = option_tables(context, issues)
+    pricing = time.perf_counter()
+    tables = option_tables(context, issues, settings.workers)
+    options_seconds = time.perf_counter() - pricing
     options = tables.options
 
     given_up = _cost_of_path(options, promise is not None and settings.model.cash_path != "off")
@@ -315,6 +318,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         "solve_seconds": round(solve_seconds, 3),
         "seconds": round(time.perf_counter() - started, 3),
         "issues_priced": len(issues),
+        "options_seconds": round(options_seconds, 3),
         "scenarios": ", ".join(solved),
     }
     return BalancePlan(

@@ -2,11 +2,13 @@
 ``raw.*``."""
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from sop_pipeline.ingest.assets import raw_asset_key
 from sop_pipeline.ingest.contract import INPUT_FILES, INPUTS_BY_NAME, InputFile
@@ -52,11 +54,19 @@ def validate_inputs(
     with warehouse.get_connection() as con:
         log = read_months(con, LOAD_LOG, months) if table_exists(con, LOAD_LOG) else _empty_log()
 
-        def read(spec: InputFile, batch: list[dt.date]) -> pd.DataFrame | None:
+        def read(spec: InputFile, batch: list[dt.date]) -> pa.Table | None:
             table = raw_table(spec)
-            return read_months(con, table, batch) if table_exists(con, table) else None
+            return read_months_arrow(con, table, batch) if table_exists(con, table) else None
 
-        results = validate_in_batches(read, log, months, horizon_months=horizon, files=files)
+        workers = config.validation.workers
+        results = validate_in_batches(
+            read,
+            log,
+            months,
+            horizon_months=horizon,
+            files=files,
+            workers=(os.cpu_count() or 1) if workers == -1 else workers,
+        )
     for result in results:
         if result.rule in lowered:
             result = replace(result, severity=Severity.WARNING)
@@ -73,6 +83,16 @@ def read_months(con, table: str, months: list[dt.date]) -> pd.DataFrame:
     return con.execute(
         f"select * from {table} where plan_month in (select unnest(?::DATE[]))", [months]
     ).df()
+
+
+def read_months_arrow(con, table: str, months: list[dt.date]) -> pa.Table:
+    """:func:`read_months` as an Arrow table (what a validation worker process is sent), in
+    the files' order (an Arrow result is not kept in insertion order otherwise)."""
+    return con.sql(
+        f"select * from {table} where plan_month in (select unnest(?::DATE[])) "
+        "order by plan_month, _line",
+        params=[months],
+    ).to_arrow_table()
 
 
 def _empty_log() -> pd.DataFrame:
