@@ -19,17 +19,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
-from sop_pipeline.balance import plan as plan_module
 from sop_pipeline.balance.assets import plan_settings, read_balance_inputs
-from sop_pipeline.balance.cash import commitment
 from sop_pipeline.balance.model import LpModel, build_model
-from sop_pipeline.balance.solver import DUAL_EDGE_WEIGHTS, _highs, new_highs
+from sop_pipeline.balance.plan import scenario_problems
+from sop_pipeline.balance.solver import _highs, configured_highs
 from sop_pipeline.settings import load_settings
 
 
@@ -38,39 +35,12 @@ def base_model(db: Path, settings_file: Path, month: dt.date) -> LpModel:
     config = load_settings(settings_file)
     with duckdb.connect(str(db), read_only=True) as con:
         inputs = read_balance_inputs(con, month, config)
-    settings = plan_settings(config)
-    t = inputs.targets
-    promise = commitment(
-        inputs.stock_values,
-        inputs.planning.plan_month,
-        inputs.first_plan_month,
-        t.baseline_month,
-        t.target_month,
-        t.inventory_value,
-        t.cash_reduction,
-    )
-    problems = plan_module.plan_problems(
-        inputs.planning,
-        inputs.safety_stock,
-        inputs.shelf_risk,
-        None,
-        settings.limits,
-        plan_module.SCENARIOS,
-    )
-    problem = problems["base"]
-    if promise is not None:
-        path = promise.path(problem.months)
-        target = int(np.searchsorted(problem.months, promise.target_month))
-        problem = plan_module._with_path(problem, path, target)
-    model_settings = replace(settings.model, net_purchased=settings.nets_purchased(problem))
-    return build_model(problem, model_settings)
+    problems, _, settings = scenario_problems(inputs, plan_settings(config))
+    return build_model(problems["base"], settings.model)
 
 
 def solve_with(model: LpModel, options: dict[str, object]) -> str:
-    h = new_highs()
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("solver", "simplex")
-    h.setOptionValue("simplex_dual_edge_weight_strategy", DUAL_EDGE_WEIGHTS)
+    h = configured_highs("simplex", 3600.0)
     for key, value in options.items():
         h.setOptionValue(key, value)
     h.passModel(_highs(model))

@@ -35,7 +35,6 @@ is marked as not helping.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -61,6 +60,7 @@ from sop_pipeline.balance.solver import (
     solve,
     solve_restricted,
 )
+from sop_pipeline.lib.cores import cores
 from sop_pipeline.supply.uncertainty import Z80, expected_lost
 
 COMPONENT, RESOURCE, CASH, FORECAST_CHANGE = "component", "resource", "cash", "forecast_change"
@@ -987,7 +987,7 @@ def option_tables(ctx: Context, issues: list[Issue], workers: int = 1) -> Option
     releases Python's lock while it solves: the tables are the same as one after the other.
     The largest issues start first (the cash path's whole-plan re-solves, then the issues
     with the most items), so the last one to finish is a small one."""
-    count = (os.cpu_count() or 1) if workers == -1 else workers
+    count = cores(workers)
     order = sorted(
         range(len(issues)),
         key=lambda k: (issues[k].category != CASH, -len(issues[k].items), k),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sop_pipeline.balance import feasibility
 from sop_pipeline.balance.cash import (
+    Commitment,
     cash_position,
     cash_projection,
     collections,
@@ -199,19 +200,16 @@ def _month_flows(solved: Solved, settings: PlanSettings):
     return revenue, spend, overtime, expedite
 
 
-def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings()) -> BalancePlan:
-    """The constrained plan of the month (module docstring).
-
-    Raises:
-        ValueError: on bad inputs, as the supply stage's planning network.
-        sop_pipeline.balance.solver.SolveError: when HiGHS does not solve a scenario.
-    """
-    started = time.perf_counter()
-    plan_month = inputs.planning.plan_month
+def scenario_problems(
+    inputs: BalanceInputs, settings: PlanSettings
+) -> tuple[dict[str, PlanProblem], Commitment | None, PlanSettings]:
+    """Each scenario's problem with the dated cash path of the working-capital commitment (if
+    any), that commitment, and ``settings`` with the netting of bought components decided for
+    the base problem's size: what the LPs of :func:`plan_balance` are built from."""
     t = inputs.targets
     promise = commitment(
         inputs.stock_values,
-        plan_month,
+        inputs.planning.plan_month,
         inputs.first_plan_month,
         t.baseline_month,
         t.target_month,
@@ -221,13 +219,27 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     problems = plan_problems(
         inputs.planning, inputs.safety_stock, inputs.shelf_risk, None, settings.limits, SCENARIOS
     )
-    months = problems["base"].months
     if promise is not None:
+        months = problems["base"].months
         path = promise.path(months)
         target = int(np.searchsorted(months, promise.target_month))
         problems = {s: _with_path(p, path, target) for s, p in problems.items()}
     netting = settings.nets_purchased(problems["base"])
-    settings = replace(settings, model=replace(settings.model, net_purchased=netting))
+    model = replace(settings.model, net_purchased=netting)
+    return problems, promise, replace(settings, model=model)
+
+
+def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings()) -> BalancePlan:
+    """The constrained plan of the month (module docstring).
+
+    Raises:
+        ValueError: on bad inputs, as the supply stage's planning network.
+        sop_pipeline.balance.solver.SolveError: when HiGHS does not solve a scenario.
+    """
+    started = time.perf_counter()
+    plan_month = inputs.planning.plan_month
+    problems, promise, settings = scenario_problems(inputs, settings)
+    months = problems["base"].months
     built = time.perf_counter()
     base = solve_scenario(problems["base"], settings)
     solved = {"base": base}

@@ -108,22 +108,30 @@ def new_highs() -> highspy.Highs:
     return h
 
 
+def configured_highs(method: SolverChoice, time_limit: float) -> highspy.Highs:
+    """A silent HiGHS instance set up as every plan is solved: fixed seed, time limit, and the
+    method (dual simplex with :data:`DUAL_EDGE_WEIGHTS`, or interior point without
+    crossover)."""
+    h = new_highs()
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("time_limit", float(time_limit))
+    if method == "ipm":
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+    else:
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_dual_edge_weight_strategy", DUAL_EDGE_WEIGHTS)
+    return h
+
+
 def _run(
     model: LpModel, method: SolverChoice, time_limit: float, start=None
 ) -> tuple[Solution, object]:
     """Solve one model; the solution and its final basis (None after interior point)."""
     if model.n_cols == 0:
         return Solution(np.zeros(0), np.zeros(model.n_rows), 0.0, 0, 0.0, 0), None
-    h = new_highs()
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("time_limit", float(time_limit))
+    h = configured_highs(method, time_limit)
     use_ipm = method == "ipm"
-    if use_ipm:
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "off")
-    else:
-        h.setOptionValue("solver", "simplex")
-        h.setOptionValue("simplex_dual_edge_weight_strategy", DUAL_EDGE_WEIGHTS)
     h.passModel(_highs(model))
     if start is not None and not use_ipm:
         # a basis of the same layout (another scenario's optimum) stays dual feasible when only

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ import pandas as pd
 from statsforecast import StatsForecast
 
 from sop_pipeline.forecast.settings import EngineSettings
+from sop_pipeline.lib.cores import cores
 
 FREQ = "MS"
 BATCHES_PER_WORKER = 4
@@ -67,7 +67,7 @@ class Engine:
         """Processes the engine spreads series over."""
         if self._client is not None:
             return max(1, len(self._client.scheduler_info()["workers"]))
-        return _cores(self.settings.n_jobs)
+        return cores(self.settings.n_jobs)
 
     def forecast(self, models: Sequence[Any], df: pd.DataFrame, h: int) -> pd.DataFrame:
         """``StatsForecast(models).forecast(df, h)``: ``h`` rows per series, sorted."""
@@ -76,7 +76,7 @@ class Engine:
         df = _balanced(df)
         n_series = df["unique_id"].nunique()
         if self._client is None:
-            n_jobs = min(_cores(self.settings.n_jobs), max(1, n_series // 20))
+            n_jobs = min(cores(self.settings.n_jobs), max(1, n_series // 20))
             result = _forecast_batch(list(models), df, h, n_jobs)
         else:
             batches = _batches(df, max(1, min(n_series, BATCHES_PER_WORKER * self.n_workers)))
@@ -104,7 +104,7 @@ def _dask_client(settings: EngineSettings) -> Iterator[Any]:
         return
     with (
         LocalCluster(
-            n_workers=_cores(settings.n_jobs),
+            n_workers=cores(settings.n_jobs),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
@@ -112,10 +112,6 @@ def _dask_client(settings: EngineSettings) -> Iterator[Any]:
         Client(cluster, set_as_default=True) as client,
     ):
         yield client
-
-
-def _cores(n_jobs: int) -> int:
-    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
 
 
 def _balanced(df: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 ``raw.*``."""
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -13,6 +12,7 @@ import pyarrow as pa
 from sop_pipeline.ingest.assets import raw_asset_key
 from sop_pipeline.ingest.contract import INPUT_FILES, INPUTS_BY_NAME, InputFile
 from sop_pipeline.ingest.raw_tables import LOAD_LOG, raw_table
+from sop_pipeline.lib.cores import cores
 from sop_pipeline.lib.duckdb_io import table_exists
 from sop_pipeline.lib.metadata import markdown_table
 from sop_pipeline.lib.months import folder_name
@@ -58,14 +58,13 @@ def validate_inputs(
             table = raw_table(spec)
             return read_months_arrow(con, table, batch) if table_exists(con, table) else None
 
-        workers = config.validation.workers
         results = validate_in_batches(
             read,
             log,
             months,
             horizon_months=horizon,
             files=files,
-            workers=(os.cpu_count() or 1) if workers == -1 else workers,
+            workers=cores(config.validation.workers),
         )
     for result in results:
         if result.rule in lowered:
