@@ -39,6 +39,7 @@ from sop_pipeline.forecast.history import (  # noqa: E402
     trim_to_start,
     validate_history,
 )
+from sop_pipeline.forecast.models import Candidate  # noqa: E402
 from sop_pipeline.forecast.synthetic import product_portfolio  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - IMPORT_STARTED
@@ -88,7 +89,7 @@ def bare_statsforecast(history: pd.DataFrame, settings: EngineSettings) -> tuple
         if series_class in ("new", "inactive"):
             continue
         candidates = candidate_set(series_class, settings)
-        models = candidates.build(adjusted=True) + candidates.build(adjusted=False)
+        models = [Candidate(model.factory(), alias=model.name) for model in candidates.models]
         data = trimmed[trimmed["unique_id"].isin(ids)]
         StatsForecast(models=models, freq="MS", n_jobs=settings.n_jobs).forecast(
             df=data, h=settings.horizon

@@ -4,6 +4,7 @@
     .venv/bin/python bench/scale_benchmark.py --items 1000 3000 10000   # the scaling curve
     .venv/bin/python bench/scale_benchmark.py --items 1000 3000 10000 --plot  # redraw the plot
     .venv/bin/python bench/scale_benchmark.py --items 10000 --profile   # pyinstrument call tree
+    .venv/bin/python bench/scale_benchmark.py --items 10000 --bare-fit  # and time a bare fit
 
 For each size it generates the company (``python -m sop_pipeline.sample_data``, not timed),
 runs ``sop-pipeline run`` in a fresh process with an empty warehouse and Dagster home, samples the
@@ -231,6 +232,30 @@ def count_rows(warehouse: Path, table: str) -> int:
         con.close()
 
 
+def bare_fit(warehouse: Path) -> dict:
+    """A bare ``StatsForecast.forecast`` of the plan month's series (every candidate of each
+    class once, no cross-validation, no selection: ``bench/forecast_speed.py``), timed right
+    after the run on the same machine, and the forecast stage against it."""
+    from forecast_speed import bare_statsforecast
+
+    from sop_pipeline.forecast import EngineSettings
+
+    con = duckdb.connect(str(warehouse / "sop.work.duckdb"), read_only=True)
+    try:
+        history = con.execute(
+            "select item as unique_id, plan_month as ds, demand_qty as y"
+            " from staging.demand_history"
+            " where plan_month <= (select max(plan_month) from sop_mart.forecast)"
+            " order by item, plan_month"
+        ).df()
+    finally:
+        con.close()
+    history["ds"] = pd.to_datetime(history["ds"])
+    wall, cpu = bare_statsforecast(history, EngineSettings())
+    return {"series": int(history["unique_id"].nunique()), "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1)}  # fmt: skip
+
+
 def compare_with_local(items: int, work: Path, dask_warehouse: Path) -> dict:
     """Whether the Dask run's forecasts equal those of the in-process run of the same company."""
     local = work / f"warehouse_{items}"
@@ -260,6 +285,7 @@ def measure(
     settings_lines: list[str],
     profile: bool = False,
     dask_workers: int = 0,
+    with_bare_fit: bool = False,
 ) -> dict:
     data_dir = work / f"company_{items}"
     warehouse = work / f"warehouse_{items}{'_dask' if dask_workers else ''}"
@@ -276,6 +302,9 @@ def measure(
     else:
         result = run_pipeline(data_dir, warehouse, settings_lines, profile_path)
     stages = stage_times(result.pop("home"))
+    bare = bare_fit(warehouse) if with_bare_fit else {}
+    if bare:
+        bare["forecast_stage_vs_bare"] = round(stages["forecast"] / bare["wall_s"], 2)
     size = sum(p.stat().st_size for p in warehouse.glob("*.duckdb"))
     packs = sorted((warehouse / "meeting_packs").glob("*.html"))
     return {
@@ -294,6 +323,7 @@ def measure(
         "pack_table_rows": pack_table_rows(packs[-1]) if packs else None,
         "top_issues": count_rows(warehouse, "sop_mart.top_issues"),
         "dask_vs_local": dask_check,
+        "bare_fit": bare,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{round(psutil.virtual_memory().total / 2**30)} GiB",
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -356,6 +386,11 @@ def main() -> None:
         help="forecast on a LocalCluster of this many workers started here; compare the "
         "forecasts with the in-process run of the same size (run that first)",
     )
+    parser.add_argument(
+        "--bare-fit",
+        action="store_true",
+        help="after the run, time a bare statsforecast fit of the plan month's series",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = OUT / "scale.jsonl"
@@ -376,13 +411,17 @@ def main() -> None:
         return
     rows = []
     for items in args.items:
-        row = measure(items, args.months, args.work, args.setting, args.profile, args.dask)
+        row = measure(
+            items, args.months, args.work, args.setting, args.profile, args.dask, args.bare_fit
+        )
         rows.append(row)
         with results.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         print(markdown([row]), flush=True)
         if args.dask:
             print("Dask against in-process:", json.dumps(row["dask_vs_local"]), flush=True)
+        if args.bare_fit:
+            print("Bare statsforecast fit:", json.dumps(row["bare_fit"]), flush=True)
     print(markdown(rows))
 
 

@@ -474,9 +474,10 @@ class Settings(_Section):
     earlier_months_forecast: Literal["refit", "cross_validate"] = Field(
         "refit",
         description="how the CLI forecasts an earlier month that follows one it has just "
-        "planned: 'refit' re-fits the previous month's models on the longer history and carries "
-        "their errors (a third of the cost: a first run of four months forecasts in about the "
-        "time of two), 'cross_validate' chooses them afresh as the plan month does",
+        "planned: 'refit' re-fits the previous month's models (their forms kept) on the longer "
+        "history and carries their errors (a third of the cost: a first run of four months "
+        "forecasts in about the time of two), 'cross_validate' chooses them afresh as the plan "
+        "month does",
     )
     validation: ValidationSettings = ValidationSettings()
     forecast: ForecastSettings = ForecastSettings()

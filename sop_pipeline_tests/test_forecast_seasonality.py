@@ -19,8 +19,10 @@ from sop_pipeline.forecast.seasonality import (
     fit_groups,
     moving_trend,
     own_season,
+    own_seasons,
     positions_of,
     shrink,
+    shrink_many,
 )
 
 PATTERN = np.array([0.6, 0.7, 0.9, 1.1, 1.4, 1.6, 1.5, 1.2, 0.9, 0.8, 0.7, 0.6])
@@ -49,6 +51,48 @@ def test_the_moving_trend_of_a_line_is_the_line_ends_included():
     assert_allclose(moving_trend(y, 12), y)
     # too short for a moving average of four values: the least-squares line
     assert_allclose(moving_trend(y[:15], 12), y[:15])
+
+
+def test_the_moving_trend_ends_are_least_squares_lines():
+    rng = np.random.default_rng(3)
+    for n in (2, 5, 15, 16, 17, 24, 47):
+        y = 100 + 30 * rng.standard_normal(n)
+        trend = moving_trend(y, 12)
+        if n - 12 < 4:  # too short for the moving average: the least-squares line
+            t = np.arange(n)
+            assert_allclose(trend, np.polyval(np.polyfit(t, y, 1), t), rtol=1e-12)
+            continue
+        inner = np.convolve(y, np.r_[0.5, np.ones(11), 0.5] / 12, mode="valid")
+        assert_allclose(trend[6 : n - 6], inner, rtol=1e-12)
+        k = min(6, n - 12)
+        head, tail = np.arange(6, 6 + k), np.arange(n - 6 - k, n - 6)
+        line = np.polyfit(head, trend[head], 1)
+        assert_allclose(trend[:6], np.polyval(line, np.arange(6)), rtol=1e-12)
+        line = np.polyfit(tail, trend[tail], 1)
+        assert_allclose(trend[n - 6 :], np.polyval(line, np.arange(n - 6, n)), rtol=1e-12)
+
+
+def test_own_indices_of_many_series_at_once_are_each_series_own():
+    rng = np.random.default_rng(4)
+    positions = np.arange(3, 33) % 12
+    rows = np.stack(
+        [
+            200 * PATTERN[positions] * (1 + 0.1 * rng.standard_normal(30)),
+            np.full(30, 7.0),  # constant: no indices
+            10 * (PATTERN[positions] - 1) + rng.standard_normal(30),  # around zero: additive
+            np.r_[np.zeros(29), 5.0],
+        ]
+    )
+    together = own_seasons(rows, positions, 12)
+    for row, season in zip(rows, together, strict=True):
+        alone = own_season(row, positions, 12)
+        assert (season is None) == (alone is None)
+        if season is not None:
+            assert season.kind == alone.kind and season.df == alone.df
+            assert_allclose(season.indices, alone.indices, rtol=1e-12, atol=1e-12)
+            assert_allclose([season.noise, season.level], [alone.noise, alone.level], rtol=1e-12)
+    assert [s is None for s in together] == [False, True, False, False]
+    assert together[2].kind == ADDITIVE
 
 
 def test_own_indices_recover_a_clean_pattern_with_no_noise():
@@ -155,3 +199,39 @@ def test_white_noise_is_mostly_shrunk_flat():
     # James-Stein keeps about 1 - (m - 3) / (m - 1) = 0.18 of pure noise on average
     assert np.mean(weights) < 0.3
     assert NOISE_INFLATION > 1
+
+
+def test_many_items_shrunk_at_once_are_each_shrunk_alone():
+    rng = np.random.default_rng(5)
+    family = PATTERN * 0.5 + 0.5
+    additive = OwnSeason(10 * (PATTERN - 1), np.full(12, 2), 4.0, 12, ADDITIVE, 50.0)
+    owns = [
+        own(PATTERN, noise=0.001),  # clear pattern: mostly its own
+        own(1 + 0.05 * rng.standard_normal(12), noise=0.2),  # noise: pulled to the target
+        None,  # no history: the target
+        additive,
+        own(PATTERN, noise=float("nan"), df=0),  # no noise of its own: the prior's, if any
+        own(np.ones(12), noise=0.01),  # flat
+    ]
+    targets = np.stack([family, family, PATTERN, family, family, np.ones(12)])
+    sources = [FAMILY, FAMILY, PORTFOLIO, FAMILY, FAMILY, NONE]
+    for prior in (0.02, float("nan")):
+        together = shrink_many(owns, targets, sources, prior_noise=prior)
+        for season, one, target, source in zip(together, owns, targets, sources, strict=True):
+            alone = shrink(one, target, source, prior_noise=prior)
+            assert (season.kind, season.source) == (alone.kind, alone.source)
+            assert_allclose(season.weight, alone.weight, rtol=1e-12)
+            assert_allclose(season.indices, alone.indices, rtol=1e-12, atol=1e-12)
+        # without any noise estimate (its own or the prior) the item's own indices get no weight
+        assert together[4].weight == 0.0 if np.isnan(prior) else together[4].weight > 0.5
+    assert [s.source for s in together] == [ITEM, FAMILY, PORTFOLIO, ITEM, FAMILY, NONE]
+
+
+def test_a_series_outside_the_portfolio_takes_its_group_indices():
+    months = pd.date_range("2022-01-01", periods=36, freq="MS").to_numpy()
+    pos = positions_of(months, 12)
+    series = {f"s{i}": (100 * PATTERN[pos] * (1 + 0.01 * i), pos) for i in range(3)}
+    seasons = PortfolioSeasons(series, dict.fromkeys([*series, "other"], "F"), 12)
+    stranger = seasons.season("other")
+    assert stranger.weight == 0.0 and stranger.source == FAMILY
+    assert_allclose(stranger.indices, seasons.groups().families["F"][0])

@@ -251,6 +251,7 @@ def test_candidate_models_travel_to_worker_processes(series_class):
     candidates = candidate_set(series_class, EngineSettings())
     for models in (
         candidates.build(adjusted=True),
+        candidates.build(adjusted=True, form="MAND"),
         candidates.build_rolling([5, 4, 3, 0], [3, 3, 3, 12]),
     ):
         assert len(pickle.loads(pickle.dumps(models))) == len(models)

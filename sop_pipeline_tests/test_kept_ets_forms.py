@@ -8,7 +8,7 @@ from statsforecast.models import AutoETS
 
 from sop_pipeline.forecast import EngineSettings, forecast_series
 from sop_pipeline.forecast.models import ETS_FORMS, same_ets_form
-from sop_pipeline.forecast.monthly import build_monthly_forecast, kept_forms
+from sop_pipeline.forecast.monthly import build_monthly_forecast, carried_fit, kept_forms
 from sop_pipeline.forecast.synthetic import seasonal_series
 
 PLAN = pd.Timestamp("2025-06-01")
@@ -91,3 +91,18 @@ def test_the_month_after_keeps_the_form_and_when_it_was_searched() -> None:
         demand, items, none, overrides, PLAN, settings, previous_models=first, ets_form_months=1
     ).models
     assert (fresh["ets_form_month"] == PLAN).all()
+
+
+def test_a_refitted_month_keeps_the_adjusted_form_only_with_the_autoets_form() -> None:
+    previous = _previous(["2025-05-01", "2024-06-01"]).assign(adjusted_ets_form=["AAND", "MAND"])
+    errors = pd.DataFrame(
+        {"item": ["I0", "I1"], "months_ahead": 1, "rmse": 1.0, "rmse_cumulative": 1.0,
+         "error_level": 10.0}
+    )  # fmt: skip
+    kept = kept_forms(previous, PLAN, 4)
+    assert list(kept) == ["I0"]  # I1's forms were found a year ago: both searched again
+    carried = carried_fit(previous, errors, kept=kept)
+    assert carried.adjusted_forms == {"I0": "AAND"}
+    # a warehouse from before the adjusted form was recorded carries none
+    older = carried_fit(previous.drop(columns="adjusted_ets_form"), errors, kept=kept)
+    assert older.adjusted_forms == {}

@@ -81,3 +81,41 @@ def test_a_series_whose_model_left_its_class_is_cross_validated_afresh() -> None
     theirs = full.forecast[full.forecast["unique_id"] == first]["yhat"].to_numpy()
     assert full.selection.set_index("unique_id").loc[first, "model"].startswith("Combination")
     assert_allclose(mine, theirs)
+
+
+COMBINATION = "Combination(Theta+CES+ETS+AutoETS)"
+
+
+def _refit(history: pd.DataFrame, forms: dict[str, str]) -> pd.DataFrame:
+    """The combination carried for every series, with ``forms`` as their adjusted ETS forms."""
+    ids = list(history["unique_id"].unique())
+    errors = pd.concat([_errors(uid, 5.0, 100.0) for uid in ids])
+    carried = _carried(dict.fromkeys(ids, COMBINATION), errors)
+    carried = CarriedFit(carried.models, carried.selection, carried.errors, adjusted_forms=forms)
+    return forecast_series(history, SETTINGS, carried=carried)
+
+
+def test_the_adjusted_ets_form_found_is_reported_and_kept_when_refitting() -> None:
+    history = seasonal_series(3, 48, noise=0.1, trend=0.01, seed=11)
+    searched = forecast_series(history, SETTINGS).selection.set_index("unique_id")
+    found = searched["adjusted_ets_form"]
+    assert found.isin(["AAND", "MAND"]).all()
+    # re-fitted without a form: searched again; with the form it found: the same forecasts
+    again = _refit(history, {})
+    kept = _refit(history, found.to_dict())
+    assert_allclose(kept.forecast["yhat"], again.forecast["yhat"], rtol=1e-12)
+    assert (kept.selection.set_index("unique_id")["adjusted_ets_form"] == found).all()
+    # a different form kept is the one fitted (and reported)
+    other = {uid: "AAND" if form == "MAND" else "MAND" for uid, form in found.items()}
+    switched = _refit(history, other)
+    assert switched.selection.set_index("unique_id")["adjusted_ets_form"].to_dict() == other
+    assert not np.allclose(switched.forecast["yhat"], again.forecast["yhat"], rtol=1e-6)
+
+
+def test_a_kept_form_that_no_longer_fits_is_searched_again() -> None:
+    history = seasonal_series(1, 48, noise=0.1, seed=12)
+    uid = history["unique_id"].iloc[0]
+    history.loc[history.index[-2], "y"] = 0.0  # a multiplicative error needs positive data
+    refitted = _refit(history, {uid: "MAND"})
+    assert refitted.selection["adjusted_ets_form"].iloc[0] == "AAND"
+    assert_allclose(refitted.forecast["yhat"], _refit(history, {}).forecast["yhat"], rtol=1e-12)

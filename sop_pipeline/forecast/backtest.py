@@ -7,7 +7,9 @@ adjusted series and are re-seasonalised, and the raw candidates forecast the ser
 The adjusted series of every origin go to statsforecast in one call, as separate series; each
 raw model forecasts all origins of a series in one call (:class:`.models.RollingOrigins`), so an
 automatic model searches its form once; a form found at an earlier plan month can be kept, and
-then only its parameters are fitted (AutoETS's search is most of a long series' cost).
+then only its parameters are fitted (AutoETS's search is most of a long series' cost). The
+non-seasonal ETS on the adjusted series reports the form it found from the end of history too;
+a month that re-fits the previous month's models keeps it (half that candidate's cost).
 The cross-validation and the final forecast thus cost one pass and spread evenly over the
 engine's workers.
 """
@@ -62,6 +64,8 @@ class Backtest:
         seasons: the indices each series is finally adjusted with.
         forms: the AutoETS form each series was forecast with (``None``: no AutoETS candidate,
             or it failed), see :data:`.models.ETS_FORMS`.
+        adjusted_forms: the form of each series' ETS candidate on the adjusted series, as
+            fitted from the end of history (``None``: none, or it failed).
     """
 
     ids: np.ndarray
@@ -71,6 +75,7 @@ class Backtest:
     step: np.ndarray
     seasons: list[Season]
     forms: np.ndarray
+    adjusted_forms: np.ndarray
 
 
 def run_backtest(
@@ -82,6 +87,7 @@ def run_backtest(
     seasons: PortfolioSeasons,
     season_length: int,
     forms: Mapping[str, str] | None = None,
+    adjusted_forms: Mapping[str, str] | None = None,
 ) -> Backtest:
     """Forecast every candidate from every origin of ``plan`` and from the end of history.
 
@@ -96,6 +102,8 @@ def run_backtest(
         season_length: the seasonal period.
         forms: series -> an AutoETS form to keep instead of searching one (only the
             parameters are fitted); series not in it are searched.
+        adjusted_forms: the same for the form-searching model on the adjusted series (where
+            the kept form no longer fits, it is searched).
 
     Returns:
         The forecasts as arrays (negative forecasts floored at zero).
@@ -171,17 +179,34 @@ def run_backtest(
             "y": np.concatenate(adjusted_parts),
         }
     )
-    adjusted = engine.forecast(candidates.build(adjusted=True), frame, h_max)
-    if not adjusted.empty:
-        order = pd.Series(np.arange(len(rows)), index=rows)
-        position = order.loc[adjusted["unique_id"].to_numpy()[::h_max]].to_numpy()
-        ahead = np.mod(next_month[:, None] + np.arange(h_max)[None, :], season_length)
-        factors = np.take_along_axis(indices, ahead, axis=1)
+    reporting = candidates.searches_adjusted_form
+    width = h_max + reporting
+    adjusted_codes = np.full(len(ids), np.nan)
+    order = pd.Series(np.arange(len(rows)), index=rows)
+    fitted: dict[str, np.ndarray] = {}
+    for form, members in _by_kept_form(ids, adjusted_forms if reporting else None):
+        part = frame
+        if members is not None:
+            chosen = pd.Series(np.repeat(ids, n_origins)).isin(members).to_numpy()
+            part = frame[np.repeat(chosen, lengths)]
+        adjusted = engine.forecast(candidates.build(adjusted=True, form=form), part, width)
+        if adjusted.empty:
+            continue
+        position = order.loc[adjusted["unique_id"].to_numpy()[::width]].to_numpy()
         for name in adjusted.columns.drop(["unique_id", "ds"]):
-            matrix = np.full((len(rows), h_max), np.nan)
-            matrix[position] = adjusted[name].to_numpy().reshape(-1, h_max)
-            matrix = np.where(multiplicative[:, None], matrix * factors, matrix + factors)
-            forecasts[name] = np.maximum(matrix, 0.0)
+            packed = adjusted[name].to_numpy().reshape(-1, width)
+            if reporting:  # the form of the final fit (from the end of history) is the one kept
+                final = position % n_origins == n_origins - 1
+                codes = packed[final, -1]
+                known = np.isfinite(codes)
+                adjusted_codes[position[final][known] // n_origins] = codes[known]
+            matrix = fitted.setdefault(name, np.full((len(rows), h_max), np.nan))
+            matrix[position] = packed[:, :h_max]
+    ahead = np.mod(next_month[:, None] + np.arange(h_max)[None, :], season_length)
+    factors = np.take_along_axis(indices, ahead, axis=1)
+    for name, matrix in fitted.items():
+        matrix = np.where(multiplicative[:, None], matrix * factors, matrix + factors)
+        forecasts[name] = np.maximum(matrix, 0.0)
 
     cv = {
         name: f.reshape(len(ids), n_origins, h_max)[:, : plan.windows, : plan.h].reshape(
@@ -194,10 +219,18 @@ def run_backtest(
         for name, f in forecasts.items()
     }
     step = np.tile(np.arange(1, plan.h + 1), plan.windows)
-    known = np.isfinite(form_codes)
-    found = np.full(len(ids), None, dtype=object)
-    found[known] = np.array(ETS_FORMS, dtype=object)[form_codes[known].astype(int)]
-    return Backtest(ids, actual, cv, final, step, final_seasons, found)
+    return Backtest(
+        ids, actual, cv, final, step, final_seasons, _form_names(form_codes),
+        _form_names(adjusted_codes),
+    )  # fmt: skip
+
+
+def _form_names(codes: np.ndarray) -> np.ndarray:
+    """Form codes (:func:`.models.ets_form_code`, NaN: none) as names of :data:`ETS_FORMS`."""
+    known = np.isfinite(codes)
+    names = np.full(len(codes), None, dtype=object)
+    names[known] = np.array(ETS_FORMS, dtype=object)[codes[known].astype(int)]
+    return names
 
 
 def _by_kept_form(

@@ -77,8 +77,10 @@ class Model:
             earlier cross-validation origins are fitted with (see
             :class:`.models.RollingOrigins`).
         searches_form: an automatic model whose form (AutoETS's error, trend, season and
-            damping) can be kept from an earlier plan month: it reports the form it found, and
-            given a form it only fits that form's parameters.
+            damping) can be kept: it reports the form it found, and given a form it only fits
+            that form's parameters. A raw model's form is kept from an earlier plan month
+            (``forecast.ets_form_months``); an adjusted model's only when a month re-fits the
+            previous month's models (:class:`.pipeline.CarriedFit`).
     """
 
     name: str
@@ -134,18 +136,47 @@ class CandidateSet:
         """The single candidates' names."""
         return [model.name for model in self.models]
 
-    def build(self, *, adjusted: bool) -> list[Candidate]:
-        """Fresh statsforecast models fitted on the adjusted (or the raw) series."""
-        return [
-            Candidate(model.factory(), alias=model.name)
-            for model in self.models
-            if model.adjusted == adjusted
-        ]
+    def build(self, *, adjusted: bool, form: str | None = None) -> list[Candidate]:
+        """Fresh statsforecast models fitted on the adjusted (or the raw) series.
+
+        Where an adjusted model searches a form (:attr:`searches_adjusted_form`), every
+        candidate appends one number to its forecasts: that model the code of the form it used
+        (:func:`.models.ets_form_code`), the others NaN. ``form``: the form that model keeps
+        (falling back to its search where the form no longer fits).
+        """
+        reporting = adjusted and self.searches_adjusted_form
+        built = []
+        for model in self.models:
+            if model.adjusted != adjusted:
+                continue
+            if not reporting:
+                built.append(Candidate(model.factory(), alias=model.name))
+            elif not model.searches_form:
+                built.append(Candidate(model.factory(), alias=model.name, report=True))
+            elif form is None:
+                built.append(Candidate(model.factory(), alias=model.name, report=ets_form_code))
+            else:
+                built.append(
+                    Candidate(
+                        ets_with_form(form, 1),
+                        alias=model.name,
+                        report=ets_form_code,
+                        fallback=model.factory(),
+                    )
+                )
+        return built
 
     @property
     def searches_form(self) -> bool:
-        """Whether a model of the set searches a form that can be kept (see :class:`Model`)."""
-        return any(model.searches_form for model in self.models)
+        """Whether a raw model of the set searches a form that can be kept (see
+        :class:`Model`)."""
+        return any(model.searches_form and not model.adjusted for model in self.models)
+
+    @property
+    def searches_adjusted_form(self) -> bool:
+        """Whether a model of the set fitted on the adjusted series searches a form that can
+        be kept (see :class:`Model`)."""
+        return any(model.searches_form and model.adjusted for model in self.models)
 
     def build_rolling(
         self,
@@ -192,7 +223,7 @@ def candidate_set(series_class: str, settings: EngineSettings) -> CandidateSet:
         models = [
             Model("Theta", partial(DynamicOptimizedTheta, season_length=1)),
             Model("CES", partial(AutoCES, season_length=1)),
-            Model("ETS", partial(AutoETS, season_length=1, damped=True)),
+            Model("ETS", partial(AutoETS, season_length=1, damped=True), searches_form=True),
             Model("SeasonalNaive", partial(SeasonalNaive, season_length=m), adjusted=False),
         ]
         combination = ("Theta", "CES", "ETS")

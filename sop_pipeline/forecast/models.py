@@ -25,13 +25,28 @@ class Candidate(_TS):
     Args:
         model: the statsforecast model.
         alias: the column name of this candidate.
+        report: when given, one number follows the ``h - 1`` months forecast (``h`` counts
+            it): ``report(fitted model)`` (e.g. the code of the form an AutoETS found,
+            :func:`ets_form_code`, read from the model that answered), or NaN for ``True`` (a
+            candidate with nothing to report) and where only ``Naive`` answered; every
+            candidate of one call must append it, so the output keeps one width.
+        fallback: tried before ``Naive`` when ``model`` fails (a kept form that no longer fits
+            falls back to the search it came from).
     """
 
     uses_exog = False
 
-    def __init__(self, model: _TS, alias: str):
+    def __init__(
+        self,
+        model: _TS,
+        alias: str,
+        report: Callable[[_TS], float] | bool | None = None,
+        fallback: _TS | None = None,
+    ):
         self.model = model
         self.alias = alias
+        self.report = report
+        self.fallback = fallback
 
     def forecast(
         self,
@@ -43,12 +58,27 @@ class Candidate(_TS):
     ) -> dict[str, np.ndarray]:
         """Forecast ``h`` steps of ``y`` (see the class docstring)."""
         y = np.asarray(y, dtype=float)
-        try:
-            mean = np.asarray(self.model.forecast(y=y, h=h)["mean"], dtype=float)
-            if mean.shape != (h,) or not np.all(np.isfinite(mean)):
-                raise FloatingPointError("no finite forecast")
-        except Exception:  # any failure on one series falls back to Naive for that series
-            mean = np.asarray(Naive().forecast(y=y, h=h)["mean"], dtype=float)
+        steps = h - (self.report not in (None, False))
+        mean, reported = None, float("nan")
+        for model in (self.model, self.fallback):
+            if model is None:
+                continue
+            try:
+                if callable(self.report):  # fitted, to read what it found
+                    fit = model.fit(y)
+                    candidate = np.asarray(fit.predict(h=steps)["mean"], dtype=float)
+                    code = self.report(fit)
+                else:
+                    candidate, code = np.asarray(model.forecast(y=y, h=steps)["mean"]), np.nan
+            except Exception:  # any failure on one series falls back for that series
+                continue
+            if candidate.shape == (steps,) and np.all(np.isfinite(candidate)):
+                mean, reported = candidate.astype(float), code
+                break
+        if mean is None:
+            mean = np.asarray(Naive().forecast(y=y, h=steps)["mean"], dtype=float)
+        if steps < h:
+            mean = np.r_[mean, reported]
         return {"mean": mean}
 
 

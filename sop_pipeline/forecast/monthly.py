@@ -3,7 +3,7 @@ statistical forecast, promotions, the planners' overrides and revenue, in one pu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +54,7 @@ MODEL_COLUMNS = [
     "seasonal_weight",
     "ets_form",
     "ets_form_month",
+    "adjusted_ets_form",
 ]
 
 
@@ -152,7 +153,7 @@ def build_monthly_forecast(
         events=promotion_months(promotions, plan_month),
         previous=previous,
         forms={item: form for item, (form, _) in forms.items()},
-        carried=carried_fit(previous_models, previous_errors),
+        carried=carried_fit(previous_models, previous_errors, kept=forms),
     )
     lifts = promotion_lifts(promotions, result.events, finished["family"], plan_month)
     ahead = lifts[lifts["phase"] != "past"].rename(columns={"applied_uplift_pct": "uplift_pct"})
@@ -212,19 +213,26 @@ def build_monthly_forecast(
 
 
 def carried_fit(
-    previous_models: pd.DataFrame | None, previous_errors: pd.DataFrame | None
+    previous_models: pd.DataFrame | None,
+    previous_errors: pd.DataFrame | None,
+    kept: Collection[str] = (),
 ) -> CarriedFit | None:
     """The previous month's models and errors to re-fit without cross-validation (``None``
-    when either is missing)."""
+    when either is missing). The items of ``kept`` (whose AutoETS form is still kept,
+    :func:`kept_forms`) keep their adjusted ETS form too: both were found at the same month
+    and are searched again together."""
     if previous_models is None or previous_errors is None or not len(previous_models):
         return None
     if not len(previous_errors):
         return None
     selection = previous_models.rename(columns={"item": "unique_id"})
+    forms = selection.get("adjusted_ets_form", pd.Series(dtype=object, index=selection.index))
+    known = (forms.notna() & selection["unique_id"].isin(list(kept))).to_numpy()
     return CarriedFit(
         models=dict(zip(selection["unique_id"], selection["model"], strict=True)),
         selection=selection,
         errors=previous_errors.rename(columns={"item": "unique_id"}),
+        adjusted_forms=dict(zip(selection["unique_id"][known], forms[known], strict=True)),
     )
 
 

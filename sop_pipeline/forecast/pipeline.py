@@ -56,6 +56,7 @@ SELECTION_COLUMNS = [
     "seasonality_source",
     "seasonal_weight",
     "ets_form",
+    "adjusted_ets_form",
 ]
 EVENT_COLUMNS = ["unique_id", "ds", "y", "baseline"]
 
@@ -73,11 +74,15 @@ class CarriedFit:
         models: series -> the model label it was forecast with (as ``selection.model``).
         selection: ``unique_id, cv_mae, cv_rmse, cv_wape, cv_bias, cv_horizon`` of that month.
         errors: that month's errors (:data:`.errors.ERROR_COLUMNS`).
+        adjusted_forms: series -> the form its ETS candidate on the adjusted series had (as
+            ``selection.adjusted_ets_form``): re-fitted without searching it again, as the
+            AutoETS form is (``forms`` of :func:`forecast_series`).
     """
 
     models: Mapping[str, str]
     selection: pd.DataFrame
     errors: pd.DataFrame
+    adjusted_forms: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,7 +104,8 @@ class ForecastResult:
             where the series' seasonal indices come from (``item``, ``family``,
             ``portfolio``, ``none``) and ``seasonal_weight`` the weight of its own evidence
             in them (0..1, see :mod:`.seasonality`). ``ets_form`` is the form of the series'
-            AutoETS candidate (:data:`.models.ETS_FORMS`; ``None`` without one).
+            AutoETS candidate (:data:`.models.ETS_FORMS`; ``None`` without one),
+            ``adjusted_ets_form`` that of its ETS candidate on the adjusted series.
         events: the months of ``events`` that were replaced before fitting:
             ``unique_id, ds, y`` (as observed) and ``baseline`` (the estimate that replaced
             it), see :mod:`.events`.
@@ -190,7 +196,7 @@ def forecast_series(
         for series_class, plan, ids in _groups(classes, settings):
             candidates = candidate_set(series_class, settings)
             refits = _refittable(ids, candidates, carried)
-            cross_validated = ids[~np.isin(ids, refits)]
+            cross_validated = ids[~pd.Series(ids).isin(refits).to_numpy()]
             parts = []
             if len(cross_validated):
                 rows = trimmed["unique_id"].isin(cross_validated)
@@ -355,7 +361,7 @@ def _forecast_group(
     selection["error_source"] = "cv"
     selection["seasonality_source"] = [s.source for s in bt.seasons]
     selection["seasonal_weight"] = [s.weight for s in bt.seasons]
-    selection["ets_form"] = bt.forms
+    selection["ets_form"], selection["adjusted_ets_form"] = bt.forms, bt.adjusted_forms
     if candidates.name == INTERMITTENT:  # intermittent models forecast the raw series
         selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
     chosen_cv = (
@@ -385,10 +391,9 @@ def _refittable(
     labels = set(candidates.names)
     if candidates.combination:
         labels.add(candidates.combination_label)
-    with_errors = set(carried.errors["unique_id"])
-    model = pd.Series(ids).map(carried.models)
-    keep = model.isin(labels).to_numpy() & np.isin(ids, list(with_errors))
-    return ids[keep]
+    series = pd.Series(ids)
+    keep = series.map(carried.models).isin(labels) & series.isin(carried.errors["unique_id"])
+    return ids[keep.to_numpy()]
 
 
 def _refit_group(
@@ -412,6 +417,7 @@ def _refit_group(
         seasons,
         settings.season_length,
         forms=forms,
+        adjusted_forms=carried.adjusted_forms,
     )
     final = with_combination(bt.final, candidates)
     labels = pd.Series(bt.ids).map(carried.models).to_numpy()
@@ -458,7 +464,7 @@ def _refit_group(
     selection["error_source"] = "previous"
     selection["seasonality_source"] = [s.source for s in bt.seasons]
     selection["seasonal_weight"] = [s.weight for s in bt.seasons]
-    selection["ets_form"] = bt.forms
+    selection["ets_form"], selection["adjusted_ets_form"] = bt.forms, bt.adjusted_forms
     if candidates.name == INTERMITTENT:
         selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
     return fc, selection, errors[ERROR_COLUMNS]
@@ -499,7 +505,7 @@ def _new_product_forecasts(
     sel["cv_windows"], sel["cv_horizon"], sel["error_source"] = 0, 0, "family"
     sel["seasonality_source"] = info["profile"].to_numpy()
     sel["seasonal_weight"] = 0.0
-    sel["ets_form"] = None
+    sel["ets_form"] = sel["adjusted_ets_form"] = None
     return fc, sel
 
 
@@ -515,7 +521,7 @@ def _zero_forecasts(
     sel = pd.concat([pd.DataFrame({"unique_id": ids.to_numpy(), "model": "Zero"}), zeros], axis=1)
     sel["cv_windows"], sel["cv_horizon"], sel["error_source"] = 0, 0, "history"
     sel["seasonality_source"], sel["seasonal_weight"] = NONE, 0.0
-    sel["ets_form"] = None
+    sel["ets_form"] = sel["adjusted_ets_form"] = None
     return fc, sel
 
 

@@ -34,8 +34,9 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -151,20 +152,39 @@ def moving_trend(y: np.ndarray, season_length: int) -> np.ndarray:
     average of four or more values get their least-squares line instead.
     """
     y = np.asarray(y, dtype=float)
-    n, m = len(y), season_length
-    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    return moving_trends(y[None, :], season_length)[0] if len(y) > 1 else y.copy()
+
+
+def moving_trends(rows: np.ndarray, season_length: int) -> np.ndarray:
+    """:func:`moving_trend` of every row of ``rows`` (series of one length, two or more)."""
+    n = rows.shape[1]
+    weights = _moving_weights(season_length)
     half = len(weights) // 2
     if n - 2 * half < 4:
-        t = np.arange(n)
-        return np.polyval(np.polyfit(t, y, 1), t) if n > 1 else y.copy()
-    trend = np.empty(n)
-    trend[half : n - half] = np.convolve(y, weights, mode="valid")
-    k = max(2, min(half, n - 2 * half))
-    head = np.arange(half, half + k)
-    tail = np.arange(n - half - k, n - half)
-    trend[:half] = np.polyval(np.polyfit(head, trend[head], 1), np.arange(half))
-    trend[n - half :] = np.polyval(np.polyfit(tail, trend[tail], 1), np.arange(n - half, n))
+        return _lines_through(rows, 0, np.arange(n))
+    trend = np.empty_like(rows)
+    inner = n - 2 * half
+    trend[:, half : n - half] = sum(w * rows[:, j : j + inner] for j, w in enumerate(weights))
+    k = max(2, min(half, inner))
+    trend[:, :half] = _lines_through(trend[:, half : half + k], half, np.arange(half))
+    tail = n - half - k
+    trend[:, n - half :] = _lines_through(trend[:, tail : n - half], tail, np.arange(n - half, n))
     return trend
+
+
+@cache
+def _moving_weights(season_length: int) -> tuple[float, ...]:
+    m = season_length
+    return (0.5 / m, *([1.0 / m] * (m - 1)), 0.5 / m) if m % 2 == 0 else (1.0 / m,) * m
+
+
+def _lines_through(rows: np.ndarray, start: int, at: np.ndarray) -> np.ndarray:
+    """The least-squares line through each row (at x = start, start + 1, ...), evaluated at
+    ``at``: ``np.polyval(np.polyfit(x, row, 1), at)`` in closed form."""
+    k = rows.shape[1]
+    centred = np.arange(k) - (k - 1) / 2.0
+    slopes = rows @ centred / (centred @ centred)
+    return rows.mean(axis=1)[:, None] + slopes[:, None] * (at - (start + (k - 1) / 2.0))
 
 
 def own_season(
@@ -182,35 +202,50 @@ def own_season(
         The indices with their precision, or ``None`` when the series is shorter than one
         season or constant.
     """
-    m = season_length
     y = np.asarray(y, dtype=float)[-window:]
-    positions = np.asarray(positions)[-window:]
-    if m < 2 or len(y) < m or np.ptp(y) == 0:
-        return None
-    trend = moving_trend(y, m)
-    multiplicative = np.min(y) >= 0 and np.min(trend) > 0
-    ratios = y / trend if multiplicative else y - trend
-    counts = np.bincount(positions, minlength=m)
-    means = np.bincount(positions, weights=ratios, minlength=m) / np.maximum(counts, 1)
-    resid = ratios - means[positions]
-    df = len(y) - m
-    noise = NOISE_INFLATION * float(np.sum(resid**2) / df) if df > 0 else float("nan")
-    if multiplicative:
-        scale = means.mean()
-        if scale <= 0:
-            return None
-        indices = means / scale
-        noise = noise / scale**2
-    else:
-        indices = means - means.mean()
-    return OwnSeason(
-        indices=indices,
-        counts=counts,
-        noise=noise,
-        df=max(df, 0),
-        kind=MULTIPLICATIVE if multiplicative else ADDITIVE,
-        level=float(np.mean(trend)),
+    return own_seasons(y[None, :], np.asarray(positions)[-window:], season_length)[0]
+
+
+def own_seasons(
+    rows: np.ndarray, positions: np.ndarray, season_length: int
+) -> list[OwnSeason | None]:
+    """:func:`own_season` of every row of ``rows`` at once: series of one length whose values
+    fall on the same ``positions`` (a portfolio cut at one origin is a few such blocks); the
+    rows are used whole (cut them to the window first)."""
+    m = season_length
+    count, n = rows.shape
+    if m < 2 or n < m:
+        return [None] * count
+    rows = np.asarray(rows, dtype=float)
+    trend = moving_trends(rows, m)
+    multiplicative = (rows.min(axis=1) >= 0) & (trend.min(axis=1) > 0)
+    ratios = np.where(
+        multiplicative[:, None], rows / np.where(multiplicative[:, None], trend, 1.0), rows - trend
     )
+    counts = np.bincount(positions, minlength=m)
+    means = ratios @ (positions[:, None] == np.arange(m)) / np.maximum(counts, 1)
+    resid = ratios - means[:, positions]
+    df = n - m
+    noise = NOISE_INFLATION * np.sum(resid**2, axis=1) / df if df > 0 else np.full(count, np.nan)
+    scale = means.mean(axis=1)
+    usable = (np.ptp(rows, axis=1) > 0) & (~multiplicative | (scale > 0))
+    safe_scale = np.where(multiplicative & usable, scale, 1.0)
+    indices = np.where(multiplicative[:, None], means / safe_scale[:, None], means - scale[:, None])
+    noise = np.where(multiplicative, noise / safe_scale**2, noise)
+    level = trend.mean(axis=1)
+    return [
+        OwnSeason(
+            indices=indices[i],
+            counts=counts,
+            noise=float(noise[i]),
+            df=max(df, 0),
+            kind=MULTIPLICATIVE if multiplicative[i] else ADDITIVE,
+            level=float(level[i]),
+        )
+        if usable[i]
+        else None
+        for i in range(count)
+    ]
 
 
 def fit_groups(
@@ -291,31 +326,60 @@ def shrink(
     Returns:
         The indices the series is adjusted with.
     """
-    m = len(target)
-    if own is None:
-        kind = MULTIPLICATIVE
-        source = NONE if is_flat(target, kind, 1.0) else target_source
-        return Season(np.maximum(target, MIN_INDEX), kind, 0.0, source)
-    multiplicative = own.kind == MULTIPLICATIVE
-    goal = target if multiplicative else (target - 1.0) * own.level
-    prior = prior_noise if multiplicative else prior_noise * own.level**2
-    noise = _pooled_noise(own.noise, own.df, prior)
-    if not np.isfinite(noise):
-        weight = 0.0
-    else:
-        variance = float(np.mean(noise / np.maximum(own.counts, 1)))
-        distance = float(np.sum((own.indices - goal) ** 2))
-        weight = 1.0 if distance == 0 else float(np.clip(1 - (m - 3) * variance / distance, 0, 1))
-    indices = goal + weight * (own.indices - goal)
-    if multiplicative:
-        indices = np.maximum(indices / indices.mean(), MIN_INDEX)
-    if is_flat(indices, own.kind, own.level):
-        source = NONE
-    elif weight >= 0.5:
-        source = ITEM
-    else:
-        source = target_source
-    return Season(indices, own.kind, weight, source)
+    target = np.asarray(target, dtype=float)
+    return shrink_many([own], target[None, :], [target_source], prior_noise)[0]
+
+
+def shrink_many(
+    owns: Sequence[OwnSeason | None],
+    targets: np.ndarray,
+    target_sources: Sequence[str],
+    prior_noise: float = float("nan"),
+) -> list[Season]:
+    """:func:`shrink` of many items at once: ``targets`` has one row per item of ``owns``."""
+    count, m = targets.shape
+    has = np.array([own is not None for own in owns], dtype=bool)
+    mine = [own for own in owns if own is not None]
+    own_indices, counts = targets.copy(), np.ones((count, m))
+    own_noise, df = np.full(count, np.nan), np.zeros(count)
+    level, multiplicative = np.ones(count), np.ones(count, dtype=bool)
+    if mine:
+        own_indices[has] = [own.indices for own in mine]
+        counts[has] = [own.counts for own in mine]
+        own_noise[has] = [own.noise for own in mine]
+        df[has] = [own.df for own in mine]
+        level[has] = [own.level for own in mine]
+        multiplicative[has] = [own.kind == MULTIPLICATIVE for own in mine]
+    goal = np.where(multiplicative[:, None], targets, (targets - 1.0) * level[:, None])
+    prior = np.where(multiplicative, prior_noise, prior_noise * level**2)
+    noise = _pooled_noises(own_noise, df, prior)
+    variance = np.mean(noise[:, None] / np.maximum(counts, 1), axis=1)
+    distance = np.sum((own_indices - goal) ** 2, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.clip(1 - (m - 3) * variance / distance, 0, 1)
+        weight = np.where(distance == 0, 1.0, weight)
+        weight = np.where(has & np.isfinite(noise), weight, 0.0)
+        indices = goal + weight[:, None] * (own_indices - goal)
+        indices = np.where(
+            multiplicative[:, None],
+            np.maximum(indices / indices.mean(axis=1)[:, None], MIN_INDEX),
+            indices,
+        )
+    indices[~has] = np.maximum(targets[~has], MIN_INDEX)
+    flat = np.where(
+        multiplicative,
+        np.max(np.abs(np.where(has[:, None], indices, targets) - 1.0), axis=1) < FLAT,
+        np.max(np.abs(indices), axis=1) < FLAT * np.abs(level),
+    )
+    return [
+        Season(
+            indices[i],
+            MULTIPLICATIVE if multiplicative[i] else ADDITIVE,
+            float(weight[i]),
+            NONE if flat[i] else ITEM if has[i] and weight[i] >= 0.5 else target_sources[i],
+        )
+        for i in range(count)
+    ]
 
 
 def is_flat(indices: np.ndarray, kind: str, level: float) -> bool:
@@ -325,14 +389,12 @@ def is_flat(indices: np.ndarray, kind: str, level: float) -> bool:
     return bool(np.max(np.abs(indices)) < FLAT * abs(level))
 
 
-def _pooled_noise(own: float, df: int, prior: float) -> float:
-    """The item's noise pooled with its group's; never below the item's own estimate (an item
+def _pooled_noises(own: np.ndarray, df: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Each item's noise pooled with its group's; never below the item's own estimate (an item
     noisier than its group must not borrow the group's precision)."""
-    if df > 0 and np.isfinite(own) and np.isfinite(prior):
-        return max(own, (df * own + PRIOR_DF * prior) / (df + PRIOR_DF))
-    if df > 0 and np.isfinite(own):
-        return own
-    return prior
+    known = (df > 0) & np.isfinite(own)
+    pooled = np.maximum(own, (df * own + PRIOR_DF * prior) / (df + PRIOR_DF))
+    return np.where(known & np.isfinite(prior), pooled, np.where(known, own, prior))
 
 
 class PortfolioSeasons:
@@ -365,21 +427,35 @@ class PortfolioSeasons:
         self._family_of = family_of
         self._m = season_length
         self._window = window
-        self._own: dict[tuple[str, int], OwnSeason | None] = {}
+        self._own: dict[int, dict[str, OwnSeason | None]] = {}
         self._groups: dict[int, GroupSeasons] = {}
+        self._seasons: dict[int, dict[str, Season]] = {}
 
     def own(self, uid: str, offset: int = 0) -> OwnSeason | None:
         """The series' own indices from its history without its last ``offset`` months."""
-        key = (uid, offset)
-        if uid not in self._series:
-            return None
-        if key not in self._own:
-            y, positions = self._series[uid]
-            end = len(y) - offset
-            self._own[key] = (
-                own_season(y[:end], positions[:end], self._m, self._window) if end > 0 else None
-            )
-        return self._own[key]
+        return self._own_at(offset).get(uid)
+
+    def _own_at(self, offset: int) -> dict[str, OwnSeason | None]:
+        """Every series' own indices at one origin, computed together (:func:`own_seasons`) in
+        blocks of series with the same months."""
+        if offset not in self._own:
+            found: dict[str, OwnSeason | None] = {}
+            blocks: dict[bytes, tuple[np.ndarray, list[str], list[np.ndarray]]] = {}
+            for uid, (y, positions) in self._series.items():
+                end = len(y) - offset
+                if end <= 0:
+                    found[uid] = None
+                    continue
+                start = max(0, end - self._window)
+                months = np.asarray(positions[start:end])
+                block = blocks.setdefault(months.tobytes(), (months, [], []))
+                block[1].append(uid)
+                block[2].append(y[start:end])
+            for months, uids, values in blocks.values():
+                rows = np.asarray(values, dtype=float)
+                found.update(zip(uids, own_seasons(rows, months, self._m), strict=True))
+            self._own[offset] = found
+        return self._own[offset]
 
     def groups(self, offset: int = 0) -> GroupSeasons:
         """Family and portfolio indices from the mature members' histories cut ``offset``
@@ -396,9 +472,29 @@ class PortfolioSeasons:
 
     def season(self, uid: str, offset: int = 0) -> Season:
         """The indices the series is adjusted with at the origin ``offset`` months back."""
-        groups = self.groups(offset)
-        target, source = groups.target(self._family_of.get(uid))
-        return shrink(self.own(uid, offset), target, source, groups.noise)
+        found = self._seasons_at(offset).get(uid)
+        if found is None:  # not one of the portfolio's series: its group's indices
+            groups = self.groups(offset)
+            target, source = groups.target(self._family_of.get(uid))
+            found = shrink(None, target, source, groups.noise)
+        return found
+
+    def _seasons_at(self, offset: int) -> dict[str, Season]:
+        """Every series' shrunk indices at one origin, computed together (:func:`shrink_many`)."""
+        if offset not in self._seasons:
+            groups = self.groups(offset)
+            own = self._own_at(offset)
+            uids = list(own)
+            targets = {family: groups.target(family) for family in {self.family(u) for u in uids}}
+            chosen = [targets[self.family(uid)] for uid in uids]
+            shrunk = shrink_many(
+                [own[uid] for uid in uids],
+                np.array([target for target, _ in chosen], dtype=float).reshape(len(uids), self._m),
+                [source for _, source in chosen],
+                groups.noise,
+            )
+            self._seasons[offset] = dict(zip(uids, shrunk, strict=True))
+        return self._seasons[offset]
 
     def family(self, uid: str) -> str | None:
         """The series' family."""

@@ -140,9 +140,9 @@ def forecast_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
 
 
 def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.DataFrame:
-    """``item, model, ets_form, ets_form_month`` and the ``cv_*`` errors chosen at
-    ``plan_month`` (empty when that month was not forecast; the form columns empty when it was
-    forecast before they existed)."""
+    """``item, model, ets_form, ets_form_month, adjusted_ets_form`` and the ``cv_*`` errors
+    chosen at ``plan_month`` (empty when that month was not forecast; the form columns empty
+    when it was forecast before they existed)."""
     columns = {
         row[0]
         for row in con.execute(
@@ -157,6 +157,7 @@ def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
                 "model": pd.Series(dtype=object),
                 "ets_form": pd.Series(dtype=object),
                 "ets_form_month": pd.Series(dtype="datetime64[ns]"),
+                "adjusted_ets_form": pd.Series(dtype=object),
             }
         )
     forms = (
@@ -164,9 +165,11 @@ def previous_models(con: duckdb.DuckDBPyConnection, plan_month: dt.date) -> pd.D
         if {"ets_form", "ets_form_month"} <= columns
         else "null::varchar as ets_form, null::date as ets_form_month"
     )
+    adjusted = "adjusted_ets_form" if "adjusted_ets_form" in columns else "null::varchar"
     return _frame(
         con,
-        f"select item, model, {forms}, cv_mae, cv_rmse, cv_wape, cv_bias, cv_horizon"
+        f"select item, model, {forms}, {adjusted} as adjusted_ets_form,"
+        " cv_mae, cv_rmse, cv_wape, cv_bias, cv_horizon"
         " from sop_mart.forecast_models where plan_month = ?",
         [plan_month],
     )
