@@ -184,11 +184,11 @@ def run_backtest(
     adjusted_codes = np.full(len(ids), np.nan)
     order = pd.Series(np.arange(len(rows)), index=rows)
     fitted: dict[str, np.ndarray] = {}
+    series_of_row = pd.Series(np.repeat(ids, n_origins))
     for form, members in _by_kept_form(ids, adjusted_forms if reporting else None):
         part = frame
         if members is not None:
-            chosen = pd.Series(np.repeat(ids, n_origins)).isin(members).to_numpy()
-            part = frame[np.repeat(chosen, lengths)]
+            part = frame[np.repeat(series_of_row.isin(members).to_numpy(), lengths)]
         adjusted = engine.forecast(candidates.build(adjusted=True, form=form), part, width)
         if adjusted.empty:
             continue

@@ -485,8 +485,9 @@ class PortfolioSeasons:
             groups = self.groups(offset)
             own = self._own_at(offset)
             uids = list(own)
-            targets = {family: groups.target(family) for family in {self.family(u) for u in uids}}
-            chosen = [targets[self.family(uid)] for uid in uids]
+            families = [self.family(uid) for uid in uids]
+            targets = {family: groups.target(family) for family in set(families)}
+            chosen = [targets[family] for family in families]
             shrunk = shrink_many(
                 [own[uid] for uid in uids],
                 np.array([target for target, _ in chosen], dtype=float).reshape(len(uids), self._m),
