@@ -50,7 +50,7 @@ from sop_pipeline.balance import options as options_module
 from sop_pipeline.balance import solver as solver_module
 from sop_pipeline.balance.cash import CashPosition, collections, plan_cash_flows
 from sop_pipeline.balance.model import ModelSettings, build_model
-from sop_pipeline.balance.options import Context, OptionSettings, find_issues, scenario_options
+from sop_pipeline.balance.options import Context, OptionSettings, find_issues, option_tables
 from sop_pipeline.balance.prices import PRICE_TOL, constraint_prices
 from sop_pipeline.balance.problem import PlanProblem, lead_split
 from sop_pipeline.balance.solution import read_plan
@@ -525,9 +525,10 @@ def run_pipeline(
     top_n: int,
     upside_from_base: bool = False,
     always_upside: bool = False,
+    workers: int = -1,
 ):
     """``plan_balance``'s steps after the inputs: base and upside, prices, tables, cash flows,
-    issues and their options."""
+    issues and their options (``workers`` issues priced at once, as ``balance.workers``)."""
     from sop_pipeline.balance.plan import PlanSettings, _month_flows, _timing_rate, solve_scenario
 
     plan_settings = PlanSettings(model=settings, solver=method)
@@ -595,38 +596,42 @@ def run_pipeline(
             method=method,
             model_settings=settings,
         )
-        original = options_module.issue_options
+        original = options_module.issue_tables
 
         def timed(ctx, issue):
-            started, cpu = time.perf_counter(), _cpu()
+            # per thread: the issues are priced in threads, HiGHS solving in each one's own
+            started, cpu = time.perf_counter(), time.thread_time()
             error = ""
             try:
-                table = original(ctx, issue)
+                tables = original(ctx, issue)
             except SolveError as exc:  # recorded, and the other issues still priced
                 error = str(exc)
-                table = options_module.empty_options()
+                empty = options_module
+                tables = empty.OptionTables(
+                    empty.empty_options(), empty.empty_levers(), empty.empty_option_plans()
+                )
             timings.append(
                 {
                     "issue": issue.key,
                     "items": len(issue.items),
-                    "options": len(table),
+                    "options": len(tables.options),
                     "seconds": round(time.perf_counter() - started, 3),
-                    "cpu_seconds": round(_cpu() - cpu, 3),
+                    "cpu_seconds": round(time.thread_time() - cpu, 3),
                     "error": error,
                 }
             )
-            return table
+            return tables
 
-        options_module.issue_options = timed
+        options_module.issue_tables = timed  # what option_tables runs for each issue
         try:
-            with meter.phase("pipeline_options") as rec:
+            with meter.phase("pipeline_options", workers=workers) as rec:
                 issues = find_issues(base.problem, prices, company.forecast_changes, top_n)
-                table = scenario_options(context, issues)
+                table = option_tables(context, issues, workers).options
                 rec["issues"] = len(issues)
                 rec["options"] = len(table)
                 rec["failed_issues"] = sum(bool(t["error"]) for t in timings)
         finally:
-            options_module.issue_options = original
+            options_module.issue_tables = original
         total["issues"] = len(issues)
     out["issue_timings"] = timings
     out["binding_constraints"] = len(prices)
@@ -744,6 +749,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds per HiGHS call")
     parser.add_argument("--pipeline", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--top-n", type=int, default=5, help="issues of each kind priced")
+    parser.add_argument(
+        "--workers", type=int, default=-1, help="issues priced at once (-1: one per core)"
+    )
     parser.add_argument("--synthetic", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--sample", action="store_true", help="also run the sample company")
     parser.add_argument("--warehouse", type=Path, default=Path("data/warehouse/sop.duckdb"))
@@ -841,6 +849,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.top_n,
                     args.upside_from_base,
                     args.upside == "always",
+                    args.workers,
                 )
             )
         record["phases"] = meter.phases

@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -166,6 +167,7 @@ def run_pipeline(
         str(warehouse / "sop.duckdb"),
     ]
     started = time.perf_counter()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     watcher = psutil.Process(os.getpid() if watch_benchmark else process.pid)
     peak_rss = peak_pss = 0
@@ -181,16 +183,31 @@ def run_pipeline(
         peak_rss = max(peak_rss, rss)
         time.sleep(0.5)
     wall = time.perf_counter() - started
+    # the run and every worker it started and waited for (statsforecast's, validation's)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(getattr(children, f) - getattr(children_before, f) for f in ("ru_utime", "ru_stime"))
     output = process.stdout.read().decode() if process.stdout else ""
     if process.returncode != 0:
         raise SystemExit(f"sop-pipeline run failed ({process.returncode}):\n{output}")
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "peak_rss_mb": peak_rss / 2**20,
         "peak_pss_mb": peak_pss / 2**20,
         "output": output,
         "home": str(home),
     }
+
+
+def cpu_model() -> str:
+    """The processor's name (Linux' ``/proc/cpuinfo``; else what ``platform`` knows)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def stage_times(home: str) -> dict[str, float]:
@@ -312,6 +329,7 @@ def measure(
         "months": months,
         "generate_s": None if generate_s is None else round(generate_s, 1),
         "wall_s": round(result["wall_s"], 1),
+        "cpu_s": round(result["cpu_s"], 1),
         "peak_rss_mb": round(result["peak_rss_mb"]),
         "peak_pss_mb": round(result["peak_pss_mb"]),
         "warehouse_mb": round(size / 2**20, 1),
@@ -324,7 +342,7 @@ def measure(
         "top_issues": count_rows(warehouse, "sop_mart.top_issues"),
         "dask_vs_local": dask_check,
         "bare_fit": bare,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        "machine": f"{cpu_model()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"{round(psutil.virtual_memory().total / 2**30)} GiB",
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "summary": result["output"].strip().splitlines()[-8:],
@@ -333,13 +351,16 @@ def measure(
 
 def markdown(rows: list[dict]) -> str:
     head = (
-        "| items | wall (s) | peak PSS / RSS (MB) | warehouse (MB) | " + " | ".join(STAGES) + " |"
+        "| items | wall (s) | CPU (s) | peak PSS / RSS (MB) | warehouse (MB) | "
+        + " | ".join(STAGES)
+        + " |"
     )
-    lines = [head, "|" + "---|" * (4 + len(STAGES))]
+    lines = [head, "|" + "---|" * (5 + len(STAGES))]
     for r in rows:
         stages = " | ".join(f"{r['stages_s'][s]:.0f}" for s in STAGES)
         lines.append(
-            f"| {r['items']:,} | {r['wall_s']:.0f} | {r.get('peak_pss_mb', '–'):,} / "
+            f"| {r['items']:,} | {r['wall_s']:.0f} | {r.get('cpu_s', '–')} | "
+            f"{r.get('peak_pss_mb', '–'):,} / "
             f"{r['peak_rss_mb']:,} | "
             f"{r['warehouse_mb']:.0f} | {stages} |"
         )
@@ -418,6 +439,7 @@ def main() -> None:
         with results.open("a") as handle:
             handle.write(json.dumps(row) + "\n")
         print(markdown([row]), flush=True)
+        print(f"machine: {row['machine']}", flush=True)
         if args.dask:
             print("Dask against in-process:", json.dumps(row["dask_vs_local"]), flush=True)
         if args.bare_fit:

@@ -682,11 +682,6 @@ class OptionTables:
     plans: pd.DataFrame
 
 
-def issue_options(ctx: Context, issue: Issue) -> pd.DataFrame:
-    """The option table of one issue, the suggestion marked."""
-    return issue_tables(ctx, issue).options
-
-
 def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
     """The option table of one issue (the suggestion marked), its options' levers and
     plans."""
@@ -971,11 +966,6 @@ def _why_not(name: str, issue: Issue) -> str:
         "keep_to_cash_path": "the plan already keeps to the cash path",
         "constrained_plan": "the plan uses none of the levers",
     }.get(name, "no gain")
-
-
-def scenario_options(ctx: Context, issues: list[Issue]) -> pd.DataFrame:
-    """The option tables of ``issues``, in order; empty (with its columns) when none."""
-    return option_tables(ctx, issues).options
 
 
 def option_tables(ctx: Context, issues: list[Issue], workers: int = 1) -> OptionTables:
