@@ -263,8 +263,9 @@ class BalanceSettings(_Section):
     )
     workers: Cores = Field(
         -1,
-        description="issues whose options are priced at the same time, each in its own HiGHS "
-        "solve (-1: one per core, 1: one after the other); the options are the same either way",
+        description="HiGHS solves at the same time: issues whose options are priced at once, "
+        "and the upside scenario solved beside the base plan and its options (-1: one per "
+        "core, 1: one after the other); the plans and options are the same either way",
     )
 
 

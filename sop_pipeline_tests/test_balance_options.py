@@ -237,3 +237,41 @@ def test_capacity_balance_and_decision_settings_are_validated(overrides: dict) -
     assert defaults.decisions.max_extra_cash is None and defaults.decisions.spread_share == 0.3
     assert defaults.capacity.max_prebuild_months == 3
     assert defaults.balance.cash_path == "soft" and defaults.finance.collection_lag_months == 0
+
+
+def test_the_upside_solved_beside_the_base_plan_gives_the_same_tables(monkeypatch) -> None:
+    """With two workers the upside scenario (solved from scratch, needing nothing of the base
+    plan) is solved in a thread of its own while the base plan is solved and its options
+    priced: the same plans, capacity and options as one after the other."""
+    import threading
+    from dataclasses import replace
+
+    from sop_pipeline.balance import plan as plan_module
+
+    threads: dict[str, list[bool]] = {}
+    solve_scenario = plan_module.solve_scenario
+
+    def recorded(problem, settings, *args, **kwargs):
+        beside = threading.current_thread() is not threading.main_thread()
+        threads.setdefault(run, []).append(beside)
+        return solve_scenario(problem, settings, *args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "solve_scenario", recorded)
+    run = "together"
+    together = plan_balance(toy_inputs(), replace(settings(), upside="always", workers=2))
+    run = "alone"
+    alone = plan_balance(toy_inputs(), replace(settings(), upside="always", workers=1))
+
+    assert sorted(threads["together"]) == [False, True]  # the upside in a thread of its own
+    assert threads["alone"] == [False, False]
+    assert set(together.constrained_plan["scenario"]) == {"base", "upside"}
+    for name in (
+        "constrained_plan",
+        "constrained_capacity",
+        "constraint_prices",
+        "scenario_options",
+        "option_levers",
+        "option_plans",
+        "plan_feasibility",
+    ):
+        pd.testing.assert_frame_equal(getattr(together, name), getattr(alone, name))

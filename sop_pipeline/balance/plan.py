@@ -10,6 +10,8 @@ as re-solves (:mod:`.options`); whether the targets are met (:mod:`.feasibility`
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -39,6 +41,7 @@ from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import PlanArrays, read_plan
 from sop_pipeline.balance.solver import Solution, SolverChoice, solve
 from sop_pipeline.balance.tables import capacity_frame, plan_frame, purchases
+from sop_pipeline.lib.cores import cores
 from sop_pipeline.supply.inputs import PlanningInputs
 
 UPSIDE_MAX_COLUMNS = 150_000
@@ -158,16 +161,20 @@ class Solved:
 
 
 def solve_scenario(
-    problem: PlanProblem, settings: PlanSettings, like: Solution | None = None
+    problem: PlanProblem,
+    settings: PlanSettings,
+    like: Solution | None = None,
+    model: LpModel | None = None,
 ) -> Solved:
     """Build and solve one scenario's LP and read its plan back; ``like`` is another
-    scenario's solution to start from (the models have the same layout).
+    scenario's solution to start from (the models have the same layout), ``model`` the
+    scenario's LP when already built (it is changed in place).
 
     Item-months where the plan keeps a buffer while losing sales (:func:`buffer_while_short`)
     lose their buffer credit and the model is solved again from where it stopped, at most
     :data:`BUFFER_PASSES` times (two or three at most on the sample company's upside, each a
     small share of the first solve)."""
-    model = build_model(problem, settings.model)
+    model = build_model(problem, settings.model) if model is None else model
     solution = solve(model, settings.solver, settings.time_limit_seconds, like=like)
     for _ in range(BUFFER_PASSES):
         refused = buffer_while_short(problem, model, solution.x)
@@ -241,12 +248,9 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     problems, promise, settings = scenario_problems(inputs, settings)
     months = problems["base"].months
     built = time.perf_counter()
-    base = solve_scenario(problems["base"], settings)
-    solved = {"base": base}
-    if settings.plans_upside(base.model.n_cols):
-        # solved from scratch: started from the base plan's basis, HiGHS takes 2-7 times longer
-        # (its demand is higher everywhere, so most of that basis must change)
-        solved["upside"] = solve_scenario(problems["upside"], settings)
+    base_model = build_model(problems["base"], settings.model)
+    upside = _upside_beside(problems["upside"], settings, base_model.n_cols)
+    base = solve_scenario(problems["base"], settings, model=base_model)
     solve_seconds = time.perf_counter() - built
 
     prices = constraint_prices(
@@ -258,18 +262,6 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         inputs.descriptions,
         _timing_rate(settings.model),
     )
-    frames = [plan_frame(s.problem, s.plan, name) for name, s in solved.items()]
-    capacity = [
-        capacity_frame(
-            s.problem,
-            s.plan,
-            s.model.dual(s.solution.row_dual, "capacity"),
-            name,
-            inputs.descriptions,
-        )
-        for name, s in solved.items()
-    ]
-
     position = cash_position(inputs.cash, plan_month)
     lag = settings.collection_lag_months
     revenue, spend, overtime, expedite = _month_flows(base, settings)
@@ -299,6 +291,20 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     tables = option_tables(context, issues, settings.workers)
     options_seconds = time.perf_counter() - pricing
     options = tables.options
+    waited = time.perf_counter()
+    solved = {"base": base} | ({"upside": upside()} if upside is not None else {})
+    solve_seconds += time.perf_counter() - waited  # the upside's solve beyond the options'
+    frames = [plan_frame(s.problem, s.plan, name) for name, s in solved.items()]
+    capacity = [
+        capacity_frame(
+            s.problem,
+            s.plan,
+            s.model.dual(s.solution.row_dual, "capacity"),
+            name,
+            inputs.descriptions,
+        )
+        for name, s in solved.items()
+    ]
 
     given_up = _cost_of_path(options, promise is not None and settings.model.cash_path != "off")
     demand_revenue = float((base.problem.mean_demand * base.problem.price[:, None]).sum())
@@ -344,6 +350,25 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         option_plans=tables.plans,
         stats=stats,
     )
+
+
+def _upside_beside(
+    problem: PlanProblem, settings: PlanSettings, columns: int
+) -> Callable[[], Solved] | None:
+    """The upside scenario's plan, when it is planned beside a base plan of ``columns``
+    variables: a call that returns it. It is solved from scratch (started from the base
+    plan's basis HiGHS takes 2-7 times longer: its demand is higher everywhere, so most of
+    that basis must change), so it needs nothing of the base plan: with more than one worker
+    (``workers``) it is solved in a thread of its own while the base plan is solved and its
+    options priced (HiGHS releases Python's lock while it solves), else when it is asked for."""
+    if not settings.plans_upside(columns):
+        return None
+    if cores(settings.workers) <= 1:
+        return lambda: solve_scenario(problem, settings)
+    beside = ThreadPoolExecutor(1)
+    future = beside.submit(solve_scenario, problem, settings)
+    beside.shutdown(wait=False)  # its thread ends with this one solve
+    return future.result
 
 
 def _timing_rate(settings: ModelSettings) -> float:
