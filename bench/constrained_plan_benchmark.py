@@ -606,10 +606,7 @@ def run_pipeline(
                 tables = original(ctx, issue)
             except SolveError as exc:  # recorded, and the other issues still priced
                 error = str(exc)
-                empty = options_module
-                tables = empty.OptionTables(
-                    empty.empty_options(), empty.empty_levers(), empty.empty_option_plans()
-                )
+                tables = option_tables(ctx, [])  # the empty tables, with their columns
             timings.append(
                 {
                     "issue": issue.key,

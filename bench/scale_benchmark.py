@@ -199,17 +199,6 @@ def run_pipeline(
     }
 
 
-def cpu_model() -> str:
-    """The processor's name (Linux' ``/proc/cpuinfo``; else what ``platform`` knows)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def stage_times(home: str) -> dict[str, float]:
     """Seconds per stage over every run the Dagster home ``home`` records."""
     from sop_pipeline.lib.instance import open_instance
@@ -322,6 +311,8 @@ def measure(
     bare = bare_fit(warehouse) if with_bare_fit else {}
     if bare:
         bare["forecast_stage_vs_bare"] = round(stages["forecast"] / bare["wall_s"], 2)
+    from constrained_plan_benchmark import cpu_model
+
     size = sum(p.stat().st_size for p in warehouse.glob("*.duckdb"))
     packs = sorted((warehouse / "meeting_packs").glob("*.html"))
     return {
