@@ -79,7 +79,8 @@ class ForecastSettings(_Section):
         "keep",
         description="forecast of an intermittent item whose months without demand since its "
         "last sale exceed every earlier gap and twice its average interval: 'keep' (ADIDA or "
-        "the model its evidence picks), 'tsb' (decaying demand probability) or 'zero' (obsolete)",
+        "IMAPA, or the model its evidence picks), 'tsb' (decaying demand probability) or "
+        "'zero' (obsolete)",
     )
     error_months: int = Field(
         6,

@@ -1,4 +1,5 @@
-"""Intermittent demand: ADIDA unless the evidence is strong, dormant series, late first sales."""
+"""Intermittent demand: ADIDA or IMAPA by pooled evidence, another model only on strong
+evidence, dormant series, late first sales."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from sop_pipeline.forecast import EngineSettings, forecast_series, seasonal_naiv
 from sop_pipeline.forecast.candidates import DORMANT_ZERO, candidate_set
 from sop_pipeline.forecast.classify import INTERMITTENT, classify_series, dormant_series
 from sop_pipeline.forecast.history import fill_months, trim_to_start, validate_history
-from sop_pipeline.forecast.selection import select_models
+from sop_pipeline.forecast.selection import (
+    POOL_MIN_SERIES,
+    group_incumbent,
+    pooled_default,
+    select_models,
+)
 
 
 def frame(uid: str, values: list[float], start: str = "2022-01-01") -> pd.DataFrame:
@@ -47,6 +53,71 @@ def test_adida_is_kept_unless_another_model_halves_its_squared_error():
     assert candidate_set(INTERMITTENT, EngineSettings()).default == "ADIDA"
     assert _select(0.6) == "ADIDA"  # 40 % lower: noise on a few hold-out months
     assert _select(0.4) == "CrostonSBA"  # 60 % lower: strong evidence
+
+
+def _pooled(n_series: int, imapa_ratios: list[float], incumbent: str | None = None) -> str:
+    """The group default when IMAPA's squared error is ``imapa_ratios`` (cycled) of ADIDA's."""
+    candidates = candidate_set(INTERMITTENT, EngineSettings())
+    names = ["ADIDA", "CrostonSBA", "IMAPA", "TSB"]
+    adida = np.linspace(1.0, 50.0, n_series)  # series of very different sizes
+    ratios = np.resize(np.asarray(imapa_ratios, dtype=float), n_series)
+    score = np.column_stack([adida, adida * 0.1, adida * ratios, adida * 0.1])
+    return pooled_default(score, names, candidates, incumbent=incumbent, switch_margin=0.2)
+
+
+def test_the_group_default_is_imapa_only_when_the_pooled_evidence_favours_it():
+    assert candidate_set(INTERMITTENT, EngineSettings()).pooled == ("IMAPA",)
+    # geometric mean of 0.5 and 1.6: sqrt(0.8) = 0.894 < 1 -> IMAPA for the whole group
+    assert _pooled(POOL_MIN_SERIES, [0.5, 1.6]) == "IMAPA"
+    # sqrt(0.5 x 2.2) = 1.049 > 1: IMAPA halves half the series' error, but not on the whole
+    assert _pooled(POOL_MIN_SERIES, [0.5, 2.2]) == "ADIDA"
+    # too few series: a handful of hold-out months is noise, the set's default stays
+    assert _pooled(POOL_MIN_SERIES - 1, [0.5, 1.6]) == "ADIDA"
+    # CrostonSBA's and TSB's far smaller errors never make them the group default
+    assert _pooled(100, [1.01]) == "ADIDA"
+
+
+def test_the_group_keeps_last_months_default_unless_another_is_better_by_the_switch_margin():
+    # IMAPA's errors 10 % below ADIDA's: a new group takes IMAPA, a group on ADIDA stays
+    assert _pooled(40, [0.9]) == "IMAPA"
+    assert _pooled(40, [0.9], incumbent="ADIDA") == "ADIDA"  # 0.9 > 1 - 0.2
+    assert _pooled(40, [0.75], incumbent="ADIDA") == "IMAPA"  # 0.75 < 0.8
+    assert _pooled(40, [1.1], incumbent="IMAPA") == "IMAPA"  # 1.1 x 0.8 = 0.88 < 1
+    assert _pooled(40, [1.3], incumbent="IMAPA") == "ADIDA"  # 1.3 x 0.8 = 1.04 > 1
+
+
+def test_the_group_incumbent_is_the_default_most_of_its_series_had():
+    candidates = candidate_set(INTERMITTENT, EngineSettings())
+    ids = np.array(["a", "b", "c", "d"])
+    previous = {"a": "IMAPA", "b": "TSB", "c": "IMAPA", "d": "ADIDA", "other": "ADIDA"}
+    assert group_incumbent(ids, previous, candidates) == "IMAPA"
+    assert group_incumbent(ids, {"b": "TSB"}, candidates) is None
+    assert group_incumbent(ids, None, candidates) is None
+
+
+def test_a_series_of_a_group_that_favours_imapa_keeps_imapa_unless_another_halves_its_error():
+    candidates = candidate_set(INTERMITTENT, EngineSettings())
+    n = POOL_MIN_SERIES
+    actual = np.zeros((n, 4))
+    forecasts = {
+        "ADIDA": np.full((n, 4), 2.0),  # MSE 4
+        "IMAPA": np.full((n, 4), 1.8),  # MSE 3.24: 19 % lower, everywhere
+        "CrostonSBA": np.full((n, 4), 10.0),
+        "TSB": np.full((n, 4), 10.0),
+    }
+    forecasts["CrostonSBA"][0] = 1.2  # MSE 1.44: 56 % below IMAPA's -> strong evidence
+    forecasts["TSB"][1] = 1.5  # MSE 2.25: 31 % below IMAPA's, 44 % below ADIDA's -> noise
+    chosen = select_models(
+        np.array([f"s{i}" for i in range(n)]),
+        actual,
+        forecasts,
+        np.arange(1, 5),
+        candidates,
+        [80],
+        combination_margin=0.5,
+    )["model"].tolist()
+    assert chosen[0] == "CrostonSBA"
+    assert chosen[1:] == ["IMAPA"] * (n - 1)
 
 
 def test_dormant_series_by_hand():

@@ -14,12 +14,15 @@ their own seasonality. Names in the ``model`` column:
   ``DampedTrend`` (additive damped-trend ETS) and ``Naive``, all on the adjusted series (whose
   indices are mostly the family's); the default ``Combination(Theta+SES)``;
 - intermittent series: ``ADIDA`` (aggregate over the mean demand interval, smooth, spread back)
-  by default; ``CrostonSBA`` (Croston with the Syntetos-Boylan correction), ``IMAPA`` and ``TSB``
-  (Teunter-Syntetos-Babai, smoothing 0.1 and 0.1) replace it only on strong evidence, all on
-  the raw series and ranked by mean squared error. A per-series pick among the four by a short
-  cross-validation is mostly noise, and Croston-type picks over-forecast: on public
-  intermittent data (``bench/intermittent_benchmark.py``) ADIDA for every series is as
-  accurate as any per-series choice and far less biased.
+  or ``IMAPA`` (the mean of that over every aggregation level up to the interval), whichever
+  the group's series forecast better in their cross-validation taken together (pooled
+  evidence, see :func:`.selection.pooled_default`); ``CrostonSBA`` (Croston with the
+  Syntetos-Boylan correction) and ``TSB`` (Teunter-Syntetos-Babai, smoothing 0.1 and 0.1)
+  replace it only on strong evidence, all on the raw series and ranked by mean squared error.
+  A per-series pick among the four by a short cross-validation is mostly noise, and
+  Croston-type picks over-forecast: on public intermittent data
+  (``bench/intermittent_benchmark.py``) one aggregation method for every series is as accurate
+  as any per-series choice and far less biased.
 
 A single model replaces the default (the combination, or ADIDA) only when its cross-validation
 error is far smaller (``combination_margin``). The sets and the margin were chosen on cuts of
@@ -101,6 +104,9 @@ class CandidateSet:
             candidate (empty: no combination).
         default: the candidate a series keeps unless another one's cross-validation error is
             far smaller (``COMBINATION`` where there is a combination).
+        pooled: candidates that take the default's place for a whole group of series when
+            their cross-validation errors, taken across the group, are smaller than the
+            default's (:func:`.selection.pooled_default`).
         reserved: candidates never chosen by their error, only given to the series a rule
             assigns them (the forecast of dormant series, ``dormant_demand: zero``).
         metric: the cross-validation error that picks the model: ``"mae"`` or ``"mse"``
@@ -118,6 +124,7 @@ class CandidateSet:
     metric: str = "mae"
     horizon_exponent: float = 0.5
     default: str | None = None
+    pooled: tuple[str, ...] = ()
     reserved: tuple[str, ...] = ()
     season_length: int = 12
 
@@ -266,6 +273,7 @@ def candidate_set(series_class: str, settings: EngineSettings) -> CandidateSet:
             metric="mse",
             horizon_exponent=0.0,
             default="ADIDA",
+            pooled=("IMAPA",),
             reserved=reserved,
         )
     raise ValueError(f"series class {series_class!r} has no candidate models")

@@ -11,6 +11,8 @@ from sop_pipeline.forecast.candidates import COMBINATION, CandidateSet
 from sop_pipeline.forecast.intervals import conformal_halfwidths
 
 METRIC_COLUMNS = ("cv_mae", "cv_rmse", "cv_wape", "cv_bias")
+POOL_MIN_SERIES = 20
+"""Series with errors a group needs before its pooled evidence can replace the set's default."""
 
 
 def with_combination(
@@ -39,7 +41,8 @@ def select_models(
     """Choose the candidate with the smallest cross-validation error for every series.
 
     Two margins keep the choice from wandering on noise. Another model replaces the set's
-    default (the combination; ADIDA for intermittent series) only when its error is smaller by
+    default (the combination; for intermittent series ADIDA or IMAPA, whichever the group's
+    errors taken together favour: :func:`pooled_default`) only when its error is smaller by
     more than ``combination_margin`` (a fraction). And when ``previous`` names the model a
     series had at the last plan month, any other candidate must beat that model by
     ``switch_margin`` too: a series that gains one month keeps its model unless the new month
@@ -74,7 +77,13 @@ def select_models(
     else:
         score = np.stack([np.nanmean(np.abs(err[n]), axis=1) for n in names], axis=1)
     score = np.where(np.isnan(score), np.inf, score)
-    favoured = candidates.favoured
+    favoured = pooled_default(
+        score,
+        names,
+        candidates,
+        incumbent=group_incumbent(ids, previous, candidates),
+        switch_margin=switch_margin,
+    )
     if favoured in names and combination_margin > 0:
         score[:, [i for i, n in enumerate(names) if n != favoured]] /= 1 - combination_margin
     if previous and switch_margin > 0:
@@ -98,6 +107,65 @@ def select_models(
     for j, level in enumerate(levels):
         out[f"q-{level}"] = halfwidths[:, j]
     return out
+
+
+def pooled_default(
+    score: np.ndarray,
+    names: Sequence[str],
+    candidates: CandidateSet,
+    *,
+    incumbent: str | None = None,
+    switch_margin: float = 0.0,
+) -> str | None:
+    """The group's default: the set's, or one of its ``pooled`` candidates when the group's
+    errors taken together favour it.
+
+    Each series compares a candidate with the set's default by the ratio of their errors; the
+    option whose ratios have the smallest geometric mean across the group (the average relative
+    error, which no single large series dominates; the default's is 1) becomes the default. One
+    series' few hold-out months are noise; a few dozen series' are evidence: a group with
+    fewer than :data:`POOL_MIN_SERIES` series with errors keeps the set's default. The group's
+    default of the last plan month (``incumbent``) is kept unless another option is better by
+    ``switch_margin``: a portfolio's slow movers do not all change method on a month's noise.
+
+    Args:
+        score: the candidates' cross-validation errors, ``(n_series, n_candidates)``
+            (``inf`` where a candidate has none).
+        names: the candidates, in column order.
+        candidates: the candidate set.
+        incumbent: the group's default at the last plan month, if known.
+        switch_margin: see above.
+    """
+    default = candidates.favoured
+    if default not in names:
+        return default
+    names = list(names)
+    base = score[:, names.index(default)]
+    ratios = {default: 1.0}
+    for name in candidates.pooled:
+        if name not in names:
+            continue
+        other = score[:, names.index(name)]
+        both = np.isfinite(base) & np.isfinite(other) & (base > 0) & (other > 0)
+        if both.sum() >= POOL_MIN_SERIES:
+            ratios[name] = float(np.exp(np.mean(np.log(other[both] / base[both]))))
+    if incumbent in ratios:
+        ratios[incumbent] *= 1 - switch_margin
+    return min(ratios, key=ratios.__getitem__)
+
+
+def group_incumbent(
+    ids: np.ndarray, previous: Mapping[str, str] | None, candidates: CandidateSet
+) -> str | None:
+    """The group's default at the last plan month: the most common of the set's default and
+    its ``pooled`` candidates among the models the group's series had (``None``: none had one).
+    """
+    if not previous or not candidates.pooled:
+        return None
+    options = {candidates.favoured, *candidates.pooled}
+    had = pd.Series(ids).map(previous)
+    had = had[had.isin(options)]
+    return None if had.empty else str(had.value_counts().index[0])
 
 
 def error_metrics(err: np.ndarray, y: np.ndarray) -> pd.DataFrame:
