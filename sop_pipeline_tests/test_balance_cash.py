@@ -42,6 +42,16 @@ def test_runway_repeats_the_last_twelve_months_of_a_longer_horizon() -> None:
     assert runway_months(50.0, flows) == approx(66.5)
 
 
+def test_an_options_runway_repeats_the_plans_year_not_its_one_off_flows() -> None:
+    """An option loses 30 in month 1 and then burns 5 a month: 100 - 30 - 55 = 15 at the
+    horizon's end. Repeating its own year (-30 again in month 13): 15 - 30 < 0, crossing
+    half-way into month 13: 12.5. Past the horizon the company runs on the plan's year
+    (-6 a month): 15, 9, 3, -3: crossing half-way into month 15: 14.5."""
+    option = np.array([-30.0] + [-5.0] * 11)
+    assert runway_months(100.0, option) == approx(12.5)
+    assert runway_months(100.0, option, cycle=np.full(12, -6.0)) == approx(14.5)
+
+
 def test_runway_of_a_short_horizon_repeats_it_whole() -> None:
     """Six months of -10 from 95: 85 .. 35 in the horizon, then 25, 15, 5, -5: the tenth
     month crosses, 5 / 10 = 0.5 into it -> 9.5."""

@@ -125,12 +125,7 @@ def test_runway_and_low_point_follow_the_plans_own_flows(sample_company: Path) -
     np.testing.assert_allclose(projected["cash_balance"], balances)
     low = projected[projected["is_cash_low_point"].astype(bool)]
     assert len(low) == 1 and low["cash_balance"].iloc[0] == pytest.approx(balances.min())
-    balance, runway = opening, None
-    for month, flow in enumerate(list(flows) + list(flows[-12:]) * 50, start=1):
-        if balance + flow < 0:
-            runway = month - 1 + balance / (balance - (balance + flow))
-            break
-        balance += flow
+    runway = _runway(opening, list(flows) + list(flows[-12:]) * 50)
     recorded = cash["runway_months"].dropna()
     if runway is None:
         assert recorded.empty
@@ -138,6 +133,25 @@ def test_runway_and_low_point_follow_the_plans_own_flows(sample_company: Path) -
         assert recorded.iloc[0] == pytest.approx(runway)
         straight = 12 + balances[-1] / ((opening - balances[-1]) / 12)
         assert recorded.iloc[0] != pytest.approx(straight, rel=0.01)
+    # an option's levers are one-off (a shortage, an expedite, overtime in the issue's months):
+    # past the horizon its balance runs on the plan's year, not on its own year repeated
+    options = _mart(sample_company, "scenario_options")
+    solvent = options[options["cash_low_point"] > 0]
+    assert len(solvent) > 10
+    for _, row in solvent.iterrows():
+        after = _runway(row["cash_balance_end"], list(flows[-12:]) * 50)
+        expected = np.nan if after is None else len(flows) + after
+        assert row["runway_months"] == pytest.approx(expected, nan_ok=True)
+
+
+def _runway(opening: float, flows: list[float]) -> float | None:
+    """Months until the balance first falls below zero, by hand, interpolated in the month."""
+    balance = opening
+    for month, flow in enumerate(flows, start=1):
+        if balance + flow < 0:
+            return month - 1 + balance / (balance - (balance + flow))
+        balance += flow
+    return None
 
 
 def test_revenue_three_ways_and_the_targets(sample_company: Path) -> None:

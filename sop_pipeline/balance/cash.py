@@ -17,8 +17,9 @@ expedite premiums, overtime and the monthly operating burn of ``cash.csv``.
 **Runway**: months from the plan month's close until the balance first falls below zero,
 interpolated within that month, counted on the plan's own flows month by month and, past the
 horizon, on its last 12 months repeated (seasonality kept; a horizon shorter than 12 months is
-repeated whole) - never a straight line at an average outflow. None when the repeated year
-does not consume cash (the balance never falls below zero) or the balance stays above zero for
+repeated whole) - never a straight line at an average outflow. An option's runway repeats the
+plan's year, not its own: its levers are one-off. None when the repeated year does not
+consume cash (the balance never falls below zero) or the balance stays above zero for
 :data:`RUNWAY_YEARS` years.
 """
 
@@ -125,15 +126,25 @@ def balances(opening: float, flows: np.ndarray) -> np.ndarray:
     return opening + np.cumsum(flows)
 
 
-def runway_months(opening: float, flows: np.ndarray, repeat: int = 12) -> float | None:
+def runway_months(
+    opening: float, flows: np.ndarray, repeat: int = 12, cycle: np.ndarray | None = None
+) -> float | None:
     """Months until the balance first falls below zero (module docstring), interpolated
-    within the month it crosses; 0 when the opening cash is already negative."""
+    within the month it crosses; 0 when the opening cash is already negative.
+
+    ``cycle`` is the year repeated past the horizon when it is not the flows' own last
+    ``repeat`` months: an option's levers act within the horizon, and after it the company
+    runs on its plan, so an option's runway repeats the plan's year, not its own (a one-off
+    shortage or expedite premium is not paid again every year).
+    """
     if opening < 0:
         return 0.0
     flows = np.asarray(flows, dtype=float)
     if not len(flows):
         return None
-    cycle = flows[-min(repeat, len(flows)) :]
+    if cycle is None:
+        cycle = flows[-min(repeat, len(flows)) :]
+    cycle = np.asarray(cycle, dtype=float)
     previous, month = opening, 0
     horizon_steps = list(flows)
     for flow in horizon_steps:

@@ -716,6 +716,7 @@ def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
     priced = [price(ctx, issue, plan, v.mean, v.sigma, x) for v, plan, x in solved]
     base = priced[0]
     plan_flows = price(ctx, issue, ctx.plan, problem.mean_demand, problem.sigma, ctx.x).flows
+    plan_cycle = ctx.cash.net[-12:] if ctx.opening_cash is not None else None
     rows = []
     months = problem.months
     for (variant, plan, _), p in zip(solved, priced, strict=True):
@@ -745,7 +746,7 @@ def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
             path = balances(ctx.opening_cash, net)
             row["cash_balance_end"] = float(path[-1])
             row["cash_low_point"] = float(path[low_point(path)])
-            runway = runway_months(ctx.opening_cash, net)
+            runway = runway_months(ctx.opening_cash, net, cycle=plan_cycle)
             row["runway_months"] = np.nan if runway is None else runway
         rows.append(row)
     table = pd.DataFrame(rows)
