@@ -572,7 +572,7 @@ def run_pipeline(
                     s.problem, s.plan, s.model.dual(s.solution.row_dual, "capacity"), name, {}
                 )
         months = base.problem.months
-        revenue, spend, overtime, expedite = _month_flows(base, plan_settings)
+        revenue, spend, overtime, expedite, materials = _month_flows(base, plan_settings)
         flows = plan_cash_flows(
             revenue,
             spend,
@@ -582,6 +582,7 @@ def run_pipeline(
             pd.Series(dtype=float),
             months,
             0,
+            materials_sold=materials,
         )
         context = Context(
             solution=base.solution,

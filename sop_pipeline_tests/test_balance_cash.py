@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sop_pipeline.balance.cash import Commitment, collections, commitment, runway_months
+from sop_pipeline.balance.cash import (
+    Commitment,
+    PlanCash,
+    collections,
+    commitment,
+    runway_months,
+)
 
 approx = pytest.approx
 MONTH = pd.Timestamp
@@ -50,6 +56,29 @@ def test_an_options_runway_repeats_the_plans_year_not_its_one_off_flows() -> Non
     option = np.array([-30.0] + [-5.0] * 11)
     assert runway_months(100.0, option) == approx(12.5)
     assert runway_months(100.0, option, cycle=np.full(12, -6.0)) == approx(14.5)
+
+
+def test_the_repeated_year_holds_stock_level_and_pays_no_premium() -> None:
+    """Each month collects 100, buys 20 (its sales contain 40: the plan draws stock down) and
+    burns 90; the first month pays a premium of 6: the horizon ends at 200 - 16 - 11 x 10 =
+    74. Repeating the plan's own year (-16, then -10 a month) would last 13 + 5.8 = 18.8
+    months; the year the company can repeat buys back the 40 and pays no premium: -30 a
+    month, 74 / 30 = 2.47 months past the horizon: 14.47."""
+    twelve = np.ones(12)
+    flows = PlanCash(
+        inflow=100 * twelve,
+        purchases=20 * twelve,
+        overtime=0 * twelve,
+        expedite=np.r_[6.0, np.zeros(11)],
+        burn=90 * twelve,
+        materials_sold=40 * twelve,
+    )
+    assert flows.repeated_year == approx(-30 * twelve)
+    assert runway_months(200.0, flows.net) == approx(18.8)
+    assert flows.runway(200.0) == approx(12 + 74 / 30)
+    # an option (one-off loss of 30 in month 1) runs on the same repeated year past the horizon
+    option = flows.net - np.r_[30.0, np.zeros(11)]
+    assert flows.runway(200.0, option) == approx(12 + 44 / 30)
 
 
 def test_runway_of_a_short_horizon_repeats_it_whole() -> None:

@@ -575,6 +575,10 @@ def test_ten_day_lead_time_sells_two_thirds_of_the_first_month() -> None:
     assert only.shadow_price == approx(50.0)
     assert only.lost_sales_qty == approx(late)
     assert only.lost_margin == approx(late * 50)
+    # month 0 ends with 98.563 in stock and 98.563 lost: that stock came too late to sell in
+    # the month, so it is not supply the month could have sold (an option priced on it would
+    # count the plan's own lost sales as served); month 1 lost nothing: sold + left
+    np.testing.assert_allclose(plan.supply[0], [sold0, 300], atol=1e-6)
 
 
 # --- 7. lot sizing after the solve --------------------------------------------------------------

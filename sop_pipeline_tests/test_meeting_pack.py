@@ -1027,7 +1027,9 @@ def test_the_cash_low_point_is_marked(pack_data: MeetingPackData, pack_html: str
     chart = section[section.index('data-chart="cash_balance"') :]
     chart = unescape(chart[: chart.index("</figure>")])
     assert "Low point" in chart and f"low point ${low['cash_balance']:,.0f} in {month}" in chart
-    assert "runway 14 months on the plan's own flows, its last 12 months repeated" in chart
+    assert (
+        "runway 14 months on the plan's own flows, then its last 12 months at level stock" in chart
+    )
     assert f"${low['cash_balance']:,.0f} in {month}" in section[: section.index('class="block"')]
 
 
@@ -1044,7 +1046,7 @@ def test_the_runway_in_words() -> None:
             "runway_months": 77.35,
         }
     )
-    long = "runway 77 months on the plan's own flows, its last 12 months repeated"
+    long = "runway 77 months on the plan's own flows, then its last 12 months at level stock"
     assert runway_words(cash) == long
     assert runway_words(cash.assign(runway_months=7.26)) == (
         "runway 7.3 months on the plan's own flows"

@@ -188,7 +188,7 @@ def _spec(name: str, description: str) -> dg.AssetSpec:
             "Inventory value against the dated working-capital path (actual counts, then the "
             "constrained plan), and the cash balance month by month on the plan's own flows, "
             "with its low point and the runway (the plan's last 12 months repeated beyond the "
-            "horizon).",
+            "horizon at level stock).",
         ),
         _spec(
             "plan_feasibility",

@@ -17,10 +17,14 @@ expedite premiums, overtime and the monthly operating burn of ``cash.csv``.
 **Runway**: months from the plan month's close until the balance first falls below zero,
 interpolated within that month, counted on the plan's own flows month by month and, past the
 horizon, on its last 12 months repeated (seasonality kept; a horizon shorter than 12 months is
-repeated whole) - never a straight line at an average outflow. An option's runway repeats the
-plan's year, not its own: its levers are one-off. None when the repeated year does not
-consume cash (the balance never falls below zero) or the balance stays above zero for
-:data:`RUNWAY_YEARS` years.
+repeated whole) - never a straight line at an average outflow. The repeated year is a year the
+company can repeat: its collections, overtime and burn, with the bought items its sales
+contain bought back in the month instead of the plan's own purchases, and no expedite
+premiums. A plan that draws its stock down (towards a cash path) buys less than it sells
+within the horizon; repeating that year would draw the stock down again every year, a cash
+release no company can repeat. An option's runway repeats the plan's year, not its own: its
+levers are one-off. None when the repeated year does not consume cash (the balance never
+falls below zero) or the balance stays above zero for :data:`RUNWAY_YEARS` years.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ import pandas as pd
 
 RUNWAY_YEARS = 50
 """How far the repeated year is followed before a runway counts as unlimited."""
+RUNWAY_REPEAT = 12
+"""Months of the plan repeated past the horizon for the runway (a year: seasonality kept)."""
 
 CASH_COLUMNS = [
     "month",
@@ -196,17 +202,36 @@ def cash_position(cash: pd.DataFrame, plan_month: pd.Timestamp) -> CashPosition 
 
 @dataclass(frozen=True)
 class PlanCash:
-    """A plan's cash by horizon month (arrays over months)."""
+    """A plan's cash by horizon month (arrays over months); ``materials_sold`` is the cost of
+    the bought items each month's sales contain (``purchases`` when not known)."""
 
     inflow: np.ndarray
     purchases: np.ndarray
     overtime: np.ndarray
     expedite: np.ndarray
     burn: np.ndarray
+    materials_sold: np.ndarray | None = None
 
     @property
     def net(self) -> np.ndarray:
         return self.inflow - self.purchases - self.overtime - self.expedite - self.burn
+
+    @property
+    def repeated_year(self) -> np.ndarray:
+        """The year the runway repeats past the horizon (module docstring): the last
+        :data:`RUNWAY_REPEAT` months' collections, overtime and burn, with what their sales
+        contain bought back in the month instead of the plan's purchases, and no expedite
+        premium."""
+        bought = self.purchases if self.materials_sold is None else self.materials_sold
+        year = self.inflow - bought - self.overtime - self.burn
+        return year[-min(RUNWAY_REPEAT, len(year)) :]
+
+    def runway(self, opening: float, net: np.ndarray | None = None) -> float | None:
+        """Months of runway from ``opening`` on ``net`` (the plan's own flows by default)
+        over the horizon, then :attr:`repeated_year`: an option's levers act within the
+        horizon, and after it the company runs on its plan."""
+        flows = self.net if net is None else net
+        return runway_months(opening, flows, cycle=self.repeated_year)
 
 
 def plan_cash_flows(
@@ -218,10 +243,14 @@ def plan_cash_flows(
     booked: pd.Series,
     months: pd.DatetimeIndex,
     lag: int,
+    materials_sold: np.ndarray | None = None,
 ) -> PlanCash:
-    """The monthly flows (module docstring); without a cash position no burn."""
+    """The monthly flows (module docstring); without a cash position no burn.
+    ``materials_sold``: the cost of the bought items each month's sales contain, for the
+    year the runway repeats (:attr:`PlanCash.repeated_year`)."""
     burn = np.full(len(months), position.monthly_burn if position else 0.0)
-    return PlanCash(collections(revenue, booked, months, lag), purchases, overtime, expedite, burn)
+    inflow = collections(revenue, booked, months, lag)
+    return PlanCash(inflow, purchases, overtime, expedite, burn, materials_sold)
 
 
 def low_point(values: np.ndarray) -> int | None:
@@ -285,7 +314,7 @@ def cash_projection(
         frame["cash_released"] = promise.baseline_value - frame["inventory_value"]
         frame["target_cash_released"] = promise.baseline_value - path_value
     if position is not None:
-        runway = runway_months(position.opening_cash, flows.net)
+        runway = flows.runway(position.opening_cash)
         frame["runway_months"] = np.nan if runway is None else runway
         frame["cash_as_of_month"] = position.as_of_month
         frame["is_cash_low_point"] = frame["is_cash_low_point"].astype("boolean").fillna(False)

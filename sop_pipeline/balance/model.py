@@ -473,6 +473,22 @@ def _shelf_rows(layout: _Layout, problem: PlanProblem, y, s, b, e, kept) -> None
             layout.add(rows[comp], y[parent][:, lag:], -problem.edge_factor[:, None])
 
 
+BUFFER_PASSES = 5
+"""How many times a plan is solved again without the buffer credit where it keeps a buffer
+while losing sales (:func:`drop_refused_buffers`)."""
+
+
+def drop_refused_buffers(problem: PlanProblem, model: LpModel, x: np.ndarray) -> bool:
+    """Take the buffer credit away (``model.upper`` of ``b`` set to 0, in place) at the
+    item-months where solution ``x`` keeps a buffer while losing sales
+    (:func:`buffer_while_short`); whether there were any, i.e. whether to solve again. A plan,
+    and each option re-solved from it, is solved again until there are none, at most
+    :data:`BUFFER_PASSES` times."""
+    refused = buffer_while_short(problem, model, x)
+    model.upper[model.columns["b"][refused]] = 0.0
+    return bool(refused.any())
+
+
 def buffer_while_short(
     problem: PlanProblem, model: LpModel, x: np.ndarray, tolerance: float = 1e-6
 ) -> np.ndarray:

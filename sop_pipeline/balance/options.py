@@ -21,7 +21,9 @@ re-solved whole.
 
 **Pricing** (the LP plans the point forecast; the options are valued against the forecast's
 uncertainty, as the plan's buffers are meant for): with ``S`` an item's stock available in a
-month under the option (sold + left at the month's end), Normal demand from the forecast and
+month under the option (sold + left at the month's end; only what was sold in a month the
+option loses sales, as the stock it left then could not be sold in time:
+:attr:`~sop_pipeline.balance.solution.PlanArrays.supply`), Normal demand from the forecast and
 its 80 % interval gives expected lost sales ``sigma L((S - mu) / sigma)``
 (:mod:`sop_pipeline.supply.uncertainty`); ``expected_margin = sum (net price - unit cost) x
 (mu - expected lost) - holding - overtime - expedite premiums`` over the issue's items and
@@ -42,12 +44,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from sop_pipeline.balance.cash import PlanCash, balances, low_point, runway_months
+from sop_pipeline.balance.cash import PlanCash, balances, low_point
 from sop_pipeline.balance.model import (
+    BUFFER_PASSES,
     UNREACHABLE_PENALTY,
     LpModel,
     ModelSettings,
     build_model,
+    drop_refused_buffers,
     firm_shortfall_cost,
 )
 from sop_pipeline.balance.prices import explosion
@@ -432,8 +436,7 @@ def price(
     problem = ctx.problem
     items = issue.items
     fin = items[problem.finished[items]]
-    supply = plan.sales[fin] + plan.inventory[fin]
-    lost = expected_lost(mean[fin], sigma[fin], supply)
+    lost = expected_lost(mean[fin], sigma[fin], plan.supply[fin])
     margin = np.maximum(problem.margin[fin], 0.0)[:, None]
     cost = problem.cost[items][:, None]
     economics = ctx.model_settings
@@ -489,16 +492,28 @@ def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanAr
     model = ctx.model if variant.problem is None else build_model(problem, ctx.model_settings)
     model = replace(
         model,
-        upper=variant.upper,
+        upper=variant.upper.copy(),  # the buffer credits it refuses are taken away in it
         row_upper=variant.row_upper,
         lower=model.lower if variant.lower is None else variant.lower,
         cost=model.cost if variant.cost is None else variant.cost,
     )
     model = _soft_firm(model, problem)
     if variant.full_solve:  # the whole plan again, from the plan's own basis
-        x = solve(model, ctx.method, like=ctx.solution).x
+
+        def resolve(start: np.ndarray) -> np.ndarray:
+            return solve(model, ctx.method, like=ctx.solution).x
     else:
-        x = solve_restricted(model, _issue_columns(model, problem, issue), ctx.x, like=ctx.solution)
+        columns = _issue_columns(model, problem, issue)
+
+        def resolve(start: np.ndarray) -> np.ndarray:
+            return solve_restricted(model, columns, start, like=ctx.solution)
+
+    # as the plan: no buffer kept at a month end while that month's sales are lost
+    x = resolve(ctx.x)
+    for _ in range(BUFFER_PASSES):
+        if not drop_refused_buffers(problem, model, x):
+            break
+        x = resolve(x)
     return read_plan(problem, model, x), x
 
 
@@ -716,7 +731,6 @@ def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
     priced = [price(ctx, issue, plan, v.mean, v.sigma, x) for v, plan, x in solved]
     base = priced[0]
     plan_flows = price(ctx, issue, ctx.plan, problem.mean_demand, problem.sigma, ctx.x).flows
-    plan_cycle = ctx.cash.net[-12:] if ctx.opening_cash is not None else None
     rows = []
     months = problem.months
     for (variant, plan, _), p in zip(solved, priced, strict=True):
@@ -746,7 +760,7 @@ def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
             path = balances(ctx.opening_cash, net)
             row["cash_balance_end"] = float(path[-1])
             row["cash_low_point"] = float(path[low_point(path)])
-            runway = runway_months(ctx.opening_cash, net, cycle=plan_cycle)
+            runway = ctx.cash.runway(ctx.opening_cash, net)
             row["runway_months"] = np.nan if runway is None else runway
         rows.append(row)
     table = pd.DataFrame(rows)

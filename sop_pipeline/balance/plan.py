@@ -25,10 +25,15 @@ from sop_pipeline.balance.cash import (
     collections,
     commitment,
     plan_cash_flows,
-    runway_months,
 )
 from sop_pipeline.balance.inputs import SCENARIOS, HoldingLimits, plan_problems
-from sop_pipeline.balance.model import LpModel, ModelSettings, buffer_while_short, build_model
+from sop_pipeline.balance.model import (
+    BUFFER_PASSES,
+    LpModel,
+    ModelSettings,
+    build_model,
+    drop_refused_buffers,
+)
 from sop_pipeline.balance.options import (
     CASH,
     Context,
@@ -40,7 +45,7 @@ from sop_pipeline.balance.prices import constraint_prices
 from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import PlanArrays, read_plan
 from sop_pipeline.balance.solver import Solution, SolverChoice, solve
-from sop_pipeline.balance.tables import capacity_frame, plan_frame, purchases
+from sop_pipeline.balance.tables import capacity_frame, materials_sold, plan_frame, purchases
 from sop_pipeline.lib.cores import cores
 from sop_pipeline.supply.inputs import PlanningInputs
 
@@ -56,10 +61,6 @@ item-months (5,000 items over 12 months). Below it the full model solves in seco
 exact; above it the components' rows make HiGHS' dual simplex crawl: the generator's
 10,000-item company (30,020 items) did not solve in 600 s whole and solves in 25 s netted
 (bench/RESULTS.md)."""
-
-
-BUFFER_PASSES = 5
-"""Re-solves without the buffer credit where the plan keeps a buffer while losing sales."""
 
 
 @dataclass(frozen=True)
@@ -170,17 +171,15 @@ def solve_scenario(
     scenario's solution to start from (the models have the same layout), ``model`` the
     scenario's LP when already built (it is changed in place).
 
-    Item-months where the plan keeps a buffer while losing sales (:func:`buffer_while_short`)
+    Item-months where the plan keeps a buffer while losing sales (:func:`drop_refused_buffers`)
     lose their buffer credit and the model is solved again from where it stopped, at most
     :data:`BUFFER_PASSES` times (two or three at most on the sample company's upside, each a
     small share of the first solve)."""
     model = build_model(problem, settings.model) if model is None else model
     solution = solve(model, settings.solver, settings.time_limit_seconds, like=like)
     for _ in range(BUFFER_PASSES):
-        refused = buffer_while_short(problem, model, solution.x)
-        if not refused.any():
+        if not drop_refused_buffers(problem, model, solution.x):
             break
-        model.upper[model.columns["b"][refused]] = 0.0  # no buffer credit where it is short
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
     short = model.columns["f"][model.columns["f"] >= 0]
     if len(short):
@@ -204,7 +203,7 @@ def _month_flows(solved: Solved, settings: PlanSettings):
     )
     premium = settings.model.expedite_premium
     expedite = (plan.expedited * problem.cost[:, None] * premium).sum(axis=0)
-    return revenue, spend, overtime, expedite
+    return revenue, spend, overtime, expedite, materials_sold(problem, plan)
 
 
 def scenario_problems(
@@ -264,9 +263,17 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     )
     position = cash_position(inputs.cash, plan_month)
     lag = settings.collection_lag_months
-    revenue, spend, overtime, expedite = _month_flows(base, settings)
+    revenue, spend, overtime, expedite, materials = _month_flows(base, settings)
     flows = plan_cash_flows(
-        revenue, spend, overtime, expedite, position, inputs.booked_revenue, months, lag
+        revenue,
+        spend,
+        overtime,
+        expedite,
+        position,
+        inputs.booked_revenue,
+        months,
+        lag,
+        materials_sold=materials,
     )
     inventory_value = (base.plan.inventory * base.problem.cost[:, None]).sum(axis=0)
     projection = cash_projection(
@@ -313,7 +320,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     if position is not None:
         lowest = planned.loc[planned["is_cash_low_point"].astype(bool)]
         low, low_month = float(lowest["cash_balance"].iloc[0]), lowest["month"].iloc[0]
-        runway = runway_months(position.opening_cash, flows.net)
+        runway = flows.runway(position.opening_cash)
     rows = [
         feasibility.revenue_check(demand_revenue, float(revenue.sum()), inputs.planned_revenue),
         feasibility.cash_check(

@@ -48,8 +48,11 @@ class PlanArrays:
 
     @property
     def supply(self) -> np.ndarray:
-        """Stock available to sell in each month: sold plus left at its end."""
-        return self.sales + self.inventory
+        """Stock available to sell in each month: sold plus left at its end, or only what was
+        sold where the plan lost sales - what it left at the end of such a month could not be
+        sold in it (it arrived too late in the month, or a shelf life or a later month held
+        it), or the plan would have sold it."""
+        return np.where(self.lost > TOL, self.sales, self.sales + self.inventory)
 
 
 def _received(problem: PlanProblem, releases: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sop_pipeline.balance.prices import explosion
 from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import PlanArrays
 
@@ -59,6 +60,15 @@ def purchases(problem: PlanProblem, plan: PlanArrays) -> np.ndarray:
     """Units bought each month (bought items only): new receipts, open orders, expedites."""
     bought = (~problem.produced)[:, None]
     return np.where(bought, plan.receipts + problem.scheduled + plan.expedited, 0.0)
+
+
+def materials_sold(problem: PlanProblem, plan: PlanArrays) -> np.ndarray:
+    """Cost of the bought items each month's sales contain (a bought item's own cost, a made
+    one's bought components through the BOM, scrap included): what buying back what was sold
+    costs, month by month."""
+    bought_cost = np.where(problem.produced, 0.0, problem.cost)
+    content = np.where(problem.produced, explosion(problem) @ bought_cost, problem.cost)
+    return (plan.sales * content[:, None]).sum(axis=0)
 
 
 def plan_frame(problem: PlanProblem, plan: PlanArrays, scenario: str) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from sop_pipeline.balance.cash import RUNWAY_REPEAT
 from sop_pipeline.meeting.charts import FULL, HALF, PALETTE, _dates, _line, draw
 from sop_pipeline.meeting.data import TOTAL, MeetingPackData
 from sop_pipeline.meeting.formatting import Formatter, esc, is_missing, month_label, text
@@ -58,8 +59,6 @@ MRP_NEED_ROWS = 5
 AFFECTED_SHOWN = 6
 BINDING = 1e-4
 """A shadow price above this binds (as ``balance.prices.PRICE_TOL``)."""
-RUNWAY_REPEAT = 12
-"""Months of the plan the runway repeats past the horizon (as ``balance.cash``)."""
 
 
 def _base(frame: pd.DataFrame) -> pd.DataFrame:
@@ -112,9 +111,9 @@ def cash_low_point(cash: pd.DataFrame) -> pd.Series | None:
 
 
 def runway_words(cash: pd.DataFrame) -> str:
-    """The runway of ``cash_projection`` as the meeting reads it: ``runway 77 months on the
-    plan's own flows, its last 12 months repeated``, ``runway 7.3 months on the plan's own
-    flows`` (within the horizon), ``the cash is not used up``; empty without a cash
+    """The runway of ``cash_projection`` as the meeting reads it: ``runway 41 months on the
+    plan's own flows, then its last 12 months at level stock``, ``runway 7.3 months on the
+    plan's own flows`` (within the horizon), ``the cash is not used up``; empty without a cash
     position."""
     projected = cash[~cash["is_actual"] & cash["cash_balance"].notna()]
     if projected.empty:
@@ -126,7 +125,10 @@ def runway_words(cash: pd.DataFrame) -> str:
     if months <= horizon:
         return f"runway {months:,.1f} months on the plan's own flows"
     repeat = min(RUNWAY_REPEAT, horizon)
-    return f"runway {months:,.0f} months on the plan's own flows, its last {repeat} months repeated"
+    return (
+        f"runway {months:,.0f} months on the plan's own flows, "
+        f"then its last {repeat} months at level stock"
+    )
 
 
 def capacity_facts(data: MeetingPackData, fmt: Formatter) -> list[tuple[str, str]]:

@@ -356,7 +356,9 @@ SECTIONS: tuple[Section, ...] = (
                       "No cash position: the company has no cash.csv.", c.cash_caption),
                 Table(c.cash_view),
             ), "The runway counts the plan's own flows month by month and, past the horizon, "
-               "its last 12 months repeated.", stack=True),
+               "its last 12 months repeated at level stock: what their sales contain bought "
+               "back in the month (no stock drawn down or built year after year), no "
+               "expedite premiums.", stack=True),
         ),
         c.suggestions_view, ("issue", "option_label", "margin_vs_base", "decision"),
     ),
