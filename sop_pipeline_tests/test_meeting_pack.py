@@ -1309,3 +1309,32 @@ def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
         ("Past due, covering a gap", "2"),
         ("Past due, refilling buffer", "1"),
     ]
+
+
+def test_the_gaps_before_decisions_stand_beside_what_the_plan_still_loses() -> None:
+    """The supply plan's gaps (no expedite, overtime or building ahead) are named as before
+    any decision, and the constrained plan's own loss (KPI revenue_at_risk) stands beside
+    them: two revenue-at-risk figures a reader can tell apart."""
+    from sop_pipeline.meeting.formatting import Formatter
+    from sop_pipeline.meeting.sections import supply_facts
+
+    nov = pd.Timestamp("2025-11-01")
+    gaps = pd.DataFrame(
+        {
+            "item": ["FG1", "FG1", "FG2"],
+            "month": [nov, nov + pd.DateOffset(months=1), nov],
+            "shortage_qty": [10.0, 20.0, 5.0],
+            "revenue_at_risk": [1_000.0, 2_000.0, 500.0],
+            "limiting_item": ["C1", "C1", "C1"],
+        }
+    )
+    kpis = pd.DataFrame({"kpi": ["revenue_at_risk"], "value": [350.0]})
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1), company="T", supply_gaps=gaps, kpis=kpis
+    ).typed()
+    facts = dict(supply_facts(data, Formatter("USD")))
+    assert facts["Items short before decisions"] == "2"
+    assert facts["Revenue at risk before decisions"] == "$3,500"
+    assert facts["The plan still loses"] == "$350"
+    without_kpi = replace(data, kpis=kpis.iloc[:0]).typed()
+    assert "The plan still loses" not in dict(supply_facts(without_kpi, Formatter("USD")))

@@ -68,12 +68,21 @@ def forecast_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
 
 
 def supply_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
-    """Items short, revenue at risk, past-due releases."""
+    """Items short and revenue at risk before any decision (the supply plan's gaps), what the
+    constrained plan still loses with its levers (KPI ``revenue_at_risk``), past-due
+    releases."""
     gaps = v.gaps_by_item(data)
-    return [
-        ("Items short", _count(len(gaps))),
-        ("Revenue at risk", fmt.money(gaps["revenue_at_risk"].sum() if not gaps.empty else 0.0)),
-    ] + _past_due_facts(data)
+    out = [
+        ("Items short before decisions", _count(len(gaps))),
+        (
+            "Revenue at risk before decisions",
+            fmt.money(gaps["revenue_at_risk"].sum() if not gaps.empty else 0.0),
+        ),
+    ]
+    still = data.kpis.loc[data.kpis["kpi"] == "revenue_at_risk", "value"].dropna()
+    if len(still):
+        out.append(("The plan still loses", fmt.money(float(still.iloc[0]))))
+    return out + _past_due_facts(data)
 
 
 def _past_due_facts(data: MeetingPackData) -> Facts:
@@ -307,7 +316,10 @@ SECTIONS: tuple[Section, ...] = (
         "supply_gaps", "Demand–supply gaps", supply_facts,
         (
             Block("Items that cannot be supplied in full", (Table(v.gaps_view),),
-                  "Summed over the horizon; most revenue at risk first."),
+                  "Before any decision: what the supply plan cannot serve without expediting, "
+                  "overtime or building ahead, summed over the horizon, most revenue at risk "
+                  "first. The constrained plan's levers (the options below) recover most of "
+                  "it; what it still loses is the KPI revenue at risk."),
             Block("Projected inventory against safety stock",
                   (ItemCharts("projected_inventory", series.riskiest_items, _projection,
                               ("No charts requested.", "No requirements planned.")),),
