@@ -498,10 +498,13 @@ def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanAr
         cost=model.cost if variant.cost is None else variant.cost,
     )
     model = _soft_firm(model, problem)
-    if variant.full_solve:  # the whole plan again, from the plan's own basis
+    if variant.full_solve:  # the whole plan again, from the plan's basis, then from its own
+        last = ctx.solution
 
         def resolve(start: np.ndarray) -> np.ndarray:
-            return solve(model, ctx.method, like=ctx.solution).x
+            nonlocal last
+            last = solve(model, ctx.method, like=last)
+            return last.x
     else:
         columns = _issue_columns(model, problem, issue)
 
