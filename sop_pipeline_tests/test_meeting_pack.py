@@ -1199,6 +1199,8 @@ def test_kpi_changes_of_ratios_are_in_points() -> None:
     assert _change(fmt, "ratio", 0.931, 0.956) == "−2.5 pt"
     assert _change(fmt, "ratio", 0.0, -0.156) == "+15.6 pt"
     assert _change(fmt, "currency", 1200.0, 1000.0) == "+$200"
+    assert _change(fmt, "months", 40.86, 29.99) == "+10.9 months"
+    assert _change(fmt, "turns", 4.5, 4.8) == "−0.3×"
 
 
 PAGE_PROBLEMS = """() => {

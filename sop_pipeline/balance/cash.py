@@ -133,7 +133,10 @@ def balances(opening: float, flows: np.ndarray) -> np.ndarray:
 
 
 def runway_months(
-    opening: float, flows: np.ndarray, repeat: int = 12, cycle: np.ndarray | None = None
+    opening: float,
+    flows: np.ndarray,
+    repeat: int = RUNWAY_REPEAT,
+    cycle: np.ndarray | None = None,
 ) -> float | None:
     """Months until the balance first falls below zero (module docstring), interpolated
     within the month it crosses; 0 when the opening cash is already negative.

@@ -168,13 +168,18 @@ def _actions(data: MeetingPackData) -> str:
 
 
 def _change(fmt: Formatter, unit: object, now: object, before: object) -> str:
-    """The change since last month: points for a ratio, else in the KPI's unit."""
+    """The change since last month: points for a ratio, else in the KPI's unit (as its value
+    is shown: ``+10.9 months``, ``-0.3×``)."""
     if pd.isna(now) or pd.isna(before):
         return ""
     if unit == "ratio":
         return fmt.by_kind("points", float(now) - float(before))
     if unit == "currency":
         return fmt.by_kind("signed_money", float(now) - float(before))
+    if unit == "months":
+        return fmt.by_kind("signed_number", float(now) - float(before)) + " months"
+    if unit == "turns":
+        return fmt.by_kind("signed_number", float(now) - float(before)) + "×"
     return fmt.by_kind("signed_decimal", float(now) - float(before))
 
 
