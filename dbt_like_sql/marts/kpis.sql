@@ -226,8 +226,8 @@ kpi_values as (
     union all
     select 'cash_runway_months', coalesce(cash_plan.runway_months, 999),
            getvariable('finance_min_runway_months'), 'months', 'higher',
-           'months until the cash runs out on the plan''s own flows, its last 12 months '
-               || 'repeated (999: not within 50 years)',
+           'months until the cash runs out on the plan''s own flows, then its last 12 months '
+               || 'repeated at level stock (999: not within 50 years)',
            null
     from cash_plan
     where cash_plan.cash_known
