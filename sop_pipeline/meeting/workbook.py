@@ -149,7 +149,9 @@ def sheet_specs(currency: str) -> tuple[SheetSpec, ...]:
                 SheetColumn("demand_qty", "Demand", QTY),
                 SheetColumn("available_qty", "Available", QTY),
                 SheetColumn("shortage_qty", "Shortage", QTY),
-                SheetColumn("revenue_at_risk", f"Revenue at risk {money}", MONEY, 22),
+                SheetColumn(
+                    "revenue_at_risk", f"Revenue at risk before decisions {money}", MONEY, 22
+                ),
                 SheetColumn("limiting_item", "Limiting item", width=14),
                 SheetColumn("binding_component", "Binding component", width=18),
             ),
