@@ -24,10 +24,10 @@ their own seasonality. Names in the ``model`` column:
   (``bench/intermittent_benchmark.py``) one aggregation method for every series is as accurate
   as any per-series choice and far less biased.
 
-A single model replaces the default (the combination, or ADIDA) only when its cross-validation
-error is far smaller (``combination_margin``). The sets and the margin were chosen on cuts of
-M3 and M1 (24, 36 months and full length) and held against statsforecast's own automatic
-models: ``bench/RESULTS.md``.
+A single model replaces the default (the combination, or the intermittent group's ADIDA or
+IMAPA) only when its cross-validation error is far smaller (``combination_margin``). The sets
+and the margin were chosen on cuts of M3 and M1 (24, 36 months and full length) and held
+against statsforecast's own automatic models: ``bench/RESULTS.md``.
 """
 
 from __future__ import annotations

@@ -167,20 +167,23 @@ def _actions(data: MeetingPackData) -> str:
     return f'<ul class="actions">{"".join(items)}{tail}</ul>'
 
 
+CHANGE_SUFFIX = {"months": " months", "turns": "×"}
+"""How a KPI's change in these units is written after the number (as its value is shown)."""
+
+
 def _change(fmt: Formatter, unit: object, now: object, before: object) -> str:
     """The change since last month: points for a ratio, else in the KPI's unit (as its value
     is shown: ``+10.9 months``, ``-0.3×``)."""
     if pd.isna(now) or pd.isna(before):
         return ""
+    change = float(now) - float(before)
     if unit == "ratio":
-        return fmt.by_kind("points", float(now) - float(before))
+        return fmt.by_kind("points", change)
     if unit == "currency":
-        return fmt.by_kind("signed_money", float(now) - float(before))
-    if unit == "months":
-        return fmt.by_kind("signed_number", float(now) - float(before)) + " months"
-    if unit == "turns":
-        return fmt.by_kind("signed_number", float(now) - float(before)) + "×"
-    return fmt.by_kind("signed_decimal", float(now) - float(before))
+        return fmt.by_kind("signed_money", change)
+    if unit in CHANGE_SUFFIX:
+        return fmt.by_kind("signed_number", change) + CHANGE_SUFFIX[unit]
+    return fmt.by_kind("signed_decimal", change)
 
 
 def _kpis(data: MeetingPackData, fmt: Formatter) -> str:
