@@ -186,7 +186,8 @@ def project_cash(overrides: dict) -> pd.DataFrame:
         targets.cash_reduction,
     )
     zero = np.zeros(2)
-    flows = PlanCash(zero, np.array([200.0, 100.0]), zero, zero, zero)
+    bought = np.array([200.0, 100.0])
+    flows = PlanCash(zero, bought, zero, zero, zero, materials_sold=bought)
     frame = cash_projection(
         MONTH(PLAN),
         pd.DatetimeIndex([NOV, DEC]),

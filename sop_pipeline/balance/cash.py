@@ -133,18 +133,15 @@ def balances(opening: float, flows: np.ndarray) -> np.ndarray:
 
 
 def runway_months(
-    opening: float,
-    flows: np.ndarray,
-    repeat: int = RUNWAY_REPEAT,
-    cycle: np.ndarray | None = None,
+    opening: float, flows: np.ndarray, cycle: np.ndarray | None = None
 ) -> float | None:
     """Months until the balance first falls below zero (module docstring), interpolated
     within the month it crosses; 0 when the opening cash is already negative.
 
     ``cycle`` is the year repeated past the horizon when it is not the flows' own last
-    ``repeat`` months: an option's levers act within the horizon, and after it the company
-    runs on its plan, so an option's runway repeats the plan's year, not its own (a one-off
-    shortage or expedite premium is not paid again every year).
+    :data:`RUNWAY_REPEAT` months: an option's levers act within the horizon, and after it the
+    company runs on its plan, so an option's runway repeats the plan's year, not its own (a
+    one-off shortage or expedite premium is not paid again every year).
     """
     if opening < 0:
         return 0.0
@@ -152,7 +149,7 @@ def runway_months(
     if not len(flows):
         return None
     if cycle is None:
-        cycle = flows[-min(repeat, len(flows)) :]
+        cycle = flows[-min(RUNWAY_REPEAT, len(flows)) :]
     cycle = np.asarray(cycle, dtype=float)
     previous, month = opening, 0
     horizon_steps = list(flows)
@@ -206,14 +203,14 @@ def cash_position(cash: pd.DataFrame, plan_month: pd.Timestamp) -> CashPosition 
 @dataclass(frozen=True)
 class PlanCash:
     """A plan's cash by horizon month (arrays over months); ``materials_sold`` is the cost of
-    the bought items each month's sales contain (``purchases`` when not known)."""
+    the bought items each month's sales contain."""
 
     inflow: np.ndarray
     purchases: np.ndarray
     overtime: np.ndarray
     expedite: np.ndarray
     burn: np.ndarray
-    materials_sold: np.ndarray | None = None
+    materials_sold: np.ndarray
 
     @property
     def net(self) -> np.ndarray:
@@ -225,8 +222,7 @@ class PlanCash:
         :data:`RUNWAY_REPEAT` months' collections, overtime and burn, with what their sales
         contain bought back in the month instead of the plan's purchases, and no expedite
         premium."""
-        bought = self.purchases if self.materials_sold is None else self.materials_sold
-        year = self.inflow - bought - self.overtime - self.burn
+        year = self.inflow - self.materials_sold - self.overtime - self.burn
         return year[-min(RUNWAY_REPEAT, len(year)) :]
 
     def runway(self, opening: float, net: np.ndarray | None = None) -> float | None:
@@ -246,7 +242,7 @@ def plan_cash_flows(
     booked: pd.Series,
     months: pd.DatetimeIndex,
     lag: int,
-    materials_sold: np.ndarray | None = None,
+    materials_sold: np.ndarray,
 ) -> PlanCash:
     """The monthly flows (module docstring); without a cash position no burn.
     ``materials_sold``: the cost of the bought items each month's sales contain, for the
