@@ -12,6 +12,7 @@ from sop_pipeline.forecast import EngineSettings, forecast_series, seasonal_naiv
 from sop_pipeline.forecast.candidates import DORMANT_ZERO, candidate_set
 from sop_pipeline.forecast.classify import INTERMITTENT, classify_series, dormant_series
 from sop_pipeline.forecast.history import fill_months, trim_to_start, validate_history
+from sop_pipeline.forecast.models import SeasonalADIDA
 from sop_pipeline.forecast.selection import (
     POOL_MIN_SERIES,
     group_incumbent,
@@ -174,3 +175,59 @@ def test_the_seasonal_naive_baseline_starts_at_the_launch_like_the_forecast():
     assert_allclose(naive["yhat"], [8.0, 8.0, 8.0])
     # without a launch date the recorded zeros are history: the last season repeats
     assert_allclose(seasonal_naive(history, 3)["yhat"], [0.0, 0.0, 0.0])
+
+
+def test_seasonal_adida_spreads_last_years_demand_over_a_pattern_that_repeats_exactly():
+    # sells only May-September, the same every year; 39 months, so the forecast starts in April
+    pattern = np.array([0, 0, 0, 0, 4, 8, 12, 8, 4, 0, 0, 0], dtype=float)
+    y = np.r_[np.tile(pattern, 3), pattern[:3]]
+    # the pattern repeats exactly, so the own indices (pattern / its mean 3) carry no noise
+    # and are not shrunk; the months without demand are floored at 0.05 (an index is never
+    # zero), and the indices keep mean 1: any twelve months sold 36, so 3 a month times them
+    indices = np.maximum(pattern / 3.0, 0.05)
+    indices /= indices.mean()
+    expected = 3.0 * np.roll(indices, -3)
+    forecast = SeasonalADIDA().forecast(y, 12)["mean"]
+    assert_allclose(forecast, expected)
+    # seven floored months: mean index (12 + 7 x 0.05) / 12 = 1.0291667; May, June, July
+    assert_allclose(forecast[1:4], np.array([4.0, 8.0, 12.0]) / 1.0291667, rtol=1e-6)
+    assert_allclose(forecast[[0, 9, 10, 11]], 0.15 / 1.0291667, rtol=1e-6)
+    assert forecast.sum() == pytest.approx(36.0)
+
+
+def test_seasonal_adida_sells_what_the_last_year_sold_and_nothing_after_a_dead_year():
+    rng = np.random.default_rng(5)
+    noisy = (rng.random(40) < 0.3) * rng.integers(1, 9, 40).astype(float)
+    forecast = SeasonalADIDA().forecast(noisy, 24)["mean"]
+    assert forecast[:12].sum() == pytest.approx(noisy[-12:].sum())
+    assert_allclose(forecast[12:], forecast[:12])  # the year repeats
+    # a pattern that does not repeat across years is pulled toward an even spread
+    raw = SeasonalADIDA().indices(noisy)
+    assert np.ptp(raw) < np.ptp(noisy[-36:].reshape(3, 12).sum(axis=0) / noisy[-36:].mean() / 3)
+    # sold for two years, then nothing for a year: forecast zero, where ADIDA keeps selling
+    dead = np.r_[np.tile([0.0, 3.0, 0.0, 5.0], 6), np.zeros(12)]
+    assert_allclose(SeasonalADIDA().forecast(dead, 12)["mean"], 0.0)
+    with pytest.raises(ValueError, match="full season"):
+        SeasonalADIDA().forecast(noisy[:11], 3)
+
+
+def test_a_slow_mover_that_sells_only_in_summer_is_forecast_in_summer():
+    # three years of a sun-care slow mover (a few units June-August, none otherwise) among
+    # slow movers without a season: its own hold-out errors choose the seasonal spread
+    rng = np.random.default_rng(11)
+    months = pd.date_range("2022-01-01", periods=36, freq="MS")
+    summer = np.where(months.month.isin([6, 7, 8]), rng.poisson(9, 36), 0).astype(float)
+    others = [(rng.random(36) < 0.35) * rng.integers(1, 6, 36) for _ in range(4)]
+    history = pd.concat(
+        [frame("summer", list(summer))]
+        + [frame(f"plain-{i}", list(o)) for i, o in enumerate(others)]
+    )
+    result = forecast_series(history, EngineSettings(horizon=12, n_jobs=1))
+    models = result.selection.set_index("unique_id")["model"]
+    assert models["summer"] == "SeasonalADIDA"
+    fc = result.forecast[result.forecast["unique_id"] == "summer"].set_index("ds")["yhat"]
+    in_season = fc[fc.index.month.isin([6, 7, 8])].sum()
+    assert in_season > 0.9 * fc.sum()
+    assert fc.sum() == pytest.approx(summer[-12:].sum())
+    # the slow movers without a season keep the group's default
+    assert "SeasonalADIDA" not in set(models[[f"plain-{i}" for i in range(4)]])

@@ -17,7 +17,9 @@ their own seasonality. Names in the ``model`` column:
   or ``IMAPA`` (the mean of that over every aggregation level up to the interval), whichever
   the group's series forecast better in their cross-validation taken together (pooled
   evidence, see :func:`.selection.pooled_default`); ``CrostonSBA`` (Croston with the
-  Syntetos-Boylan correction) and ``TSB`` (Teunter-Syntetos-Babai, smoothing 0.1 and 0.1)
+  Syntetos-Boylan correction), ``TSB`` (Teunter-Syntetos-Babai, smoothing 0.1 and 0.1) and
+  ``SeasonalADIDA`` (the last year's demand spread over the months by the series' own shrunk
+  seasonal indices, :class:`.models.SeasonalADIDA`: a slow mover that sells only in season)
   replace it only on strong evidence, all on the raw series and ranked by mean squared error.
   A per-series pick among the four by a short cross-validation is mostly noise, and
   Croston-type picks over-forecast: on public intermittent data
@@ -54,6 +56,7 @@ from sop_pipeline.forecast.classify import INTERMITTENT, LONG, SHORT
 from sop_pipeline.forecast.models import (
     Candidate,
     RollingOrigins,
+    SeasonalADIDA,
     ets_form_code,
     ets_with_form,
     same_ets_form,
@@ -262,6 +265,7 @@ def candidate_set(series_class: str, settings: EngineSettings) -> CandidateSet:
             Model("CrostonSBA", CrostonSBA, adjusted=False),
             Model("IMAPA", IMAPA, adjusted=False),
             Model("TSB", partial(TSB, alpha_d=0.1, alpha_p=0.1), adjusted=False),
+            Model("SeasonalADIDA", partial(SeasonalADIDA, season_length=m), adjusted=False),
         ]
         reserved: tuple[str, ...] = ()
         if settings.dormant_demand == "zero":

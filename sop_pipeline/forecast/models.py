@@ -203,3 +203,64 @@ def _checked(mean: np.ndarray | None, steps: int, y: np.ndarray) -> np.ndarray:
     if mean is None or mean.shape != (steps,) or not np.all(np.isfinite(mean)):
         return np.asarray(Naive().forecast(y=y, h=steps)["mean"], dtype=float)
     return mean
+
+
+class SeasonalADIDA(_TS):
+    """ADIDA at the seasonal period: last year's demand, spread over the months by its pattern.
+
+    Aggregating a series over its seasonal period removes the seasonality (the
+    aggregate-disaggregate approach of Nikolopoulos et al. 2011, at the period of the season):
+    the forecast year sells what the last ``season_length`` months sold, and its months get it
+    in proportion to the series' own seasonal indices (:func:`.seasonality.own_season`: ratios
+    to the centred moving average), pulled toward an even spread by as much as their noise
+    warrants (:func:`.seasonality.shrink`, positive-part James-Stein). A slow mover that sells
+    only in season is forecast in season, where ADIDA and IMAPA forecast one level for every
+    month (low after the off-season, high after the peak); a series without a pattern that
+    repeats across years is spread almost evenly. The indices are the series' own, never its
+    family's: statsforecast hands the model the series alone.
+
+    The year's total, not a smoothed level: a slow mover that stopped selling a year ago is
+    forecast zero, and one that grew is forecast at its new size.
+    """
+
+    uses_exog = False
+
+    def __init__(self, season_length: int = 12, alias: str = "SeasonalADIDA"):
+        self.season_length = season_length
+        self.alias = alias
+
+    def fit(self, y: np.ndarray, X: np.ndarray | None = None) -> SeasonalADIDA:
+        """Keep ``y``: the forecast is computed from it in :meth:`predict`."""
+        self.y_ = np.asarray(y, dtype=float)
+        return self
+
+    def predict(self, h: int, X: np.ndarray | None = None, level: object = None) -> dict:
+        """The forecast of ``h`` months after the fitted series."""
+        return self.forecast(self.y_, h)
+
+    def forecast(
+        self,
+        y: np.ndarray,
+        h: int,
+        X: np.ndarray | None = None,
+        X_future: np.ndarray | None = None,
+        fitted: bool = False,
+        level: object = None,
+    ) -> dict[str, np.ndarray]:
+        """Forecast ``h`` months of ``y`` (see the class docstring)."""
+        y = np.asarray(y, dtype=float)
+        m = self.season_length
+        if len(y) < m:
+            raise ValueError(f"SeasonalADIDA needs a full season ({m} months) of history")
+        return {"mean": max(y[-m:].sum(), 0.0) / m * self.indices(y)[(len(y) + np.arange(h)) % m]}
+
+    def indices(self, y: np.ndarray) -> np.ndarray:
+        """The shrunk multiplicative indices (mean 1) of ``y``'s positions, position ``i``
+        holding the months ``t`` with ``t % season_length == i``."""
+        from sop_pipeline.forecast.seasonality import MULTIPLICATIVE, NONE, own_season, shrink
+
+        m = self.season_length
+        season = shrink(own_season(y, np.arange(len(y)) % m, m), np.ones(m), NONE)
+        if season.kind != MULTIPLICATIVE:
+            return np.ones(m)
+        return season.indices / season.indices.mean()
