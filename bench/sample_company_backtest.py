@@ -10,8 +10,10 @@ promotions file and without planners' overrides), and scores the statistical for
 seasonal naive 1 and 3 months ahead against the demand that followed, summed over the items
 as ``sop_mart.forecast_accuracy`` does: WAPE = sum |forecast - actual| / sum actual, and the
 forecast value added of the statistical forecast over seasonal naive (WAPE points; positive:
-the model beats the naive forecast). Each plan month also passes the previous one's models and
-AutoETS forms, as the pipeline does (forms kept ``--ets-form-months``). ``--refit``: every month
+the model beats the naive forecast), each beside its bias (sum of forecast - actual over sum
+actual: positive over-forecasts; the summary's over all plan months). Each plan month also
+passes the previous one's models and AutoETS forms, as the pipeline does (forms kept
+``--ets-form-months``). ``--refit``: every month
 after the first re-fits the previous month's models without cross-validation, as a first run
 catches up on its earlier months (here for up to 15 months in a row, the worst case).
 """
@@ -87,9 +89,21 @@ def main(argv: list[str] | None = None) -> None:
             truth = actual.reindex(list(zip(month["item"], month["month"], strict=True)))
             truth = truth.fillna(0.0).to_numpy()
             total = truth.sum()
-            stat = np.abs(month["statistical_qty"].to_numpy() - truth).sum() / total
-            naive = np.abs(month["naive_qty"].to_numpy() - truth).sum() / total
-            rows.append({"origin": origin, "lag": lag, "wape": stat, "wape_naive": naive})
+            stat_err = month["statistical_qty"].to_numpy() - truth
+            naive_err = month["naive_qty"].to_numpy() - truth
+            rows.append(
+                {
+                    "origin": origin,
+                    "lag": lag,
+                    "wape": np.abs(stat_err).sum() / total,
+                    "wape_naive": np.abs(naive_err).sum() / total,
+                    "bias": stat_err.sum() / total,
+                    "bias_naive": naive_err.sum() / total,
+                    "actual": total,
+                    "error": stat_err.sum(),
+                    "error_naive": naive_err.sum(),
+                }
+            )
     out = pd.DataFrame(rows)
     out["fva"] = out["wape_naive"] - out["wape"]
     print(f"{len(out['origin'].unique())} plan months in {time.perf_counter() - started:.0f} s")
@@ -101,7 +115,13 @@ def main(argv: list[str] | None = None) -> None:
         fva=("fva", "mean"),
         fva_min=("fva", "min"),
         months_fva_positive=("fva", lambda v: f"{int((v >= 0).sum())} of {len(v)}"),
+        actual=("actual", "sum"),
+        error=("error", "sum"),
+        error_naive=("error_naive", "sum"),
     )
+    # bias over all plan months: summed forecast minus actual over summed actual
+    summary["bias"] = summary.pop("error") / summary["actual"]
+    summary["bias_naive"] = summary.pop("error_naive") / summary.pop("actual")
     print(summary.round(3).to_string())
 
 
