@@ -231,3 +231,8 @@ def test_a_slow_mover_that_sells_only_in_summer_is_forecast_in_summer():
     assert fc.sum() == pytest.approx(summer[-12:].sum())
     # the slow movers without a season keep the group's default
     assert "SeasonalADIDA" not in set(models[[f"plain-{i}" for i in range(4)]])
+    # and the table of models says where the summer item's seasonality comes from: its own
+    sources = result.selection.set_index("unique_id")
+    assert sources.loc["summer", "seasonality_source"] == "item"
+    assert sources.loc["summer", "seasonal_weight"] > 0.5
+    assert (sources.loc[[f"plain-{i}" for i in range(4)], "seasonality_source"] == "none").all()

@@ -64,6 +64,7 @@ from sop_pipeline.forecast.models import (
 from sop_pipeline.forecast.settings import EngineSettings
 
 COMBINATION = "Combination"
+SEASONAL_ADIDA = "SeasonalADIDA"
 DORMANT_ZERO = "Obsolete"
 """The zero forecast of a dormant intermittent series (``dormant_demand: zero``)."""
 DORMANT_MODEL = {"tsb": "TSB", "zero": DORMANT_ZERO}
@@ -265,7 +266,7 @@ def candidate_set(series_class: str, settings: EngineSettings) -> CandidateSet:
             Model("CrostonSBA", CrostonSBA, adjusted=False),
             Model("IMAPA", IMAPA, adjusted=False),
             Model("TSB", partial(TSB, alpha_d=0.1, alpha_p=0.1), adjusted=False),
-            Model("SeasonalADIDA", partial(SeasonalADIDA, season_length=m), adjusted=False),
+            Model(SEASONAL_ADIDA, partial(SeasonalADIDA, season_length=m), adjusted=False),
         ]
         reserved: tuple[str, ...] = ()
         if settings.dormant_demand == "zero":

@@ -13,6 +13,7 @@ from sop_pipeline.forecast.backtest import CVPlan, run_backtest
 from sop_pipeline.forecast.candidates import (
     COMBINATION,
     DORMANT_MODEL,
+    SEASONAL_ADIDA,
     CandidateSet,
     candidate_set,
 )
@@ -36,6 +37,7 @@ from sop_pipeline.forecast.history import (
     validate_history,
 )
 from sop_pipeline.forecast.intervals import finalize_intervals, interval_columns
+from sop_pipeline.forecast.models import SeasonalADIDA
 from sop_pipeline.forecast.new_products import PROFILE_MODELS, forecast_new_products
 from sop_pipeline.forecast.seasonality import NONE, PortfolioSeasons, positions_of
 from sop_pipeline.forecast.selection import error_metrics, select_models, with_combination
@@ -362,8 +364,8 @@ def _forecast_group(
     selection["seasonality_source"] = [s.source for s in bt.seasons]
     selection["seasonal_weight"] = [s.weight for s in bt.seasons]
     selection["ets_form"], selection["adjusted_ets_form"] = bt.forms, bt.adjusted_forms
-    if candidates.name == INTERMITTENT:  # intermittent models forecast the raw series
-        selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
+    if candidates.name == INTERMITTENT:
+        _intermittent_seasonality(selection, data, settings.season_length)
     chosen_cv = (
         np.stack([cv[name][i] for i, name in enumerate(chosen["model"])])
         if len(chosen)
@@ -379,6 +381,23 @@ def _forecast_group(
         level=np.maximum(points, 0.0).mean(axis=1) if len(points) else np.zeros(0),
     )
     return fc, selection, errors
+
+
+def _intermittent_seasonality(
+    selection: pd.DataFrame, data: pd.DataFrame, season_length: int
+) -> None:
+    """Intermittent models forecast the raw series without seasonal indices (source ``none``),
+    except seasonal ADIDA, which spreads the year by the series' own shrunk indices."""
+    selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
+    seasonal = selection.index[selection["model"] == SEASONAL_ADIDA]
+    if len(seasonal) == 0:
+        return
+    model = SeasonalADIDA(season_length)
+    y_of = data.groupby("unique_id")["y"]
+    for row in seasonal:
+        season = model.season(y_of.get_group(selection.at[row, "unique_id"]).to_numpy())
+        selection.at[row, "seasonality_source"] = season.source
+        selection.at[row, "seasonal_weight"] = season.weight
 
 
 def _refittable(
@@ -466,7 +485,7 @@ def _refit_group(
     selection["seasonal_weight"] = [s.weight for s in bt.seasons]
     selection["ets_form"], selection["adjusted_ets_form"] = bt.forms, bt.adjusted_forms
     if candidates.name == INTERMITTENT:
-        selection["seasonality_source"], selection["seasonal_weight"] = NONE, 0.0
+        _intermittent_seasonality(selection, data, settings.season_length)
     return fc, selection, errors[ERROR_COLUMNS]
 
 
