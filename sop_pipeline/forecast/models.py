@@ -7,13 +7,11 @@ model, in-process or in a Dask worker (they pickle with the models they wrap).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from statsforecast.models import _TS, Naive
 
-if TYPE_CHECKING:
-    from sop_pipeline.forecast.seasonality import Season
+from sop_pipeline.forecast.seasonality import MULTIPLICATIVE, NONE, Season, own_season, shrink
 
 
 class Candidate(_TS):
@@ -261,8 +259,6 @@ class SeasonalADIDA(_TS):
     def indices(self, y: np.ndarray) -> np.ndarray:
         """The shrunk multiplicative indices (mean 1) of ``y``'s positions, position ``i``
         holding the months ``t`` with ``t % season_length == i``."""
-        from sop_pipeline.forecast.seasonality import MULTIPLICATIVE
-
         season = self.season(y)
         if season.kind != MULTIPLICATIVE:
             return np.ones(self.season_length)
@@ -271,8 +267,6 @@ class SeasonalADIDA(_TS):
     def season(self, y: np.ndarray) -> Season:
         """``y``'s own seasonal indices shrunk toward flat (their ``weight`` and ``source``:
         ``item``, or ``none`` when they stay flat)."""
-        from sop_pipeline.forecast.seasonality import NONE, own_season, shrink
-
         m = self.season_length
         y = np.asarray(y, dtype=float)
         return shrink(own_season(y, np.arange(len(y)) % m, m), np.ones(m), NONE)
