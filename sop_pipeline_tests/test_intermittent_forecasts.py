@@ -207,8 +207,8 @@ def test_seasonal_adida_sells_what_the_last_year_sold_and_nothing_after_a_dead_y
     # sold for two years, then nothing for a year: forecast zero, where ADIDA keeps selling
     dead = np.r_[np.tile([0.0, 3.0, 0.0, 5.0], 6), np.zeros(12)]
     assert_allclose(SeasonalADIDA().forecast(dead, 12)["mean"], 0.0)
-    with pytest.raises(ValueError, match="full season"):
-        SeasonalADIDA().forecast(noisy[:11], 3)
+    # less than a year: the mean of the months it has, not a fall-back to another model
+    assert_allclose(SeasonalADIDA().forecast(np.array([0.0, 4, 0, 0, 2, 0, 1]), 3)["mean"], 1.0)
 
 
 def test_a_slow_mover_that_sells_only_in_summer_is_forecast_in_summer():

@@ -222,7 +222,8 @@ class SeasonalADIDA(_TS):
     family's: statsforecast hands the model the series alone.
 
     The year's total, not a smoothed level: a slow mover that stopped selling a year ago is
-    forecast zero, and one that grew is forecast at its new size.
+    forecast zero, and one that grew is forecast at its new size. With less than a year of
+    history (an early cross-validation origin) it forecasts the mean of the months it has.
     """
 
     uses_exog = False
@@ -252,15 +253,18 @@ class SeasonalADIDA(_TS):
         """Forecast ``h`` months of ``y`` (see the class docstring)."""
         y = np.asarray(y, dtype=float)
         m = self.season_length
-        if len(y) < m:
-            raise ValueError(f"SeasonalADIDA needs a full season ({m} months) of history")
+        if len(y) == 0:
+            raise ValueError("SeasonalADIDA needs at least one month of history")
+        if len(y) < m:  # less than a year: its months' mean demand, spread evenly
+            return {"mean": np.full(h, max(y.mean(), 0.0))}
         return {"mean": max(y[-m:].sum(), 0.0) / m * self.indices(y)[(len(y) + np.arange(h)) % m]}
 
     def indices(self, y: np.ndarray) -> np.ndarray:
         """The shrunk multiplicative indices (mean 1) of ``y``'s positions, position ``i``
-        holding the months ``t`` with ``t % season_length == i``."""
+        holding the months ``t`` with ``t % season_length == i``; flat with less than two
+        seasons of history (a pattern must repeat before it is spread by)."""
         season = self.season(y)
-        if season.kind != MULTIPLICATIVE:
+        if season.kind != MULTIPLICATIVE or len(y) < 2 * self.season_length:
             return np.ones(self.season_length)
         return season.indices / season.indices.mean()
 
