@@ -207,6 +207,9 @@ def test_seasonal_adida_sells_what_the_last_year_sold_and_nothing_after_a_dead_y
     # sold for two years, then nothing for a year: forecast zero, where ADIDA keeps selling
     dead = np.r_[np.tile([0.0, 3.0, 0.0, 5.0], 6), np.zeros(12)]
     assert_allclose(SeasonalADIDA().forecast(dead, 12)["mean"], 0.0)
+    # a pattern seen once is not spread by: 23 months of the exact summer pattern, spread evenly
+    summer = np.tile([0.0, 0, 0, 0, 0, 6, 9, 6, 0, 0, 0, 0], 2)[:23]
+    assert_allclose(SeasonalADIDA().forecast(summer, 12)["mean"], 21.0 / 12)
     # less than a year: the mean of the months it has, not a fall-back to another model
     assert_allclose(SeasonalADIDA().forecast(np.array([0.0, 4, 0, 0, 2, 0, 1]), 3)["mean"], 1.0)
 
