@@ -264,13 +264,16 @@ class SeasonalADIDA(_TS):
         holding the months ``t`` with ``t % season_length == i``; flat with less than two
         seasons of history (a pattern must repeat before it is spread by)."""
         season = self.season(y)
-        if season.kind != MULTIPLICATIVE or len(y) < 2 * self.season_length:
+        if season.kind != MULTIPLICATIVE:
             return np.ones(self.season_length)
         return season.indices / season.indices.mean()
 
     def season(self, y: np.ndarray) -> Season:
         """``y``'s own seasonal indices shrunk toward flat (their ``weight`` and ``source``:
-        ``item``, or ``none`` when they stay flat)."""
+        ``item``, or ``none`` when they stay flat); flat, weight 0, with less than two
+        seasons of history."""
         m = self.season_length
         y = np.asarray(y, dtype=float)
+        if len(y) < 2 * m:
+            return Season(np.ones(m), MULTIPLICATIVE, 0.0, NONE)
         return shrink(own_season(y, np.arange(len(y)) % m, m), np.ones(m), NONE)
