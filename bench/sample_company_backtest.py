@@ -97,8 +97,6 @@ def main(argv: list[str] | None = None) -> None:
                     "lag": lag,
                     "wape": np.abs(stat_err).sum() / total,
                     "wape_naive": np.abs(naive_err).sum() / total,
-                    "bias": stat_err.sum() / total,
-                    "bias_naive": naive_err.sum() / total,
                     "actual": total,
                     "error": stat_err.sum(),
                     "error_naive": naive_err.sum(),

@@ -393,7 +393,8 @@ def _intermittent_seasonality(
     if len(seasonal) == 0:
         return
     model = SeasonalADIDA(season_length)
-    y_of = data.groupby("unique_id")["y"]
+    chosen = data[data["unique_id"].isin(selection.loc[seasonal, "unique_id"])]
+    y_of = chosen.groupby("unique_id")["y"]
     for row in seasonal:
         season = model.season(y_of.get_group(selection.at[row, "unique_id"]).to_numpy())
         selection.at[row, "seasonality_source"] = season.source
