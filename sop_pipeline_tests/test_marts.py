@@ -303,16 +303,21 @@ def _root_cause_tables() -> dict[str, pd.DataFrame]:
         ),
         "sop_mart.actions": pd.DataFrame(
             {
-                "action_id": ["A1", "A2", "A3"],
+                "action_id": ["A1", "A2", "A3", "A4"],
                 "topic": ["Second source for Amber jar", "Face family promo review",
-                          "Body wash listing"],
-                "owner": ["Ops", "Mkt", "Sales"],
-                "status": ["open", "open", "done"],
-                "decision": [None, None, "Listed"],
-                "due_date": pd.to_datetime(["2025-10-20", "2025-11-30", "2025-09-01"]),
-                "is_overdue": [True, False, False],
-                "days_overdue": [20, 0, 0],
+                          "Body wash listing", "Filling station capacity in Q1"],
+                "owner": ["Ops", "Mkt", "Sales", "Prod"],
+                "status": ["open", "open", "done", "open"],
+                "decision": [None, None, "Listed", None],
+                "due_date": pd.to_datetime(
+                    ["2025-10-20", "2025-11-30", "2025-09-01", "2025-12-01"]
+                ),
+                "is_overdue": [True, False, False, False],
+                "days_overdue": [20, 0, 0, 0],
             }
+        ),
+        "staging.resources": pd.DataFrame(
+            {"resource": ["LINE"], "description": ["Filling station (75 ml and 200 ml tubes)"]}
         ),
         "sop_mart.constrained_plan": pd.DataFrame(
             {
@@ -381,7 +386,9 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
     line = out.iloc[1]
     assert line["suggested_decision"] == "overtime"
     assert line["drivers"] == "the plan builds 30 units of safety stock in these months"
-    assert pd.isna(line["open_actions"])  # the done Body wash action is not open
+    # the done Body wash action is not open; the line's own action names it as people do,
+    # without the description's detail in brackets
+    assert line["open_actions"] == "A4 Filling station capacity in Q1 (Prod, due 01 Dec 2025)"
     # FG3's forecast rise is also what loads LINE (issue 2, whose items include FG3)
     assert out.iloc[2]["topic"] == (
         "FG3 forecast up by 50% (200 units) against last month: 900 of expected margin if the "

@@ -20,7 +20,9 @@ from sop_pipeline.meeting import (
     agenda_markdown,
     render_meeting_pack,
 )
+from sop_pipeline.meeting.charts import projection_chart
 from sop_pipeline.meeting.formatting import Formatter
+from sop_pipeline.meeting.series import projection_series, riskiest_items
 from sop_pipeline.meeting.tables import html_table
 from sop_pipeline.meeting.views import actions_view, exceptions_view, past_due_view
 from sop_pipeline_tests.browser import chromium_missing_reason, open_page
@@ -381,6 +383,14 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         )
         mrp_parts.append(grid)
     mrp = pd.concat(mrp_parts, ignore_index=True)
+    constrained = mrp.assign(
+        item_type="finished_good",
+        inventory_qty=mrp["projected_on_hand"].clip(lower=0),
+        lost_sales_qty=(-mrp["projected_on_hand"]).clip(lower=0),
+        safety_stock_target=mrp["safety_stock"],
+        receipt_qty=mrp["planned_receipt_qty"],
+        expedited_qty=0.0,
+    )
     policy = pd.DataFrame(
         {
             "plan_month": plan,
@@ -634,6 +644,7 @@ def build_pack_data(n_items: int = 8, seed: int = 7) -> MeetingPackData:
         supply_gaps=gaps,
         **capacity,
         material_requirements=mrp,
+        constrained_plan=constrained,
         inventory_policy=policy,
         shelf_life_risk=lots,
         excess_obsolete=excess,
@@ -1272,6 +1283,46 @@ def test_growth_against_last_year_is_against_booked_net_revenue() -> None:
     assert series.against_booked_last_year(no_revenue) is None
 
 
+def test_inventory_charts_show_the_constrained_plans_stock_and_lost_sales() -> None:
+    """The charted stock is the constrained plan's, as the gaps table beside it: an item short
+    of a component shows the sales it loses and its stock below safety stock, where the
+    requirements' netting (past-due releases assumed to arrive) shows it covered."""
+    nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
+    plan = pd.DataFrame(
+        {
+            "scenario": ["base", "base", "upside", "upside"] * 2,
+            "item": ["FG1"] * 4 + ["FG2"] * 4,
+            "month": [nov, dec] * 4,
+            "inventory_qty": [40.0, 300.0, 20.0, 250.0, 500.0, 450.0, 400.0, 350.0],
+            "safety_stock_target": [100.0, 100.0, 100.0, 100.0, 200.0, 200.0, 200.0, 200.0],
+            "receipt_qty": [0.0, 600.0, 0.0, 600.0, 0.0, 0.0, 0.0, 0.0],
+            "scheduled_receipts": [50.0, 0.0, 50.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            "expedited_qty": [0.0, 25.0, 0.0, 25.0, 0.0, 0.0, 0.0, 0.0],
+            "lost_sales_qty": [70.0, 0.0, 120.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    mrp = plan.assign(projected_on_hand=1_000.0, safety_stock=100.0, planned_receipt_qty=0.0)
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        constrained_plan=plan,
+        material_requirements=mrp,
+        chart_items=2,
+    ).typed()
+    frame = projection_series(data.constrained_plan, "FG1")
+    assert frame["base"].tolist() == [40.0, 300.0]
+    assert frame["upside"].tolist() == [20.0, 250.0]
+    assert frame["safety_stock"].tolist() == [100.0, 100.0]
+    assert frame["receipts"].tolist() == [50.0, 625.0]  # open order; planned + expedited
+    assert frame["lost"].tolist() == [70.0, 0.0]  # the base scenario's
+    # FG1 falls to 0.4 of its safety stock under the plan (the netting shows 1,000 on hand);
+    # FG2 never falls below it and, without an inventory policy, has no cover to rank by
+    assert riskiest_items(data) == ["FG1"]
+    svg = projection_chart(frame, "FG1")
+    assert "Lost sales" in svg and "Receipts" in svg
+    assert "Lost sales" not in projection_chart(projection_series(plan, "FG2"), "FG2")
+
+
 def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
     """Three releases past due in Nov: FG1's covers FG1's own gap, C1's covers FG2's gap (C1
     limits it), FG3's only refills its safety stock."""
@@ -1337,6 +1388,6 @@ def test_the_gaps_before_decisions_stand_beside_what_the_plan_still_loses() -> N
     facts = dict(supply_facts(data, Formatter("USD")))
     assert facts["Items short before decisions"] == "2"
     assert facts["Revenue at risk before decisions"] == "$3,500"
-    assert facts["The plan still loses"] == "$350"
+    assert facts["Revenue the plan still loses"] == "$350"
     without_kpi = replace(data, kpis=kpis.iloc[:0]).typed()
-    assert "The plan still loses" not in dict(supply_facts(without_kpi, Formatter("USD")))
+    assert "Revenue the plan still loses" not in dict(supply_facts(without_kpi, Formatter("USD")))

@@ -72,6 +72,10 @@ def test_pk010_is_one_binding_constraint_with_its_four_items(sample_company: Pat
     assert bottle["shadow_price"] == pk010["shadow_price"].max() and bottle["price_per"] == "unit"
     assert "A-2025-002 Second source for Amber glass dropper bottle 50 ml" in bottle["open_actions"]
     assert "days overdue" in bottle["open_actions"]
+    # the filling line's capacity action names it as people do ('Filling line capacity in Q4'
+    # for 'Filling line (bottles, jars, droppers)')
+    line = issues.set_index("issue").loc["resource:FILL-L"]
+    assert "A-2025-015 Filling line capacity in Q4" in line["open_actions"]
     assert bottle["override_owner"] == "Marketing lead - E. Holm" and bottle["override_share"] > 0
     # the owner's verdict as the override scorecard has it (none before any month is scored)
     scorecard = _mart(sample_company, "override_scorecard").set_index("owner")["verdict"]

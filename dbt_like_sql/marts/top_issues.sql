@@ -328,6 +328,14 @@ issue_terms as (
         on resources.plan_month = getvariable('plan_month')
         and resources.resource = candidates.item
     union
+    -- a resource as people name it, without the detail in brackets: 'Filling line' of
+    -- 'Filling line (bottles, jars, droppers)'
+    select candidates.category, candidates.item, trim(split_part(resources.description, '(', 1))
+    from candidates
+    join staging.resources as resources
+        on resources.plan_month = getvariable('plan_month')
+        and resources.resource = candidates.item
+    union
     select issue_items.category, issue_items.subject, term
     from issue_items
     left join items using (item),

@@ -306,13 +306,16 @@ def total_forecast_chart(series: pd.DataFrame, fmt: Formatter) -> str:
 
 
 def projection_chart(series: pd.DataFrame, title: str) -> str:
-    """Projected on hand (base and upside) against safety stock, with planned receipts."""
+    """Projected stock (base and upside) against safety stock, with receipts and lost sales."""
 
     def paint(ax: Axes) -> None:
         when = _dates(series["month"])
         if series["receipts"].fillna(0).gt(0).any():
             ax.bar(when, series["receipts"].fillna(0), width=16, color=PALETTE["bars"],
-                   label="Planned receipts")  # fmt: skip
+                   label="Receipts")  # fmt: skip
+        if "lost" in series and series["lost"].fillna(0).gt(0.5).any():
+            ax.bar(when + 8, series["lost"].fillna(0), width=8, color=PALETTE["bad"],
+                   label="Lost sales")  # fmt: skip
         if series["safety_stock"].notna().any():
             below = (series["base"] < series["safety_stock"]).to_numpy()
             ax.fill_between(when, 0, series["safety_stock"], where=below, color=PALETTE["safety"],
@@ -329,7 +332,7 @@ def projection_chart(series: pd.DataFrame, title: str) -> str:
         ax.axhline(0, color="#9aa5b1", linewidth=0.8)
         ax.set_ylabel("units")
 
-    order = ("On hand, base", "On hand, upside", "Safety stock", "Planned receipts")
+    order = ("On hand, base", "On hand, upside", "Safety stock", "Receipts", "Lost sales")
     label = f"Projected inventory against safety stock: {title}"
     return draw(label, paint, title=title, legend=4, order=order)
 

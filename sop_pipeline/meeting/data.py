@@ -54,6 +54,7 @@ class MeetingPackData:
     constraint_prices: pd.DataFrame = field(default_factory=_empty)
     scenario_options: pd.DataFrame = field(default_factory=_empty)
     material_requirements: pd.DataFrame = field(default_factory=_empty)
+    constrained_plan: pd.DataFrame = field(default_factory=_empty)
     late_purchase_orders: pd.DataFrame = field(default_factory=_empty)
     inventory_policy: pd.DataFrame = field(default_factory=_empty)
     shelf_life_risk: pd.DataFrame = field(default_factory=_empty)

@@ -81,7 +81,7 @@ def supply_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
     ]
     still = data.kpis.loc[data.kpis["kpi"] == "revenue_at_risk", "value"].dropna()
     if len(still):
-        out.append(("The plan still loses", fmt.money(float(still.iloc[0]))))
+        out.append(("Revenue the plan still loses", fmt.money(float(still.iloc[0]))))
     return out + _past_due_facts(data)
 
 
@@ -228,8 +228,11 @@ def _fan(data: MeetingPackData, item: str, title: str) -> tuple[str, str]:
 
 
 def _projection(data: MeetingPackData, item: str, title: str) -> tuple[str, str]:
-    svg = charts.projection_chart(series.projection_series(data.material_requirements, item), title)
-    return svg, f"{title}: projected stock, base and upside, against safety stock."
+    svg = charts.projection_chart(series.projection_series(data.constrained_plan, item), title)
+    return svg, (
+        f"{title}: stock at each month's end under the constrained plan, base and upside, "
+        "against safety stock; receipts, and the sales it still loses."
+    )
 
 
 def _tradeoff(data: MeetingPackData) -> pd.DataFrame:
@@ -323,8 +326,12 @@ SECTIONS: tuple[Section, ...] = (
             Block("Projected inventory against safety stock",
                   (ItemCharts("projected_inventory", series.riskiest_items, _projection,
                               ("No charts requested.", "No requirements planned.")),),
-                  "The riskiest items: those with gaps, then those projected below safety "
-                  "stock, then the lowest cover."),
+                  "The riskiest items: those with gaps, then those the constrained plan holds "
+                  "below safety stock, then the lowest cover. The stock is the constrained "
+                  "plan's (what can be made and bought, as the gaps and options above), not the "
+                  "requirements' netting, which assumes every past-due release arrives. Stock "
+                  "that arrives late in a month cannot serve the demand before it: a month can "
+                  "end with stock and lost sales."),
             Block("Open orders already late", (Table(v.late_orders_view),),
                   "Past due at the month's close; the plan assumes they arrive in the month "
                   "shown."),

@@ -99,16 +99,17 @@ def against_booked_last_year(data: MeetingPackData) -> float | None:
 
 def riskiest_items(data: MeetingPackData) -> list[str]:
     """The ``chart_items`` items for the inventory projection charts: those with supply gaps
-    (most revenue at risk), then those projected below safety stock (deepest first), then the
-    lowest months of cover."""
+    (most revenue at risk), then those the constrained plan holds below safety stock (deepest
+    first), then the lowest months of cover."""
     count = data.chart_items
-    mrp = data.material_requirements
-    if mrp.empty or count <= 0:
+    plan = data.constrained_plan
+    if plan.empty or count <= 0:
         return []
-    planned, chosen = set(mrp["item"]), []
-    base = mrp[mrp["scenario"] == "base"]
+    planned, chosen = set(plan["item"]), []
+    base = plan[plan["scenario"] == "base"]
     gaps = gaps_by_item(data)
-    cover = base["projected_on_hand"] / base["safety_stock"].where(base["safety_stock"] > 0)
+    target = base["safety_stock_target"]
+    cover = base["inventory_qty"] / target.where(target > 0)
     worst = cover.groupby(base["item"]).min()
     policy = data.inventory_policy
     policy = policy[(policy["item_type"] == "finished_good") & policy["months_of_cover"].notna()]
@@ -123,23 +124,24 @@ def riskiest_items(data: MeetingPackData) -> list[str]:
     return chosen
 
 
-def projection_series(mrp: pd.DataFrame, item: str) -> pd.DataFrame:
-    """Per month: projected on hand (base and upside), safety stock and planned receipts
-    (base)."""
-    rows = mrp[mrp["item"] == item]
+def projection_series(plan: pd.DataFrame, item: str) -> pd.DataFrame:
+    """Per month, from the constrained plan (what the company can make and buy, the plan the
+    gaps, options and cash are computed on): stock at the month end (base and upside), the
+    safety-stock target, receipts (planned, open and expedited) and lost sales (base)."""
+    rows = plan[plan["item"] == item]
     base = rows[rows["scenario"] == "base"].set_index("month").sort_index()
     upside = rows[rows["scenario"] == "upside"].set_index("month").sort_index()
     frame = pd.DataFrame(
         {
-            "base": base["projected_on_hand"],
-            "safety_stock": base["safety_stock"],
-            "receipts": base["planned_receipt_qty"],
-            "gross": base["gross_qty"],
+            "base": base["inventory_qty"],
+            "safety_stock": base["safety_stock_target"],
+            "receipts": base[["receipt_qty", "scheduled_receipts", "expedited_qty"]].sum(axis=1),
+            "lost": base["lost_sales_qty"],
         }
     )
-    frame = frame.join(upside["projected_on_hand"].rename("upside"), how="outer")
+    frame = frame.join(upside["inventory_qty"].rename("upside"), how="outer")
     if frame["safety_stock"].isna().all() and not upside.empty:
-        frame["safety_stock"] = upside["safety_stock"]
+        frame["safety_stock"] = upside["safety_stock_target"]
     frame.index.name = "month"
     return frame.reset_index()
 
