@@ -1364,6 +1364,31 @@ def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
     ]
 
 
+def test_a_past_due_release_names_the_receipts_it_is_for() -> None:
+    """Lead time two months: the receipts of Nov and Dec were due for release in Sep and Oct,
+    already past. PK-8's release past due (5,000) is for Dec's receipt, Nov having none; PK-10's
+    (17,500) for Nov's 12,500 and Dec's 5,000; Jan's receipts are released in Nov, not past."""
+    months = pd.to_datetime(["2025-11-01", "2025-12-01", "2026-01-01"])
+    mrp = pd.DataFrame(
+        {
+            "scenario": "base",
+            "item": ["PK-8"] * 3 + ["PK-10"] * 3,
+            "month": list(months) * 2,
+            "lead_time_months": 2.0,
+            "planned_receipt_qty": [0.0, 5_000.0, 5_000.0, 12_500.0, 5_000.0, 2_000.0],
+            "release_past_due": [True, False, False, True, False, False],
+            "past_due_release_qty": [5_000.0, 0.0, 0.0, 17_500.0, 0.0, 0.0],
+        }
+    )
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1), company="T", material_requirements=mrp
+    ).typed()
+    view = past_due_view(data).frame.set_index("item")
+    assert view.loc["PK-8", "for_receipts"] == "Dec 2025: 5,000"
+    assert view.loc["PK-10", "for_receipts"] == "Nov 2025: 12,500; Dec 2025: 5,000"
+    assert view.loc["PK-10", "past_due_qty"] == 17_500.0
+
+
 def test_the_gaps_before_decisions_stand_beside_what_the_plan_still_loses() -> None:
     """The supply plan's gaps (no expedite, overtime or building ahead) are named as before
     any decision, and the constrained plan's own loss (KPI revenue_at_risk) stands beside

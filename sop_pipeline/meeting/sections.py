@@ -335,7 +335,10 @@ SECTIONS: tuple[Section, ...] = (
             Block("Open orders already late", (Table(v.late_orders_view),),
                   "Past due at the month's close; the plan assumes they arrive in the month "
                   "shown."),
-            Block("Planned order releases past due", (Table(v.past_due_view),)),
+            Block("Planned order releases past due", (Table(v.past_due_view),),
+                  "Planned orders whose release date has already passed (release them now), "
+                  "the receipts they are for, and whether those cover a gap or only refill "
+                  "safety stock."),
         ),
         v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),
     ),

@@ -378,7 +378,11 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
     mrp = data.material_requirements
     frame = mrp[(mrp["scenario"] == "base") & mrp["release_past_due"]]
     if frame.empty:
-        return frame.assign(past_due_qty=pd.Series(dtype=float), covers_gap=pd.Series(dtype=bool))
+        return frame.assign(
+            past_due_qty=pd.Series(dtype=float),
+            covers_gap=pd.Series(dtype=bool),
+            for_receipts=pd.Series(dtype=object),
+        )
     gaps = data.supply_gaps
     short = pd.concat(
         [gaps[[column, "month"]].set_axis(["item", "month"], axis=1) for column in
@@ -388,7 +392,25 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
         pd.MultiIndex.from_frame(short.dropna())
     )
     qty = frame["past_due_release_qty"].fillna(frame["planned_release_qty"])
-    return frame.assign(past_due_qty=qty, covers_gap=covers)
+    return frame.assign(
+        past_due_qty=qty, covers_gap=covers, for_receipts=frame["item"].map(_receipts_due(mrp))
+    )
+
+
+def _receipts_due(mrp: pd.DataFrame) -> pd.Series:
+    """Per item, the base plan's receipts that a past-due release is for, as text ('Nov 2025:
+    12,500; Dec 2025: 5,000'): those within the item's lead time of the horizon's start, whose
+    release month has passed (the release of a receipt in month ``t`` is ``t - lead``)."""
+    base = mrp[(mrp["scenario"] == "base") & (mrp["planned_receipt_qty"] > 0)]
+    if base.empty:
+        return pd.Series(dtype=object)
+    first = mrp["month"].min()
+    position = (base["month"].dt.year - first.year) * 12 + base["month"].dt.month - first.month
+    due = base[position < base["lead_time_months"]].sort_values("month")
+    lines = (
+        due["month"].dt.strftime("%b %Y") + ": " + due["planned_receipt_qty"].map("{:,.0f}".format)
+    )
+    return lines.groupby(due["item"]).agg("; ".join)
 
 
 def past_due_view(data: MeetingPackData) -> TableView:
@@ -401,11 +423,10 @@ def past_due_view(data: MeetingPackData) -> TableView:
         ).sort_values(["covers_gap", "past_due_qty"], ascending=[False, False])
     columns = (
         Column("item", "Item", "code"),
-        Column("month", "Month", "month"),
         Column("level_code", "BOM level", "int"),
         Column("past_due_qty", "Release past due", "qty"),
-        Column("planned_receipt_qty", "Planned receipt", "qty"),
-        Column("purpose", "For"),
+        Column("for_receipts", "For the receipts of"),
+        Column("purpose", "Purpose"),
     )
     return TableView(frame, columns, "No planned order release is past due.", "orders")
 
