@@ -25,6 +25,7 @@ from sop_pipeline.balance.prices import attribute_lost_sales, constraint_prices
 from sop_pipeline.balance.problem import PlanProblem, lead_split
 from sop_pipeline.balance.solution import PlanArrays, lot_sized, read_plan
 from sop_pipeline.balance.solver import Solution, solve
+from sop_pipeline.supply.network import OpenArrivals
 
 DAYS = 30.4375
 TOY = ModelSettings(
@@ -579,6 +580,64 @@ def test_ten_day_lead_time_sells_two_thirds_of_the_first_month() -> None:
     # the month, so it is not supply the month could have sold (an option priced on it would
     # count the plan's own lost sales as served); month 1 lost nothing: sold + left
     np.testing.assert_allclose(plan.supply[0], [sold0, 300], atol=1e-6)
+
+
+def open_order_problem(orders: Sequence[tuple[int, float]]) -> PlanProblem:
+    """A (margin 50) made in 60 days (nothing it releases arrives in January), no stock,
+    demand 310 in January 2025 (31 days) and 0 in February; open orders ``(day due in
+    January, qty)``."""
+    problem = toy_problem(
+        {"A": [310, 0]},
+        price={"A": 150.0},
+        cost={"A": 100.0},
+        produced=("A",),
+        lead_days={"A": 60.0},
+    )
+    days = np.array([d for d, _ in orders])
+    qty = np.array([q for _, q in orders], dtype=float)
+    arrivals = OpenArrivals(
+        row=np.zeros(len(orders), dtype=np.int64),
+        col=np.zeros(len(orders), dtype=np.int64),
+        fraction=(days - 1) / 31.0,
+        qty=qty,
+    )
+    scheduled = np.zeros_like(problem.demand)
+    scheduled[0, 0] = qty.sum()
+    return replace(problem, scheduled=scheduled, open_arrivals=arrivals)
+
+
+def test_an_open_order_due_mid_month_serves_only_the_demand_after_it() -> None:
+    """200 due on 16 January (15 of 31 days gone) serve at most (1 - 15/31) x 310 = 160 of
+    January's 310: 160 sold, 150 lost, 40 left at the month's end. The same order due on the
+    1st sells all 200. The lost units are put on A's lead time (its order's timing), priced at
+    A's margin, 50, plus the two months' holding (1 a month) the unit sold saves: 52."""
+    model, solution, plan = solved(open_order_problem([(16, 200.0)]))
+    np.testing.assert_allclose(plan.sales[0], [160.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(plan.lost[0], [150.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(plan.inventory[0], [40.0, 40.0], atol=1e-6)
+    problem = open_order_problem([(16, 200.0)])
+    prices = constraint_prices(problem, model, solution.row_dual, solution.x, plan)
+    (only,) = prices.itertuples()
+    assert (only.constraint_type, only.constraint) == ("lead_time", "A")
+    assert only.shadow_price == approx(52.0)
+    assert only.lost_sales_qty == approx(150.0)
+    _, _, early = solved(open_order_problem([(1, 200.0)]))
+    np.testing.assert_allclose(early.sales[0], [200.0, 0.0], atol=1e-6)
+
+
+def test_two_open_orders_in_a_month_each_serve_the_demand_after_their_own_day() -> None:
+    """50 due on the 1st and 200 on the 16th: before the 16th only the 50 (a 150 of demand
+    goes unserved), after it 160 of demand: 50 + 160 = 210 sold of 250 arrived, 40 left. One
+    row per order day: the 1st's row is the month's start (no row), the 16th's bounds sales
+    at 50 + 160."""
+    model, _, plan = solved(open_order_problem([(1, 50.0), (16, 200.0)]))
+    np.testing.assert_allclose(plan.sales[0], [210.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(plan.inventory[0, 0], 40.0, atol=1e-6)
+    assert (model.rows["arrival_open"] >= 0).sum() == 1
+    # with a third order on the 26th (25 of 31 days gone): 50 + 200 before it, 60 of demand
+    # after it; the 16th's row still bounds: min(50 + 160, 250 + 60) = 210
+    _, _, three = solved(open_order_problem([(1, 50.0), (16, 200.0), (26, 100.0)]))
+    np.testing.assert_allclose(three.sales[0, 0], 210.0, atol=1e-6)
 
 
 # --- 7. lot sizing after the solve --------------------------------------------------------------

@@ -561,3 +561,23 @@ def test_planning_inputs_give_scenario_demand_and_net_prices() -> None:
         inputs.demand("downside")
     with pytest.raises(ValueError, match="late_po_delay_months"):
         plan_inputs(_items([]), None, forecast, None, None, late_po_delay_months=-1)
+
+
+def test_open_orders_arrive_on_their_due_day_within_the_month() -> None:
+    """Plan month Oct 2025: an order due 14 Nov arrives 13 of Nov's 30 days in; one due
+    1 Dec at the start of Dec; one past due (20 Oct) is moved to Dec (delay 1) and counted
+    from its start; one due in Dec 2026 is beyond a 12-month horizon."""
+    from sop_pipeline.supply.network import open_order_arrivals
+
+    orders = pd.DataFrame(
+        {
+            "item": ["A", "A", "B", "B"],
+            "qty_open": [100.0, 50.0, 30.0, 10.0],
+            "due_date": pd.to_datetime(["2025-11-14", "2025-12-01", "2025-10-20", "2026-12-05"]),
+        }
+    )
+    out = open_order_arrivals(orders, pd.Index(["A", "B"]), pd.Timestamp("2025-10-01"), 12, 1)
+    assert out.row.tolist() == [0, 0, 1]
+    assert out.col.tolist() == [0, 1, 1]
+    assert_allclose(out.fraction, [13 / 30, 0.0, 0.0])
+    assert_allclose(out.qty, [100.0, 50.0, 30.0])

@@ -150,8 +150,9 @@ constraint_issues as (
         greatest(coalesce(option_value.base_lost_sales_qty, 0), binding.lost_sales_qty)
             as shortage_qty,
         case binding.constraint_type
-            when 'lead_time' then format('Accept the loss on {} or find stock elsewhere (its '
-                                         || 'lead time cannot be met)', binding."constraint")
+            when 'lead_time' then format('Accept the loss on {} or find stock elsewhere (nothing '
+                                         || 'arrives sooner: its lead time, its open orders'' '
+                                         || 'due dates)', binding."constraint")
             when 'shelf_life' then format('Keep {} within its shelf life: build closer to need',
                                           binding."constraint")
             when 'component' then format('Expedite {} or find a second source',

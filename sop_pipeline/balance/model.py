@@ -25,6 +25,9 @@ Constraints:
   month): sales <= stock at the month's start + open orders + ``(1 - f)`` x demand; with units
   expedited to arrive earlier in that month (``f_e < f``) also counted at the start of the
   ordinary row, and a second row ``sales <= stock at the start + (1 - f_e) x demand``.
+  An open order due a fraction ``g`` into its month (its due day) is stock at the start only
+  for the rows of later arrivals; each distinct ``g`` of a finished good's month has its own
+  row, ``sales <= stock at the start + what arrived before g + (1 - g) x demand``.
 - **Capacity** (resource, month): hours of the production received that month <= capacity
   + overtime, after the load of open production orders (open orders beyond capacity and
   overtime take all the overtime).
@@ -293,6 +296,56 @@ def _at(block: np.ndarray, rows: np.ndarray, months: np.ndarray) -> np.ndarray:
     return np.where(months >= 0, block[rows, np.maximum(months, 0)], -1)
 
 
+def _open_arrival_rows(
+    layout: _Layout,
+    problem: PlanProblem,
+    opening: np.ndarray,
+    s: np.ndarray,
+    b: np.ndarray,
+    e: np.ndarray,
+    y: np.ndarray,
+    z: np.ndarray,
+    sells: np.ndarray,
+    fast_whole: int,
+    fast_frac: float,
+) -> None:
+    """Rows ``arrival_open`` ``(items, months, k)``: an open order due a fraction ``g`` into
+    its month serves only the demand after it, ``sales <= stock at the month's start + what
+    arrived before g + (1 - g) x demand``, one row per distinct ``g`` of a finished good's
+    month (``k`` the most in any month); receipts and expedites count where they arrive
+    before ``g``."""
+    n, horizon = problem.n_items, problem.horizon
+    cuts = problem.open_order_cuts()
+    cuts = cuts[sells[cuts["row"].to_numpy(int), cuts["col"].to_numpy(int)]]
+    rank = cuts.groupby(["row", "col"]).cumcount().to_numpy()
+    depth = int(rank.max()) + 1 if len(cuts) else 1
+    at = (cuts["row"].to_numpy(int), cuts["col"].to_numpy(int), rank)
+    g = np.full((n, horizon, depth), np.nan)
+    g[at] = cuts["fraction"].to_numpy()
+    mask = ~np.isnan(g)
+    before = np.zeros_like(g)  # the month's open orders that arrive before each cut
+    before[at] = cuts["before"].to_numpy()
+    gap = np.nan_to_num(g)
+    upper = opening[:, :, None] + before + (1 - gap) * problem.demand[:, :, None]
+    rows = layout.add_rows("arrival_open", mask, -np.inf, upper)
+    layout.add(rows, s[:, :, None], 1.0)
+    for block in (b, e):
+        layout.add(rows[:, 1:, :], block[:, :-1, None], -1.0)
+    months = np.arange(horizon)
+    source = months[None, :] - problem.lead_whole[:, None]
+    item_rows = np.repeat(np.arange(n)[:, None], horizon, axis=1)
+    arriving = np.where(source >= 0, y[item_rows, np.maximum(source, 0)], -1)
+    earlier = problem.lead_fraction[:, None, None] < gap
+    layout.add(np.where(earlier, rows, -1), arriving[:, :, None], -1.0)
+    if fast_whole < horizon:
+        fast_rows = np.where(fast_frac < gap[:, fast_whole, :], rows[:, fast_whole, :], -1)
+        layout.add(fast_rows, z[:, None], -1.0)
+
+
+ARRIVAL_ROWS = ("arrival", "arrival_fast", "arrival_open")
+"""The row blocks that keep a month's sales to the demand after its supply arrives."""
+
+
 def buffer_penalty(problem: PlanProblem) -> np.ndarray:
     """Cost of a unit-month of buffer below target: ``(1 - service level) x unit value``."""
     return (1.0 - problem.service_level) * problem.unit_value
@@ -378,11 +431,11 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     # units expedited to arrive earlier in that month (f_e < f) serve from f_e: the demand
     # before f comes from the month's opening stock and those units, the demand before f_e
     # from the opening stock alone (two rows where both arrive in the month)
-    start = problem.scheduled.copy()
-    start[:, 0] += problem.initial_stock
+    opening = np.zeros((n, horizon))
+    opening[:, 0] = problem.initial_stock
     sells = s >= 0
     late = sells & (frac > 0)[:, None] & (months[None, :] >= whole[:, None])
-    bound = start + (1 - frac)[:, None] * problem.demand
+    bound = opening + problem.scheduled_before(frac) + (1 - frac)[:, None] * problem.demand
     arrive = layout.add_rows("arrival", late, -np.inf, bound)
     layout.add(arrive, s, 1.0)
     for block in (b, e):
@@ -392,13 +445,16 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     fast = np.zeros((n, horizon), bool)
     if len(expedited) and fast_frac[0] > 0:
         fast[expedited, fast_whole[0]] = sells[expedited, fast_whole[0]]
-    fast_bound = start + (1 - fast_frac[0]) * problem.demand
+    fast_bound = (
+        opening + problem.scheduled_before(fast_frac[0]) + (1 - fast_frac[0]) * problem.demand
+    )
     arrive_fast = layout.add_rows("arrival_fast", fast, -np.inf, fast_bound)
     layout.add(arrive_fast, s, 1.0)
     for block in (b, e):
         layout.add(arrive_fast[:, 1:], block[:, :-1], -1.0)
     on_time = (frac == 0)[:, None] & (arrival >= 0)
     layout.add(_at(arrive_fast, item_rows, np.where(on_time, arrival, -1)), y, -1.0)
+    _open_arrival_rows(layout, problem, opening, s, b, e, y, z, sells, fast_whole[0], fast_frac[0])
 
     # --- capacity: hours received - overtime <= capacity - open orders' load ---------------
     capacity = layout.add_rows(
@@ -501,10 +557,22 @@ def buffer_while_short(
         return short
     activity = model.matrix @ x
     timed = np.zeros_like(short)
-    for name in ("arrival", "arrival_fast"):
+    for name in ARRIVAL_ROWS:
         index = model.rows[name]
         exists = index >= 0
         slack = np.full(index.shape, np.inf)
         slack[exists] = model.row_upper[index[exists]] - activity[index[exists]]
-        timed |= exists & (slack <= tolerance * np.maximum(problem.demand, 1.0))
+        if index.ndim == 3:  # arrival_open: any of the month's open orders
+            slack = slack.min(axis=2, initial=np.inf)
+        timed |= slack <= tolerance * np.maximum(problem.demand, 1.0)
     return short & ~timed
+
+
+def arrival_dual(model: LpModel, row_dual: np.ndarray) -> np.ndarray:
+    """``(items, months)``: the highest shadow price of an item-month's arrival rows (orders
+    arriving late in the month: a planned receipt, an expedite, an open order)."""
+    duals = []
+    for name in ARRIVAL_ROWS:
+        dual = model.dual(row_dual, name)
+        duals.append(dual.max(axis=2, initial=0.0) if dual.ndim == 3 else dual)
+    return np.maximum.reduce(duals)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from sop_pipeline.balance.model import LpModel
+from sop_pipeline.balance.model import LpModel, arrival_dual
 from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import TOL, PlanArrays
 
@@ -163,9 +163,7 @@ def attribute_lost_sales(
     bought = ~problem.produced
     component_price = np.where((bought & ~problem.finished)[:, None], balance, 0.0)
     component_price = np.maximum(component_price, 0.0)
-    lead_price = np.maximum(
-        np.maximum(model.dual(row_dual, "arrival"), model.dual(row_dual, "arrival_fast")), 0.0
-    )
+    lead_price = np.maximum(arrival_dual(model, row_dual), 0.0)
     lead_price = np.maximum(
         lead_price, np.where((bought & problem.finished)[:, None], balance, 0.0)
     )
@@ -286,7 +284,7 @@ def constraint_prices(
             users_of(c),
             descriptions.get(names[c], ""),
         )
-    arrival = np.maximum(model.dual(row_dual, "arrival"), model.dual(row_dual, "arrival_fast"))
+    arrival = arrival_dual(model, row_dual)
     lead = np.maximum(arrival, np.where((bought & problem.finished)[:, None], balance, 0.0))
     arrival_rows = np.where(
         model.rows["arrival"] >= 0, model.rows["arrival"], model.rows["arrival_fast"]

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sop_pipeline.supply._common import DAYS_PER_MONTH
+from sop_pipeline.supply.network import OpenArrivals
 
 
 def lead_split(lead_time_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +63,8 @@ class PlanProblem:
             expected figures are priced against; the same shape as ``demand``.
         safety_stock: The policy's time-phased safety stock (the soft target).
         scheduled: Open orders by arrival month.
+        open_arrivals: When in its month each open order arrives (``None``: at the start of
+            it); an order due later in a month serves only the demand after its due date.
         initial_stock: Usable stock opening the plan.
         moq, multiple: Minimum order quantity and order multiple of purchases (0: none).
         window: Months a receipt may be held before it is used (shelf life with the remaining
@@ -118,6 +121,7 @@ class PlanProblem:
     cash_target_index: int = 0
     firm_release: np.ndarray | None = None
     firm_overtime: np.ndarray | None = None
+    open_arrivals: OpenArrivals | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.items), len(self.months))
@@ -157,6 +161,49 @@ class PlanProblem:
             np.add.at(used, self.edge_comp, releases[self.edge_parent] * self.edge_factor[:, None])
         return used
 
+    def scheduled_before(self, fraction: np.ndarray | float) -> np.ndarray:
+        """Open orders that arrive before ``fraction`` of their month (per item, or one value),
+        ``(items, months)``: all of ``scheduled`` without :attr:`open_arrivals`."""
+        arrivals = self.open_arrivals
+        if arrivals is None:
+            return self.scheduled.copy()
+        cut = np.broadcast_to(np.asarray(fraction, dtype=float), (self.n_items,))
+        early = arrivals.fraction < cut[arrivals.row]
+        out = np.zeros_like(self.scheduled)
+        np.add.at(out, (arrivals.row[early], arrivals.col[early]), arrivals.qty[early])
+        return out
+
+    def open_order_cuts(self) -> pd.DataFrame:
+        """The days in a month after which an open order arrives: ``row, col, fraction`` (one row
+        per distinct fraction > 0 of an item-month) and ``before``, the open orders of that
+        item-month that arrive earlier."""
+        arrivals = self.open_arrivals
+        columns = ["row", "col", "fraction", "before"]
+        if arrivals is None or not len(arrivals.qty):
+            return pd.DataFrame(columns=columns)
+        orders = pd.DataFrame(
+            {"row": arrivals.row, "col": arrivals.col, "fraction": arrivals.fraction,
+             "qty": arrivals.qty}
+        )  # fmt: skip
+        cuts = orders.groupby(["row", "col", "fraction"], as_index=False)["qty"].sum()
+        cuts["before"] = cuts.groupby(["row", "col"])["qty"].cumsum() - cuts["qty"]
+        return cuts.loc[cuts["fraction"] > 0, columns].reset_index(drop=True)
+
+    def open_order_limit(self) -> np.ndarray:
+        """``(items, months)``: the most a month can sell beyond its opening stock given when
+        its open orders arrive, ``min over orders (what arrived before it + (1 - its
+        fraction) x demand)``; ``inf`` where no open order arrives after the month's start."""
+        out = np.full(self.scheduled.shape, np.inf)
+        cuts = self.open_order_cuts()
+        if cuts.empty:
+            return out
+        row, col = cuts["row"].to_numpy(int), cuts["col"].to_numpy(int)
+        bound = (
+            cuts["before"].to_numpy() + (1 - cuts["fraction"].to_numpy()) * self.demand[row, col]
+        )
+        np.minimum.at(out, (row, col), bound)
+        return out
+
     def replace_demand(self, demand: np.ndarray, mean: np.ndarray, sigma: np.ndarray):
         """The same problem with another demand (and its distribution)."""
         return replace(self, demand=demand, mean_demand=mean, sigma=sigma)
@@ -170,9 +217,11 @@ def forced_stock(problem: PlanProblem) -> tuple[np.ndarray, np.ndarray]:
     stock = problem.initial_stock.astype(float).copy()
     held = np.zeros((problem.n_items, problem.horizon))
     sold = np.zeros_like(held)
+    limit = problem.open_order_limit()  # an order due late in a month sells only after it
     for t in range(problem.horizon):
+        opening = stock
         stock = stock + problem.scheduled[:, t]
-        sold[:, t] = np.minimum(stock, problem.demand[:, t])
+        sold[:, t] = np.minimum(np.minimum(stock, problem.demand[:, t]), opening + limit[:, t])
         stock = stock - sold[:, t]
         held[:, t] = stock
     return held, sold

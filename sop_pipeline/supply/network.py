@@ -54,6 +54,7 @@ class PlanningNetwork:
     scheduled: np.ndarray
     stock: np.ndarray
     firm: np.ndarray | None = None  # firm planned receipts a meeting decided (items, months)
+    open_arrivals: OpenArrivals | None = None  # when in its month each open order arrives
 
     @property
     def horizon(self) -> int:
@@ -147,6 +148,50 @@ def prepare_open_orders(
     return out.astype(float).reshape(len(items), horizon)
 
 
+@dataclass(frozen=True)
+class OpenArrivals:
+    """When in its month each open order of the horizon arrives: ``row`` (item position),
+    ``col`` (month position), ``fraction`` of the month gone by then (``(day - 1) / days in the
+    month`` of its due date; 0 for a late order, assumed to arrive at the start of the month it
+    is moved to) and ``qty``. The monthly buckets of :attr:`SupplyNetwork.scheduled` sum them;
+    the constrained plan lets an order serve only the demand after it arrives."""
+
+    row: np.ndarray
+    col: np.ndarray
+    fraction: np.ndarray
+    qty: np.ndarray
+
+    @classmethod
+    def none(cls) -> OpenArrivals:
+        """No open order."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(empty, empty, np.zeros(0), np.zeros(0))
+
+
+def open_order_arrivals(
+    open_orders: pd.DataFrame,
+    items: pd.Index,
+    plan_month: pd.Timestamp,
+    horizon: int,
+    late_delay_months: int = LATE_PO_DELAY_MONTHS,
+) -> OpenArrivals:
+    """The open orders of :func:`prepare_open_orders` (checked there) with the day they arrive
+    (:class:`OpenArrivals`)."""
+    qty = pd.to_numeric(open_orders["qty_open"], errors="raise").fillna(0.0).to_numpy(float)
+    due = pd.DatetimeIndex(pd.to_datetime(open_orders["due_date"]))
+    month = month_index(due, plan_month)
+    late = month < 1
+    col = np.where(late, 1 + int(late_delay_months), month) - 1
+    fraction = np.where(late, 0.0, (due.day.to_numpy() - 1) / due.days_in_month.to_numpy())
+    keep = (col < horizon) & (qty > 0)
+    return OpenArrivals(
+        row=items.get_indexer(open_orders["item"].astype(str))[keep].astype(np.int64),
+        col=col[keep].astype(np.int64),
+        fraction=fraction[keep].astype(float),
+        qty=qty[keep],
+    )
+
+
 def safety_stock_by_month(
     safety_stock: pd.Series | pd.DataFrame | None,
     items: pd.Index,
@@ -236,6 +281,9 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
         edge_factor=edges["factor"].to_numpy(float),
         demand={s: prepare_demand(inputs.demand(s), names, plan, horizon) for s in wanted},
         scheduled=prepare_open_orders(
+            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months
+        ),
+        open_arrivals=open_order_arrivals(
             inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months
         ),
         stock=stock,
