@@ -85,6 +85,10 @@ def build_definitions(
         schedules=[build_monthly_schedule(monthly_plan_job, timing or ScheduleTiming.from_env())],
         sensors=[build_month_closed_sensor(monthly_plan_job)],
         resources=dict(resources),
+        # one writer at a time: every step holds the working DuckDB file while it runs, so
+        # steps run one after another in the run's process, as the CLI runs them (with the
+        # multiprocess executor a step waiting on the file fails after dagster-duckdb's retries)
+        executor=dg.in_process_executor,
     )
 
 

@@ -18,10 +18,12 @@ from sop_pipeline.automation.sensors import (
     MONTH_CLOSED_SENSOR_NAME,
     RUN_KEY_TAG,
     SENSOR_NAME_TAG,
+    history_missing,
     pending_months,
 )
 from sop_pipeline.definitions import PIPELINE_ASSETS, defs, mart_asset_keys
-from sop_pipeline.jobs import monthly_plan_job
+from sop_pipeline.jobs import INGESTED_KEY, monthly_plan_job
+from sop_pipeline.lib.months import partition_key
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.publish import PUBLISH_GROUP, PUBLISH_KEY
 from sop_pipeline.resources import InputFilesResource
@@ -56,6 +58,19 @@ def mark_published(instance: dg.DagsterInstance, *keys: str) -> None:
         instance.report_runless_asset_event(
             dg.AssetMaterialization(asset_key=PUBLISH_KEY, partition=key)
         )
+
+
+def mark_ingested(instance: dg.DagsterInstance, *keys: str) -> None:
+    for key in keys:
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key=INGESTED_KEY, partition=key)
+        )
+
+
+def ingest_history(instance: dg.DagsterInstance, data_dir: Path, before: dt.date) -> None:
+    """Mark every closed month before ``before`` ingested (as ``sop-pipeline run`` leaves it)."""
+    closed = InputFilesResource(data_dir=str(data_dir)).closed_months()
+    mark_ingested(instance, *(partition_key(m) for m in closed if m < before))
 
 
 def tick(
@@ -153,6 +168,12 @@ def test_pending_months(closed: list[dt.date], done: list[dt.date], expected: li
     assert pending_months(closed, done) == expected
 
 
+def test_history_missing_lists_the_closed_months_before_not_ingested() -> None:
+    assert history_missing([JUL, AUG, SEP], [], SEP) == [JUL, AUG]
+    assert history_missing([JUL, AUG, SEP], [JUL, AUG], SEP) == []
+    assert history_missing([JUL, AUG, SEP], [JUL], SEP) == [AUG]
+
+
 def test_sensor_definition(definitions: dg.Definitions) -> None:
     sensor = definitions.resolve_sensor_def(MONTH_CLOSED_SENSOR_NAME)
     assert sensor.job_name == "monthly_plan_job"
@@ -164,6 +185,13 @@ def test_sensor_definition(definitions: dg.Definitions) -> None:
 def test_sensor_requests_the_latest_closed_month_once_with_a_run_key(
     definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
 ) -> None:
+    # nothing ingested: the history before 2025-10 must be loaded first, or its forecast would
+    # be made from one month
+    waiting = tick(definitions, instance, data_dir)
+    assert isinstance(waiting, dg.SkipReason)
+    assert "not ingested" in waiting.skip_message and "sop-pipeline run" in waiting.skip_message
+    ingest_history(instance, data_dir, before=dt.date(2025, 10, 1))
+
     first = tick(definitions, instance, data_dir)
     again = tick(definitions, instance, data_dir)
 
@@ -176,11 +204,13 @@ def test_sensor_requests_the_latest_closed_month_once_with_a_run_key(
 def test_sensor_requests_closed_months_after_the_last_published_oldest_first(
     definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
 ) -> None:
+    ingest_history(instance, data_dir, before=dt.date(2025, 9, 1))
     mark_published(instance, "2025-07-01", "2025-08-01")
     request = tick(definitions, instance, data_dir)
     assert isinstance(request, dg.RunRequest) and request.partition_key == "2025-09-01"
 
     mark_published(instance, "2025-09-01", "2025-10-01")
+    mark_ingested(instance, "2025-09-01", "2025-10-01")
     skip = tick(definitions, instance, data_dir)
     assert isinstance(skip, dg.SkipReason) and "latest planned: 2025-10" in skip.skip_message
 
@@ -193,6 +223,7 @@ def test_sensor_requests_closed_months_after_the_last_published_oldest_first(
 def test_sensor_explains_a_failed_month_instead_of_going_on(
     definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
 ) -> None:
+    ingest_history(instance, data_dir, before=dt.date(2025, 10, 1))
     mark_published(instance, "2025-09-01")
 
     @dg.asset

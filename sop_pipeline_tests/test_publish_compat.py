@@ -18,7 +18,7 @@ from sop_pipeline.publish.serving import (
     publish_file,
     remove_stale_temporaries,
 )
-from sop_pipeline.settings import SERVING_STORAGE_VERSION, load_settings
+from sop_pipeline.settings import load_settings
 from sop_pipeline_tests.conftest import paths_for
 from sop_pipeline_tests.test_publish import look, rows, write_working
 
@@ -69,7 +69,7 @@ def test_the_serving_file_is_written_in_the_compatible_format(tmp_path: Path) ->
 
     publication = publish_file(work, serving, [OCT])
 
-    assert SERVING_STORAGE_VERSION == "v1.1.0" and publication.storage_version == "v1.1.0"
+    assert publication.storage_version == "v1.1.0"
     assert storage_tag(serving) == "v1.0.0+"  # DuckDB: readable by 1.0 and later
     assert storage_tag(work) != storage_tag(serving)  # the working file keeps the newest
     assert rows(serving, f"select storage_version from {INFO_TABLE}") == [("v1.1.0",)]

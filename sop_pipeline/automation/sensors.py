@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from sop_pipeline.jobs import INGESTED_KEY
 from sop_pipeline.lib.instance import materialized_months
 from sop_pipeline.lib.months import folder_name, partition_key
 from sop_pipeline.partitions import monthly_partitions
@@ -40,8 +41,9 @@ def month_run_key(month: dt.date) -> str:
 def pending_months(closed: Iterable[dt.date], materialized: Iterable[dt.date]) -> list[dt.date]:
     """Closed months to plan, oldest first: those after the latest planned month.
 
-    With nothing planned yet, only the latest closed month: the history before it is planned
-    once by ``sop-pipeline run`` (or a backfill), not month by month by the sensor.
+    With nothing planned yet, only the latest closed month: the history before it is loaded
+    once by ``sop-pipeline run`` (or a backfill), not month by month by the sensor, which
+    waits until it is (:func:`history_missing`).
     """
     closed, done = sorted(set(closed)), set(materialized)
     if not closed:
@@ -49,6 +51,15 @@ def pending_months(closed: Iterable[dt.date], materialized: Iterable[dt.date]) -
     if not done:
         return [closed[-1]]
     return [m for m in closed if m > max(done)]
+
+
+def history_missing(
+    closed: Iterable[dt.date], ingested: Iterable[dt.date], month: dt.date
+) -> list[dt.date]:
+    """The closed months before ``month`` not yet ingested: its forecast would be made without
+    them (a plan run ingests its own month only)."""
+    done = set(ingested)
+    return sorted(m for m in set(closed) if m < month and m not in done)
 
 
 def build_month_closed_sensor(
@@ -88,6 +99,18 @@ def build_month_closed_sensor(
                 f"no closed month waiting under {inputs.root} (latest planned: {latest})"
             )
         month = pending[0]
+        missing = history_missing(
+            closed, materialized_months(context.instance, INGESTED_KEY), month
+        )
+        if missing:
+            first, last = folder_name(missing[0]), folder_name(missing[-1])
+            return dg.SkipReason(
+                f"{folder_name(month)} is not planned yet: {len(missing)} closed month(s) before "
+                f"it are not ingested ({first} to {last}), and its forecast would be made without "
+                "them. Load the history once with `sop-pipeline run` (or materialize ingest_job "
+                f"for {partition_key(missing[0])} to {partition_key(missing[-1])} in the UI); "
+                "the sensor plans the months after."
+            )
         run_key = month_run_key(month)
         earlier = context.instance.get_runs(
             filters=dg.RunsFilter(

@@ -79,18 +79,27 @@ def _interval_check(forecast: pd.DataFrame) -> dg.AssetCheckResult:
 
 
 def _coverage_check(
-    forecast: pd.DataFrame, skipped: list[str], horizon: int
+    forecast: pd.DataFrame, items: pd.DataFrame, skipped: list[str], horizon: int
 ) -> dg.AssetCheckResult:
+    """Every finished good of the item master has a forecast for every month of the horizon,
+    but those that never had demand and have no launch date (``skipped``, listed)."""
     months = forecast.groupby("item")["month"].nunique()
-    short = months[months < horizon]
+    finished = set(items.loc[items["item_type"] == "finished_good", "item"])
+    expected = pd.Index(sorted(finished - set(skipped)))
+    covered = months.reindex(expected).fillna(0)
+    short = covered[covered < horizon]
     return dg.AssetCheckResult(
         asset_key=FORECAST,
         check_name=EVERY_ITEM_FORECAST,
         passed=short.empty,
         severity=dg.AssetCheckSeverity.WARN,
+        description=None
+        if short.empty
+        else f"{len(short)} finished good(s) without {horizon} months of forecast",
         metadata={
             "items_forecast": int(months.size),
             "items_short_of_horizon": int(short.size),
+            "items_short": ", ".join(map(str, short.index[:20])) or "none",
             "items_without_demand_yet": ", ".join(skipped[:20]) or "none",
         },
     )
@@ -146,8 +155,20 @@ def _coverage_check(
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec(INTERVALS_NESTED, asset=FORECAST, blocking=True),
-        dg.AssetCheckSpec(EVERY_ITEM_FORECAST, asset=FORECAST),
+        dg.AssetCheckSpec(
+            INTERVALS_NESTED,
+            asset=FORECAST,
+            blocking=True,
+            description="Every row: 0 <= lo95 <= lo80 <= forecast <= hi80 <= hi95.",
+        ),
+        dg.AssetCheckSpec(
+            EVERY_ITEM_FORECAST,
+            asset=FORECAST,
+            description=(
+                "Every finished good of the item master has the horizon's months of forecast, "
+                "but those that never sold and have no launch date (listed)."
+            ),
+        ),
     ],
     partitions_def=monthly_partitions,
     name="statistical_forecast",
@@ -225,7 +246,7 @@ def statistical_forecast(
         },
         check_results=[
             _interval_check(fc),
-            _coverage_check(fc, result.skipped, config.forecast.horizon_months),
+            _coverage_check(fc, items, result.skipped, config.forecast.horizon_months),
         ],
     )
     yield mart_result(

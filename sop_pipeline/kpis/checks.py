@@ -1,8 +1,11 @@
 """Checks on the KPI-stage marts: reconciliation and scorecard foot, the plan's totals agree.
 
 Each check reads the plan month's rows back from the warehouse and runs one invariant of
-:mod:`.invariants`; the failing rows are in the check's metadata.
+:mod:`.invariants`, for every month of the run (a backfill of a range runs these SQL assets once
+for the whole range); the failing rows, with their plan month, are in the check's metadata.
 """
+
+from collections.abc import Callable
 
 import dagster as dg
 import pandas as pd
@@ -14,9 +17,23 @@ from sop_pipeline.kpis.invariants import (
 )
 from sop_pipeline.lib import planning_data as read
 from sop_pipeline.lib.check_results import breaks_result
-from sop_pipeline.lib.partition_context import plan_month
+from sop_pipeline.lib.partition_context import partition_months
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import WarehouseResource
+
+
+def _every_month(
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    breaks_of: Callable[..., pd.DataFrame],
+) -> pd.DataFrame:
+    """``breaks_of(con, month)`` for every plan month of the run, with a ``plan_month`` column."""
+    frames = []
+    with warehouse.get_connection() as con:
+        for month in partition_months(context):
+            frames.append(breaks_of(con, month).assign(plan_month=pd.Timestamp(month)))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
 
 FINANCIAL_RECONCILIATION = dg.AssetKey(["sop_mart", "financial_reconciliation"])
 KPIS = dg.AssetKey(["sop_mart", "kpis"])
@@ -39,11 +56,13 @@ KPIS_CROSS_FOOT = "kpis_cross_foot_to_stock_count"
 def reconciliation_foots(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = plan_month(context)
-    with warehouse.get_connection() as con:
+
+    def breaks_of(con, month):
         recon = read.table(con, "financial_reconciliation", month)
         forecast = read.forecast(con, month)
-    breaks = reconciliation_breaks(recon, forecast[["month", "forecast_revenue"]])
+        return reconciliation_breaks(recon, forecast[["month", "forecast_revenue"]])
+
+    breaks = _every_month(context, warehouse, breaks_of)
     return breaks_result(breaks, "reconciliation totals that do not foot")
 
 
@@ -59,10 +78,11 @@ def reconciliation_foots(
 def plan_company_total_matches_families(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = plan_month(context)
-    with warehouse.get_connection() as con:
-        plan = read.financial_plan(con, month)
-    disagreement = plan_total_disagreement(plan)
+    disagreement = _every_month(
+        context,
+        warehouse,
+        lambda con, month: plan_total_disagreement(read.financial_plan(con, month)),
+    )
     largest = disagreement["difference"].abs().max() if len(disagreement) else 0.0
     return breaks_result(
         disagreement,
@@ -86,11 +106,13 @@ def plan_company_total_matches_families(
 def kpis_cross_foot_to_stock_count(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> dg.AssetCheckResult:
-    month = plan_month(context)
-    with warehouse.get_connection() as con:
+
+    def breaks_of(con, month):
         kpis = read.table(con, "kpis", month)
         cash = read.table(con, "cash_projection", month)
         lots = read.on_hand(con, month)
         items = read.items(con, month)
-    breaks = kpi_cross_foot_breaks(kpis, cash, lots, items, pd.Timestamp(month))
+        return kpi_cross_foot_breaks(kpis, cash, lots, items, pd.Timestamp(month))
+
+    breaks = _every_month(context, warehouse, breaks_of)
     return breaks_result(breaks, "KPI values that do not foot to the stock count")
