@@ -321,10 +321,13 @@ def _root_cause_tables() -> dict[str, pd.DataFrame]:
         ),
         "sop_mart.constrained_plan": pd.DataFrame(
             {
-                "scenario": ["base", "base"],
-                "item": ["FG3", "FG3"],
-                "month": [feb, mar],
-                "planned_buffer": [10.0, 40.0],
+                "scenario": ["base"] * 4,
+                "item": ["FG3", "FG3", "FG2", "FG2"],
+                "month": [feb, mar, jan, feb],
+                "planned_buffer": [10.0, 40.0, 0.0, 25.0],
+                # FG2's late order arrives after 25 units of February's demand: the 25 it
+                # ends the month with are that order's, not a buffer built at their expense
+                "lost_sales_qty": [0.0, 0.0, 0.0, 25.0],
             }
         ),
     }  # fmt: skip
@@ -395,6 +398,8 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
         "plan stays at the base forecast; FG3 is also among the items of issue 2 (LINE)"
     )
     assert out.iloc[3]["suggested_decision"].startswith("Accept the loss on FG2")
+    assert out.iloc[3]["buffer_build_qty"] == 0.0
+    assert "safety stock" not in str(out.iloc[3]["drivers"])
     # FG2's own lead time is on the agenda below the jar that limits it too: it says so
     assert out.iloc[3]["topic"].endswith("; FG2 is also among the items of issue 1 (C1)")
     assert "also among" not in out.iloc[0]["topic"]
