@@ -205,7 +205,8 @@ class DecisionSettings(_Section):
     expedite_lead_time_days: float = Field(
         14.0,
         ge=0,
-        description="lead time of the limiting component when expedited (days)",
+        description="lead time of the limiting component when expedited (days), counted from "
+        "the meeting that decides it (plan-month end + meeting.overdue_grace_days)",
     )
     holding_cost_rate: float = Field(
         0.25,

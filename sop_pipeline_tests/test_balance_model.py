@@ -539,6 +539,20 @@ def test_expedited_finished_good_serves_the_rest_of_month_zero_only() -> None:
     assert solution.objective == approx(-(40 - 3) * 100 * share)
 
 
+def test_an_expedite_is_ordered_at_the_meeting_not_at_the_close() -> None:
+    """The same B, the meeting 15 days after the close: ordered then, the expedite arrives
+    15 + 14 = 29 days in (f = 29 / 30.4375 = 0.953) and sells (1 - 0.953) x 100 = 4.723 of
+    month 0; the rest is lost."""
+    problem = toy_problem(
+        {"B": [100, 0, 0]}, price={"B": 60.0}, cost={"B": 20.0}, lead_days={"B": 60.0}
+    )
+    _, _, plan = solved(problem, replace(TOY, decision_delay_days=15.0))
+    share = 1 - 29 / DAYS
+    assert share == approx(0.04723, abs=1e-5)
+    np.testing.assert_allclose(plan.sales[0], [100 * share, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(plan.lost[0], [100 * (1 - share), 0, 0], atol=1e-6)
+
+
 # --- 6. the late-arrival rule -----------------------------------------------------------------
 
 

@@ -128,7 +128,9 @@ def test_the_component_issue_prices_expediting_against_taking_the_risk(plan) -> 
     assert rows.loc["spread_deliveries", "lost_sales_qty"] == pytest.approx(20)
     assert rows.loc["expedite", "expedite_cost"] == pytest.approx(7.5)
     assert rows.loc["expedite", "is_suggested"]  # the first of the equal best
-    assert rows.loc["expedite", "decision"] == "Expedite 50 of C now (14 days, 15% premium)"
+    assert rows.loc["expedite", "decision"] == (
+        "Expedite 50 of C at the meeting (14 days: in by 14 Nov 2025, 15% premium)"
+    )
     assert rows.loc["spread_deliveries", "decision"] == (
         "Ask customers to take 30% of Nov 2025's demand (30 units of A) in Dec 2025"
     )

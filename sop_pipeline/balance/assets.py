@@ -83,6 +83,7 @@ def plan_settings(config: Settings) -> PlanSettings:
             holding_cost_rate=d.holding_cost_rate,
             expedite_premium=d.expedite_premium,
             expedite_lead_time_days=d.expedite_lead_time_days,
+            decision_delay_days=config.meeting.overdue_grace_days,
             cash_path=b.cash_path,
             cash_path_penalty=b.cash_path_penalty,
         ),

@@ -8,8 +8,9 @@ Variables (all >= 0), per item ``i`` and month ``t`` unless said:
 ``s``      sales of a finished good, at most its demand (what is not sold is lost)
 ``b``      buffer: the stock held at month end up to the safety-stock target
 ``e``      stock held at month end above the safety-stock target
-``z``      per purchased item: units expedited at the plan month's close, received after the
-           expedite lead time at the expedite premium (items whose lead time is longer)
+``z``      per purchased item: units expedited at the meeting (``decision_delay_days`` after
+           the plan month's close), received after the expedite lead time at the expedite
+           premium (items whose lead time is longer)
 ``ot``     per resource and month: overtime hours, at most the overtime capacity
 ``v``      per month: inventory value above the dated cash path (a soft path's excess)
 ``f``      per item and month with firm production (a meeting's decided pre-build): units of
@@ -109,6 +110,15 @@ class ModelSettings:
     cash_path: CashPathMode = "soft"
     cash_path_penalty: float = 0.02
     net_purchased: bool = False
+    decision_delay_days: float = 0.0
+    """Days from the plan month's close to the meeting that decides the levers: an expedite
+    is ordered then, so it arrives ``decision_delay_days + expedite_lead_time_days`` after
+    the close."""
+
+    @property
+    def expedite_arrival_days(self) -> float:
+        """Days from the plan month's close to an expedite's arrival."""
+        return self.decision_delay_days + self.expedite_lead_time_days
 
 
 class Netting:
@@ -385,7 +395,7 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     has_buffer = (problem.safety_stock > 0) & kept
     b = layout.add_columns("b", has_buffer, (holding - penalty)[:, None], problem.safety_stock)
     e = layout.add_columns("e", kept, holding[:, None], np.inf)
-    fast_whole, fast_frac = lead_split(np.array([settings.expedite_lead_time_days]))
+    fast_whole, fast_frac = lead_split(np.array([settings.expedite_arrival_days]))
     lead = whole + frac
     expeditable = ~problem.produced & (lead > fast_whole[0] + fast_frac[0] + 1e-9)
     expeditable &= fast_whole[0] < horizon

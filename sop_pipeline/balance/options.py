@@ -535,9 +535,11 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
     if name == "expedite":
         c = problem.items.get_loc(issue.subject)
         qty, economics = plan.expedited[c].sum(), ctx.model_settings
+        close = pd.Timestamp(months[0]) - pd.Timedelta(days=1)
+        arrival = close + pd.Timedelta(days=economics.expedite_arrival_days)
         return (
-            f"Expedite {qty:,.0f} of {issue.subject} now"
-            f" ({economics.expedite_lead_time_days:g} days,"
+            f"Expedite {qty:,.0f} of {issue.subject} at the meeting"
+            f" ({economics.expedite_lead_time_days:g} days: in by {arrival:%d %b %Y},"
             f" {economics.expedite_premium:.0%} premium)"
         )
     if name == "overtime":
