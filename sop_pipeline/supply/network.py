@@ -161,12 +161,6 @@ class OpenArrivals:
     fraction: np.ndarray
     qty: np.ndarray
 
-    @classmethod
-    def none(cls) -> OpenArrivals:
-        """No open order."""
-        empty = np.zeros(0, dtype=np.int64)
-        return cls(empty, empty, np.zeros(0), np.zeros(0))
-
 
 def open_order_arrivals(
     open_orders: pd.DataFrame,
