@@ -28,6 +28,9 @@ from pydantic import (
     model_validator,
 )
 
+MAX_HORIZON_MONTHS = 36
+"""The longest horizon ``forecast.horizon_months`` allows."""
+
 
 def _cores(value: int) -> int:
     if value != -1 and value < 1:
@@ -64,7 +67,9 @@ def _numeric(annotation: Any) -> bool:
 
 
 class ForecastSettings(_Section):
-    horizon_months: int = Field(12, ge=1, le=36, description="months forecast after the plan month")
+    horizon_months: int = Field(
+        12, ge=1, le=MAX_HORIZON_MONTHS, description="months forecast after the plan month"
+    )
     selection: Literal["standard", "fast"] = Field(
         "standard",
         description="candidate models: 'standard' adds AutoETS (own, evolving seasonality) to "

@@ -43,6 +43,7 @@ from sop_pipeline.lib.months import add_months, folder_name
 from sop_pipeline.lib.partition_context import plan_month
 from sop_pipeline.partitions import monthly_partitions
 from sop_pipeline.resources import InputFilesResource, SettingsResource, WarehouseResource
+from sop_pipeline.settings import MAX_HORIZON_MONTHS
 
 GROUP = "decisions"
 RECORDED_KEY = DECISIONS_KEY
@@ -66,10 +67,13 @@ PREVIOUS_MONTH = dg.TimeWindowPartitionMapping(
     start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True
 )
 SCORED_MONTHS = dg.TimeWindowPartitionMapping(
-    start_offset=-13, end_offset=-1, allow_nonexistent_upstream_partitions=True
+    start_offset=-(MAX_HORIZON_MONTHS + 1),
+    end_offset=-1,
+    allow_nonexistent_upstream_partitions=True,
 )
-"""The meetings whose decisions a month can still score: their options' plans (a horizon of
-12 months after the meeting)."""
+"""The meetings whose decisions a month can still score: their options' plans, which cover
+the horizon after the meeting (``forecast.horizon_months``, at most
+:data:`MAX_HORIZON_MONTHS`)."""
 
 
 def decisions_hash(records: pd.DataFrame) -> str:
