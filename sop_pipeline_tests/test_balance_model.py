@@ -522,15 +522,20 @@ def test_expedite_premium_above_the_margin_is_not_paid() -> None:
     assert solution.objective == approx(-4000.0)
 
 
+def bought_finished_good() -> PlanProblem:
+    """B, a bought finished good (cost 20, price 60, 60-day lead time), demand 100 in month 0
+    of three, no stock."""
+    return toy_problem(
+        {"B": [100, 0, 0]}, price={"B": 60.0}, cost={"B": 20.0}, lead_days={"B": 60.0}
+    )
+
+
 def test_expedited_finished_good_serves_the_rest_of_month_zero_only() -> None:
     """B, a bought finished good (cost 20, margin 40, 60-day lead time), demand 100 in month
     0 only, no stock. Expedited 14 days, it arrives 14 / 30.4375 = 0.460 into month 0, so it
     sells at most (1 - 0.460) x 100 = 54.004 there; the plan expedites exactly that (premium
     3 a unit < 40) and loses the rest, 45.996."""
-    problem = toy_problem(
-        {"B": [100, 0, 0]}, price={"B": 60.0}, cost={"B": 20.0}, lead_days={"B": 60.0}
-    )
-    _, solution, plan = solved(problem)
+    _, solution, plan = solved(bought_finished_good())
     share = 1 - 14 / DAYS
     np.testing.assert_allclose(plan.expedited[0], [100 * share, 0, 0], atol=1e-6)
     np.testing.assert_allclose(plan.sales[0], [100 * share, 0, 0], atol=1e-6)
@@ -543,10 +548,7 @@ def test_an_expedite_is_ordered_at_the_meeting_not_at_the_close() -> None:
     """The same B, the meeting 15 days after the close: ordered then, the expedite arrives
     15 + 14 = 29 days in (f = 29 / 30.4375 = 0.953) and sells (1 - 0.953) x 100 = 4.723 of
     month 0; the rest is lost."""
-    problem = toy_problem(
-        {"B": [100, 0, 0]}, price={"B": 60.0}, cost={"B": 20.0}, lead_days={"B": 60.0}
-    )
-    _, _, plan = solved(problem, replace(TOY, decision_delay_days=15.0))
+    _, _, plan = solved(bought_finished_good(), replace(TOY, decision_delay_days=15.0))
     share = 1 - 29 / DAYS
     assert share == approx(0.04723, abs=1e-5)
     np.testing.assert_allclose(plan.sales[0], [100 * share, 0, 0], atol=1e-6)
@@ -625,11 +627,11 @@ def test_an_open_order_due_mid_month_serves_only_the_demand_after_it() -> None:
     January's 310: 160 sold, 150 lost, 40 left at the month's end. The same order due on the
     1st sells all 200. The lost units are put on A's lead time (its order's timing), priced at
     A's margin, 50, plus the two months' holding (1 a month) the unit sold saves: 52."""
-    model, solution, plan = solved(open_order_problem([(16, 200.0)]))
+    problem = open_order_problem([(16, 200.0)])
+    model, solution, plan = solved(problem)
     np.testing.assert_allclose(plan.sales[0], [160.0, 0.0], atol=1e-6)
     np.testing.assert_allclose(plan.lost[0], [150.0, 0.0], atol=1e-6)
     np.testing.assert_allclose(plan.inventory[0], [40.0, 40.0], atol=1e-6)
-    problem = open_order_problem([(16, 200.0)])
     prices = constraint_prices(problem, model, solution.row_dual, solution.x, plan)
     (only,) = prices.itertuples()
     assert (only.constraint_type, only.constraint) == ("lead_time", "A")
