@@ -479,10 +479,12 @@ def test_the_demand_before_a_late_order_keeps_its_buffer_credit() -> None:
 
 def expedite_problem() -> PlanProblem:
     """FG (margin 40, made with 1 C a unit, lead 0), demand 50 a month. C (cost 20) is bought
-    with a 60-day lead time: l = 1.971, floor 1, fraction 0.971; no stock. A release in month
-    0 is received in month 1 (a component received during a month serves that month's
-    production), in month 1 -> month 2, month 2 -> beyond the horizon. Expedited 14 days
-    (l = 0.46, floor 0) at the plan month's close, it is received in month 0."""
+    with a 60-day lead time: l = 1.971, floor 1, fraction 0.971; no stock. C released at the
+    close (month 0) is received 0.971 into month 1, late in the month on a date the plan
+    cannot move: it serves month 2's production; released in month 1 it is received in month
+    2 and counts from its start (it could be placed that much earlier); month 2's release
+    arrives beyond the horizon. Expedited 14 days (l = 0.46, floor 0, in the first half of the
+    month) at the close, C serves month 0's production."""
     return toy_problem(
         {"FG": [50, 50, 50], "C": [0, 0, 0]},
         price={"FG": 100.0},
@@ -493,33 +495,35 @@ def expedite_problem() -> PlanProblem:
     )
 
 
-def test_expedite_covers_exactly_the_month_before_the_first_receipt() -> None:
-    """Premium 0.15 x 20 = 3 a unit of C, below FG's margin 40: month 0's 50 units of C are
-    expedited (nothing else reaches month 0), months 1 and 2 come from the ordinary releases
-    of months 0 and 1 (50 each). Nothing is lost or held. Objective: -40 x 150 + 3 x 50 =
-    -5850 (premium x cost x quantity)."""
+def test_expedite_covers_exactly_the_months_before_the_first_receipt() -> None:
+    """Premium 0.15 x 20 = 3 a unit of C, below FG's margin 40. Months 0 and 1 get their 50
+    units of C each from the expedite (the order placed at the close arrives too late in
+    month 1 to make its goods), month 1's held over month 0's end; month 2's come from the
+    release of month 1 (at the close they would be held a month longer). Nothing is lost.
+    Objective: -40 x 150 + 3 x 100 + 50 held a month at 0.12 / 12 x 20 = -5690."""
     problem = expedite_problem()
     model, solution, plan = solved(problem)
     assert model.expedite_month == 0
-    np.testing.assert_allclose(row(problem, plan.expedited, "C"), [50, 0, 0], atol=1e-6)
-    np.testing.assert_allclose(row(problem, plan.releases, "C"), [50, 50, 0], atol=1e-6)
-    np.testing.assert_allclose(row(problem, plan.receipts, "C"), [0, 50, 50], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.expedited, "C"), [100, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.releases, "C"), [0, 50, 0], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.receipts, "C"), [0, 0, 50], atol=1e-6)
     np.testing.assert_allclose(row(problem, plan.releases, "FG"), [50, 50, 50], atol=1e-6)
     np.testing.assert_allclose(plan.lost, 0.0, atol=1e-6)
-    np.testing.assert_allclose(plan.inventory, 0.0, atol=1e-6)
-    assert solution.objective == approx(-40 * 150 + 0.15 * 20 * 50)
+    np.testing.assert_allclose(row(problem, plan.inventory, "C"), [50, 0, 0], atol=1e-6)
+    assert solution.objective == approx(-40 * 150 + 0.15 * 20 * 100 + 0.12 / 12 * 20 * 50)
 
 
 def test_expedite_premium_above_the_margin_is_not_paid() -> None:
-    """Premium 3.0 x 20 = 60 a unit of C, above FG's margin 40: no expedite; FG loses month
-    0's 50 units and sells months 1 and 2. Objective: -40 x 100 = -4000."""
+    """Premium 3.0 x 20 = 60 a unit of C, above FG's margin 40: no expedite; FG loses months
+    0 and 1 (the order placed at the close arrives 0.971 into month 1) and sells month 2
+    from month 1's release. Objective: -40 x 50 = -2000."""
     problem = expedite_problem()
     settings = replace(TOY, expedite_premium=3.0)
     _, solution, plan = solved(problem, settings)
     np.testing.assert_allclose(plan.expedited, 0.0, atol=1e-6)
-    np.testing.assert_allclose(row(problem, plan.releases, "C"), [50, 50, 0], atol=1e-6)
-    np.testing.assert_allclose(row(problem, plan.lost, "FG"), [50, 0, 0], atol=1e-6)
-    assert solution.objective == approx(-4000.0)
+    np.testing.assert_allclose(row(problem, plan.releases, "C"), [0, 50, 0], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.lost, "FG"), [50, 50, 0], atol=1e-6)
+    assert solution.objective == approx(-2000.0)
 
 
 def bought_finished_good() -> PlanProblem:
@@ -654,6 +658,105 @@ def test_two_open_orders_in_a_month_each_serve_the_demand_after_their_own_day() 
     # after it; the 16th's row still bounds: min(50 + 160, 250 + 60) = 210
     _, _, three = solved(open_order_problem([(1, 50.0), (16, 200.0), (26, 100.0)]))
     np.testing.assert_allclose(three.sales[0, 0], 210.0, atol=1e-6)
+
+
+def component_due_problem(day: int) -> PlanProblem:
+    """FG (margin 40, made with 1 C a unit, lead 0), demand 100 in January and February 2025.
+    C (cost 20) is bought with a 60-day lead time (the order placed at the close arrives late
+    in February: it serves March), 30 in stock; 150 of it are on order, due on ``day``
+    January."""
+    problem = toy_problem(
+        {"FG": [100, 100], "C": [0, 0]},
+        price={"FG": 100.0},
+        cost={"FG": 60.0, "C": 20.0},
+        produced=("FG",),
+        lead_days={"C": 60.0},
+        initial={"C": 30.0},
+        bom=[("FG", "C", 1.0)],
+    )
+    arrivals = OpenArrivals(
+        row=np.array([1]),
+        col=np.array([0]),
+        fraction=np.array([(day - 1) / 31.0]),
+        qty=np.array([150.0]),
+    )
+    scheduled = np.zeros_like(problem.demand)
+    scheduled[1, 0] = 150.0
+    return replace(problem, scheduled=scheduled, open_arrivals=arrivals)
+
+
+def test_a_component_due_late_in_a_month_serves_the_next_months_production() -> None:
+    """150 C due on 20 January (19 of 31 days gone, in the month's second half): January's
+    goods cannot wait for it, so FG makes 30 in January from the stock (70 lost) and
+    February's 100 (50 C left). The lost units are put on C in January at FG's margin per
+    unit of C, 40 (what a unit in hand at January's start earns). Due on the 16th (15 of 31
+    days: the first half), the production waits for it: January's 100 and 80 of February's."""
+    problem = component_due_problem(20)
+    model, solution, plan = solved(problem, replace(TOY, expedite_premium=3.0))
+    # January (the open order) and February (the order placed at the close)
+    assert (model.rows["component_start"][1] >= 0).tolist() == [True, True]
+    np.testing.assert_allclose(row(problem, plan.releases, "FG"), [30, 100], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.lost, "FG"), [70, 0], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.inventory, "C"), [150, 50], atol=1e-6)
+    prices = constraint_prices(problem, model, solution.row_dual, solution.x, plan)
+    january = prices[prices["month"] == pd.Timestamp("2025-01-01")]
+    (only,) = january.itertuples()
+    assert (only.constraint_type, only.constraint) == ("component", "C")
+    assert only.shadow_price == approx(40.0)
+    assert only.lost_sales_qty == approx(70.0)
+    assert only.lost_margin == approx(2800.0)
+    in_time = component_due_problem(16)
+    model, _, plan = solved(in_time, replace(TOY, expedite_premium=3.0))
+    assert (model.rows["component_start"][1] >= 0).tolist() == [False, True]
+    np.testing.assert_allclose(row(in_time, plan.releases, "FG"), [100, 80], atol=1e-6)
+    np.testing.assert_allclose(row(in_time, plan.lost, "FG"), [0, 20], atol=1e-6)
+
+
+def test_a_lead_time_loss_after_a_component_shortage_is_the_components() -> None:
+    """FG (margin 50) is made in 10 days (f = 0.3285) from one C a unit; no C until 900 arrive
+    on the 1st of month 1, demand 300 a month. Month 0 makes nothing: 300 lost to C. Month 1's
+    goods arrive a third into it and the month started without stock (month 0 could not
+    build ahead): 300 x 0.3285 = 98.56 lost. That is C's shortage too, not FG's lead time
+    (the release month before, C was worth about FG's margin, 50, at least half the
+    lead-time price): one row, C in month 0, 398.56 units and 19,928 of margin. Month 2 is
+    served from stock built in month 1."""
+    problem = toy_problem(
+        {"FG": [300, 300, 300], "C": [0, 0, 0]},
+        price={"FG": 150.0},
+        cost={"FG": 100.0, "C": 10.0},
+        produced=("FG",),
+        lead_days={"FG": 10.0, "C": 60.0},
+        bom=[("FG", "C", 1.0)],
+    )
+    arrivals = OpenArrivals(
+        row=np.array([1]), col=np.array([1]), fraction=np.array([0.0]), qty=np.array([900.0])
+    )
+    scheduled = np.zeros_like(problem.demand)
+    scheduled[1, 1] = 900.0
+    problem = replace(problem, scheduled=scheduled, open_arrivals=arrivals)
+    # an expedite (premium 6 x 10 = 60 a unit) costs more than the sale earns
+    model, solution, plan = solved(problem, replace(TOY, expedite_premium=6.0))
+    late = 300 * 10 / DAYS
+    np.testing.assert_allclose(row(problem, plan.lost, "FG"), [300, late, 0], atol=1e-6)
+    prices = constraint_prices(problem, model, solution.row_dual, solution.x, plan)
+    losing = prices[prices["lost_sales_qty"] > 0]
+    assert losing[["constraint_type", "constraint", "month"]].values.tolist() == [
+        ["component", "C", pd.Timestamp("2025-01-01")]
+    ]
+    assert losing["lost_sales_qty"].iloc[0] == approx(300 + late)
+    assert losing["lost_margin"].iloc[0] == approx((300 + late) * 50)
+    # the same loss without the shortage before it (FG's stock 300 at the start, C in
+    # hand) is the lead time's: nothing the plan could have built ahead for month 0
+    lead_only = toy_problem(
+        {"FG": [300, 300]},
+        price={"FG": 150.0},
+        cost={"FG": 100.0},
+        produced=("FG",),
+        lead_days={"FG": 10.0},
+    )
+    model, solution, plan = solved(lead_only)
+    causes = attribute_lost_sales(lead_only, model, solution.row_dual, plan)
+    assert set(causes["constraint_type"]) == {"lead_time"}
 
 
 # --- 7. lot sizing after the solve --------------------------------------------------------------

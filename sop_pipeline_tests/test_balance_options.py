@@ -6,18 +6,20 @@ Plan month Oct 2025, six months. Prices 10, costs 4: a unit sold earns 6. No unc
 ties, a few cents at most), so expected margins are the point margins.
 
 - A is made from one C a unit (not routed), demand 100 a month. C (cost 1) takes 60 days to
-  buy (an order placed at the close arrives in Dec) and 50 are on hand: Nov can make 50 A -
-  unless C is expedited (14 days, 15 % premium: 0.15 a unit).
+  buy (an order placed at the close arrives on 30 Dec, too late in the month to make
+  December's A: it serves January's production) and 50 are on hand: Nov can make 50 A and
+  Dec none - unless C is expedited (14 days, 15 % premium: 0.15 a unit; in by 14 Nov, in time
+  for November's production).
 - B is made on LINE, 1 h a unit, demand 100 a month (its component D is always there). LINE has
   120 h a month, 60 h in Jan 2026 (a capacity override), and 10 h of overtime at 2 an hour.
 
 By hand, against each issue's plan to base (the issue's levers off):
 
-C (component): plan to base sells 50 A in Nov: 50 lost, 300 of margin.
-    expedite           50 expedited: +300 - 50 x 0.15 = +292.5
-    spread_deliveries  30 % of Nov (30 A) to Dec: Nov sells 50 of 70, Dec all 130 (normal
-                       orders arrive): 20 lost instead of 50 -> +180
-    constrained_plan   the plan expedites: +292.5
+C (component): plan to base sells 50 A in Nov and none in Dec: 150 lost, 900 of margin.
+    expedite           150 expedited (50 for Nov, 100 for Dec): +900 - 150 x 0.15 = +877.5
+    spread_deliveries  the peak is Dec: 30 % of it (30 A) to Jan: Dec loses 70, Jan makes all
+                       130 (C ordered in Dec is in hand at Jan's start): 120 lost -> +180
+    constrained_plan   the plan expedites: +877.5
 LINE (resource) binds Nov-Jan (the plan builds ahead in Nov and Dec): plan to base - no
 overtime in those months, nothing built ahead for them - makes 60 B in Jan: 40 lost, 240.
     overtime           10 h: 30 lost -> +60 - 20 = +40
@@ -123,16 +125,17 @@ def test_the_component_issue_prices_expediting_against_taking_the_risk(plan) -> 
     assert list(rows.index) == [
         "plan_to_base", "expedite", "spread_deliveries", "constrained_plan",
     ]  # fmt: skip
-    assert rows["margin_vs_base"].to_numpy() == pytest.approx([0, 292.5, 180, 292.5], abs=0.5)
-    assert rows.loc["plan_to_base", "lost_sales_qty"] == pytest.approx(50)
-    assert rows.loc["spread_deliveries", "lost_sales_qty"] == pytest.approx(20)
-    assert rows.loc["expedite", "expedite_cost"] == pytest.approx(7.5)
+    assert rows["margin_vs_base"].to_numpy() == pytest.approx([0, 877.5, 180, 877.5], abs=0.5)
+    assert rows.loc["plan_to_base", "lost_sales_qty"] == pytest.approx(150)
+    assert rows.loc["spread_deliveries", "lost_sales_qty"] == pytest.approx(120)
+    assert rows.loc["expedite", "expedite_cost"] == pytest.approx(22.5)
     assert rows.loc["expedite", "is_suggested"]  # the first of the equal best
     assert rows.loc["expedite", "decision"] == (
-        "Expedite 50 of C at the meeting (14 days: in by 14 Nov 2025, 15% premium)"
+        "Expedite 150 of C at the meeting (14 days: in by 14 Nov 2025, 15% premium)"
+        " for Nov 2025's production"
     )
     assert rows.loc["spread_deliveries", "decision"] == (
-        "Ask customers to take 30% of Nov 2025's demand (30 units of A) in Dec 2025"
+        "Ask customers to take 30% of Dec 2025's demand (30 units of A) in Jan 2026"
     )
     assert set(rows["affected_items"]) == {"A"}
 
@@ -277,3 +280,30 @@ def test_the_upside_solved_beside_the_base_plan_gives_the_same_tables(monkeypatc
         "plan_feasibility",
     ):
         pd.testing.assert_frame_equal(getattr(together, name), getattr(alone, name))
+
+
+def test_only_the_sales_lost_to_an_issue_are_its_to_spread() -> None:
+    """An issue's lost sales are those its levers recover (lost under plan to base, sold by
+    the plan) plus those the plan still puts on it: A's 8 in month 0 (the overtime recovers
+    them) and 5 in month 1 (still lost to LINE); B's 10 are lost to B's own lead time in
+    both plans - not LINE's to spread, though B is made on it."""
+    from types import SimpleNamespace
+
+    from sop_pipeline.balance.options import Issue, lost_to_issue
+
+    ctx = SimpleNamespace(
+        problem=SimpleNamespace(items=pd.Index(["A", "B"])),
+        plan=SimpleNamespace(lost=np.array([[0.0, 5.0], [10.0, 0.0]])),
+        lost_causes=pd.DataFrame(
+            {
+                "item": ["A", "B"],
+                "month": [1, 0],
+                "lost_qty": [5.0, 10.0],
+                "constraint_type": ["resource", "lead_time"],
+                "constraint": ["LINE", "B"],
+            }
+        ),
+    )
+    base = SimpleNamespace(lost=np.array([[8.0, 5.0], [10.0, 0.0]]))
+    issue = Issue("resource", "LINE", np.array([0, 1]), (0, 1), ("A", "B"), 0.0)
+    np.testing.assert_allclose(lost_to_issue(ctx, issue, base), [[8.0, 5.0], [0.0, 0.0]])

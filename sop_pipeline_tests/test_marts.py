@@ -324,9 +324,10 @@ def _root_cause_tables() -> dict[str, pd.DataFrame]:
                 "scenario": ["base"] * 4,
                 "item": ["FG3", "FG3", "FG2", "FG2"],
                 "month": [feb, mar, jan, feb],
-                "planned_buffer": [10.0, 40.0, 0.0, 25.0],
-                # FG2's late order arrives after 25 units of February's demand: the 25 it
-                # ends the month with are that order's, not a buffer built at their expense
+                "planned_buffer": [10.0, 40.0, 0.0, 60.0],
+                # FG2's late order arrives after 25 units of February's demand: the 60 it
+                # ends the month with are that order's (the plan keeps no buffer while it
+                # loses sales), not a buffer built at their expense
                 "lost_sales_qty": [0.0, 0.0, 0.0, 25.0],
             }
         ),

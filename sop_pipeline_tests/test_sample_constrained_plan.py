@@ -2,7 +2,8 @@
 stages used to disagree on.
 
 - The amber glass bottle PK-010 (60 days to buy, 78 on hand, the next orders in January) limits
-  four finished goods: one binding constraint naming all four, one issue on the agenda.
+  four finished goods: one binding constraint naming all four, one issue on the agenda; its
+  expedite, in on 29 November, makes December's goods, not November's.
 - The filling line FILL-L looked overloaded in November (160 h of orders against 115 h + 15 h of
   overtime) because it was loaded with orders PK-010 makes impossible: the constrained plan loads
   it only with what can be made, and no lost sale is put on it.
@@ -72,10 +73,6 @@ def test_pk010_is_one_binding_constraint_with_its_four_items(sample_company: Pat
     assert bottle["shadow_price"] == pk010["shadow_price"].max() and bottle["price_per"] == "unit"
     assert "A-2025-002 Second source for Amber glass dropper bottle 50 ml" in bottle["open_actions"]
     assert "days overdue" in bottle["open_actions"]
-    # the filling line's capacity action names it as people do ('Filling line capacity in Q4'
-    # for 'Filling line (bottles, jars, droppers)')
-    line = issues.set_index("issue").loc["resource:FILL-L"]
-    assert "A-2025-015 Filling line capacity in Q4" in line["open_actions"]
     assert bottle["override_owner"] == "Marketing lead - E. Holm" and bottle["override_share"] > 0
     # the owner's verdict as the override scorecard has it (none before any month is scored)
     scorecard = _mart(sample_company, "override_scorecard").set_index("owner")["verdict"]
@@ -86,6 +83,12 @@ def test_pk010_is_one_binding_constraint_with_its_four_items(sample_company: Pat
     assert {"plan_to_base", "expedite"} <= set(rows.index)
     assert rows.loc["expedite", "margin_vs_base"] > 0
     assert set(rows["affected_items"]) == {", ".join(PK010_USERS)}
+    # ordered at the meeting, the expedite is in on 29 Nov: too late in the month to make
+    # November's goods, so November's production uses only the 78 bottles on hand
+    assert rows.loc["expedite", "decision"].endswith("for Dec 2025's production")
+    plan = _mart(sample_company, "constrained_plan")
+    for _, month in plan[(plan["item"] == "PK-010") & (plan["month"] == NOV)].iterrows():
+        assert month["consumption_qty"] <= 78 + 1e-6
 
 
 def test_the_filling_line_is_loaded_only_with_what_can_be_made(sample_company: Path) -> None:
@@ -99,6 +102,15 @@ def test_the_filling_line_is_loaded_only_with_what_can_be_made(sample_company: P
     prices = _mart(sample_company, "constraint_prices")
     line = prices[(prices["constraint_type"] == "resource") & (prices["constraint"] == "FILL-L")]
     assert line.loc[line["month"] == NOV, "lost_margin"].sum() == pytest.approx(0.0, abs=1e-6)
+    # a line that loses no sale of its own has no demand to spread: the sales other
+    # constraints lose (the bottles, the gift sets' own lead times) are not its to offer
+    options = _mart(sample_company, "scenario_options")
+    resources = options[options["category"] == "resource"]
+    spread = resources[resources["option"] == "spread_deliveries"]
+    lost_to_lines = prices.loc[prices["constraint_type"] == "resource", "lost_margin"].sum()
+    assert lost_to_lines == pytest.approx(0.0, abs=1e-6)
+    assert not spread["is_feasible"].any()
+    assert spread["note"].str.startswith("no sales are lost to").all()
 
 
 def test_the_tube_line_builds_its_buffer_ahead_and_loses_no_sale(sample_company: Path) -> None:

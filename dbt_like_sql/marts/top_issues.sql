@@ -272,11 +272,12 @@ increase_drivers as (
 
 buffer_drivers as (
     -- units of safety stock the plan builds in the issue's months (the buffer's increases),
-    -- less what a month that loses sales ends with: the plan keeps no buffer while short, so
-    -- that stock arrived after the demand it missed (a late order), it was not kept back
+    -- none in a month that loses sales: the plan keeps no buffer while short, so the stock
+    -- such a month ends with arrived after the demand it missed, it was not kept back
     select issue_items.category, issue_items.subject,
-           exact_sum(greatest(plan.planned_buffer - coalesce(before.planned_buffer, 0)
-                              - plan.lost_sales_qty, 0))
+           exact_sum(case when plan.lost_sales_qty > 0 then 0.0
+                          else greatest(plan.planned_buffer - coalesce(before.planned_buffer, 0),
+                                        0) end)
                as buffer_build_qty
     from issue_items
     join sop_mart.constrained_plan as plan

@@ -29,6 +29,11 @@ Constraints:
   An open order due a fraction ``g`` into its month (its due day) is stock at the start only
   for the rows of later arrivals; each distinct ``g`` of a finished good's month has its own
   row, ``sales <= stock at the start + what arrived before g + (1 - g) x demand``.
+- **Components arriving late in a month** (component, month in which it arrives in the month's
+  second half on a date the plan cannot move: an open order's due day, an expedite, the
+  order placed at the close): such a component serves the next month's production,
+  ``consumption <= stock at the month's start + what arrives in its first half``
+  (:data:`LATE_IN_MONTH`).
 - **Capacity** (resource, month): hours of the production received that month <= capacity
   + overtime, after the load of open production orders (open orders beyond capacity and
   overtime take all the overtime).
@@ -59,13 +64,15 @@ plan is re-solved without the credit at those item-months (:func:`buffer_while_s
 :func:`sop_pipeline.balance.plan.solve_scenario`).
 
 **Purchased components beyond their lead time** (``ModelSettings.net_purchased``): a bought
-component can be ordered in any quantity for every month from its lead time on, and what it
-costs is already in its parents' unit cost, so in those months it constrains nothing; it only
-holds its buffer. Large models leave those item-months out of the LP and plan them afterwards
+component can be ordered in any quantity, to be in hand at a month's start, for every month
+from its lead time rounded up to a whole month on (:func:`net_from`), and what it costs is
+already in its parents' unit cost, so in those months it constrains nothing; it only holds
+its buffer. Large models leave those item-months out of the LP and plan them afterwards
 by netting (:class:`Netting`: each month's receipt tops its stock up to the safety stock after
 the parents' consumption, exactly what the LP would do), which removes the components' rows
-and columns (about half of a 10,000-item company's model). The months within the lead time,
-where stock, open orders and expedites are all there is, stay in the LP with their prices.
+and columns (about half of a 10,000-item company's model). The months before, where stock,
+open orders, expedites and the order placed at the close are all there is, stay in the LP
+with their prices.
 Only the objective's constant and, with a cash path, the component buffers' share of it
 (counted at their targets) differ from the full model.
 
@@ -121,11 +128,28 @@ class ModelSettings:
         return self.decision_delay_days + self.expedite_lead_time_days
 
 
+LATE_IN_MONTH = 0.5
+"""A component that arrives this fraction of a month or later into a month, on a date the plan
+cannot move, serves the next month's production; one that arrives earlier serves its own
+month's. The plan releases production once a month, so each arrival is put at the nearer
+month start: production that waits for a delivery on the 10th still makes most of the
+month's goods, one that waits for the 25th makes goods for the next month. Either way the
+plan is off by at most half a month's production of the items it makes, never a whole month
+(as counting every arrival from its month's start, or none before the next, would be)."""
+
+
+def net_from(problem: PlanProblem) -> np.ndarray:
+    """The first month a bought component can be netted outside the LP: its whole lead time,
+    one more where the order placed at the close arrives late in that month (a fixed date
+    that serves the next month's production: the LP keeps the month)."""
+    return (problem.lead_whole + (problem.lead_fraction >= LATE_IN_MONTH)).astype(np.int64)
+
+
 class Netting:
     """Purchased components' item-months planned outside the LP (module docstring).
 
     Rows ``items`` (bought components with a netted month) are netted from month ``start``
-    (their whole lead time) on: the receipt of month ``t`` brings the stock, after the month's
+    (:func:`net_from`) on: the receipt of month ``t`` brings the stock, after the month's
     open orders and the parents' consumption, up to the safety stock (never below zero); it is
     ordered ``lead_whole`` months before. The last solution's netted blocks are kept, so the
     reads of one solution (``y``, ``b``, ``e``) net it once.
@@ -134,7 +158,8 @@ class Netting:
     def __init__(self, problem: PlanProblem, items: np.ndarray) -> None:
         self.problem = problem
         self.items = items
-        self.start = problem.lead_whole[items].astype(np.int64)
+        self.start = net_from(problem)[items]
+        self.lead = problem.lead_whole[items].astype(np.int64)
         self._last: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
 
     def fill(self, model: LpModel, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -159,8 +184,8 @@ class Netting:
             b[rows, t] = np.where(active, np.minimum(level, target), b[rows, t])
             e[rows, t] = np.where(active, level - b[rows, t], e[rows, t])
         months = np.arange(horizon)
-        release = months[None, :] - start[:, None]  # ordered lead_whole months before
-        keep = release >= 0
+        release = months[None, :] - self.lead[:, None]  # ordered lead_whole months before
+        keep = (release >= 0) & (months[None, :] >= start[:, None])
         y[np.broadcast_to(rows[:, None], keep.shape)[keep], release[keep]] = receipts[keep]
         self._last = (x, {"y": y, "b": b, "e": e})
         return self._last[1]
@@ -352,6 +377,58 @@ def _open_arrival_rows(
         layout.add(fast_rows, z[:, None], -1.0)
 
 
+def _component_start_rows(
+    layout: _Layout,
+    problem: PlanProblem,
+    opening: np.ndarray,
+    y: np.ndarray,
+    b: np.ndarray,
+    e: np.ndarray,
+    z: np.ndarray,
+    kept: np.ndarray,
+    fast_whole: int,
+    fast_frac: float,
+) -> None:
+    """Rows ``component_start`` ``(items, months)``: a component arriving in the second half of
+    a month (:data:`LATE_IN_MONTH`) on a date the plan cannot move - an open order's due day,
+    an expedite, the order placed at the close - serves the next month's production:
+    ``consumption <= stock at the month's start + what arrives in its first half``. A later
+    planned receipt counts from its month's start (it can be placed that fraction of a month
+    earlier). Only where such an arrival exists; elsewhere the stock balance says the same."""
+    n, horizon = problem.n_items, problem.horizon
+    months = np.arange(horizon)
+    component = np.zeros(n, bool)
+    component[problem.edge_comp] = True
+    whole, frac = problem.lead_whole, problem.lead_fraction
+    in_time = problem.scheduled_before(LATE_IN_MONTH)
+    late = problem.scheduled - in_time > BOUND_NOISE
+    first = (frac >= LATE_IN_MONTH) & (y[:, 0] >= 0) & (whole < horizon)
+    late[first, whole[first]] = True
+    fast_late = fast_frac >= LATE_IN_MONTH
+    if fast_whole < horizon and fast_late:
+        late[:, fast_whole] |= z >= 0
+    mask = component[:, None] & kept & late
+    rows = layout.add_rows("component_start", mask, -np.inf, opening + in_time)
+    if not mask.any():
+        return
+    layout.add(rows[problem.edge_comp], y[problem.edge_parent], problem.edge_factor[:, None])
+    for block in (b, e):
+        layout.add(rows[:, 1:], block[:, :-1], -1.0)
+    item_rows = np.repeat(np.arange(n)[:, None], horizon, axis=1)
+    arrival = _shift(y, months, whole)
+    # released after the close (its order can be placed earlier), or arriving in time
+    counted = (frac < LATE_IN_MONTH)[:, None] | (months[None, :] >= 1)
+    layout.add(_at(rows, item_rows, np.where(counted, arrival, -1)), y, -1.0)
+    if fast_whole < horizon and not fast_late:
+        layout.add(rows[:, fast_whole], z, -1.0)
+
+
+def component_dual(model: LpModel, row_dual: np.ndarray) -> np.ndarray:
+    """``(items, months)``: what one more unit of a component in hand at a month's start is
+    worth: its stock balance's shadow price plus its start-of-month row's."""
+    return model.dual(row_dual, "balance") + model.dual(row_dual, "component_start")
+
+
 ARRIVAL_ROWS = ("arrival", "arrival_fast", "arrival_open")
 """The row blocks that keep a month's sales to the demand after its supply arrives."""
 
@@ -377,12 +454,14 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     margin = np.maximum(np.nan_to_num(problem.margin, nan=0.0), MIN_UNIT_MARGIN)
     layout = _Layout()
     bought = ~problem.produced & ~problem.finished & settings.net_purchased
-    netted = bought[:, None] & (months[None, :] >= whole[:, None])
+    netted = bought[:, None] & (months[None, :] >= net_from(problem)[:, None])
     kept = ~netted
 
     # --- variables -----------------------------------------------------------------------
-    # a netted item's every order arrives from its lead time on: none is left in the LP
-    arrives = (months[None, :] + whole[:, None] < horizon) & ~bought[:, None]
+    # a netted item's orders arrive in its netted months and are left out of the LP, but for
+    # the order at the close that arrives late in a month (its date fixed: the month stays)
+    fixed_first = (months[None, :] == 0) & (frac >= LATE_IN_MONTH)[:, None]
+    arrives = (months[None, :] + whole[:, None] < horizon) & (~bought[:, None] | fixed_first)
     y = layout.add_columns("y", arrives, 0.0, np.inf)
     # every finished good and month has a sales column (demand 0: bounded at 0), so a model
     # of other demand has the same layout and a solution of one is a start for the other
@@ -465,6 +544,7 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     on_time = (frac == 0)[:, None] & (arrival >= 0)
     layout.add(_at(arrive_fast, item_rows, np.where(on_time, arrival, -1)), y, -1.0)
     _open_arrival_rows(layout, problem, opening, s, b, e, y, z, sells, fast_whole[0], fast_frac[0])
+    _component_start_rows(layout, problem, opening, y, b, e, z, kept, fast_whole[0], fast_frac[0])
 
     # --- capacity: hours received - overtime <= capacity - open orders' load ---------------
     capacity = layout.add_rows(

@@ -9,9 +9,9 @@ pre-building), the dated cash path when it binds (``cash``) and an upward foreca
 component not expedited; no overtime on the resource in the months it binds and no stock built
 ahead for them by the items made on it; for a forecast change and the cash path, the plan
 itself) - taking the stockout risk. Each other option adds one lever to it: ``expedite``,
-``overtime``, ``prebuild``,
-``spread_deliveries`` (a share of the peak month's demand moved to the next month, with
-``decisions.spread_share``), ``produce_to_upside`` (the item planned to its upper 80 % bound),
+``overtime``, ``prebuild``, ``spread_deliveries`` (``decisions.spread_share`` of the peak
+month's demand of the items losing sales to the issue moved to the next month:
+:func:`_spread`), ``produce_to_upside`` (the item planned to its upper 80 % bound),
 ``relax_cash_path`` (the plan without the cash path). ``constrained_plan`` is the plan with
 every lever as the solver chose them. Every option is solved as the LP with that one change,
 around the issue: the items it concerns (the finished goods built from the component or made
@@ -47,6 +47,7 @@ import pandas as pd
 from sop_pipeline.balance.cash import PlanCash, balances, low_point
 from sop_pipeline.balance.model import (
     BUFFER_PASSES,
+    LATE_IN_MONTH,
     UNREACHABLE_PENALTY,
     LpModel,
     ModelSettings,
@@ -55,7 +56,7 @@ from sop_pipeline.balance.model import (
     firm_shortfall_cost,
 )
 from sop_pipeline.balance.prices import explosion
-from sop_pipeline.balance.problem import PlanProblem, forced_stock
+from sop_pipeline.balance.problem import PlanProblem, forced_stock, lead_split
 from sop_pipeline.balance.solution import TOL, PlanArrays, read_plan
 from sop_pipeline.balance.solver import (
     Solution,
@@ -148,6 +149,8 @@ class Context:
     method: SolverChoice
     model_settings: ModelSettings = ModelSettings()
     solution: Solution | None = None
+    lost_causes: pd.DataFrame | None = None
+    """The base plan's lost sales by root cause (:func:`~.prices.attribute_lost_sales`)."""
 
 
 # --- issues ------------------------------------------------------------------------------------
@@ -332,13 +335,33 @@ def _no_prebuild(model: LpModel, problem: PlanProblem, issue: Issue, upper: np.n
     upper[index[keep]] = np.minimum(upper[index[keep]], room[rows][keep])
 
 
+def lost_to_issue(ctx: Context, issue: Issue, base: PlanArrays) -> np.ndarray:
+    """``(items, months)``: the sales an issue's constraint loses - those the plan recovers
+    with the issue's levers (lost under plan to ``base``, sold by the plan) and those the plan
+    still loses to it (its root cause, :attr:`Context.lost_causes`)."""
+    lost = np.maximum(base.lost - ctx.plan.lost, 0.0)
+    causes = ctx.lost_causes
+    if causes is not None and len(causes):
+        mine = causes[
+            (causes["constraint_type"] == issue.category) & (causes["constraint"] == issue.subject)
+        ]
+        rows = ctx.problem.items.get_indexer(mine["item"])
+        np.add.at(lost, (rows, mine["month"].to_numpy(int)), mine["lost_qty"].to_numpy())
+    return lost
+
+
 def _spread(ctx: Context, issue: Issue, base: PlanArrays) -> Variant:
-    """Move ``spread_share`` of the peak month's demand of the issue's finished goods to the
-    next month; the peak is the month the most margin is lost under plan to base."""
+    """Move ``spread_share`` of the peak month's demand of the finished goods that lose sales
+    to the issue's constraint (:func:`lost_to_issue`) to the next month. The peak is the last
+    month of a run of months losing sales to it - the month after has the supply to take the
+    demand - that loses the most margin. Sales lost to other causes are not the issue's to
+    spread: a resource that loses no sale of its own has nothing to spread."""
     problem = ctx.problem
     share = ctx.settings.spread_share
-    users = np.array([problem.items.get_loc(i) for i in issue.affected], dtype=np.int64)
-    lost = (base.lost[users] * np.maximum(problem.margin[users], 0)[:, None]).sum(axis=0)
+    affected = np.array([problem.items.get_loc(i) for i in issue.affected], dtype=np.int64)
+    lost_qty = lost_to_issue(ctx, issue, base)[affected]
+    lost_margin = lost_qty * np.maximum(problem.margin[affected], 0)[:, None]
+    lost = lost_margin.sum(axis=0)
     mean, sigma = problem.mean_demand.copy(), problem.sigma.copy()
 
     def infeasible(note: str) -> Variant:
@@ -353,12 +376,16 @@ def _spread(ctx: Context, issue: Issue, base: PlanArrays) -> Variant:
             note=note,
         )
 
-    if not len(users) or lost.max() <= MATERIAL:
-        return infeasible("no sales are lost without the levers: nothing to spread")
-    peak = int(np.argmax(lost))
-    if peak + 1 >= problem.horizon:
-        return infeasible(f"the peak ({_label(problem.months[peak])}) is the last month")
+    losing = lost > MATERIAL
+    if not len(affected) or not losing.any():
+        return infeasible(f"no sales are lost to {issue.subject}: nothing to spread")
+    ends = losing[:-1] & ~losing[1:]
+    if not ends.any():
+        last = _label(problem.months[-1])
+        return infeasible(f"{issue.subject} loses sales up to {last}: no later month to take them")
+    peak = int(np.argmax(np.where(ends, lost[:-1], -np.inf)))
     nxt = peak + 1
+    users = affected[lost_qty[:, peak] > MATERIAL_UNITS]
     demand = problem.demand.copy()
     moved = share * demand[users, peak]
     demand[users, peak] -= moved
@@ -370,7 +397,8 @@ def _spread(ctx: Context, issue: Issue, base: PlanArrays) -> Variant:
     moved_problem = problem.replace_demand(demand, mean, sigma)
     model = build_model(moved_problem, ctx.model_settings)
     upper = _no_levers(ctx, issue, model, moved_problem)
-    names = ", ".join(issue.affected[:4]) + (" ..." if len(issue.affected) > 4 else "")
+    movers = problem.items[users].tolist()
+    names = ", ".join(movers[:4]) + (" ..." if len(movers) > 4 else "")
     decision = (
         f"Ask customers to take {share:.0%} of {_label(problem.months[peak])}'s demand "
         f"({moved.sum():,.0f} units of {names}) in {_label(problem.months[nxt])}"
@@ -537,10 +565,16 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
         qty, economics = plan.expedited[c].sum(), ctx.model_settings
         close = pd.Timestamp(months[0]) - pd.Timedelta(days=1)
         arrival = close + pd.Timedelta(days=economics.expedite_arrival_days)
+        serves = ""
+        if not problem.finished[c]:  # a component arriving late in a month serves the next
+            whole, frac = lead_split(np.array([economics.expedite_arrival_days]))
+            first = int(whole[0]) + int(frac[0] >= LATE_IN_MONTH)
+            if first < problem.horizon:
+                serves = f" for {_label(months[first])}'s production"
         return (
             f"Expedite {qty:,.0f} of {issue.subject} at the meeting"
             f" ({economics.expedite_lead_time_days:g} days: in by {arrival:%d %b %Y},"
-            f" {economics.expedite_premium:.0%} premium)"
+            f" {economics.expedite_premium:.0%} premium){serves}"
         )
     if name == "overtime":
         r = pd.Index(problem.resources).get_loc(issue.subject)

@@ -41,7 +41,7 @@ from sop_pipeline.balance.options import (
     find_issues,
     option_tables,
 )
-from sop_pipeline.balance.prices import constraint_prices
+from sop_pipeline.balance.prices import attribute_lost_sales, constraint_prices
 from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import PlanArrays, read_plan
 from sop_pipeline.balance.solver import Solution, SolverChoice, solve
@@ -252,6 +252,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     base = solve_scenario(problems["base"], settings, model=base_model)
     solve_seconds = time.perf_counter() - built
 
+    lost_causes = attribute_lost_sales(base.problem, base.model, base.solution.row_dual, base.plan)
     prices = constraint_prices(
         base.problem,
         base.model,
@@ -260,6 +261,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         base.plan,
         inputs.descriptions,
         _timing_rate(settings.model),
+        lost=lost_causes,
     )
     position = cash_position(inputs.cash, plan_month)
     lag = settings.collection_lag_months
@@ -292,6 +294,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         method=settings.solver,
         model_settings=settings.model,
         solution=base.solution,
+        lost_causes=lost_causes,
     )
     issues = find_issues(base.problem, prices, inputs.forecast_changes, settings.options.top_issues)
     pricing = time.perf_counter()

@@ -7,7 +7,8 @@ A constraint binds when one more unit of it would raise the plan's margin: its s
 constraint_type    constraint (one row per month)                        shadow_price per
 =================  ====================================================  ==================
 ``component``      a bought component's availability: stock, open        unit of the
-                   orders, lead time (its stock balance)                 component
+                   orders, lead time (its stock balance and what is in   component
+                   hand at the month's start)
 ``resource``       a resource's capacity with overtime                   hour (resource unit)
 ``lead_time``      a finished good's own lead time: what it starts a     unit of the item
                    month with when its orders arrive during the month
@@ -22,7 +23,12 @@ units of it in the item (through the BOM) at the month the item's order is relea
 resource's price times the item's hours in the month it is received, the item's own late
 arrival, a shelf-life limit or the cash path in the months before - so the ``lost_margin`` of
 all rows adds up to the plan's lost margin. A lost sale no constraint prices (an item sold at
-no margin) goes to the item's own lead time.
+no margin) goes to the item's own lead time. A sale lost to the item's own lead time (it
+starts the month short of the stock its first days need) in a month the plan could have
+built ahead for is the symptom of what stopped it building ahead: when a component at the
+release month before, or a resource in the month before, is worth at least
+:data:`CARRY_SHARE` of the lead-time price, the sale is put on that constraint, so one
+component shortage that empties the shelves for the next month's first days stays one issue.
 
 ``affected_items`` lists the finished goods a constraint touches: for a component the ones
 built from it, for a resource the ones made on it that month or losing sales to it, for the
@@ -35,7 +41,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from sop_pipeline.balance.model import LpModel, arrival_dual
+from sop_pipeline.balance.model import LpModel, arrival_dual, component_dual
 from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import TOL, PlanArrays
 
@@ -46,6 +52,11 @@ TIMING_MONTHS = 1.5
 (holding cost, and a soft cash path's penalty), with no lost sales on it, is the plan's timing
 (stock for a month's first days held a month longer), not a constraint the meeting could
 relax: it is not listed."""
+CARRY_SHARE = 0.5
+"""A lead-time loss goes to the constraint of the month before when that constraint's price
+per unit of the item is at least this share of the lead-time price: both are then about the
+item's margin (the unit made a month earlier would have been sold), while a build-ahead that
+only timing held back is priced at a month's holding."""
 MAX_LISTED = 25
 """Items named in ``affected_items``; ``affected_item_count`` counts them all."""
 
@@ -97,9 +108,9 @@ def _best(values: list[np.ndarray], ids: list[np.ndarray]) -> tuple[np.ndarray, 
     )[0]
 
 
-def _component_candidates(problem, bought_price, ex):
+def _component_candidates(problem, bought_price, ex, earlier: int = 0):
     """Per (item, month): the best ``price x units in the item`` of a bought component at the
-    item's release month, and which component."""
+    item's release month (``earlier`` months before it), which component, and that month."""
     n, horizon = problem.n_items, problem.horizon
     value, which = np.zeros((n, horizon)), np.full((n, horizon), -1)
     by_release = np.zeros((n, horizon))
@@ -112,7 +123,7 @@ def _component_candidates(problem, bought_price, ex):
         arg = np.asarray(weighted.argmax(axis=1)).ravel()
         by_release[:, r] = best
         comp_at_release[:, r] = np.where(best > 0, arg, -1)
-    months = np.arange(horizon)[None, :] - problem.lead_whole[:, None]
+    months = np.arange(horizon)[None, :] - problem.lead_whole[:, None] - earlier
     ok = months >= 0
     rows = np.broadcast_to(np.arange(n)[:, None], (n, horizon))
     value[ok] = by_release[rows[ok], months[ok]]
@@ -161,7 +172,9 @@ def attribute_lost_sales(
     n, horizon = problem.n_items, problem.horizon
     balance = model.dual(row_dual, "balance")
     bought = ~problem.produced
-    component_price = np.where((bought & ~problem.finished)[:, None], balance, 0.0)
+    component_price = np.where(
+        (bought & ~problem.finished)[:, None], component_dual(model, row_dual), 0.0
+    )
     component_price = np.maximum(component_price, 0.0)
     lead_price = np.maximum(arrival_dual(model, row_dual), 0.0)
     lead_price = np.maximum(
@@ -178,6 +191,17 @@ def attribute_lost_sales(
         if len(problem.resources)
         else (np.zeros((n, horizon)), np.full((n, horizon), -1))
     )
+    # what stopped the build-ahead a lead-time loss needed: the month before's constraints
+    carry_comp, carry_comp_id, carry_comp_month = _component_candidates(
+        problem, component_price, ex, earlier=1
+    )
+    carry_res, carry_res_id = np.zeros_like(res_value), np.full_like(res_id, -1)
+    carry_res[:, 1:], carry_res_id[:, 1:] = res_value[:, :-1], res_id[:, :-1]
+    carried = np.maximum(carry_comp, carry_res)
+    symptom = (lead_price > 0) & (carried >= CARRY_SHARE * lead_price)
+    lead_price = np.where(symptom, 0.0, lead_price)
+    carry_comp = np.where(symptom, carry_comp, 0.0)
+    carry_res = np.where(symptom, carry_res, 0.0)
     shelf_value, shelf_month = _earlier_max(shelf_price, problem.window)
     cash_by_month, cash_month = _earlier_max(
         cash_price[None, :] if cash_price.size else np.zeros((1, horizon))
@@ -185,8 +209,8 @@ def attribute_lost_sales(
     cash_value = cash_by_month * problem.cost[:, None]
     months = np.broadcast_to(np.arange(horizon)[None, :], (n, horizon))
     value, kind = _best(
-        [comp_value, res_value, lead_price, shelf_value, cash_value],
-        [np.full((n, horizon), k) for k in range(5)],
+        [comp_value, res_value, lead_price, shelf_value, cash_value, carry_comp, carry_res],
+        [np.full((n, horizon), k) for k in range(7)],
     )
     del value
     lost_at = np.argwhere(plan.lost > TOL)
@@ -209,9 +233,19 @@ def attribute_lost_sales(
     constraint = np.where(k == 0, item_names[np.maximum(comp_id[i, t], 0)], item_names[i])
     constraint = np.where(k == 1, res_names[np.maximum(res_id[i, t], 0)], constraint)
     constraint = np.where(k == 4, "cash path", constraint)
+    constraint = np.where(k == 5, item_names[np.maximum(carry_comp_id[i, t], 0)], constraint)
+    constraint = np.where(k == 6, res_names[np.maximum(carry_res_id[i, t], 0)], constraint)
     cause = np.select(
-        [k == 0, k == 1, k == 2, k == 3, k == 4],
-        [comp_month[i, t], months[i, t], months[i, t], shelf_month[i, t], cash_month[0, t]],
+        [k == 0, k == 1, k == 2, k == 3, k == 4, k == 5, k == 6],
+        [
+            comp_month[i, t],
+            months[i, t],
+            months[i, t],
+            shelf_month[i, t],
+            cash_month[0, t],
+            carry_comp_month[i, t],
+            months[i, t] - 1,
+        ],
     )
     lost = plan.lost[i, t]
     return pd.DataFrame(
@@ -220,7 +254,7 @@ def attribute_lost_sales(
             "month": t,
             "lost_qty": lost,
             "lost_margin": lost * np.maximum(problem.margin[i], 0.0),
-            "constraint_type": np.array(TYPE_ORDER)[k],
+            "constraint_type": np.array(TYPE_ORDER + ("component", "resource"))[k],
             "constraint": constraint,
             "cause_month": cause,
         }
@@ -241,9 +275,11 @@ def constraint_prices(
     plan: PlanArrays,
     descriptions: dict[str, str] | None = None,
     timing_rate: float = 0.25 / 12,
+    lost: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every binding constraint with its shadow price, slack, affected items and the lost
-    sales put on it (module docstring); columns :data:`PRICE_COLUMNS`, months as dates."""
+    sales put on it (module docstring; ``lost``: :func:`attribute_lost_sales` of the same
+    solution, when already made); columns :data:`PRICE_COLUMNS`, months as dates."""
     descriptions = descriptions or {}
     names = problem.items.to_numpy()
     months = problem.months
@@ -274,12 +310,13 @@ def constraint_prices(
 
     balance = model.dual(row_dual, "balance")
     bought = ~problem.produced
-    for c, t in np.argwhere((bought & ~problem.finished)[:, None] & (balance > PRICE_TOL)):
+    in_hand = component_dual(model, row_dual)
+    for c, t in np.argwhere((bought & ~problem.finished)[:, None] & (in_hand > PRICE_TOL)):
         add(
             "component",
             names[c],
             t,
-            balance[c, t],
+            in_hand[c, t],
             plan.inventory[c, t],
             users_of(c),
             descriptions.get(names[c], ""),
@@ -353,7 +390,8 @@ def constraint_prices(
             "description",
         ],
     )
-    lost = attribute_lost_sales(problem, model, row_dual, plan)
+    if lost is None:
+        lost = attribute_lost_sales(problem, model, row_dual, plan)
     frame = _with_lost_sales(frame, lost, problem, descriptions)
     timing = frame["constraint_type"].isin(["component", "lead_time"]) & (
         frame["shadow_price"]

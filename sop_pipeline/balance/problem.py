@@ -11,9 +11,16 @@ Timing conventions (monthly buckets, as the supply stage):
   finished good received a fraction ``f`` into a month serves at most ``1 - f`` of that
   month's demand, the rest coming from the stock on hand at the month's start (the supply gaps
   replay's rule): an item made in 10 days loses the first third of a month it starts without
-  stock. Production is scheduled, not spread: a component received during a month serves that
-  month's production (the plan does not chain the days inside a month across BOM levels).
-- **Components** are consumed when their parent's order is released (with the BOM's scrap).
+  stock.
+- **Components** are consumed (with the BOM's scrap) when their parent's order is released.
+  The plan releases production once a month, so a component's arrival is put at the nearer
+  month start: one that arrives in the second half of a month on a date the plan cannot move
+  (an open order's due day, an expedite, the order placed at the close) serves the next
+  month's production, one that arrives in the first half its own month's (production waits
+  for it); a later planned receipt counts from its month's start (the order can be placed
+  that fraction of a month earlier). The plan does not chain the days inside a month across
+  BOM levels, so a month's production is off by at most half a month of what waits for a
+  component (``model.LATE_IN_MONTH``).
 - **Capacity** is loaded in the month the production order is received (the rough-cut plan's
   convention: an order loads the month it is due).
 - **Stock.** Usable stock at the close, less what will expire before it can be used (the
