@@ -719,7 +719,8 @@ def test_a_lead_time_loss_after_a_component_shortage_is_the_components() -> None
     build ahead): 300 x 0.3285 = 98.56 lost. That is C's shortage too, not FG's lead time
     (the release month before, C was worth about FG's margin, 50, at least half the
     lead-time price): one row, C in month 0, 398.56 units and 19,928 of margin. Month 2 is
-    served from stock built in month 1."""
+    served from stock built in month 1. (A lead-time loss with no month before it stays the
+    lead time's: test_ten_day_lead_time_sells_two_thirds_of_the_first_month.)"""
     problem = toy_problem(
         {"FG": [300, 300, 300], "C": [0, 0, 0]},
         price={"FG": 150.0},
@@ -745,18 +746,6 @@ def test_a_lead_time_loss_after_a_component_shortage_is_the_components() -> None
     ]
     assert losing["lost_sales_qty"].iloc[0] == approx(300 + late)
     assert losing["lost_margin"].iloc[0] == approx((300 + late) * 50)
-    # the same loss without the shortage before it (FG's stock 300 at the start, C in
-    # hand) is the lead time's: nothing the plan could have built ahead for month 0
-    lead_only = toy_problem(
-        {"FG": [300, 300]},
-        price={"FG": 150.0},
-        cost={"FG": 100.0},
-        produced=("FG",),
-        lead_days={"FG": 10.0},
-    )
-    model, solution, plan = solved(lead_only)
-    causes = attribute_lost_sales(lead_only, model, solution.row_dual, plan)
-    assert set(causes["constraint_type"]) == {"lead_time"}
 
 
 # --- 7. lot sizing after the solve --------------------------------------------------------------

@@ -108,11 +108,10 @@ def _best(values: list[np.ndarray], ids: list[np.ndarray]) -> tuple[np.ndarray, 
     )[0]
 
 
-def _component_candidates(problem, bought_price, ex, earlier: int = 0):
-    """Per (item, month): the best ``price x units in the item`` of a bought component at the
-    item's release month (``earlier`` months before it), which component, and that month."""
+def _component_prices(problem, bought_price, ex):
+    """Per (item, release month): the best ``price x units in the item`` of a bought component
+    in that month, and which component (-1: none binds)."""
     n, horizon = problem.n_items, problem.horizon
-    value, which = np.zeros((n, horizon)), np.full((n, horizon), -1)
     by_release = np.zeros((n, horizon))
     comp_at_release = np.full((n, horizon), -1)
     for r in range(horizon):
@@ -123,6 +122,14 @@ def _component_candidates(problem, bought_price, ex, earlier: int = 0):
         arg = np.asarray(weighted.argmax(axis=1)).ravel()
         by_release[:, r] = best
         comp_at_release[:, r] = np.where(best > 0, arg, -1)
+    return by_release, comp_at_release
+
+
+def _component_candidates(problem, by_release, comp_at_release, earlier: int = 0):
+    """Per (item, month of a lost sale): :func:`_component_prices` at the item's release
+    month (``earlier`` months before it), which component, and that month (-1: none)."""
+    n, horizon = problem.n_items, problem.horizon
+    value, which = np.zeros((n, horizon)), np.full((n, horizon), -1)
     months = np.arange(horizon)[None, :] - problem.lead_whole[:, None] - earlier
     ok = months >= 0
     rows = np.broadcast_to(np.arange(n)[:, None], (n, horizon))
@@ -184,8 +191,8 @@ def attribute_lost_sales(
     shelf_price = np.maximum(model.dual(row_dual, "shelf"), 0.0)
     cash_price = np.maximum(model.dual(row_dual, "cash"), 0.0)
 
-    ex = explosion(problem)
-    comp_value, comp_id, comp_month = _component_candidates(problem, component_price, ex)
+    by_release = _component_prices(problem, component_price, explosion(problem))
+    comp_value, comp_id, comp_month = _component_candidates(problem, *by_release)
     res_value, res_id = (
         _resource_candidates(problem, cap_price)
         if len(problem.resources)
@@ -193,7 +200,7 @@ def attribute_lost_sales(
     )
     # what stopped the build-ahead a lead-time loss needed: the month before's constraints
     carry_comp, carry_comp_id, carry_comp_month = _component_candidates(
-        problem, component_price, ex, earlier=1
+        problem, *by_release, earlier=1
     )
     carry_res, carry_res_id = np.zeros_like(res_value), np.full_like(res_id, -1)
     carry_res[:, 1:], carry_res_id[:, 1:] = res_value[:, :-1], res_id[:, :-1]
