@@ -12,6 +12,7 @@ from sop_pipeline.automation.schedules import (
     MONTHLY_SCHEDULE_NAME,
     ScheduleTiming,
     build_monthly_schedule,
+    month_just_closed,
 )
 from sop_pipeline.automation.sensors import (
     MINIMUM_INTERVAL_SECONDS,
@@ -30,6 +31,7 @@ from sop_pipeline.resources import InputFilesResource
 from sop_pipeline_tests.tiny_company import write_tiny_company
 
 JUL, AUG, SEP = dt.date(2025, 7, 1), dt.date(2025, 8, 1), dt.date(2025, 9, 1)
+NOV_5 = dt.datetime(2025, 11, 5, 6, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -104,24 +106,56 @@ def test_definitions_load_and_publish_waits_for_every_mart(definitions: dg.Defin
 # --- schedule ------------------------------------------------------------------------------
 
 
-def test_schedule_plans_the_month_just_closed_on_the_fifth(definitions: dg.Definitions) -> None:
+def schedule_tick(
+    definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path, when: dt.datetime
+) -> dg.RunRequest | dg.SkipReason:
+    schedule = definitions.resolve_schedule_def(MONTHLY_SCHEDULE_NAME)
+    with dg.build_schedule_context(
+        instance=instance,
+        resources={"inputs": InputFilesResource(data_dir=str(data_dir))},
+        scheduled_execution_time=when,
+        repository_def=definitions.get_repository_def(),
+    ) as context:
+        result = schedule.evaluate_tick(context)
+    return result.run_requests[0] if result.run_requests else dg.SkipReason(result.skip_message)
+
+
+def test_schedule_plans_the_month_just_closed_on_the_fifth(
+    definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+) -> None:
     schedule = definitions.resolve_schedule_def(MONTHLY_SCHEDULE_NAME)
     assert schedule.cron_schedule == "0 6 5 * *"
     assert schedule.job_name == "monthly_plan_job"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert month_just_closed(dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC)) == dt.date(2025, 12, 1)
 
-    context = dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2025, 11, 5, 6, 0, tzinfo=dt.UTC)
-    )
-    (request,) = schedule.evaluate_tick(context).run_requests
+    ingest_history(instance, data_dir, dt.date(2025, 10, 1))
+    request = schedule_tick(definitions, instance, data_dir, NOV_5)
+    assert isinstance(request, dg.RunRequest)
     assert request.partition_key == "2025-10-01"
     assert request.tags["sop/launched_by"] == MONTHLY_SCHEDULE_NAME
+    # once published (by the CLI, the sensor or this run), the next tick of it does nothing
+    mark_published(instance, "2025-10-01")
+    skip = schedule_tick(definitions, instance, data_dir, NOV_5)
+    assert skip.skip_message == "2025-10 is already planned and published"
 
-    january = dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2026, 1, 5, 6, 0, tzinfo=dt.UTC)
+
+def test_schedule_waits_for_the_history_and_for_the_months_close(
+    definitions: dg.Definitions, instance: dg.DagsterInstance, data_dir: Path
+) -> None:
+    """On a fresh warehouse the schedule does not plan a month from one month of history, as
+    the sensor does not; a month whose folder is not closed is not planned either."""
+    skip = schedule_tick(definitions, instance, data_dir, NOV_5)
+    assert isinstance(skip, dg.SkipReason)
+    assert skip.skip_message.startswith(
+        "2025-10 is not planned yet: 3 closed month(s) before it are not ingested "
+        "(2025-07 to 2025-09)"
     )
-    (request,) = schedule.evaluate_tick(january).run_requests
-    assert request.partition_key == "2025-12-01"
+    assert "sop-pipeline run" in skip.skip_message
+    ingest_history(instance, data_dir, dt.date(2025, 12, 1))
+    december = dt.datetime(2025, 12, 5, 6, 0, tzinfo=dt.UTC)
+    skip = schedule_tick(definitions, instance, data_dir, december)
+    assert skip.skip_message.startswith("2025-11 is not closed:")
 
 
 def test_schedule_day_and_hour_are_configurable() -> None:
@@ -131,7 +165,9 @@ def test_schedule_day_and_hour_are_configurable() -> None:
 
     timing = ScheduleTiming.from_env({"SOP_SCHEDULE_DAY_OF_MONTH": "12", "SOP_SCHEDULE_HOUR": "22"})
     ops = dg.Definitions(
-        assets=[planned], schedules=[build_monthly_schedule(monthly_plan_job, timing)]
+        assets=[planned],
+        schedules=[build_monthly_schedule(monthly_plan_job, timing)],
+        resources={"inputs": InputFilesResource(data_dir="data")},
     )
     schedule = ops.resolve_schedule_def(MONTHLY_SCHEDULE_NAME)
     assert schedule.cron_schedule == "0 22 12 * *"

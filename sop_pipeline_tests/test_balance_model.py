@@ -513,6 +513,18 @@ def test_expedite_covers_exactly_the_months_before_the_first_receipt() -> None:
     assert solution.objective == approx(-40 * 150 + 0.15 * 20 * 100 + 0.12 / 12 * 20 * 50)
 
 
+def test_an_expedite_is_rounded_to_its_lot_and_the_extra_carried() -> None:
+    """The same plan with C bought in lots of at least 120, in multiples of 25: the 100 the
+    plan expedites are ordered as 125, and the 25 over stay in stock; month 1's ordinary
+    order of 50 becomes 125 as well (75 over from month 2): stock [75, 25, 25 + 75]."""
+    lots = {"moq": np.array([0.0, 120.0]), "multiple": np.array([0.0, 25.0])}
+    problem = replace(expedite_problem(), **lots)
+    _, _, plan = solved(problem)
+    np.testing.assert_allclose(row(problem, plan.expedited, "C"), [125, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.releases, "C"), [0, 125, 0], atol=1e-6)
+    np.testing.assert_allclose(row(problem, plan.inventory, "C"), [75, 25, 100], atol=1e-6)
+
+
 def test_expedite_premium_above_the_margin_is_not_paid() -> None:
     """Premium 3.0 x 20 = 60 a unit of C, above FG's margin 40: no expedite; FG loses months
     0 and 1 (the order placed at the close arrives 0.971 into month 1) and sells month 2

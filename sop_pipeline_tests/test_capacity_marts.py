@@ -98,7 +98,9 @@ def issue_tables() -> dict[str, pd.DataFrame]:
             )
         ),
         "staging.open_purchase_orders": _plan(
-            no_rows.assign(po=None, due_date=pd.Series(dtype="datetime64[ns]"))
+            no_rows.assign(
+                po=None, qty_open=pd.Series(dtype=float), due_date=pd.Series(dtype="datetime64[ns]")
+            )
         ),
         "sop_mart.constraint_prices": _plan(prices),
         "sop_mart.scenario_options": _plan(options),

@@ -147,6 +147,7 @@ def _issue_tables() -> dict[str, pd.DataFrame]:
                 "assumed_arrival_month": pd.to_datetime(["2025-12-01", "2025-12-01"]),
                 "margin_at_risk": [3000.0, 3000.0],
                 "revenue_at_risk": [4500.0, 4500.0],
+                "plan_lost_margin": [1200.0, 1200.0],
             }
         ),
         "sop_mart.shelf_life_risk": pd.DataFrame(
@@ -319,6 +320,22 @@ def _root_cause_tables() -> dict[str, pd.DataFrame]:
         "staging.resources": pd.DataFrame(
             {"resource": ["LINE"], "description": ["Filling station (75 ml and 200 ml tubes)"]}
         ),
+        # C1's order is not FG2's: FG2's lead time has no open order to bring forward
+        "staging.open_purchase_orders": pd.DataFrame(
+            {"po": ["PO-4"], "item": ["C1"], "qty_open": [500.0],
+             "due_date": [feb + pd.Timedelta(days=9)]}
+        ),
+        "sop_mart.late_purchase_orders": pd.DataFrame(
+            {
+                "po": ["MO-1"],
+                "item": ["FG2"],
+                "qty_open": [300.0],
+                "days_late": [12],
+                "assumed_arrival_month": [dec],
+                # the plan loses nothing to FG2 before December: not a chase (yet)
+                "plan_lost_margin": [0.0],
+            }
+        ),
         "sop_mart.constrained_plan": pd.DataFrame(
             {
                 "scenario": ["base"] * 4,
@@ -399,6 +416,30 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
         "plan stays at the base forecast; FG3 is also among the items of issue 2 (LINE)"
     )
     assert out.iloc[3]["suggested_decision"].startswith("Accept the loss on FG2")
+    # FG2's own order due on 11 Feb, the month its lead time binds: bring it forward
+    due = _root_cause_tables()
+    due["staging.open_purchase_orders"] = pd.DataFrame(
+        {
+            "po": ["MO-2", "MO-3"],
+            "item": ["FG2", "FG2"],
+            "qty_open": [80.0, 50.0],
+            "due_date": pd.to_datetime(["2026-02-11", "2026-03-01"]),
+            "plan_month": [pd.Timestamp(PLAN)] * 2,
+        }
+    )
+    forward = _run(_con(due), "marts/top_issues").set_index("issue").loc["lead_time:FG2"]
+    assert forward["suggested_decision"] == (
+        "Bring MO-2 forward (80 of FG2 due 11 Feb 2026): the plan loses 10 units before it "
+        "arrives; or accept the loss"
+    )
+    # with FG2's late order costing the plan its 700 before it arrives, chase it
+    chase = _root_cause_tables()
+    chase["sop_mart.late_purchase_orders"].loc[0, "plan_lost_margin"] = 700.0
+    late = _run(_con(chase), "marts/top_issues").set_index("issue").loc["lead_time:FG2"]
+    assert late["suggested_decision"] == (
+        "Chase MO-1 (300 of FG2, 12 days late, assumed in Dec 2025): the plan loses 700 of "
+        "margin before it arrives"
+    )
     assert out.iloc[3]["buffer_build_qty"] == 0.0
     assert "safety stock" not in str(out.iloc[3]["drivers"])
     # FG2's own lead time is on the agenda below the jar that limits it too: it says so
@@ -503,6 +544,16 @@ def test_late_purchase_orders_by_hand() -> None:
                 "revenue_at_risk": [500.0, 200.0],
             }
         ),
+        # the plan loses 150 to C1 in November, 999 in December (after the orders arrive) and
+        # 40 to C2, whose order is not late
+        "sop_mart.constraint_prices": pd.DataFrame(
+            {
+                "constraint_type": ["component", "component", "component", "resource"],
+                "constraint": ["C1", "C1", "C2", "C1"],
+                "month": pd.to_datetime(["2025-11-01", "2025-12-01", "2025-11-01", "2025-11-01"]),
+                "lost_margin": [150.0, 999.0, 40.0, 7.0],
+            }
+        ),
     }
     tables = {name: frame.assign(plan_month=month) for name, frame in tables.items()}
     out = _run(_con(tables), "marts/late_purchase_orders").set_index("po")
@@ -512,5 +563,6 @@ def test_late_purchase_orders_by_hand() -> None:
     assert out.loc["P1", "order_value"] == 100.0
     assert (out.loc["P1", "items_short"], out.loc["P1", "margin_at_risk"]) == (1, 400.0)
     assert out.loc["P1", "revenue_at_risk"] == 700.0
+    assert list(out["plan_lost_margin"]) == [150.0, 150.0]
     now = _run(_con(tables), "marts/late_purchase_orders", {"supply": {"late_po_delay_months": 0}})
     assert set(now["assumed_arrival_month"]) == {pd.Timestamp("2025-11-01")}

@@ -86,6 +86,7 @@ def test_pk010_is_one_binding_constraint_with_its_four_items(sample_company: Pat
     # ordered at the meeting, the expedite is in on 29 Nov: too late in the month to make
     # November's goods, so November's production uses only the 78 bottles on hand
     assert rows.loc["expedite", "decision"].endswith("for Dec 2025's production")
+    assert rows.loc["expedite", "decision"].startswith("Expedite 5,000 of PK-010")  # its lot
     plan = _mart(sample_company, "constrained_plan")
     for _, month in plan[(plan["item"] == "PK-010") & (plan["month"] == NOV)].iterrows():
         assert month["consumption_qty"] <= 78 + 1e-6
@@ -111,6 +112,10 @@ def test_the_filling_line_is_loaded_only_with_what_can_be_made(sample_company: P
     assert lost_to_lines == pytest.approx(0.0, abs=1e-6)
     assert not spread["is_feasible"].any()
     assert spread["note"].str.startswith("no sales are lost to").all()
+    # the packing area binds in November at full regular capacity: overtime is not used
+    # because an hour of it costs more than an hour of packing earns, not for spare capacity
+    pack = resources[(resources["item"] == "PACK") & (resources["option"] == "overtime")]
+    assert pack["note"].iloc[0].startswith("does not change the plan: an hour of overtime costs")
 
 
 def test_the_tube_line_builds_its_buffer_ahead_and_loses_no_sale(sample_company: Path) -> None:

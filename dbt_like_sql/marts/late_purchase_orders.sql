@@ -1,8 +1,9 @@
 -- group: supply
 -- Open purchase and production orders already past due at the plan month's close: how many
 -- days late, the month the plan assumes they arrive (supply.late_po_delay_months after the
--- first planned month), their value at cost, and the gross margin and net revenue of the
--- supply gaps whose root cause (limiting item) is the ordered item.
+-- first planned month), their value at cost, the gross margin and net revenue of the supply
+-- gaps whose root cause (limiting item) is the ordered item (before decisions), and the margin
+-- the constrained plan loses to the item before the order arrives: what chasing it can win.
 with late_orders as (
     select po, item, qty_open, due_date
     from staging.open_purchase_orders
@@ -29,6 +30,24 @@ gaps_caused as (
 
 plan_month_end as (
     select (getvariable('plan_month') + interval 1 month - interval 1 day)::date as last_day
+),
+
+assumed_arrival as (
+    select (getvariable('plan_month')
+               + to_months(1 + getvariable('supply_late_po_delay_months')))::date as month
+),
+
+lost_before_arrival as (
+    -- the margin the constrained plan loses to the ordered item - short as a component, or
+    -- starting a month without the stock its first days need (its own lead time) - in the
+    -- months before the late orders are assumed to arrive (sop_mart.constraint_prices)
+    select prices."constraint" as item, exact_sum(prices.lost_margin) as plan_lost_margin
+    from sop_mart.constraint_prices as prices
+    cross join assumed_arrival
+    where prices.plan_month = getvariable('plan_month')
+      and prices.constraint_type in ('component', 'lead_time')
+      and prices.month < assumed_arrival.month
+    group by prices."constraint"
 )
 
 select
@@ -39,15 +58,16 @@ select
     late_orders.qty_open,
     late_orders.due_date,
     datediff('day', late_orders.due_date, plan_month_end.last_day) as days_late,
-    (getvariable('plan_month')
-        + to_months(1 + getvariable('supply_late_po_delay_months')))::date
-        as assumed_arrival_month,
+    assumed_arrival.month as assumed_arrival_month,
     late_orders.qty_open * items.unit_cost as order_value,
     coalesce(gaps_caused.items_short, 0) as items_short,
     coalesce(gaps_caused.margin_at_risk, 0) as margin_at_risk,
-    coalesce(gaps_caused.revenue_at_risk, 0) as revenue_at_risk
+    coalesce(gaps_caused.revenue_at_risk, 0) as revenue_at_risk,
+    coalesce(lost_before_arrival.plan_lost_margin, 0) as plan_lost_margin
 from late_orders
 cross join plan_month_end
+cross join assumed_arrival
 left join items using (item)
 left join gaps_caused using (item)
-order by margin_at_risk desc, days_late desc, po
+left join lost_before_arrival using (item)
+order by greatest(margin_at_risk, plan_lost_margin) desc, days_late desc, po

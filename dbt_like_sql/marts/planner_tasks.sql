@@ -20,7 +20,7 @@ late_orders_by_item as (
         max(days_late) as days_late,
         arg_max(po, days_late) as po,
         min(assumed_arrival_month) as assumed_arrival_month,
-        max(margin_at_risk) as margin_at_risk,
+        max(greatest(margin_at_risk, plan_lost_margin)) as margin_at_risk,
         max(revenue_at_risk) as revenue_at_risk
     from sop_mart.late_purchase_orders
     where plan_month = getvariable('plan_month')

@@ -44,6 +44,34 @@ binding_constraints as (
     group by constraint_type, "constraint"
 ),
 
+late_orders as (
+    -- an item's latest order already past due at the close, where the plan loses margin to
+    -- the item before the order is assumed to arrive: chasing it is the decision
+    select item, arg_max(po, days_late) as po, exact_sum(qty_open) as qty_open,
+           max(days_late) as days_late, min(assumed_arrival_month) as assumed_arrival_month,
+           max(plan_lost_margin) as plan_lost_margin
+    from sop_mart.late_purchase_orders
+    where plan_month = getvariable('plan_month')
+      and plan_lost_margin >= 0.5
+    group by item
+),
+
+due_in_month as (
+    -- an open order of the item due after the first day of a month its own lead time binds
+    -- in: the demand before it is what the plan loses, and bringing it forward is the lever
+    select orders.item, arg_min(orders.po, orders.due_date) as po,
+           arg_min(orders.qty_open, orders.due_date) as qty_open,
+           min(orders.due_date) as due_date
+    from staging.open_purchase_orders as orders
+    join binding_constraints as binding
+        on binding.constraint_type = 'lead_time'
+        and binding."constraint" = orders.item
+    where orders.plan_month = getvariable('plan_month')
+      and date_trunc('month', orders.due_date) between binding.first_month and binding.last_month
+      and day(orders.due_date) > 1
+    group by orders.item
+),
+
 ranked_options as (
     -- each issue's options that can help, the suggested one first (scenario_options), then
     -- by expected margin
@@ -150,9 +178,17 @@ constraint_issues as (
         greatest(coalesce(option_value.base_lost_sales_qty, 0), binding.lost_sales_qty)
             as shortage_qty,
         case binding.constraint_type
-            when 'lead_time' then format('Accept the loss on {} or find stock elsewhere (nothing '
-                                         || 'arrives sooner: its lead time, its open orders'' '
-                                         || 'due dates)', binding."constraint")
+            when 'lead_time' then coalesce(
+                format('Chase {} ({:,.0f} of {}, {} days late, assumed in {}): the plan loses '
+                       || '{:,.0f} of margin before it arrives', late.po, late.qty_open,
+                       binding."constraint", late.days_late,
+                       strftime(late.assumed_arrival_month, '%b %Y'), late.plan_lost_margin),
+                format('Bring {} forward ({:,.0f} of {} due {}): the plan loses {:,.0f} units '
+                       || 'before it arrives; or accept the loss', due.po, due.qty_open,
+                       binding."constraint", strftime(due.due_date, '%d %b %Y'),
+                       binding.lost_sales_qty),
+                format('Accept the loss on {} or find stock elsewhere (nothing arrives sooner: '
+                       || 'its lead time, its open orders'' due dates)', binding."constraint"))
             when 'shelf_life' then format('Keep {} within its shelf life: build closer to need',
                                           binding."constraint")
             when 'component' then format('Expedite {} or find a second source',
@@ -165,6 +201,12 @@ constraint_issues as (
     left join option_value
         on option_value.category = binding.constraint_type
         and option_value.item = binding."constraint"
+    left join late_orders as late
+        on binding.constraint_type = 'lead_time'
+        and late.item = binding."constraint"
+    left join due_in_month as due
+        on binding.constraint_type = 'lead_time'
+        and due.item = binding."constraint"
     where binding.lost_margin + coalesce(option_value.protected_margin, 0) >= 0.5
 ),
 

@@ -1,11 +1,19 @@
 """The monthly schedule: plan the month just closed, a few days after it closes."""
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import dagster as dg
+
+from sop_pipeline.automation.sensors import history_missing, history_wait_reason
+from sop_pipeline.jobs import INGESTED_KEY
+from sop_pipeline.lib.instance import materialized_months
+from sop_pipeline.lib.months import folder_name, partition_key
+from sop_pipeline.publish import PUBLISH_KEY
+from sop_pipeline.resources import InputFilesResource
 
 if TYPE_CHECKING:  # what dg.define_asset_job returns; Dagster exports no public name for it
     from dagster._core.definitions.unresolved_asset_job_definition import (
@@ -50,22 +58,56 @@ class ScheduleTiming:
         return cls(**values)
 
 
-def build_monthly_schedule(plan_job: "UnresolvedAssetJobDefinition", timing: ScheduleTiming):
-    """Run ``plan_job`` for the month just closed on ``timing.day_of_month`` of every month.
+def month_just_closed(when: dt.datetime) -> dt.date:
+    """The plan month of a tick at ``when``: the calendar month before it."""
+    first = when.date().replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
 
-    Returns the schedule definition, resolved against the job when the definitions load.
-    """
-    return dg.build_schedule_from_partitioned_job(
-        plan_job,
+
+def build_monthly_schedule(
+    plan_job: "UnresolvedAssetJobDefinition", timing: ScheduleTiming
+) -> dg.ScheduleDefinition:
+    """Run ``plan_job`` for the month just closed on ``timing.day_of_month`` of every month,
+    once its folder holds ``_CLOSED`` and the closed months before it are ingested (a plan run
+    ingests its own month only: without them its forecast would see one month); a tick that
+    cannot plan says why."""
+
+    @dg.schedule(
         name=MONTHLY_SCHEDULE_NAME,
+        job=plan_job,
+        cron_schedule=f"0 {timing.hour_of_day} {timing.day_of_month} * *",
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
         description=(
             f"Plans the month just closed on day {timing.day_of_month} of every month at "
             f"{timing.hour_of_day:02d}:00 UTC (the whole cycle: ingest to meeting pack and "
-            f"publication). Set {DAY_OF_MONTH_ENV} / {HOUR_OF_DAY_ENV} to change it."
+            f"publication), once its folder holds _CLOSED and the months before it are "
+            f"ingested. Set {DAY_OF_MONTH_ENV} / {HOUR_OF_DAY_ENV} to change it."
         ),
-        day_of_month=timing.day_of_month,
-        hour_of_day=timing.hour_of_day,
-        minute_of_hour=0,
-        default_status=dg.DefaultScheduleStatus.STOPPED,
-        tags={"sop/launched_by": MONTHLY_SCHEDULE_NAME},
     )
+    def monthly_plan_schedule(
+        context: dg.ScheduleEvaluationContext, inputs: InputFilesResource
+    ) -> dg.RunRequest | dg.SkipReason:
+        """Request the run of the month just closed, or say why it cannot run yet."""
+        month = month_just_closed(context.scheduled_execution_time)
+        closed = inputs.closed_months()
+        if month not in closed:
+            return dg.SkipReason(
+                f"{folder_name(month)} is not closed: {inputs.root}/{folder_name(month)} has no "
+                "_CLOSED marker. Close it and run it with `sop-pipeline run` (or start the "
+                "month_closed_sensor, which plans a month once it closes)."
+            )
+        if month in set(materialized_months(context.instance, PUBLISH_KEY)):
+            return dg.SkipReason(f"{folder_name(month)} is already planned and published")
+        missing = history_missing(
+            closed, materialized_months(context.instance, INGESTED_KEY), month
+        )
+        if missing:
+            return dg.SkipReason(history_wait_reason(month, missing))
+        return dg.RunRequest(
+            partition_key=partition_key(month),
+            run_key=f"{MONTHLY_SCHEDULE_NAME}-{folder_name(month)}",
+            tags={"sop/launched_by": MONTHLY_SCHEDULE_NAME},
+        )
+
+    return monthly_plan_schedule

@@ -62,6 +62,19 @@ def history_missing(
     return sorted(m for m in set(closed) if m < month and m not in done)
 
 
+def history_wait_reason(month: dt.date, missing: list[dt.date]) -> str:
+    """Why ``month`` is not planned yet while the closed months ``missing`` are not ingested,
+    and how to load them."""
+    first, last = folder_name(missing[0]), folder_name(missing[-1])
+    return (
+        f"{folder_name(month)} is not planned yet: {len(missing)} closed month(s) before "
+        f"it are not ingested ({first} to {last}), and its forecast would be made without "
+        "them. Load the history once with `sop-pipeline run` (or materialize ingest_job "
+        f"for {partition_key(missing[0])} to {partition_key(missing[-1])} in the UI); "
+        "the months after are planned then."
+    )
+
+
 def build_month_closed_sensor(
     plan_job: "UnresolvedAssetJobDefinition", publish_key: dg.AssetKey = PUBLISH_KEY
 ) -> dg.SensorDefinition:
@@ -103,14 +116,7 @@ def build_month_closed_sensor(
             closed, materialized_months(context.instance, INGESTED_KEY), month
         )
         if missing:
-            first, last = folder_name(missing[0]), folder_name(missing[-1])
-            return dg.SkipReason(
-                f"{folder_name(month)} is not planned yet: {len(missing)} closed month(s) before "
-                f"it are not ingested ({first} to {last}), and its forecast would be made without "
-                "them. Load the history once with `sop-pipeline run` (or materialize ingest_job "
-                f"for {partition_key(missing[0])} to {partition_key(missing[-1])} in the UI); "
-                "the sensor plans the months after."
-            )
+            return dg.SkipReason(history_wait_reason(month, missing))
         run_key = month_run_key(month)
         earlier = context.instance.get_runs(
             filters=dg.RunsFilter(

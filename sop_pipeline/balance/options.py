@@ -785,7 +785,7 @@ def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
         feasible = variant.feasible and (variant.name == "plan_to_base" or not same)
         note = variant.note
         if variant.feasible and variant.name != "plan_to_base" and same:
-            note = "does not change the plan: " + _why_not(variant.name, issue)
+            note = "does not change the plan: " + _why_not(ctx, variant.name, issue)
         row["is_feasible"] = bool(feasible)
         if not feasible:
             row["decision"] = ""
@@ -1010,10 +1010,30 @@ def _lever_used(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: P
     return True
 
 
-def _why_not(name: str, issue: Issue) -> str:
+def _overtime_why_not(ctx: Context, issue: Issue) -> str:
+    """Why overtime on a binding resource changes nothing: it costs more than an hour earns
+    where the resource binds, or there is none to add."""
+    problem = ctx.problem
+    r = pd.Index(problem.resources).get_loc(issue.subject)
+    months = np.array(issue.months, dtype=np.int64)
+    if not (problem.overtime_capacity[r][months] > MATERIAL_UNITS).any():
+        return "the resource has no overtime in the months it binds"
+    if ctx.solution is None:
+        return "overtime costs more than it earns"
+    worth = ctx.model.dual(ctx.solution.row_dual, "capacity")[r][months].max()
+    if worth >= problem.overtime_rate[r]:
+        return "what overtime would make, the plan's other levers already make"
+    return (
+        f"an hour of overtime costs {problem.overtime_rate[r]:,.2f}, more than the "
+        f"{worth:,.2f} an hour of {issue.subject} earns where it binds"
+    )
+
+
+def _why_not(ctx: Context, name: str, issue: Issue) -> str:
+    if name == "overtime" and issue.category == RESOURCE:
+        return _overtime_why_not(ctx, issue)
     return {
         "expedite": f"{issue.subject} arrives in time or is not short",
-        "overtime": "the resource has spare regular capacity where it is needed",
         "prebuild": "no spare capacity before, within the shelf life, or nothing to gain",
         "produce_to_upside": "the plan already covers the upside or cannot make more",
         "relax_cash_path": "the cash path does not bind",

@@ -4,7 +4,8 @@ Lot sizes (MOQ, order multiples) are applied to the constrained plan's *purchase
 solve, not inside it: the plan's purchase orders are rounded up in order, each month ordering
 what the plan's cumulative purchases still need beyond what earlier rounded orders brought
 (so the rounded plan is never short of the plan and at most one lot ahead), and the extra
-stock is carried. Production is kept as the plan sets it. Why not a mixed-integer model:
+stock is carried; an expedite is rounded up to its item's lot the same way. Production is
+kept as the plan sets it. Why not a mixed-integer model:
 lot-size variables make it a MIP, which gives no shadow prices (the prices are what the
 meeting decides with) and which HiGHS solves in minutes, not seconds, at 10,000 items;
 rounding production afterwards would re-time the component demand the plan balanced.
@@ -98,10 +99,17 @@ def read_plan(problem: PlanProblem, model: LpModel, x: np.ndarray) -> PlanArrays
     plan_inventory = buffer + excess
     expedited = np.zeros_like(releases)
     if model.expedite_month >= 0:
-        expedited[:, model.expedite_month] = value("z")
+        z = value("z")
+        # an expedite is a purchase order too: its MOQ and multiple, the extra carried
+        expedited[:, model.expedite_month] = np.where(
+            z > TOL, lot_size(np.where(z > TOL, z, 0.0), problem.moq, problem.multiple), 0.0
+        )
+        over = expedited[:, model.expedite_month] - z
     rounded = lot_sized(problem, releases)
     receipts = _received(problem, rounded)
     extra = np.cumsum(receipts - _received(problem, releases), axis=1)
+    if model.expedite_month >= 0:
+        extra[:, model.expedite_month :] += np.maximum(over, 0.0)[:, None]
     consumption = problem.consumption(releases)
     load = problem.fixed_load.copy()
     if len(problem.route_item):

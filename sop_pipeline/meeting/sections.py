@@ -334,7 +334,8 @@ SECTIONS: tuple[Section, ...] = (
                   "end with stock and lost sales."),
             Block("Open orders already late", (Table(v.late_orders_view),),
                   "Past due at the month's close; the plan assumes they arrive in the month "
-                  "shown."),
+                  "shown. What the constrained plan loses to the item until then is what "
+                  "getting the order in now can win."),
             Block("Planned order releases past due", (Table(v.past_due_view),),
                   "Planned orders whose release date has already passed (release them now), "
                   "the receipts they are for, and whether those cover a gap or only refill "

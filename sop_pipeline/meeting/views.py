@@ -432,10 +432,13 @@ def past_due_view(data: MeetingPackData) -> TableView:
 
 
 def late_orders_view(data: MeetingPackData) -> TableView:
-    """Open orders already past due, the ones behind supply gaps first, then the latest."""
+    """Open orders already past due, the ones costing the most margin first, then the latest."""
     frame = data.late_purchase_orders
     if not frame.empty:
-        keys = {"_m": -frame["margin_at_risk"].fillna(0.0), "_d": -frame["days_late"].fillna(0.0)}
+        if "plan_lost_margin" not in frame:
+            frame = frame.assign(plan_lost_margin=np.nan)
+        stake = np.fmax(frame["margin_at_risk"], frame["plan_lost_margin"]).fillna(0.0)
+        keys = {"_m": -stake, "_d": -frame["days_late"].fillna(0.0)}
         frame = frame.assign(**keys).sort_values(["_m", "_d"], kind="stable")
     columns = (
         Column("po", "Order", "code"),
@@ -444,7 +447,8 @@ def late_orders_view(data: MeetingPackData) -> TableView:
         Column("due_date", "Due", "date"),
         Column("days_late", "Days late", "int"),
         Column("assumed_arrival_month", "Assumed arrival", "month"),
-        Column("margin_at_risk", "Margin at risk", "money"),
+        Column("margin_at_risk", "Margin at risk before decisions", "money"),
+        Column("plan_lost_margin", "The plan loses until it arrives", "money"),
     )
     return TableView(frame, columns, "No open order is past due.", "orders")
 
