@@ -101,8 +101,8 @@ def read_plan(problem: PlanProblem, model: LpModel, x: np.ndarray) -> PlanArrays
     if model.expedite_month >= 0:
         z = value("z")
         # an expedite is a purchase order too: its MOQ and multiple, the extra carried
-        expedited[:, model.expedite_month] = np.where(
-            z > TOL, lot_size(np.where(z > TOL, z, 0.0), problem.moq, problem.multiple), 0.0
+        expedited[:, model.expedite_month] = lot_size(
+            np.where(z > TOL, z, 0.0), problem.moq, problem.multiple
         )
         over = expedited[:, model.expedite_month] - z
     rounded = lot_sized(problem, releases)
