@@ -1367,7 +1367,8 @@ def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
 def test_a_past_due_release_names_the_receipts_it_is_for() -> None:
     """Lead time two months: the receipts of Nov and Dec were due for release in Sep and Oct,
     already past. PK-8's release past due (5,000) is for Dec's receipt, Nov having none; PK-10's
-    (17,500) for Nov's 12,500 and Dec's 5,000; Jan's receipts are released in Nov, not past."""
+    (17,500) for Nov's 12,500 and Dec's 5,000; Jan's receipts are released in Nov, not past.
+    Released now, an order is in when its lead time says, not when the MRP wanted it."""
     months = pd.to_datetime(["2025-11-01", "2025-12-01", "2026-01-01"])
     mrp = pd.DataFrame(
         {
@@ -1380,13 +1381,21 @@ def test_a_past_due_release_names_the_receipts_it_is_for() -> None:
             "past_due_release_qty": [5_000.0, 0.0, 0.0, 17_500.0, 0.0, 0.0],
         }
     )
+    # PK-10 takes 60 days: released at the close (31 Oct), it is in on 30 Dec, whatever the
+    # MRP wanted for November; PK-8's lead time is not known to the pack
+    policy = pd.DataFrame({"item": ["PK-10"], "lead_time_months": [60 / 30.4375]})
     data = MeetingPackData(
-        plan_month=datetime.date(2025, 10, 1), company="T", material_requirements=mrp
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        material_requirements=mrp,
+        inventory_policy=policy,
     ).typed()
     view = past_due_view(data).frame.set_index("item")
     assert view.loc["PK-8", "for_receipts"] == "Dec 2025: 5,000"
     assert view.loc["PK-10", "for_receipts"] == "Nov 2025: 12,500; Dec 2025: 5,000"
     assert view.loc["PK-10", "past_due_qty"] == 17_500.0
+    assert view.loc["PK-10", "in_by"] == pd.Timestamp("2025-12-30")
+    assert pd.isna(view.loc["PK-8", "in_by"])
 
 
 def test_the_gaps_before_decisions_stand_beside_what_the_plan_still_loses() -> None:

@@ -338,7 +338,8 @@ SECTIONS: tuple[Section, ...] = (
                   "getting the order in now can win."),
             Block("Planned order releases past due", (Table(v.past_due_view),),
                   "Planned orders whose release date has already passed (release them now), "
-                  "the receipts they are for, and whether those cover a gap or only refill "
+                  "the receipts they are for, when they arrive if released now (the close plus "
+                  "the lead time: no sooner), and whether those cover a gap or only refill "
                   "safety stock."),
         ),
         v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),

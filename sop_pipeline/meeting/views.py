@@ -13,6 +13,7 @@ import pandas as pd
 from sop_pipeline.meeting.data import FAMILY_PREFIX, TOTAL, MeetingPackData
 from sop_pipeline.meeting.formatting import Formatter
 from sop_pipeline.meeting.tables import ROW_CLASS, Column, TableView
+from sop_pipeline.supply._common import DAYS_PER_MONTH
 
 ISSUE_CATEGORIES = {
     "component": "Component",
@@ -393,8 +394,22 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
     )
     qty = frame["past_due_release_qty"].fillna(frame["planned_release_qty"])
     return frame.assign(
-        past_due_qty=qty, covers_gap=covers, for_receipts=frame["item"].map(_receipts_due(mrp))
+        past_due_qty=qty,
+        covers_gap=covers,
+        for_receipts=frame["item"].map(_receipts_due(mrp)),
+        in_by=frame["item"].map(_in_by_if_released_now(data)),
     )
+
+
+def _in_by_if_released_now(data: MeetingPackData) -> pd.Series:
+    """Per item, the day an order released at the plan month's close arrives: the close plus
+    the item's lead time (``inventory_policy``); a past-due release cannot be in before."""
+    policy = data.inventory_policy
+    if policy.empty or "lead_time_months" not in policy:
+        return pd.Series(dtype="datetime64[ns]")
+    lead = policy.drop_duplicates("item").set_index("item")["lead_time_months"]
+    close = pd.Timestamp(data.plan_month) + pd.offsets.MonthEnd(0)
+    return close + pd.to_timedelta((lead * DAYS_PER_MONTH).round(), unit="D")
 
 
 def _receipts_due(mrp: pd.DataFrame) -> pd.Series:
@@ -426,6 +441,7 @@ def past_due_view(data: MeetingPackData) -> TableView:
         Column("level_code", "BOM level", "int"),
         Column("past_due_qty", "Release past due", "qty"),
         Column("for_receipts", "For the receipts of"),
+        Column("in_by", "Released now, in by", "date"),
         Column("purpose", "Purpose"),
     )
     return TableView(frame, columns, "No planned order release is past due.", "orders")
