@@ -11,7 +11,7 @@ import dagster as dg
 from sop_pipeline.automation.sensors import history_missing, history_wait_reason
 from sop_pipeline.jobs import INGESTED_KEY
 from sop_pipeline.lib.instance import materialized_months
-from sop_pipeline.lib.months import folder_name, partition_key
+from sop_pipeline.lib.months import add_months, folder_name, partition_key
 from sop_pipeline.publish import PUBLISH_KEY
 from sop_pipeline.resources import InputFilesResource
 
@@ -60,8 +60,7 @@ class ScheduleTiming:
 
 def month_just_closed(when: dt.datetime) -> dt.date:
     """The plan month of a tick at ``when``: the calendar month before it."""
-    first = when.date().replace(day=1)
-    return (first - dt.timedelta(days=1)).replace(day=1)
+    return add_months(when.date(), -1)
 
 
 def build_monthly_schedule(

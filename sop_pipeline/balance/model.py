@@ -138,11 +138,18 @@ plan is off by at most half a month's production of the items it makes, never a 
 (as counting every arrival from its month's start, or none before the next, would be)."""
 
 
+def first_production_month(whole: np.ndarray, fraction: np.ndarray) -> np.ndarray:
+    """The first month whose production a component arriving ``whole + fraction`` months
+    after the close serves: its arrival month, or the next one when it arrives late in it
+    (:data:`LATE_IN_MONTH`)."""
+    return (np.asarray(whole) + (np.asarray(fraction) >= LATE_IN_MONTH)).astype(np.int64)
+
+
 def net_from(problem: PlanProblem) -> np.ndarray:
-    """The first month a bought component can be netted outside the LP: its whole lead time,
-    one more where the order placed at the close arrives late in that month (a fixed date
-    that serves the next month's production: the LP keeps the month)."""
-    return (problem.lead_whole + (problem.lead_fraction >= LATE_IN_MONTH)).astype(np.int64)
+    """The first month a bought component can be netted outside the LP: the first whose
+    production the order placed at the close serves (a fixed date arriving late in a month
+    serves the next month's: the LP keeps that month)."""
+    return first_production_month(problem.lead_whole, problem.lead_fraction)
 
 
 class Netting:

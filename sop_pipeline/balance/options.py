@@ -47,13 +47,13 @@ import pandas as pd
 from sop_pipeline.balance.cash import PlanCash, balances, low_point
 from sop_pipeline.balance.model import (
     BUFFER_PASSES,
-    LATE_IN_MONTH,
     UNREACHABLE_PENALTY,
     LpModel,
     ModelSettings,
     build_model,
     drop_refused_buffers,
     firm_shortfall_cost,
+    first_production_month,
 )
 from sop_pipeline.balance.prices import explosion
 from sop_pipeline.balance.problem import PlanProblem, forced_stock, lead_split
@@ -567,8 +567,7 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
         arrival = close + pd.Timedelta(days=economics.expedite_arrival_days)
         serves = ""
         if not problem.finished[c]:  # a component arriving late in a month serves the next
-            whole, frac = lead_split(np.array([economics.expedite_arrival_days]))
-            first = int(whole[0]) + int(frac[0] >= LATE_IN_MONTH)
+            first = int(first_production_month(*lead_split(economics.expedite_arrival_days)))
             if first < problem.horizon:
                 serves = f" for {_label(months[first])}'s production"
         return (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sop_pipeline.lib.months import month_end
 from sop_pipeline.meeting.data import FAMILY_PREFIX, TOTAL, MeetingPackData
 from sop_pipeline.meeting.formatting import Formatter
 from sop_pipeline.meeting.tables import ROW_CLASS, Column, TableView
@@ -408,7 +409,7 @@ def _in_by_if_released_now(data: MeetingPackData) -> pd.Series:
     if policy.empty or "lead_time_months" not in policy:
         return pd.Series(dtype="datetime64[ns]")
     lead = policy.drop_duplicates("item").set_index("item")["lead_time_months"]
-    close = pd.Timestamp(data.plan_month) + pd.offsets.MonthEnd(0)
+    close = pd.Timestamp(month_end(data.plan_month))
     return close + pd.to_timedelta((lead * DAYS_PER_MONTH).round(), unit="D")
 
 
