@@ -1364,6 +1364,74 @@ def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
     ]
 
 
+def test_a_past_due_release_short_of_its_component_waits_for_it() -> None:
+    """The requirements ask to release 3,400 of FG2 now for November, but its bottle C1 is
+    short (FG2's own gap names it) and the constrained plan starts none in November: the
+    release waits for C1 and is not offered as covering a gap. C1's own release covers FG2's
+    gap; the plan releases 5,000 of it and expedites 5,000 more at the close (10,000 now, not
+    the requirements' 17,500)."""
+    from sop_pipeline.meeting.sections import _past_due_facts
+
+    nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
+    mrp = pd.DataFrame(
+        {
+            "scenario": "base",
+            "item": ["C1", "FG2", "FG3"],
+            "month": nov,
+            "release_past_due": True,
+            "past_due_release_qty": [17_500.0, 3_400.0, 30.0],
+        }
+    )
+    gaps = pd.DataFrame(
+        {
+            "item": ["FG2", "FG2"],
+            "month": [nov, dec],
+            "shortage_qty": [2_300.0, 2_346.0],
+            "limiting_item": ["C1", "C1"],
+            "binding_component": ["C1", "C1"],
+        }
+    )
+    plan = pd.DataFrame(
+        {
+            "scenario": "base",
+            "item": ["C1", "C1", "FG2", "FG2", "FG3", "FG3"],
+            "month": [nov, dec] * 3,
+            "release_qty": [5_000.0, 0.0, 0.0, 2_448.0, 0.0, 40.0],
+            "expedited_qty": [5_000.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        material_requirements=mrp,
+        supply_gaps=gaps,
+        constrained_plan=plan,
+    ).typed()
+    view = past_due_view(data).frame
+    assert list(view["item"]) == ["C1", "FG2", "FG3"]
+    assert list(view["purpose"]) == ["covers a supply gap", "waits for C1", "refills safety stock"]
+    assert list(view["plan_releases_now"]) == [10_000.0, 0.0, 0.0]
+    assert _past_due_facts(data) == [
+        ("Past due, covering a gap", "1"),
+        ("Past due, waiting for a component", "1"),
+        ("Past due, refilling buffer", "1"),
+    ]
+    # a finished good the plan does release in full does not wait, whatever its gap names
+    released = plan.assign(
+        release_qty=np.where(plan["item"].eq("FG2"), 3_400.0, plan["release_qty"])
+    )
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        material_requirements=mrp,
+        supply_gaps=gaps,
+        constrained_plan=released,
+    ).typed()
+    assert past_due_view(data).frame.set_index("item").loc["FG2", "purpose"] == (
+        "covers a supply gap"
+    )
+
+
 def test_a_past_due_release_names_the_receipts_it_is_for() -> None:
     """Lead time two months: the receipts of Nov and Dec were due for release in Sep and Oct,
     already past. PK-8's release past due (5,000) is for Dec's receipt, Nov having none; PK-10's

@@ -86,13 +86,16 @@ def supply_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
 
 
 def _past_due_facts(data: MeetingPackData) -> Facts:
-    """Past-due releases split: those behind a supply gap, and safety-stock refills."""
-    releases = v.past_due_releases(data)
-    covering = int(releases["covers_gap"].sum()) if not releases.empty else 0
-    return [
-        ("Past due, covering a gap", _count(covering)),
-        ("Past due, refilling buffer", _count(len(releases) - covering)),
-    ]
+    """Past-due releases split: those behind a supply gap, those waiting for a component (when
+    any), and safety-stock refills."""
+    purpose = v.past_due_releases(data)["purpose"]
+    covering = int((purpose == v.PURPOSE_GAP).sum())
+    refilling = int((purpose == v.PURPOSE_BUFFER).sum())
+    waiting = len(purpose) - covering - refilling
+    facts = [("Past due, covering a gap", _count(covering))]
+    if waiting:
+        facts.append(("Past due, waiting for a component", _count(waiting)))
+    return facts + [("Past due, refilling buffer", _count(refilling))]
 
 
 def kpi_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
@@ -337,10 +340,12 @@ SECTIONS: tuple[Section, ...] = (
                   "shown. What the constrained plan loses to the item until then is what "
                   "getting the order in now can win."),
             Block("Planned order releases past due", (Table(v.past_due_view),),
-                  "Planned orders whose release date has already passed (release them now), "
-                  "the receipts they are for, when they arrive if released now (the close plus "
-                  "the lead time: no sooner), and whether those cover a gap or only refill "
-                  "safety stock."),
+                  "The requirements' planned orders whose release date has already passed "
+                  "(what the company would need), the receipts they are for, when they arrive "
+                  "if released now (the close plus the lead time: no sooner), what the "
+                  "constrained plan releases now (its orders and expedites at the close: what "
+                  "the company can do), and whether they cover a gap, wait for a component the "
+                  "item cannot be made without, or only refill safety stock."),
         ),
         v.gaps_view, ("item", "first_month", "shortage_qty", "revenue_at_risk"),
     ),

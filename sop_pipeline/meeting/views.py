@@ -373,10 +373,19 @@ def gaps_view(data: MeetingPackData) -> TableView:
     return TableView(gaps_by_item(data), columns, "No supply gaps in the horizon.", "items")
 
 
+PURPOSE_GAP = "covers a supply gap"
+PURPOSE_BUFFER = "refills safety stock"
+
+
 def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
     """Planned orders (base scenario) whose release is already past due, with ``covers_gap``:
     the item, or a finished good it limits, is short that month (a supply gap); the others
-    only refill safety stock."""
+    only refill safety stock. Beside the requirements' release (what the company would need),
+    ``plan_releases_now``: what the constrained plan releases at the close (its first month's
+    releases and expedites: what the company can do), and ``waits_for``: the component a
+    finished good short of it cannot be made without (the plan releases less than the
+    requirements ask and the item's own supply gap names that component). ``purpose`` says
+    which: a release waiting for a component only loads a line once the component is in."""
     mrp = data.material_requirements
     frame = mrp[(mrp["scenario"] == "base") & mrp["release_past_due"]]
     if frame.empty:
@@ -384,6 +393,9 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
             past_due_qty=pd.Series(dtype=float),
             covers_gap=pd.Series(dtype=bool),
             for_receipts=pd.Series(dtype=object),
+            plan_releases_now=pd.Series(dtype=float),
+            waits_for=pd.Series(dtype=object),
+            purpose=pd.Series(dtype=object),
         )
     gaps = data.supply_gaps
     short = pd.concat(
@@ -394,12 +406,42 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
         pd.MultiIndex.from_frame(short.dropna())
     )
     qty = frame["past_due_release_qty"].fillna(frame["planned_release_qty"])
+    plan_now = frame["item"].map(_plan_releases_now(data))
+    waits = frame["item"].map(_components_awaited(data)).where(plan_now < qty - 0.5)
+    purpose = np.where(covers, PURPOSE_GAP, PURPOSE_BUFFER).astype(object)
+    purpose = np.where(waits.notna(), "waits for " + waits.fillna(""), purpose)
     return frame.assign(
         past_due_qty=qty,
         covers_gap=covers,
         for_receipts=frame["item"].map(_receipts_due(mrp)),
         in_by=frame["item"].map(_in_by_if_released_now(data)),
+        plan_releases_now=plan_now,
+        waits_for=waits,
+        purpose=purpose,
     )
+
+
+def _plan_releases_now(data: MeetingPackData) -> pd.Series:
+    """Per item, what the constrained plan (base) releases at the plan month's close: its
+    first month's releases (production started, orders placed) and expedites. Empty without a
+    constrained plan."""
+    plan = data.constrained_plan
+    if plan.empty:
+        return pd.Series(dtype=float)
+    first = plan[(plan["scenario"] == "base") & (plan["month"] == plan["month"].min())]
+    released = first["release_qty"].fillna(0.0) + first["expedited_qty"].fillna(0.0)
+    return released.groupby(first["item"]).sum()
+
+
+def _components_awaited(data: MeetingPackData) -> pd.Series:
+    """Per finished good, the component named by its own supply gaps as binding (the first
+    month's, then by shortage), for the items that cannot be made before it arrives."""
+    gaps = data.supply_gaps
+    if gaps.empty:
+        return pd.Series(dtype=object)
+    own = gaps[gaps["binding_component"].notna() & (gaps["binding_component"] != gaps["item"])]
+    own = own.sort_values(["month", "shortage_qty"], ascending=[True, False])
+    return own.drop_duplicates("item").set_index("item")["binding_component"]
 
 
 def _in_by_if_released_now(data: MeetingPackData) -> pd.Series:
@@ -430,19 +472,25 @@ def _receipts_due(mrp: pd.DataFrame) -> pd.Series:
 
 
 def past_due_view(data: MeetingPackData) -> TableView:
-    """Past-due releases, those that cover a supply gap first, then by quantity."""
+    """Past-due releases: those covering a supply gap first, then those waiting for a
+    component, then the buffer refills; by quantity within each."""
     frame = past_due_releases(data)
     if not frame.empty:
-        frame = frame.assign(
-            purpose=np.where(frame["covers_gap"], "covers a supply gap", "refills safety stock"),
-            **{ROW_CLASS: np.where(frame["covers_gap"], "alert", "")},
-        ).sort_values(["covers_gap", "past_due_qty"], ascending=[False, False])
+        rank = frame["purpose"].map({PURPOSE_GAP: 0, PURPOSE_BUFFER: 2}).fillna(1)
+        frame = (
+            frame.assign(
+                _rank=rank, **{ROW_CLASS: np.where(frame["purpose"] == PURPOSE_GAP, "alert", "")}
+            )
+            .sort_values(["_rank", "past_due_qty"], ascending=[True, False])
+            .drop(columns="_rank")
+        )
     columns = (
         Column("item", "Item", "code"),
         Column("level_code", "BOM level", "int"),
         Column("past_due_qty", "Release past due", "qty"),
         Column("for_receipts", "For the receipts of"),
         Column("in_by", "Released now, in by", "date"),
+        Column("plan_releases_now", "The plan releases now", "qty"),
         Column("purpose", "Purpose"),
     )
     return TableView(frame, columns, "No planned order release is past due.", "orders")
