@@ -407,7 +407,9 @@ class MeetingSettings(_Section):
         1000.0,
         ge=0,
         description="expected margin below which two options of an issue count as equal: the "
-        "agenda then offers both ('either ... or ...') instead of suggesting one",
+        "agenda then offers both ('either ... or ...') instead of suggesting one; an issue whose "
+        "whole margin at stake is below it is not a decision page one asks for (named under "
+        "the decisions, kept on the agenda)",
     )
     chart_items: int = Field(6, ge=1, le=20, description="items with a forecast fan chart")
     max_rows: int = Field(15, ge=5, description="rows per table in the meeting pack")

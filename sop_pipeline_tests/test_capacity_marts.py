@@ -24,7 +24,8 @@ def issue_tables() -> dict[str, pd.DataFrame]:
       lost, 100 + 50 of margin; its options suggest expediting it, +1,000 against plan to base.
     - FILL (Filling line) binds in Jun at 24.0 an hour: no sale lost (it binds for the buffer
       build), but its suggestion - pre-building - protects 300 against plan to base.
-    - HC-030's own lead time loses 200 of margin in Nov; no option table.
+    - HC-030's own lead time loses 200 of margin in Dec (after the meeting's month: the
+      meeting's); no option table.
     - PACK binds at 0.4 an hour with nothing lost and no option: no issue.
     FG3's forecast rose 2,000 of margin with a new model; its options suggest producing to the
     upside."""
@@ -32,7 +33,7 @@ def issue_tables() -> dict[str, pd.DataFrame]:
         {
             "constraint_type": ["component", "component", "resource", "lead_time", "resource"],
             "constraint": ["PK-010", "PK-010", "FILL", "HC-030", "PACK"],
-            "month": [NOV, DEC, JUN, NOV, JUN],
+            "month": [NOV, DEC, JUN, DEC, JUN],
             "shadow_price": [0.06, 0.05, 24.0, 21.5, 0.4],
             "unit": ["per unit", "per unit", "per hour", "per unit", "per hour"],
             "slack": 0.0,
@@ -94,7 +95,13 @@ def issue_tables() -> dict[str, pd.DataFrame]:
     return {
         "staging.items": _plan(
             pd.DataFrame(
-                {"item": ["FG3"], "unit_cost": [1.0], "description": ["Toner"], "family": ["F"]}
+                {
+                    "item": ["FG3"],
+                    "unit_cost": [1.0],
+                    "description": ["Toner"],
+                    "family": ["F"],
+                    "lead_time_days": [14],
+                }
             )
         ),
         "staging.open_purchase_orders": _plan(

@@ -107,6 +107,7 @@ def _issue_tables() -> dict[str, pd.DataFrame]:
             {
                 "item": ["FG1", "FG2", "FG3", "FG4", "SA1", "C1"],
                 "unit_cost": [10.0, 20.0, 5.0, 5.0, 50.0, 1.0],
+                "lead_time_days": [14, 14, 14, 14, 30, 30],
             }
         ),
         "sop_mart.forecast": pd.DataFrame(
@@ -135,6 +136,7 @@ def _issue_tables() -> dict[str, pd.DataFrame]:
             {
                 "po": ["PO-9", "PO-7"],
                 "item": ["C1", "C1"],
+                "qty_open": [100.0, 200.0],
                 "due_date": pd.to_datetime(["2026-01-10", "2025-12-20"]),
             }
         ),
@@ -449,6 +451,66 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
     assert "FG1" not in set(out["item"])
     tight = _run(_con(_root_cause_tables()), "marts/top_issues", {"meeting": {"materiality": 100}})
     assert tight.iloc[0]["suggested_decision"] == "expedite"
+
+
+def test_a_lead_time_losing_sales_only_in_the_first_month_is_the_planners() -> None:
+    """FG2's lead time loses 10 units (700 of margin) in November alone, the month after the
+    close, before its order MO-2 (due 11 Nov) arrives: bringing MO-2 forward is done at the
+    close, and the meeting on 15 Nov sits after the order's due day. It leaves the agenda and
+    is a planner task with the whole loss. FG4's lead time (14 days, no open order) loses 5
+    units in November: nothing arrives sooner. FG2 losing in February too stays on the agenda
+    (the meeting can still act before February)."""
+    nov, feb = pd.Timestamp("2025-11-01"), pd.Timestamp("2026-02-01")
+    tables = _root_cause_tables()
+    for name in ("sop_mart.late_purchase_orders", "sop_mart.forecast_changes"):
+        tables.pop(name)  # none: made empty with the dictionary's columns
+    items = tables["staging.items"]
+    fg4_item = pd.DataFrame(
+        {"item": ["FG4"], "unit_cost": [5.0], "plan_month": [items["plan_month"][0]]}
+    )
+    tables["staging.items"] = pd.concat([items, fg4_item], ignore_index=True).assign(
+        lead_time_days=14
+    )
+    prices = tables["sop_mart.constraint_prices"]
+    lead = prices["constraint_type"] == "lead_time"
+    prices.loc[lead, "month"] = nov
+    fg4 = prices[lead].assign(
+        constraint="FG4", affected_items="FG4", lost_sales_qty=5.0, lost_margin=150.0
+    )
+    tables["sop_mart.constraint_prices"] = pd.concat([prices, fg4], ignore_index=True)
+    tables["staging.open_purchase_orders"] = pd.DataFrame(
+        {
+            "po": ["MO-2", "MO-3"],
+            "item": ["FG2", "FG2"],
+            "qty_open": [80.0, 50.0],
+            "due_date": pd.to_datetime(["2025-11-11", "2026-03-01"]),
+            "plan_month": [pd.Timestamp(PLAN)] * 2,
+        }
+    )
+    con = _con(tables)
+    agenda = _run(con, "marts/top_issues")
+    assert {"lead_time:FG2", "lead_time:FG4"}.isdisjoint(agenda["issue"])
+    assert "component:C1" in set(agenda["issue"])
+    tasks = _run(con, "marts/planner_tasks").set_index("item")
+    fg2 = tasks.loc["FG2"]
+    assert (fg2["category"], fg2["impact_value"]) == ("lead_time", 700.0)
+    assert fg2["task_topic"] == (
+        "FG2 loses 10 units in Nov 2025 before its first receipt (700 of margin)"
+    )
+    assert fg2["task"] == (
+        "Bring MO-2 (80 of FG2, due 11 Nov 2025) forward now if the line or supplier can; else "
+        "tell Sales the loss is in the plan"
+    )
+    assert tasks.loc["FG4", "task"] == (
+        "Nothing arrives sooner (FG4's lead time is 14 days): tell Sales the loss is in the plan"
+    )
+    # a loss in February as well: the meeting can act on it, the issue stays on the agenda
+    later = pd.concat(
+        [tables["sop_mart.constraint_prices"], prices[lead].assign(month=feb)], ignore_index=True
+    )
+    con = _con(dict(tables, **{"sop_mart.constraint_prices": later}))
+    assert "lead_time:FG2" in set(_run(con, "marts/top_issues")["issue"])
+    assert "FG2" not in set(_run(con, "marts/planner_tasks")["item"])
 
 
 def test_a_timing_shift_is_an_exception_even_when_it_nets_to_zero() -> None:

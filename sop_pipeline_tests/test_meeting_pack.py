@@ -1233,6 +1233,25 @@ PAGE_PROBLEMS = """() => {
 
 @pytest.mark.browser
 @pytest.mark.skipif(chromium_missing_reason() is not None, reason=str(chromium_missing_reason()))
+def test_page_one_asks_only_for_decisions_above_materiality(pack_data: MeetingPackData) -> None:
+    """An issue whose margin at stake is below ``meeting.materiality`` is not a decision page
+    one asks for: with 2,000, the fourth issue (1,900) is named below the table instead; with
+    100,000 no decision is asked for and all four are named."""
+    from sop_pipeline.meeting.brief import brief_html
+
+    fourth = pack_data.top_issues["item"].iloc[3]
+    html = brief_html(replace(pack_data, materiality=2_000.0).typed(), Formatter("USD"))
+    assert outline(html).tables[0] == 3
+    assert (
+        f"Also on the agenda: 1 issue(s) below the materiality of $2,000 of margin at stake, "
+        f"{fourth} ($1,900) (see the agenda)." in html
+    )
+    none = brief_html(replace(pack_data, materiality=100_000.0).typed(), Formatter("USD"))
+    assert "No decision is needed this month: 4 issue(s) below the materiality of $100,000" in none
+    assert "CMP-BOTTLE-30 ($48,200); FILL-L ($12,900)" in none
+    assert "Margin at stake</th>" not in none
+
+
 def test_the_pack_holds_at_both_widths_and_the_brief_prints_on_two_pages(
     pack_html: str, tmp_path: Path
 ) -> None:

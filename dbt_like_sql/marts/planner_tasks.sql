@@ -2,7 +2,8 @@
 -- The planners' list: what the planning team settles before or after the meeting, kept off
 -- the leadership agenda (sop_mart.top_issues) - a forecast that switched method (checked before
 -- anyone acts on it), forecast cuts and timing shifts (re-phase or cut supply), late purchase
--- orders (confirm dates), lots that will expire or stay unused (work them down or write them
+-- orders (confirm dates), sales lost in the first month before an item's orders arrive (bring
+-- one forward at the close: the meeting sits too late for it), lots that will expire or stay unused (work them down or write them
 -- off), and overdue actions; each with the money it concerns and a concrete task. Sorted by
 -- that money.
 with earliest_open_order as (
@@ -38,6 +39,59 @@ late_order_tasks as (
         format('Get a confirmed delivery date for order {} of {} or source it elsewhere',
                po, item) as suggested_decision
     from late_orders_by_item
+),
+
+first_month_lead_times as (
+    -- a finished good whose lead time loses sales in the first month alone (the agenda leaves
+    -- these to the planners: sop_mart.top_issues), without a late order of its own (whose
+    -- task carries the loss), and its first open order due in that month
+    select
+        prices."constraint" as item,
+        max(prices.month) filter (where prices.lost_margin >= 0.5) as month,
+        exact_sum(prices.lost_sales_qty) as lost_qty,
+        exact_sum(prices.lost_margin) as lost_margin
+    from sop_mart.constraint_prices as prices
+    where prices.plan_month = getvariable('plan_month')
+      and prices.constraint_type = 'lead_time'
+      and prices."constraint" not in (select item from late_orders_by_item)
+    group by prices."constraint"
+    having max(prices.month) filter (where prices.lost_margin >= 0.5)
+        = getvariable('plan_month') + interval 1 month
+),
+
+first_orders_due as (
+    select orders.item, arg_min(orders.po, orders.due_date) as po,
+           arg_min(orders.qty_open, orders.due_date) as qty_open, min(orders.due_date) as due_date
+    from staging.open_purchase_orders as orders
+    join first_month_lead_times as losses
+        on losses.item = orders.item
+        and date_trunc('month', orders.due_date) = losses.month
+    where orders.plan_month = getvariable('plan_month')
+    group by orders.item
+),
+
+lead_time_tasks as (
+    select
+        'lead_time' as category,
+        format('{} loses {:,.0f} units in {} before its first receipt ({:,.0f} of margin)',
+               losses.item, losses.lost_qty, strftime(losses.month, '%b %Y'),
+               losses.lost_margin) as topic,
+        losses.item,
+        losses.lost_margin as impact_value,
+        null::double as revenue_value,
+        coalesce(
+            format('Bring {} ({:,.0f} of {}, due {}) forward now if the line or supplier can; '
+                   || 'else tell Sales the loss is in the plan', due.po, due.qty_open,
+                   losses.item, strftime(due.due_date, '%d %b %Y')),
+            format('Nothing arrives sooner ({}''s lead time is {} days): tell Sales the loss is '
+                   || 'in the plan', losses.item, items.lead_time_days),
+            'Nothing arrives sooner: tell Sales the loss is in the plan') as suggested_decision
+    from first_month_lead_times as losses
+    left join first_orders_due as due using (item)
+    left join staging.items as items
+        on items.plan_month = getvariable('plan_month')
+        and items.item = losses.item
+    where losses.lost_margin >= 0.5
 ),
 
 forecast_change_tasks as (
@@ -128,6 +182,8 @@ action_tasks as (
 
 candidates as (
     select * from late_order_tasks
+    union all
+    select * from lead_time_tasks
     union all
     select * from shelf_life_tasks
     union all

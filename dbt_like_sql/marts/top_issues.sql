@@ -4,7 +4,8 @@
 -- what its suggested option protects against planning without it (sop_mart.scenario_options).
 -- An issue is a binding constraint of the constrained plan (a component, a resource, a lead
 -- time, a shelf life, the cash path: one issue however many items it limits) or an upward
--- forecast exception the plan may not be stocked for. Each carries its items, its drivers (the
+-- forecast exception the plan may not be stocked for. A lead time that loses sales only in
+-- the first month is not: its lever (an order brought forward) is the planners' at the close. Each carries its items, its drivers (the
 -- part of the shortage that overrides add, with the owner's scorecard verdict, that this
 -- month's statistical forecast adds, and the safety stock the plan builds meanwhile), the open actions that concern it (matched by the code or
 -- description of its subject, its items or their families) and its suggested option with the
@@ -38,7 +39,8 @@ binding_constraints as (
         arg_max(affected_items, affected_item_count) as affected_items,
         max(affected_item_count) as affected_item_count,
         min(month) as first_month,
-        max(month) as last_month
+        max(month) as last_month,
+        max(month) filter (where lost_margin >= 0.5) as last_loss_month
     from sop_mart.constraint_prices
     where plan_month = getvariable('plan_month')
     group by constraint_type, "constraint"
@@ -208,6 +210,11 @@ constraint_issues as (
         on binding.constraint_type = 'lead_time'
         and due.item = binding."constraint"
     where binding.lost_margin + coalesce(option_value.protected_margin, 0) >= 0.5
+      -- a lead time that loses sales in the first month alone is the planners' task
+      -- (sop_mart.planner_tasks): an order is brought forward or chased at the close, and by
+      -- the meeting the demand before its arrival has mostly gone
+      and not (binding.constraint_type = 'lead_time'
+               and binding.last_loss_month = getvariable('plan_month') + interval 1 month)
 ),
 
 demand_issues as (

@@ -58,6 +58,7 @@ def read_pack_data(
         max_rows=config.meeting.max_rows,
         chart_items=config.meeting.chart_items,
         decision_owners=dict(config.meeting.decision_owners),
+        materiality=config.meeting.materiality,
         **{name: read.table(con, name, month) for name in PACK_TABLES},
     ).typed()
 

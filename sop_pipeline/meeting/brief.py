@@ -54,8 +54,13 @@ def _decisions(data: MeetingPackData, fmt: Formatter) -> str:
     issues = data.top_issues
     if issues.empty:
         return '<p class="empty">No decision is needed this month: nothing binds with a loss.</p>'
+    issues = issues.sort_values("rank", kind="stable")
+    material = issues["impact_value"].fillna(0.0) >= data.materiality
+    below = _below_materiality(issues[~material], data.materiality, fmt)
+    if not material.any():
+        return f'<p class="empty">No decision is needed this month: {esc(below)}</p>'
     rows = []
-    for _, issue in issues.sort_values("rank", kind="stable").iterrows():
+    for _, issue in issues[material].iterrows():
         decider = data.decision_owners.get(str(issue["category"]), DEFAULT_DECIDER)
         cash = issue.get("option_cash")
         ties = f" · ties up {fmt.money(cash)} of stock" if pd.notna(cash) and cash >= 0.5 else ""
@@ -74,6 +79,22 @@ def _decisions(data: MeetingPackData, fmt: Formatter) -> str:
         '<table class="brief-table decisions"><thead><tr><th>#</th><th>Decision needed</th>'
         '<th class="num">Margin at stake</th><th>Suggested</th><th>Who, by when</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        + (f'<p class="note">Also on the agenda: {esc(below)}</p>' if below else "")
+    )
+
+
+def _below_materiality(issues: pd.DataFrame, materiality: float, fmt: Formatter) -> str:
+    """The agenda's issues whose margin at stake is below ``meeting.materiality``, named with
+    their stakes: not decisions page one asks for (any option of theirs is within
+    materiality of planning without it)."""
+    if issues.empty:
+        return ""
+    named = "; ".join(
+        f"{issue['item']} ({fmt.money(issue['impact_value'])})" for _, issue in issues.iterrows()
+    )
+    return (
+        f"{len(issues)} issue(s) below the materiality of {fmt.money(materiality)} of margin "
+        f"at stake, {named} (see the agenda)."
     )
 
 

@@ -71,6 +71,9 @@ class MeetingPackData:
     max_rows: int = 15
     chart_items: int = 6
     decision_owners: dict[str, str] = field(default_factory=dict)
+    materiality: float = 0.0
+    """Margin at stake below which an issue is not a decision page one asks for
+    (``meeting.materiality``): it stays on the agenda in the appendix."""
 
     def __post_init__(self) -> None:
         if self.max_rows < 1:
