@@ -15,6 +15,7 @@ from sop_pipeline.balance.cash import (
     collections,
     commitment,
     runway_months,
+    runway_trough,
 )
 
 approx = pytest.approx
@@ -38,6 +39,34 @@ def test_runway_follows_the_repeated_year_past_the_horizon() -> None:
     straight_line = 1100.0 / (-flows.mean())
     assert straight_line == approx(66.0)
     assert abs(runway - straight_line) > 50
+
+
+def test_a_dip_past_the_horizon_that_the_cash_recovers_from_is_named() -> None:
+    """Opening 210; the year: -50 x 3, +100, +20 x 2, -30 x 3, +50, 0 x 2 (net -50). The
+    horizon ends at 160; the year repeated: 110, 60, 10 in month 15, then 110 (it recovers),
+    ... 110 at month 24, then 60, 10 in month 26 and -40 in month 27: the runway is
+    26 + 10 / 50 = 26.2 months. The dip to 10 in month 15 is what makes it fragile: with 10.01
+    less cash it ends in month 15. A cash that only falls (no dip) or that never falls below
+    its horizon's end names none."""
+    year = np.array([-50, -50, -50, 100, 20, 20, -30, -30, -30, 50, 0, 0], dtype=float)
+    assert runway_months(210.0, year) == approx(26.2)
+    assert runway_trough(210.0, year) == (approx(10.0), 15)
+    assert runway_months(199.99, year) == approx(14.0 + 49.99 / 50)
+    assert runway_trough(1_000.0, np.full(12, -10.0)) is None
+    assert runway_trough(1_000.0, np.full(12, 10.0)) is None
+
+
+def test_the_cash_check_names_a_dip_below_the_horizons_low_point() -> None:
+    from sop_pipeline.balance.feasibility import cash_check
+
+    dip = (10.0, MONTH("2027-03-01"))
+    row = cash_check(60.0, MONTH("2026-03-01"), 26.2, 0.0, True, dip)
+    assert row["detail"] == (
+        "low point 60 in Mar 2026; runway 26.2 months (past the horizon, on the plan's last 12 "
+        "months repeated, cash dips to 10 in Mar 2027 before it recovers)"
+    )
+    above = cash_check(5.0, MONTH("2026-03-01"), 26.2, 0.0, True, dip)
+    assert above["detail"] == "low point 5 in Mar 2026; runway 26.2 months"
 
 
 def test_runway_repeats_the_last_twelve_months_of_a_longer_horizon() -> None:
@@ -207,3 +236,28 @@ def test_collections_lag_one_month() -> None:
     np.testing.assert_allclose(collections(revenue, booked, months, 0), revenue)
     # a month with no booked revenue collects nothing
     np.testing.assert_allclose(collections(revenue, booked.iloc[:1], months, 1), [0, 100, 200])
+
+
+def test_the_cost_of_keeping_to_the_path_is_measured_against_the_plan_as_it_stands() -> None:
+    """Soft path: the plan as it stands expects 1,000, keeping to the path 700, relaxing it
+    1,030: keeping costs 300 against this plan, the figure the options table shows (not the
+    330 against no path). Hard path (no keep option): relaxing gains 330 over the plan, which
+    already keeps to the path. An infeasible keep option does not count; no path: None."""
+    from sop_pipeline.balance.plan import _cost_of_path
+
+    options = pd.DataFrame(
+        {
+            "category": "cash",
+            "option": ["plan_to_base", "keep_to_cash_path", "relax_cash_path"],
+            "is_feasible": True,
+            "expected_margin": [1_000.0, 700.0, 1_330.0 - 300.0],
+        }
+    )
+    assert _cost_of_path(options, planned=True) == 300.0
+    hard = options[options["option"] != "keep_to_cash_path"].assign(
+        expected_margin=[700.0, 1_030.0]
+    )
+    assert _cost_of_path(hard, planned=True) == 330.0
+    unused = options.assign(is_feasible=[True, False, True])
+    assert _cost_of_path(unused, planned=True) == 30.0
+    assert _cost_of_path(options, planned=False) is None

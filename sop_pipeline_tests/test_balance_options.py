@@ -307,3 +307,43 @@ def test_only_the_sales_lost_to_an_issue_are_its_to_spread() -> None:
     base = SimpleNamespace(lost=np.array([[8.0, 5.0], [10.0, 0.0]]))
     issue = Issue("resource", "LINE", np.array([0, 1]), (0, 1), ("A", "B"), 0.0)
     np.testing.assert_allclose(lost_to_issue(ctx, issue, base), [[8.0, 5.0], [0.0, 0.0]])
+
+
+def test_keeping_to_a_cash_path_no_plan_can_meet_says_how_far_above_it_stays() -> None:
+    """100 units at cost 10 ($1,000) and no demand: nothing sells, so keeping to a path of
+    $500 from February still leaves $500 above it; with 60 sold in January $400 is left, the
+    path is met and nothing is said. A purchase rounded up to its lot after the solve holds
+    stock the path's rows do not see: the plan meets the path, the stock held does not."""
+    from dataclasses import replace
+
+    from sop_pipeline.balance.options import _path_out_of_reach
+    from sop_pipeline_tests.test_balance_model import TOY, solved, toy_problem
+
+    def keep(demand: list[float]) -> str:
+        problem = toy_problem(
+            {"FG": demand}, cost={"FG": 10.0}, price={"FG": 30.0}, initial={"FG": 100.0}
+        )
+        problem = replace(problem, cash_path=np.full(3, 500.0), cash_target_index=1)
+        _, _, plan = solved(problem, replace(TOY, cash_path="hard"))
+        return _path_out_of_reach(problem, plan)
+
+    assert keep([0.0, 0.0, 0.0]) == (
+        "the path cannot be met: stock stays 500 above the path in Feb 2025 even so (0 of it "
+        "purchases rounded up to their lots)"
+    )
+    assert keep([60.0, 0.0, 0.0]) == ""
+    # C: bought for February's 30 of demand, in lots of 100 at cost 10: the plan's 30 meet a
+    # path of 500, the 100 it buys (70 left at the month's end: 700) do not
+    problem = toy_problem(
+        {"C": [0.0, 30.0, 0.0]},
+        cost={"C": 10.0},
+        price={"C": 30.0},
+        moq={"C": 100.0},
+        multiple={"C": 100.0},
+    )
+    problem = replace(problem, cash_path=np.full(3, 500.0), cash_target_index=1)
+    _, _, plan = solved(problem, replace(TOY, cash_path="hard"))
+    assert _path_out_of_reach(problem, plan) == (
+        "stock stays 200 above the path in Feb 2025: purchases rounded up to their lots, which "
+        "the plan's path does not see"
+    )

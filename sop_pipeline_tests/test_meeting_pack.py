@@ -1085,7 +1085,7 @@ def test_the_plan_against_its_targets_one_line_each(
     assert cash.startswith("Cash: low point $") and "against a floor of $0" in cash
     assert "runway 14 months on the plan's own flows" in cash
     assert "not reachable" in working and "the service level that meets it: none" in working
-    assert "keeping to the path costs the plan $12,500 of margin" in working
+    assert "keeping to the path costs $12,500 of expected margin" in working
     reachable = data.plan_feasibility.copy()
     row = reachable["check"] == "working_capital"
     reachable.loc[row, ["is_met", "service_level", "margin_given_up"]] = [True, 0.975, 0.0]

@@ -172,6 +172,37 @@ def runway_months(
     return None
 
 
+def runway_trough(
+    opening: float, flows: np.ndarray, cycle: np.ndarray | None = None
+) -> tuple[float, int] | None:
+    """The lowest balance the cash dips to past the horizon, on the repeated year, and
+    recovers from before the runway ends: ``(balance, months after the plan month)``, or None
+    when no such dip. A runway counts to the first month below zero, so a dip that comes close
+    to zero and recovers is what makes it fragile: a little less cash and the runway ends at
+    the dip, months sooner (module docstring on the repeated year)."""
+    flows = np.asarray(flows, dtype=float)
+    if not len(flows) or opening < 0:
+        return None
+    if cycle is None:
+        cycle = flows[-min(RUNWAY_REPEAT, len(flows)) :]
+    cycle = np.asarray(cycle, dtype=float)
+    runway = runway_months(opening, flows, cycle)
+    years = RUNWAY_YEARS if runway is not None else 3
+    repeated = np.tile(cycle, years)
+    if runway is not None:
+        repeated = repeated[: max(0, int(np.ceil(runway)) - len(flows))]
+    end = opening + flows.sum()
+    path = np.concatenate([[end], end + np.cumsum(repeated)])  # from the horizon's last month
+    month = np.arange(1, len(path) - 1)
+    dips = month[
+        (path[month] < path[month - 1]) & (path[month + 1] > path[month]) & (path[month] >= 0)
+    ]
+    if not len(dips):
+        return None
+    lowest = int(dips[np.argmin(path[dips])])
+    return float(path[lowest]), len(flows) + lowest
+
+
 @dataclass(frozen=True)
 class CashPosition:
     """Opening cash at the plan month's close and the monthly operating burn (``cash.csv``)."""
@@ -224,6 +255,11 @@ class PlanCash:
         premium."""
         year = self.inflow - self.materials_sold - self.overtime - self.burn
         return year[-min(RUNWAY_REPEAT, len(year)) :]
+
+    def trough(self, opening: float) -> tuple[float, int] | None:
+        """The lowest dip past the horizon before the runway ends (:func:`runway_trough`) on
+        the plan's own flows."""
+        return runway_trough(opening, self.net, cycle=self.repeated_year)
 
     def runway(self, opening: float, net: np.ndarray | None = None) -> float | None:
         """Months of runway from ``opening`` on ``net`` (the plan's own flows by default)

@@ -6,14 +6,16 @@ floor, and the dated working-capital commitment against the inventory policy.
 - ``revenue``: the net revenue the constrained plan delivers over the horizon (``value``)
   against the financial plan (``target``), the demand's revenue in ``detail``;
 - ``cash``: the cash low point of the constrained plan (``value``, its ``month``) against
-  ``finance.min_cash_balance``, the runway in ``detail``;
+  ``finance.min_cash_balance``, the runway in ``detail``, with the lowest balance past the
+  horizon that the cash recovers from before the runway ends when it is lower;
 - ``working_capital``: the inventory value the policy needs (safety plus cycle stock at cost,
   the current point of the service-level versus cash curve, ``value``) against the path's
   value at the target month (``target``); ``service_level`` is the highest service level of
   the curve whose inventory meets the target (empty: none of the curve's levels does), and
-  ``margin_given_up`` the expected margin the constrained plan gives up to keep to the path
-  (its ``relax_cash_path`` option; 0 when the path does not bind, empty when the plan does not
-  plan to the path);
+  ``margin_given_up`` the expected margin keeping to the path costs against the plan as it
+  stands, as the options table shows it (plan to base against ``keep_to_cash_path``; with a
+  hard path, ``relax_cash_path`` against the plan; 0 when the path does not bind, empty when
+  the plan does not plan to the path);
 - ``decisions`` (only when earlier meetings made production firm): the firm units the plan
   makes (``value``) against those decided (``target``), the items it cannot make in
   ``detail``.
@@ -89,8 +91,16 @@ def revenue_check(demand_revenue: float, plan_revenue: float, planned: float | N
 
 
 def cash_check(
-    low: float | None, low_month, runway: float | None, floor: float, known: bool
+    low: float | None,
+    low_month,
+    runway: float | None,
+    floor: float,
+    known: bool,
+    dip: tuple[float, pd.Timestamp] | None = None,
 ) -> dict:
+    """The cash low point against its floor, the runway in ``detail``; ``dip``: the lowest
+    balance past the horizon that the cash recovers from before the runway ends, said when it
+    is below the horizon's low point (a runway that a small shortfall would cut short)."""
     if not known or low is None:
         return {
             "check": "cash",
@@ -103,6 +113,11 @@ def cash_check(
             "detail": "no cash position (cash.csv) for the plan month",
         }
     runway_text = "the cash is not used up" if runway is None else f"runway {runway:,.1f} months"
+    if dip is not None and dip[0] < low:
+        runway_text += (
+            f" (past the horizon, on the plan's last 12 months repeated, cash dips to "
+            f"{_money(dip[0])} in {pd.Timestamp(dip[1]):%b %Y} before it recovers)"
+        )
     return {
         "check": "cash",
         "is_met": bool(low >= floor),
@@ -148,7 +163,7 @@ def working_capital_check(
         f"{promise.target_month:%b %Y}: {reach}"
     )
     if margin_given_up is not None and margin_given_up > 0.5:
-        detail += f"; keeping to the path costs the plan {_money(margin_given_up)} of margin"
+        detail += f"; keeping to the path costs {_money(margin_given_up)} of expected margin"
     return {
         "check": "working_capital",
         "is_met": bool(policy <= target + 0.5),

@@ -515,6 +515,32 @@ def _soft_firm(model: LpModel, problem: PlanProblem) -> LpModel:
     return replace(model, lower=lower, upper=upper, cost=cost)
 
 
+def _path_out_of_reach(problem: PlanProblem, plan: PlanArrays) -> str:
+    """Where keeping to the cash path still leaves the stock the company would hold above it
+    from the target month, how far above and why, in words; empty when the path is met. The
+    plan's rows keep the planned stock within the path where they can (what is on hand and
+    on order no plan can cut); purchases are rounded up to their lots after the solve
+    (:mod:`.solution`), which the path does not see."""
+    if problem.cash_path is None:
+        return ""
+    target = problem.cash_target_index
+    cost = problem.cost[:, None]
+    planned = (plan.plan_inventory * cost).sum(axis=0)[target:]
+    held = (plan.inventory * cost).sum(axis=0)[target:]
+    path = np.nan_to_num(problem.cash_path[target:], nan=np.inf)
+    over = held - path
+    if not len(over) or over.max() < MATERIAL:
+        return ""
+    lots = held[0] - planned[0]
+    where = f"stock stays {over[0]:,.0f} above the path in {_label(problem.months[target])}"
+    if (planned - path).max() >= MATERIAL:
+        return (
+            f"the path cannot be met: {where} even so ({lots:,.0f} of it purchases rounded up "
+            "to their lots)"
+        )
+    return f"{where}: purchases rounded up to their lots, which the plan's path does not see"
+
+
 def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanArrays, np.ndarray]:
     problem = variant.problem or ctx.problem
     model = ctx.model if variant.problem is None else build_model(problem, ctx.model_settings)
@@ -792,6 +818,8 @@ def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
             row["decision"] = variant.decision or _describe(
                 ctx, issue, variant.name, plan, base_plan
             )
+        if variant.name == "keep_to_cash_path" and feasible:
+            note = _path_out_of_reach(problem, plan) or note
         row["note"] = note
         if ctx.opening_cash is not None:
             net = ctx.cash.net + (p.flows - plan_flows)

@@ -319,15 +319,18 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     given_up = _cost_of_path(options, promise is not None and settings.model.cash_path != "off")
     demand_revenue = float((base.problem.mean_demand * base.problem.price[:, None]).sum())
     planned = projection[~projection["is_actual"]]
-    low = low_month = runway = None
+    low = low_month = runway = dip = None
     if position is not None:
         lowest = planned.loc[planned["is_cash_low_point"].astype(bool)]
         low, low_month = float(lowest["cash_balance"].iloc[0]), lowest["month"].iloc[0]
         runway = flows.runway(position.opening_cash)
+        trough = flows.trough(position.opening_cash)
+        if trough is not None:
+            dip = (trough[0], base.problem.months[0] + pd.DateOffset(months=trough[1] - 1))
     rows = [
         feasibility.revenue_check(demand_revenue, float(revenue.sum()), inputs.planned_revenue),
         feasibility.cash_check(
-            low, low_month, runway, settings.min_cash_balance, position is not None
+            low, low_month, runway, settings.min_cash_balance, position is not None, dip
         ),
         feasibility.working_capital_check(promise, inputs.tradeoff, given_up),
     ]
@@ -389,16 +392,21 @@ def _timing_rate(settings: ModelSettings) -> float:
 
 
 def _cost_of_path(options: pd.DataFrame, planned: bool) -> float | None:
-    """Expected margin the plan gives up to keep within the cash path: relaxing it against
-    keeping to it (the cash issue's options); 0 when the path does not bind; None when the
-    plan does not plan to a path."""
+    """Expected margin that keeping within the cash path costs against the plan as it stands,
+    as the options table shows it: the cash issue's plan to base against keeping to the path,
+    or, where the plan already keeps to it (a hard path), relaxing the path against the plan;
+    0 when the path does not bind; None when the plan does not plan to a path."""
     if not planned:
         return None
-    cash = options[options["category"] == CASH].set_index("option")["expected_margin"]
-    if "relax_cash_path" not in cash.index:
+    cash = options[(options["category"] == CASH) & options["is_feasible"].astype(bool)]
+    margin = cash.set_index("option")["expected_margin"]
+    if "plan_to_base" not in margin.index:
         return 0.0
-    kept = cash.get("keep_to_cash_path", cash.get("plan_to_base"))
-    return max(0.0, float(cash["relax_cash_path"] - kept))
+    if "keep_to_cash_path" in margin.index:
+        return max(0.0, float(margin["plan_to_base"] - margin["keep_to_cash_path"]))
+    if "relax_cash_path" in margin.index:
+        return max(0.0, float(margin["relax_cash_path"] - margin["plan_to_base"]))
+    return 0.0
 
 
 def _with_path(problem: PlanProblem, path: np.ndarray, target: int) -> PlanProblem:

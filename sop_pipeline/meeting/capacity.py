@@ -508,9 +508,9 @@ def _working_capital_line(row: pd.Series, fmt: Formatter) -> str:
     if is_missing(given):
         cost = "the plan does not plan to the path"
     elif float(given) < 0.5:
-        cost = "keeping to the path costs the plan no margin"
+        cost = "keeping to the path costs no margin"
     else:
-        cost = f"keeping to the path costs the plan {fmt.money(given)} of margin"
+        cost = f"keeping to the path costs {fmt.money(given)} of expected margin"
     return (
         f"Working capital: the inventory policy needs {fmt.money(row['value'])} of stock, the "
         f"cash path allows {fmt.money(row['target'])} by {month_label(row['month'])}: "
