@@ -261,3 +261,19 @@ def test_the_cost_of_keeping_to_the_path_is_measured_against_the_plan_as_it_stan
     unused = options.assign(is_feasible=[True, False, True])
     assert _cost_of_path(unused, planned=True) == 30.0
     assert _cost_of_path(options, planned=False) is None
+
+
+def test_the_revenue_check_names_the_month_the_plan_serves_worst() -> None:
+    """Demand 100 a month for three months, the plan delivers 100, 75, 96: 271 of 300 over
+    the horizon, and February at 75 % is named; at 96 % and above no month is."""
+    from sop_pipeline.balance.feasibility import revenue_check
+
+    months = pd.date_range("2026-01-01", periods=3, freq="MS")
+    demand = np.full(3, 100.0)
+    row = revenue_check(300.0, 271.0, 280.0, (months, demand, np.array([100.0, 75.0, 96.0])))
+    assert row["detail"] == (
+        "demand 300, the constrained plan delivers 271, the financial plan assumed 280; "
+        "Feb 2026 delivers 75% of its demand (75 of 100)"
+    )
+    fine = revenue_check(300.0, 292.0, None, (months, demand, np.array([100.0, 96.0, 96.0])))
+    assert fine["detail"] == "demand 300, the constrained plan delivers 292"

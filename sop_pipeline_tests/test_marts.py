@@ -226,7 +226,18 @@ def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the
     assert out.iloc[1]["task_topic"] == (
         "600 C1 on 2 open order(s) up to 26 days late, assumed in Dec 2025"
     )
-    assert "PO-5" in out.iloc[1]["task"]
+    assert out.iloc[1]["task"] == (
+        "Get a confirmed delivery date for order PO-5 of C1 or source it elsewhere"
+    )
+    # an item made in-house: its late order is a production run
+    made = _issue_tables()
+    made["staging.bom"] = pd.DataFrame(
+        {"parent": ["C1"], "component": ["R1"], "plan_month": [pd.Timestamp(PLAN)]}
+    )
+    run = _run(_con(made), "marts/planner_tasks").set_index("item")
+    assert run.loc["C1", "task"] == (
+        "Get a confirmed completion date for production order PO-5 of C1 or re-plan the run"
+    )
     assert "lot B-17 of SA1 at WH2" in out.iloc[3]["task_topic"]
 
 
@@ -451,6 +462,64 @@ def test_top_issues_are_root_causes_ranked_by_expected_margin_at_stake() -> None
     assert "FG1" not in set(out["item"])
     tight = _run(_con(_root_cause_tables()), "marts/top_issues", {"meeting": {"materiality": 100}})
     assert tight.iloc[0]["suggested_decision"] == "expedite"
+
+
+def test_an_option_that_loses_margin_is_not_within_materiality_of_one_that_gains() -> None:
+    """LINE's overtime gains 27 against plan to base, its pre-build loses 2,733: 2,760 apart,
+    above the 1,000 materiality, so overtime is suggested alone (not "either ... or" because
+    both protect at most 27); with the pre-build at -500 they are within 527: both offered."""
+    tables = _root_cause_tables()
+    options = tables["sop_mart.scenario_options"]
+    line = options["item"] == "LINE"
+    options.loc[line & (options["option"] == "overtime"), "margin_vs_base"] = 27.0
+    options.loc[line & (options["option"] == "prebuild"), "margin_vs_base"] = -2733.0
+    out = _run(_con(tables), "marts/top_issues").set_index("item")
+    assert out.loc["LINE", "impact_value"] == 27.0
+    assert out.loc["LINE", "suggested_decision"] == "overtime"
+    options.loc[line & (options["option"] == "prebuild"), "margin_vs_base"] = -500.0
+    out = _run(_con(tables), "marts/top_issues").set_index("item")
+    assert out.loc["LINE", "suggested_decision"] == (
+        "Either: overtime; or: prebuild (within 527 of expected margin of each other)"
+    )
+
+
+def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
+    """The cash path binds in Dec 2025 on FG1's stock; relaxing it gains 1,500. FG1's
+    override adds 100 units in December, but the path loses no sale: no override or forecast
+    share is its driver (C1's issue carries them)."""
+    tables = _root_cause_tables()
+    dec = pd.Timestamp("2025-12-01")
+    cash = pd.DataFrame(
+        {
+            "constraint_type": ["cash"],
+            "constraint": ["cash path"],
+            "month": [dec],
+            "shadow_price": [0.02],
+            "unit": ["per dollar"],
+            "affected_items": ["FG1"],
+            "affected_item_count": [1],
+            "lost_sales_qty": [0.0],
+            "lost_margin": [0.0],
+            "description": ["inventory value against the dated cash path"],
+            "plan_month": [pd.Timestamp(PLAN)],
+        }
+    )
+    tables["sop_mart.constraint_prices"] = pd.concat(
+        [tables["sop_mart.constraint_prices"], cash], ignore_index=True
+    )
+    options = tables["sop_mart.scenario_options"]
+    extra = options.iloc[:2].assign(
+        issue="cash:cash path", category="cash", item="cash path",
+        option=["plan_to_base", "relax_cash_path"], margin_vs_base=[0.0, 1500.0],
+        is_suggested=[False, True], lost_sales_qty=400.0, decision=["base", "relax"],
+    )  # fmt: skip
+    tables["sop_mart.scenario_options"] = pd.concat([options, extra], ignore_index=True)
+    out = _run(_con(tables), "marts/top_issues").set_index("item")
+    path = out.loc["cash path"]
+    assert path["impact_value"] == 1500.0
+    assert pd.isna(path["override_share"]) and pd.isna(path["forecast_increase_share"])
+    assert pd.isna(path["drivers"])
+    assert out.loc["C1", "override_share"] == 0.25
 
 
 def test_a_lead_time_losing_sales_only_in_the_first_month_is_the_planners() -> None:

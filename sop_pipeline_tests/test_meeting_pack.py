@@ -1429,6 +1429,21 @@ def test_a_past_due_release_short_of_its_component_waits_for_it() -> None:
     view = past_due_view(data).frame
     assert list(view["item"]) == ["C1", "FG2", "FG3"]
     assert list(view["purpose"]) == ["covers a supply gap", "waits for C1", "refills safety stock"]
+    # FG3 losing sales in November in the constrained plan (its order arrives mid-month) is
+    # short too, though the requirements' gaps do not see it
+    losing = plan.assign(
+        lost_sales_qty=np.where(plan["item"].eq("FG3") & plan["month"].eq(nov), 12.0, 0.0)
+    )
+    short = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        material_requirements=mrp,
+        supply_gaps=gaps,
+        constrained_plan=losing,
+    ).typed()
+    assert past_due_view(short).frame.set_index("item").loc["FG3", "purpose"] == (
+        "covers a supply gap"
+    )
     assert list(view["plan_releases_now"]) == [10_000.0, 0.0, 0.0]
     assert _past_due_facts(data) == [
         ("Past due, covering a gap", "1"),

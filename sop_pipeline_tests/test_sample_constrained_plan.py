@@ -233,6 +233,10 @@ def test_revenue_three_ways_and_the_targets(sample_company: Path) -> None:
     assert not working["is_met"] and pd.isna(working["service_level"])
     assert working["detail"].startswith("the policy needs")
     assert "none from 85% to 99.5% service meets it" in working["detail"]
+    # beside the policy's stock, what the plan holds in the target month (the projection's)
+    cash = _mart(sample_company, "cash_projection")
+    held = cash.loc[cash["month"] == pd.Timestamp(working["month"]), "inventory_value"]
+    assert len(held) == 1 and f"the plan holds {held.iloc[0]:,.0f} then" in working["detail"]
     kpis = _mart(sample_company, "kpis").set_index("kpi")
     assert kpis.loc["cash_low_point", "value"] == pytest.approx(checks.loc["cash", "value"])
     assert kpis.loc["cash_path_service_level", "status"] == "off_track"

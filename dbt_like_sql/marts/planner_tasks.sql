@@ -36,8 +36,14 @@ late_order_tasks as (
         item,
         margin_at_risk as impact_value,
         revenue_at_risk as revenue_value,
-        format('Get a confirmed delivery date for order {} of {} or source it elsewhere',
-               po, item) as suggested_decision
+        case
+            -- an item made in-house (a parent in the bill of materials): its order is a run
+            when item in (select parent from staging.bom where plan_month = getvariable('plan_month'))
+                then format('Get a confirmed completion date for production order {} of {} '
+                            || 'or re-plan the run', po, item)
+            else format('Get a confirmed delivery date for order {} of {} or source it elsewhere',
+                        po, item)
+        end as suggested_decision
     from late_orders_by_item
 ),
 

@@ -83,6 +83,7 @@ ranked_options as (
         option,
         decision,
         greatest(margin_vs_base, 0) as protected_margin,
+        margin_vs_base,
         extra_inventory_cash_peak,
         lost_sales_qty,
         is_suggested,
@@ -106,14 +107,16 @@ distinct_options as (
         and suggested.item = others.item
         and suggested.place = 1
     where others.place > 1
-      and not (abs(others.protected_margin - suggested.protected_margin) < 0.5
+      and not (abs(others.margin_vs_base - suggested.margin_vs_base) < 0.5
                and abs(coalesce(others.extra_inventory_cash_peak, 0)
                        - coalesce(suggested.extra_inventory_cash_peak, 0)) < 0.5)
 ),
 
 runner_up as (
-    select category, item, arg_max(decision, protected_margin) as decision,
-           max(protected_margin) as protected_margin
+    -- compared on the options' own margins against plan to base: one that loses margin is
+    -- not "within materiality" of one that gains a little
+    select category, item, arg_max(decision, margin_vs_base) as decision,
+           max(margin_vs_base) as margin_vs_base
     from distinct_options
     group by category, item
 ),
@@ -129,11 +132,11 @@ option_value as (
         suggested.extra_inventory_cash_peak,
         case
             when runner_up.decision is not null
-                and suggested.protected_margin - runner_up.protected_margin
+                and suggested.margin_vs_base - runner_up.margin_vs_base
                     < getvariable('meeting_materiality')
                 then runner_up.decision
         end as equal_decision,
-        suggested.protected_margin - runner_up.protected_margin as margin_over_runner_up,
+        suggested.margin_vs_base - runner_up.margin_vs_base as margin_over_runner_up,
         base.lost_sales_qty as base_lost_sales_qty
     from ranked_options as suggested
     left join runner_up
@@ -343,15 +346,21 @@ buffer_drivers as (
 ),
 
 drivers as (
+    -- shares of a shortage the issue causes: the cash path causes none (the plan's lost sales
+    -- are the other issues'), its driver is the stock the plan builds
     select
         candidates.category,
         candidates.item,
-        case when candidates.shortage_qty > 0 and override_drivers.added_qty > 0
+        case when candidates.category <> 'cash' and candidates.shortage_qty > 0
+                  and override_drivers.added_qty > 0
              then least(override_drivers.added_qty / candidates.shortage_qty, 1) end
             as override_share,
-        override_drivers.owner as override_owner,
-        override_drivers.verdict as override_verdict,
-        case when candidates.shortage_qty > 0 and increase_drivers.increase_qty > 0
+        case when candidates.category <> 'cash' then override_drivers.owner end
+            as override_owner,
+        case when candidates.category <> 'cash' then override_drivers.verdict end
+            as override_verdict,
+        case when candidates.category <> 'cash' and candidates.shortage_qty > 0
+                  and increase_drivers.increase_qty > 0
              then least(increase_drivers.increase_qty / candidates.shortage_qty, 1) end
             as forecast_increase_share,
         override_drivers.added_qty as override_qty,

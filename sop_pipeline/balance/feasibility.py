@@ -4,7 +4,8 @@ floor, and the dated working-capital commitment against the inventory policy.
 ``plan_feasibility`` has one row per check:
 
 - ``revenue``: the net revenue the constrained plan delivers over the horizon (``value``)
-  against the financial plan (``target``), the demand's revenue in ``detail``;
+  against the financial plan (``target``), the demand's revenue in ``detail`` and the month
+  the plan serves worst when it delivers less than 95 % of that month's demand;
 - ``cash``: the cash low point of the constrained plan (``value``, its ``month``) against
   ``finance.min_cash_balance``, the runway in ``detail``, with the lowest balance past the
   horizon that the cash recovers from before the runway ends when it is lower;
@@ -72,12 +73,33 @@ def decisions_check(decided: float, short: float, short_items: list[str]) -> dic
     }
 
 
-def revenue_check(demand_revenue: float, plan_revenue: float, planned: float | None) -> dict:
+SHORT_MONTH_SHARE = 0.95
+"""A month whose plan delivers less than this share of its demand's revenue is named."""
+
+
+def revenue_check(
+    demand_revenue: float,
+    plan_revenue: float,
+    planned: float | None,
+    by_month: tuple[pd.DatetimeIndex, np.ndarray, np.ndarray] | None = None,
+) -> dict:
+    """The plan's revenue against the demand's and the financial plan's; ``by_month`` (months,
+    demand revenue, plan revenue): the month the plan serves worst, named when it delivers
+    less than :data:`SHORT_MONTH_SHARE` of its demand (a horizon's total hides it)."""
     detail = (
         f"demand {_money(demand_revenue)}, the constrained plan delivers {_money(plan_revenue)}"
     )
     if planned is not None:
         detail += f", the financial plan assumed {_money(planned)}"
+    if by_month is not None:
+        months, demand, plan = by_month
+        share = np.divide(plan, demand, out=np.ones(len(demand)), where=demand > 0)
+        worst = int(np.argmin(share)) if len(share) else None
+        if worst is not None and share[worst] < SHORT_MONTH_SHARE:
+            detail += (
+                f"; {pd.Timestamp(months[worst]):%b %Y} delivers {share[worst]:.0%} of its "
+                f"demand ({_money(plan[worst])} of {_money(demand[worst])})"
+            )
     return {
         "check": "revenue",
         "is_met": None if planned is None else bool(plan_revenue >= planned - 0.5),
@@ -134,8 +156,11 @@ def working_capital_check(
     promise: Commitment | None,
     curve: pd.DataFrame,
     margin_given_up: float | None,
+    held: float | None = None,
 ) -> dict:
-    """The commitment against the service-level versus cash curve (module docstring)."""
+    """The commitment against the service-level versus cash curve (module docstring);
+    ``held``: the stock the constrained plan holds at the target month, said beside the
+    policy's (the plan carries no cycle stock of production, which is not lot-sized)."""
     if promise is None or curve is None or curve.empty:
         return {
             "check": "working_capital",
@@ -162,6 +187,11 @@ def working_capital_check(
         f"the policy needs {_money(policy)} of stock, the path allows {_money(target)} by "
         f"{promise.target_month:%b %Y}: {reach}"
     )
+    if held is not None and not np.isnan(held):
+        detail += (
+            f"; the plan holds {_money(held)} then, with less cycle stock than the policy "
+            "counts (it makes goods as needed, not in lots)"
+        )
     if margin_given_up is not None and margin_given_up > 0.5:
         detail += f"; keeping to the path costs {_money(margin_given_up)} of expected margin"
     return {

@@ -328,11 +328,22 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         if trough is not None:
             dip = (trough[0], base.problem.months[0] + pd.DateOffset(months=trough[1] - 1))
     rows = [
-        feasibility.revenue_check(demand_revenue, float(revenue.sum()), inputs.planned_revenue),
+        feasibility.revenue_check(
+            demand_revenue,
+            float(revenue.sum()),
+            inputs.planned_revenue,
+            (
+                base.problem.months,
+                (base.problem.mean_demand * base.problem.price[:, None]).sum(axis=0),
+                revenue,
+            ),
+        ),
         feasibility.cash_check(
             low, low_month, runway, settings.min_cash_balance, position is not None, dip
         ),
-        feasibility.working_capital_check(promise, inputs.tradeoff, given_up),
+        feasibility.working_capital_check(
+            promise, inputs.tradeoff, given_up, _held_at_target(planned, promise)
+        ),
     ]
     releasable = base.model.columns["y"] >= 0
     decided = float(np.where(releasable, base.problem.firm_release, 0.0).sum())
@@ -389,6 +400,15 @@ def _timing_rate(settings: ModelSettings) -> float:
     penalty)."""
     soft = settings.cash_path_penalty if settings.cash_path == "soft" else 0.0
     return settings.holding_cost_rate / 12.0 + soft
+
+
+def _held_at_target(planned: pd.DataFrame, promise: Commitment | None) -> float | None:
+    """The plan's inventory value in the commitment's target month (None outside the
+    horizon)."""
+    if promise is None:
+        return None
+    at = planned.loc[planned["month"] == pd.Timestamp(promise.target_month), "inventory_value"]
+    return float(at.iloc[0]) if len(at) else None
 
 
 def _cost_of_path(options: pd.DataFrame, planned: bool) -> float | None:

@@ -379,13 +379,14 @@ PURPOSE_BUFFER = "refills safety stock"
 
 def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
     """Planned orders (base scenario) whose release is already past due, with ``covers_gap``:
-    the item, or a finished good it limits, is short that month (a supply gap); the others
-    only refill safety stock. Beside the requirements' release (what the company would need),
-    ``plan_releases_now``: what the constrained plan releases at the close (its first month's
-    releases and expedites: what the company can do), and ``waits_for``: the component a
-    finished good short of it cannot be made without (the plan releases less than the
-    requirements ask and the item's own supply gap names that component). ``purpose`` says
-    which: a release waiting for a component only loads a line once the component is in."""
+    the item, or a finished good it limits, is short that month (a supply gap, or sales the
+    constrained plan loses); the others only refill safety stock. Beside the requirements'
+    release (what the company would need), ``plan_releases_now``: what the constrained plan
+    releases at the close (its first month's releases and expedites: what the company can
+    do), and ``waits_for``: the component a finished good short of it cannot be made without
+    (the plan releases less than the requirements ask and the item's own supply gap names
+    that component). ``purpose`` says which: a release waiting for a component only loads a
+    line once the component is in."""
     mrp = data.material_requirements
     frame = mrp[(mrp["scenario"] == "base") & mrp["release_past_due"]]
     if frame.empty:
@@ -397,11 +398,15 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
             waits_for=pd.Series(dtype=object),
             purpose=pd.Series(dtype=object),
         )
-    gaps = data.supply_gaps
-    short = pd.concat(
-        [gaps[[column, "month"]].set_axis(["item", "month"], axis=1) for column in
-         ("item", "limiting_item", "binding_component")]
-    )  # fmt: skip
+    gaps, plan = data.supply_gaps, data.constrained_plan
+    parts = [
+        gaps[[column, "month"]].set_axis(["item", "month"], axis=1)
+        for column in ("item", "limiting_item", "binding_component")
+    ]
+    if not plan.empty:
+        losing = (plan["scenario"] == "base") & (plan["lost_sales_qty"] > 0.5)
+        parts.append(plan.loc[losing, ["item", "month"]])
+    short = pd.concat([part for part in parts if not part.empty] or parts[:1])
     covers = pd.MultiIndex.from_frame(frame[["item", "month"]]).isin(
         pd.MultiIndex.from_frame(short.dropna())
     )
