@@ -313,7 +313,7 @@ def test_keeping_to_a_cash_path_no_plan_can_meet_says_how_far_above_it_stays() -
     """100 units at cost 10 ($1,000) and no demand: nothing sells, so keeping to a path of
     $500 from February still leaves $500 above it; with 60 sold in January $400 is left, the
     path is met and nothing is said. A purchase rounded up to its lot after the solve holds
-    stock the path's rows do not see: the plan meets the path, the stock held does not."""
+    stock the path's rows did not see: the plan meets the path, the stock held does not."""
     from dataclasses import replace
 
     from sop_pipeline.balance.options import _path_out_of_reach
@@ -344,6 +344,36 @@ def test_keeping_to_a_cash_path_no_plan_can_meet_says_how_far_above_it_stays() -
     problem = replace(problem, cash_path=np.full(3, 500.0), cash_target_index=1)
     _, _, plan = solved(problem, replace(TOY, cash_path="hard"))
     assert _path_out_of_reach(problem, plan) == (
-        "stock stays 200 above the path in Feb 2025: purchases rounded up to their lots, which "
-        "the plan's path does not see"
+        "stock stays 200 above the path in Feb 2025: purchases rounded up to their lots"
     )
+
+
+def test_the_cash_path_leaves_room_for_the_stock_the_purchases_lots_hold(monkeypatch) -> None:
+    """A sells 40 a month, keeps 60 of safety stock, costs 10 and is bought in lots of 100;
+    a hard path allows 1,000 of stock. The plan buys 100 in January and 40 in February
+    (60 held each month: 600, within the path), but its lots are 100 and 100: February
+    ends with 120 (1,200, above the path). The path's rows then leave room for the 600 the
+    lots hold beyond the plan in February (and 200 in March): the plan keeps 40 and buys 20,
+    whose lot of 100 holds 800 beyond it; with that room the plan keeps 20 in February (it
+    buys nothing then) and its lot of 100 comes in March: 60, 20 and 80 held (600, 200, 800),
+    within the path, no sale lost, the buffer short in February instead."""
+    from dataclasses import replace
+
+    import sop_pipeline.balance.plan as balance_plan
+    from sop_pipeline.balance.plan import PlanSettings, solve_scenario
+    from sop_pipeline_tests.test_balance_model import TOY, toy_problem
+
+    problem = toy_problem(
+        {"A": [40.0, 40.0, 40.0]}, cost={"A": 10.0}, price={"A": 30.0},
+        moq={"A": 100.0}, multiple={"A": 100.0}, safety={"A": [60.0, 60.0, 60.0]},
+    )  # fmt: skip
+    problem = replace(problem, cash_path=np.full(3, 1000.0), cash_target_index=0)
+    settings = PlanSettings(model=replace(TOY, cash_path="hard"))
+    plan = solve_scenario(problem, settings)
+    np.testing.assert_allclose(plan.plan.inventory[0], [60.0, 20.0, 80.0])
+    np.testing.assert_allclose(plan.plan.releases[0], [100.0, 0.0, 100.0])
+    assert plan.plan.lost.sum() == 0.0
+    np.testing.assert_allclose(plan.problem.lot_stock_value, [0.0, 800.0, 200.0])
+    monkeypatch.setattr(balance_plan, "LOT_PASSES", 0)  # the lots unseen: 120 in February
+    unseen = solve_scenario(problem, settings)
+    np.testing.assert_allclose(unseen.plan.inventory[0], [60.0, 120.0, 80.0])

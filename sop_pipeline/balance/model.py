@@ -44,8 +44,11 @@ Constraints:
   quantity; ``f`` costs :data:`FIRM_SHORTFALL_COST` x the price a unit, so the plan makes what
   the meeting decided unless stock, capacity or materials no longer allow it.
 - **Cash path** (month, when set): inventory value at cost ``sum_i cost_i (b + e) <= path``
-  ``+ v``. ``soft``: each dollar-month above the path costs ``cash_path_penalty`` (progress
-  against the path is a target the plan weighs against margin); ``hard``: from the
+  ``+ v``, less the stock the purchases' lots hold beyond the plan's quantities
+  (``PlanProblem.lot_stock_value``, known after a first solve: see
+  :func:`sop_pipeline.balance.plan.solve_scenario`). ``soft``: each dollar-month above the
+  path costs ``cash_path_penalty`` (progress against the path is a target the plan weighs
+  against margin); ``hard``: from the
   commitment's target month on, the path is a ceiling (``v`` at :data:`UNREACHABLE_PENALTY`,
   so exceeded only where no plan can meet it), before it soft; ``off``: no constraint.
 
@@ -583,8 +586,11 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
 
     # --- cash path: inventory value - v <= path ----------------------------------------------
     path_values = np.where(has_path, path, 0.0) if use_path else np.zeros(horizon)
-    # netted components hold their buffers whatever the plan: their value takes its share
+    # netted components hold their buffers whatever the plan: their value takes its share;
+    # so does the stock the purchases' lots hold beyond the plan's quantities
     path_values = path_values - (problem.cost[:, None] * problem.safety_stock * netted).sum(0)
+    if problem.lot_stock_value is not None:
+        path_values = path_values - problem.lot_stock_value
     cash = layout.add_rows("cash", has_path, -np.inf, path_values)
     if has_path.any():
         cash_rows = np.repeat(cash[None, :], n, axis=0)

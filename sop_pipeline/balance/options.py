@@ -519,8 +519,8 @@ def _path_out_of_reach(problem: PlanProblem, plan: PlanArrays) -> str:
     """Where keeping to the cash path still leaves the stock the company would hold above it
     from the target month, how far above and why, in words; empty when the path is met. The
     plan's rows keep the planned stock within the path where they can (what is on hand and
-    on order no plan can cut); purchases are rounded up to their lots after the solve
-    (:mod:`.solution`), which the path does not see."""
+    on order no plan can cut), leaving room for the base plan's lots; an option's purchases,
+    rounded up to their lots after its solve (:mod:`.solution`), may hold more."""
     if problem.cash_path is None:
         return ""
     target = problem.cash_target_index
@@ -538,7 +538,7 @@ def _path_out_of_reach(problem: PlanProblem, plan: PlanArrays) -> str:
             f"the path cannot be met: {where} even so ({lots:,.0f} of it purchases rounded up "
             "to their lots)"
         )
-    return f"{where}: purchases rounded up to their lots, which the plan's path does not see"
+    return f"{where}: purchases rounded up to their lots"
 
 
 def _solve_variant(ctx: Context, issue: Issue, variant: Variant) -> tuple[PlanArrays, np.ndarray]:

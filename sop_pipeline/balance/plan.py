@@ -161,6 +161,14 @@ class Solved:
     plan: PlanArrays
 
 
+LOT_PASSES = 2
+"""Solves again at most this often so that the cash path leaves room for the stock the
+purchases' lots hold: the lots are rounded after a solve, and the room they need moves a
+little with the plan (one pass is usually enough)."""
+LOT_VALUE_TOL = 1.0
+"""A change of the lots' stock below this (dollars in every month) needs no new solve."""
+
+
 def solve_scenario(
     problem: PlanProblem,
     settings: PlanSettings,
@@ -189,7 +197,36 @@ def solve_scenario(
         model.lower[short] = model.upper[short] = solution.x[short]
         model.cost[short] = 0.0
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
-    return Solved(problem, model, solution, read_plan(problem, model, solution.x))
+    plan = read_plan(problem, model, solution.x)
+    for _ in range(LOT_PASSES):
+        held = _lot_stock_value(problem, plan, settings.model)
+        if held is None:
+            break
+        before = np.zeros_like(held) if problem.lot_stock_value is None else problem.lot_stock_value
+        # never less room than before: a plan that buys less to make room would hold fewer
+        # lots, and taking the room back would buy them again
+        held = np.maximum(held, before)
+        if (held - before).max() < LOT_VALUE_TOL:
+            break
+        # the path's rows leave room for the stock the lots hold (model.py): moved by the
+        # change since the rows were laid out, and solved again from where it stopped
+        rows = model.rows["cash"]
+        live = rows >= 0
+        model.row_upper[rows[live]] -= (held - before)[live]
+        problem = replace(problem, lot_stock_value=held)
+        solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
+        plan = read_plan(problem, model, solution.x)
+    return Solved(problem, model, solution, plan)
+
+
+def _lot_stock_value(
+    problem: PlanProblem, plan: PlanArrays, economics: ModelSettings
+) -> np.ndarray | None:
+    """Value at cost, per month, of the stock the purchases' lots (and an expedite's) hold
+    beyond the plan's own quantities, where the plan keeps to a cash path; None without one."""
+    if problem.cash_path is None or economics.cash_path == "off":
+        return None
+    return ((plan.inventory - plan.plan_inventory) * problem.cost[:, None]).sum(axis=0)
 
 
 def _month_flows(solved: Solved, settings: PlanSettings):

@@ -88,6 +88,9 @@ class PlanProblem:
             at each month end (NaN: no limit), or None.
         cash_target_index: The first month (position) at or after the commitment's target
             month (the horizon's length when it is later).
+        lot_stock_value: Value at cost, per month, of the stock the purchases' lots hold
+            beyond the plan's own quantities (they are rounded up after the solve): the cash
+            path's rows leave room for it (None: none).
         firm_release: Production the meeting made firm (a decided pre-build), by release
             month: the plan releases at least this much (``(items, months)``; None: none).
         firm_overtime: Overtime hours the meeting approved: the plan works at least these
@@ -126,6 +129,7 @@ class PlanProblem:
     fixed_load: np.ndarray | None = None
     cash_path: np.ndarray | None = None
     cash_target_index: int = 0
+    lot_stock_value: np.ndarray | None = None
     firm_release: np.ndarray | None = None
     firm_overtime: np.ndarray | None = None
     open_arrivals: OpenArrivals | None = None

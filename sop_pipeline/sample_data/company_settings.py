@@ -42,7 +42,8 @@ exceptions:
   # finished good's monthly revenue ({item_month:,.0f})
   change_revenue: {change}
 kpi_targets:
-  # free about a sixth of the stock: the inventory target is {inventory_value - cash:,.0f}
+  # free about a sixth of the stock ({inventory_value:,.0f} at the close) by a year after the
+  # path's baseline: the stock counted at the first plan month planned, less this
   cash_reduction: {cash}
   # excess, expiring and obsolete stock accepted: about 4 % of the stock
   excess_obsolete_value: {excess}
