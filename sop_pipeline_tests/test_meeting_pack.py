@@ -1342,6 +1342,19 @@ def test_inventory_charts_show_the_constrained_plans_stock_and_lost_sales() -> N
     assert "Lost sales" not in projection_chart(projection_series(plan, "FG2"), "FG2")
 
 
+def _past_due_data(
+    mrp: pd.DataFrame, gaps: pd.DataFrame, plan: pd.DataFrame | None = None
+) -> MeetingPackData:
+    """Pack data of plan month 2025-10 with the requirements, supply gaps and plan given."""
+    return MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        material_requirements=mrp,
+        supply_gaps=gaps,
+        constrained_plan=pd.DataFrame() if plan is None else plan,
+    ).typed()
+
+
 def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
     """Three releases past due in Nov: FG1's covers FG1's own gap, C1's covers FG2's gap (C1
     limits it), FG3's only refills its safety stock."""
@@ -1365,12 +1378,7 @@ def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
             "binding_component": [None, "C1"],
         }
     )
-    data = MeetingPackData(
-        plan_month=datetime.date(2025, 10, 1),
-        company="T",
-        material_requirements=mrp,
-        supply_gaps=gaps,
-    ).typed()
+    data = _past_due_data(mrp, gaps)
     view = past_due_view(data).frame
     assert list(zip(view["item"], view["purpose"], strict=True)) == [
         ("C1", "covers a supply gap"),
@@ -1419,13 +1427,7 @@ def test_a_past_due_release_short_of_its_component_waits_for_it() -> None:
             "expedited_qty": [5_000.0, 0.0, 0.0, 0.0, 0.0, 0.0],
         }
     )
-    data = MeetingPackData(
-        plan_month=datetime.date(2025, 10, 1),
-        company="T",
-        material_requirements=mrp,
-        supply_gaps=gaps,
-        constrained_plan=plan,
-    ).typed()
+    data = _past_due_data(mrp, gaps, plan)
     view = past_due_view(data).frame
     assert list(view["item"]) == ["C1", "FG2", "FG3"]
     assert list(view["purpose"]) == ["covers a supply gap", "waits for C1", "refills safety stock"]
@@ -1434,13 +1436,7 @@ def test_a_past_due_release_short_of_its_component_waits_for_it() -> None:
     losing = plan.assign(
         lost_sales_qty=np.where(plan["item"].eq("FG3") & plan["month"].eq(nov), 12.0, 0.0)
     )
-    short = MeetingPackData(
-        plan_month=datetime.date(2025, 10, 1),
-        company="T",
-        material_requirements=mrp,
-        supply_gaps=gaps,
-        constrained_plan=losing,
-    ).typed()
+    short = _past_due_data(mrp, gaps, losing)
     assert past_due_view(short).frame.set_index("item").loc["FG3", "purpose"] == (
         "covers a supply gap"
     )
@@ -1454,13 +1450,7 @@ def test_a_past_due_release_short_of_its_component_waits_for_it() -> None:
     released = plan.assign(
         release_qty=np.where(plan["item"].eq("FG2"), 3_400.0, plan["release_qty"])
     )
-    data = MeetingPackData(
-        plan_month=datetime.date(2025, 10, 1),
-        company="T",
-        material_requirements=mrp,
-        supply_gaps=gaps,
-        constrained_plan=released,
-    ).typed()
+    data = _past_due_data(mrp, gaps, released)
     assert past_due_view(data).frame.set_index("item").loc["FG2", "purpose"] == (
         "covers a supply gap"
     )

@@ -354,7 +354,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     ]
 
     given_up = _cost_of_path(options, promise is not None and settings.model.cash_path != "off")
-    demand_revenue = float((base.problem.mean_demand * base.problem.price[:, None]).sum())
+    demand_by_month = (base.problem.mean_demand * base.problem.price[:, None]).sum(axis=0)
     planned = projection[~projection["is_actual"]]
     low = low_month = runway = dip = None
     if position is not None:
@@ -366,14 +366,10 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
             dip = (trough[0], base.problem.months[0] + pd.DateOffset(months=trough[1] - 1))
     rows = [
         feasibility.revenue_check(
-            demand_revenue,
+            float(demand_by_month.sum()),
             float(revenue.sum()),
             inputs.planned_revenue,
-            (
-                base.problem.months,
-                (base.problem.mean_demand * base.problem.price[:, None]).sum(axis=0),
-                revenue,
-            ),
+            (base.problem.months, demand_by_month, revenue),
         ),
         feasibility.cash_check(
             low, low_month, runway, settings.min_cash_balance, position is not None, dip
