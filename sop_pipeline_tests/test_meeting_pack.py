@@ -1517,3 +1517,30 @@ def test_the_gaps_before_decisions_stand_beside_what_the_plan_still_loses() -> N
     assert facts["Revenue the plan still loses"] == "$350"
     without_kpi = replace(data, kpis=kpis.iloc[:0]).typed()
     assert "Revenue the plan still loses" not in dict(supply_facts(without_kpi, Formatter("USD")))
+
+
+def test_the_shelf_life_headline_is_the_kpis_expiring_value() -> None:
+    """Lots expiring (100) and expired (20) are the KPI's value at risk (120); an obsolete lot
+    (50) and slow movers (6) are excess and obsolete stock with them (176), not expiry."""
+    from sop_pipeline.meeting.formatting import Formatter
+    from sop_pipeline.meeting.sections import shelf_life_facts
+
+    lots = pd.DataFrame(
+        {
+            "item": ["A", "B", "C", "D"],
+            "reason": ["expiry", "expired", "obsolete", "slow_mover"],
+            "value_at_risk": [100.0, 20.0, 50.0, 6.0],
+        }
+    )
+    excess = pd.DataFrame({"item": ["A", "B", "C", "D"], "total_value": [100.0, 20.0, 50.0, 6.0]})
+    data = MeetingPackData(
+        plan_month=datetime.date(2025, 10, 1),
+        company="T",
+        shelf_life_risk=lots,
+        excess_obsolete=excess,
+    ).typed()
+    assert shelf_life_facts(data, Formatter("USD")) == [
+        ("Lots at risk", "4"),
+        ("Expiring or expired", "$120"),
+        ("Excess and obsolete", "$176"),
+    ]

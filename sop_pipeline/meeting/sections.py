@@ -117,11 +117,13 @@ def promotion_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
 
 
 def shelf_life_facts(data: MeetingPackData, fmt: Formatter) -> Facts:
-    """Lots and value at risk, excess and obsolete value."""
+    """Lots at risk, the value expiring or expired (the KPI shelf_life_value_at_risk), and the
+    excess and obsolete value (expiring, obsolete and slow-moving stock together)."""
     lots = data.shelf_life_risk
+    expiring = lots["reason"].isin(("expired", "expiry"))
     return [
         ("Lots at risk", _count(len(lots))),
-        ("Value at risk", fmt.money(lots["value_at_risk"].sum())),
+        ("Expiring or expired", fmt.money(lots.loc[expiring, "value_at_risk"].sum())),
         ("Excess and obsolete", fmt.money(data.excess_obsolete["total_value"].sum())),
     ]
 
