@@ -3,11 +3,12 @@
 -- the leadership agenda (sop_mart.top_issues) - a forecast that switched method (checked before
 -- anyone acts on it), forecast cuts and timing shifts (re-phase or cut supply), late purchase
 -- orders (confirm dates), sales lost in the first month before an item's orders arrive (bring
--- one forward at the close: the meeting sits too late for it), lots that will expire or stay unused (work them down or write them
--- off), and overdue actions; each with the money it concerns and a concrete task. Sorted by
--- that money.
+-- one forward at the close: the meeting sits too late for it), lots that will expire or stay
+-- unused (work them down or write them off), and overdue actions; each with the money it
+-- concerns and a concrete task. Sorted by that money.
 with earliest_open_order as (
-    select item, arg_min(po, due_date) as po
+    select item, arg_min(po, due_date) as po, arg_min(qty_open, due_date) as qty_open,
+           min(due_date) as due_date
     from staging.open_purchase_orders
     where plan_month = getvariable('plan_month')
     group by item
@@ -47,33 +48,27 @@ late_order_tasks as (
     from late_orders_by_item
 ),
 
-first_month_lead_times as (
-    -- a finished good whose lead time loses sales in the first month alone (the agenda leaves
-    -- these to the planners: sop_mart.top_issues), without a late order of its own (whose
-    -- task carries the loss), and its first open order due in that month
+lead_time_losses as (
+    -- the sales each finished good's own lead time loses, and the last month it loses them in
     select
-        prices."constraint" as item,
-        max(prices.month) filter (where prices.lost_margin >= 0.5) as month,
-        exact_sum(prices.lost_sales_qty) as lost_qty,
-        exact_sum(prices.lost_margin) as lost_margin
-    from sop_mart.constraint_prices as prices
-    where prices.plan_month = getvariable('plan_month')
-      and prices.constraint_type = 'lead_time'
-      and prices."constraint" not in (select item from late_orders_by_item)
-    group by prices."constraint"
-    having max(prices.month) filter (where prices.lost_margin >= 0.5)
-        = getvariable('plan_month') + interval 1 month
+        "constraint" as item,
+        max(month) filter (where lost_margin >= 0.5) as last_loss_month,
+        exact_sum(lost_sales_qty) as lost_qty,
+        exact_sum(lost_margin) as lost_margin
+    from sop_mart.constraint_prices
+    where plan_month = getvariable('plan_month')
+      and constraint_type = 'lead_time'
+    group by "constraint"
 ),
 
-first_orders_due as (
-    select orders.item, arg_min(orders.po, orders.due_date) as po,
-           arg_min(orders.qty_open, orders.due_date) as qty_open, min(orders.due_date) as due_date
-    from staging.open_purchase_orders as orders
-    join first_month_lead_times as losses
-        on losses.item = orders.item
-        and date_trunc('month', orders.due_date) = losses.month
-    where orders.plan_month = getvariable('plan_month')
-    group by orders.item
+first_month_lead_times as (
+    -- those losing in the first month alone (the agenda leaves them to the planners:
+    -- _macros.sql), without a late order of their own (whose task carries the loss); their
+    -- earliest open order is the first due after the close (no late one)
+    select item, last_loss_month as month, lost_qty, lost_margin
+    from lead_time_losses
+    where is_first_month_lead_time('lead_time', last_loss_month)
+      and item not in (select item from late_orders_by_item)
 ),
 
 lead_time_tasks as (
@@ -93,7 +88,9 @@ lead_time_tasks as (
                    || 'in the plan', losses.item, items.lead_time_days),
             'Nothing arrives sooner: tell Sales the loss is in the plan') as suggested_decision
     from first_month_lead_times as losses
-    left join first_orders_due as due using (item)
+    left join earliest_open_order as due
+        on due.item = losses.item
+        and date_trunc('month', due.due_date) = losses.month
     left join staging.items as items
         on items.plan_month = getvariable('plan_month')
         and items.item = losses.item

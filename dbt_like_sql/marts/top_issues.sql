@@ -213,11 +213,8 @@ constraint_issues as (
         on binding.constraint_type = 'lead_time'
         and due.item = binding."constraint"
     where binding.lost_margin + coalesce(option_value.protected_margin, 0) >= 0.5
-      -- a lead time that loses sales in the first month alone is the planners' task
-      -- (sop_mart.planner_tasks): an order is brought forward or chased at the close, and by
-      -- the meeting the demand before its arrival has mostly gone
-      and not (binding.constraint_type = 'lead_time'
-               and binding.last_loss_month = getvariable('plan_month') + interval 1 month)
+      -- the planners' task at the close, not the meeting's (_macros.sql)
+      and not is_first_month_lead_time(binding.constraint_type, binding.last_loss_month)
 ),
 
 demand_issues as (
