@@ -4,7 +4,7 @@
     .venv/bin/python bench/scale_benchmark.py --items 1000 3000 10000   # the scaling curve
     .venv/bin/python bench/scale_benchmark.py --items 1000 3000 10000 --plot  # redraw the plot
     .venv/bin/python bench/scale_benchmark.py --items 10000 --profile   # pyinstrument call tree
-    .venv/bin/python bench/scale_benchmark.py --items 10000 --bare-fit  # and time a bare fit
+    .venv/bin/python bench/scale_benchmark.py --items 10000 --bare-fit  # and bare fits around it
 
 For each size it generates the company (``python -m sop_pipeline.sample_data``, not timed),
 runs ``sop-pipeline run`` in a fresh process with an empty warehouse and Dagster home, samples the
@@ -238,15 +238,13 @@ def count_rows(warehouse: Path, table: str) -> int:
         con.close()
 
 
-def bare_fit(warehouse: Path) -> dict:
-    """A bare ``StatsForecast.forecast`` of the plan month's series (every candidate of each
-    class once, no cross-validation, no selection: ``bench/forecast_speed.py``), timed right
-    after the run on the same machine, and the forecast stage against it."""
-    from forecast_speed import bare_statsforecast
-
-    from sop_pipeline.forecast import EngineSettings
-
-    con = duckdb.connect(str(warehouse / "sop.work.duckdb"), read_only=True)
+def plan_month_history(warehouse: Path) -> pd.DataFrame | None:
+    """``unique_id, ds, y`` of the plan month's series in ``warehouse`` (None: no finished run
+    there)."""
+    work = warehouse / "sop.work.duckdb"
+    if not work.exists():
+        return None
+    con = duckdb.connect(str(work), read_only=True)
     try:
         history = con.execute(
             "select item as unique_id, plan_month as ds, demand_qty as y"
@@ -254,12 +252,39 @@ def bare_fit(warehouse: Path) -> dict:
             " where plan_month <= (select max(plan_month) from sop_mart.forecast)"
             " order by item, plan_month"
         ).df()
+    except duckdb.Error:
+        return None
     finally:
         con.close()
     history["ds"] = pd.to_datetime(history["ds"])
+    return history
+
+
+def bare_fit(history: pd.DataFrame) -> dict:
+    """A bare ``StatsForecast.forecast`` of the plan month's series (every candidate of each
+    class once, no cross-validation, no selection: ``bench/forecast_speed.py``): the yardstick
+    of the same machine in the same hour."""
+    from forecast_speed import bare_statsforecast
+
+    from sop_pipeline.forecast import EngineSettings
+
     wall, cpu = bare_statsforecast(history, EngineSettings())
     return {"series": int(history["unique_id"].nunique()), "wall_s": round(wall, 1),
             "cpu_s": round(cpu, 1)}  # fmt: skip
+
+
+def bare_fits(before: dict | None, after: dict, forecast_s: float) -> dict:
+    """The bare fits timed before and after the run, and the forecast stage against their
+    mean (the machine's speed moves with the hour: a fit on each side of the run brackets it)."""
+    walls = [fit["wall_s"] for fit in (before, after) if fit]
+    mean = sum(walls) / len(walls)
+    return {
+        "before": before,
+        "after": after,
+        "mean_wall_s": round(mean, 1),
+        "forecast_stage_vs_bare": round(forecast_s / mean, 2),
+        "forecast_stage_vs_bare_after": round(forecast_s / after["wall_s"], 2),
+    }
 
 
 def compare_with_local(items: int, work: Path, dask_warehouse: Path) -> dict:
@@ -296,6 +321,10 @@ def measure(
     data_dir = work / f"company_{items}"
     warehouse = work / f"warehouse_{items}{'_dask' if dask_workers else ''}"
     generate_s = generate(items, months, data_dir)
+    # the same company was run here before (not generated again): a bare fit of it first
+    earlier = plan_month_history(warehouse) if with_bare_fit and generate_s is None else None
+    before = bare_fit(earlier) if earlier is not None else None
+    del earlier
     profile_path = OUT / f"profile_{items}x{months}.txt" if profile else None
     dask_check: dict = {}
     if dask_workers:
@@ -308,9 +337,11 @@ def measure(
     else:
         result = run_pipeline(data_dir, warehouse, settings_lines, profile_path)
     stages = stage_times(result.pop("home"))
-    bare = bare_fit(warehouse) if with_bare_fit else {}
-    if bare:
-        bare["forecast_stage_vs_bare"] = round(stages["forecast"] / bare["wall_s"], 2)
+    bare: dict = {}
+    if with_bare_fit:
+        history = plan_month_history(warehouse)
+        assert history is not None, f"no forecast in {warehouse}"
+        bare = bare_fits(before, bare_fit(history), stages["forecast"])
     from constrained_plan_benchmark import cpu_model
 
     size = sum(p.stat().st_size for p in warehouse.glob("*.duckdb"))
@@ -401,7 +432,8 @@ def main() -> None:
     parser.add_argument(
         "--bare-fit",
         action="store_true",
-        help="after the run, time a bare statsforecast fit of the plan month's series",
+        help="time a bare statsforecast fit of the plan month's series after the run, and "
+        "before it when the same company's warehouse is there from an earlier run",
     )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)

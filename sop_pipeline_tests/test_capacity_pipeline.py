@@ -78,15 +78,15 @@ def test_the_capacity_plan_loads_the_line_with_the_mrp_production_orders(
 
 
 def test_overload_and_prebuild_of_the_line_by_hand(capacity_company: Path) -> None:
-    """The MRP's lot-sized orders load LINE (h) Nov..Oct: 150, 95, 150, 85, 60, 185, 60, 185,
-    60, 85, 185, 60 against 70 (Dec 35) + 10 h of overtime: overloads 70, 50, 70, 5, 0, 105,
+    """The MRP's lot-sized orders load LINE (h) Nov..Oct: 150, 85, 160, 85, 60, 185, 60, 185,
+    60, 85, 185, 65 against 70 (Dec 35) + 10 h of overtime: overloads 70, 40, 80, 5, 0, 105,
     0, 105, 0, 5, 105, 0. Pre-build (3 months back at most, spare regular hours only): Mar's
     10 spare h go to Apr, May's to Jun, Jul's 10 to Aug (5) and Sep (5); Feb's window
-    (Nov-Jan) and Nov (month 1) have none. Oct's spare serves no later month."""
+    (Nov-Jan) and Nov (month 1) have none. Oct's 5 spare h serve no later month."""
     plan = _table(capacity_company, "capacity_plan")
     line = plan[(plan["scenario"] == "base") & (plan["resource"] == "LINE")].sort_values("month")
-    np.testing.assert_allclose(line["load"], [150, 95, 150, 85, 60, 185, 60, 185, 60, 85, 185, 60])
-    np.testing.assert_allclose(line["overload"], [70, 50, 70, 5, 0, 105, 0, 105, 0, 5, 105, 0])
+    np.testing.assert_allclose(line["load"], [150, 85, 160, 85, 60, 185, 60, 185, 60, 85, 185, 65])
+    np.testing.assert_allclose(line["overload"], [70, 40, 80, 5, 0, 105, 0, 105, 0, 5, 105, 0])
     np.testing.assert_allclose(line["prebuild_load"], [0, 0, 0, 0, 0, 10, 0, 10, 0, 5, 5, 0])
 
 

@@ -32,15 +32,16 @@ def test_errors_proportional_to_the_level_are_applied_at_the_forecast_level():
 
 
 def test_safety_stock_follows_each_months_forecast():
-    # the series above planned with a review period of one month and no lead time: the
-    # protection interval is the month itself, so SS_t = z x 0.1 x f_t (z = 1.645 at 95 %)
+    # the series above planned with a review period of one month and no lead time: the stock
+    # at the end of month t protects month t + 1, so SS_t = z x 0.1 x f_{t+1} (z = 1.645 at
+    # 95 %); after the 4-month horizon, the horizon's mean (50)
     forecast = np.array([[25.0, 75.0, 25.0, 75.0]])  # mean 50
     sigma = np.full((1, 4), 5.0)  # rmse at the level 50 (test above)
     targets = time_phased_targets(
         forecast, sigma, np.array([0.0]), np.array([0.0]), 1.0, np.array([0.95])
     )
     z = 1.6448536269514722
-    assert_allclose(targets.safety_stock[0], z * 0.1 * forecast[0], rtol=1e-9)
+    assert_allclose(targets.safety_stock[0], z * 0.1 * np.array([75.0, 25.0, 75.0, 50.0]))
 
 
 def test_a_seasonal_series_with_errors_proportional_to_its_level():

@@ -483,6 +483,24 @@ def test_an_option_that_loses_margin_is_not_within_materiality_of_one_that_gains
     )
 
 
+def test_an_issue_whose_levers_do_not_pay_suggests_planning_to_base() -> None:
+    """LINE loses 10 units (400 of margin) in March; its overtime is infeasible, its pre-build
+    loses 2,500 and plan to base is the suggested option: the issue asks the meeting to plan
+    to base, not to add capacity (the text for an issue without priced options), and does not
+    offer the losing pre-build. Its money at stake is the plan's lost margin, 400."""
+    tables = _root_cause_tables()
+    prices = tables["sop_mart.constraint_prices"]
+    prices.loc[prices["constraint"] == "LINE", ["lost_sales_qty", "lost_margin"]] = [10.0, 400.0]
+    options = tables["sop_mart.scenario_options"]
+    line = options["item"] == "LINE"
+    options.loc[line, "is_suggested"] = options.loc[line, "option"] == "plan_to_base"
+    options.loc[line & (options["option"] == "overtime"), "is_feasible"] = False
+    options.loc[line & (options["option"] == "prebuild"), "margin_vs_base"] = -2500.0
+    out = _run(_con(tables), "marts/top_issues").set_index("item")
+    assert out.loc["LINE", "suggested_decision"] == "plan_to_base"
+    assert out.loc["LINE", "impact_value"] == 400.0
+
+
 def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
     """The cash path binds in Dec 2025 on FG1's stock; relaxing it gains 1,500. FG1's
     override adds 100 units in December, but the path loses no sale: no override or forecast

@@ -113,11 +113,13 @@ def test_seasonal_item_gets_a_seasonal_buffer() -> None:
     errors 10 and 14 one and two months ahead, lead 1 month, review 1: protection 2 months,
     V = 10² + 14² = 296, average window 2 · 100 = 200.
 
-    month 1: window 50 + 50 = 100, scale 100 / 200 = 0.5, sigma = 0.5 · sqrt(296) = 8.602,
-             SS = 1.644854 · 8.602 = 14.15, target 114.15
-    month 5: window 150 + 200 = 350, scale 1.75, sigma = 30.108, SS = 49.52, target 399.52
-    month 12: window 50 + month 13 (the first month again) 50 = 100: as month 1.
-    The order point covers the lead time only: 50 + 1.644854 · (50 / 100) · 10 = 58.22.
+    The stock at the end of month t protects the months after it: its window is t+1 and t+2.
+    month 1: window 50 (month 2) + 50 (month 3) = 100, scale 100 / 200 = 0.5,
+             sigma = 0.5 · sqrt(296) = 8.602, SS = 1.644854 · 8.602 = 14.15, target 114.15
+    month 5: window 200 + 200 (months 6 and 7) = 400, scale 2, sigma = 34.409, SS = 56.60,
+             target 456.60: the largest buffer, held at the end of month 5 ahead of the peak
+    month 12: months 13 and 14 (the first two months again) 50 + 50 = 100: as month 1.
+    The order point covers the lead time only, from now: 50 + 1.644854 · (50 / 100) · 10 = 58.22.
     """
     season = [50, 50, 50, 100, 150, 200, 200, 150, 100, 50, 50, 50]
     items = _items([{"item": "U", "lead_time_days": MONTH_DAYS}])
@@ -127,14 +129,14 @@ def test_seasonal_item_gets_a_seasonal_buffer() -> None:
     )
     targets = plan.targets.set_index("month")
     root = np.sqrt(296)
-    expected_ss = 1.644854 * root * np.array([0.5, 1.75, 0.5])
+    expected_ss = 1.644854 * root * np.array([0.5, 2.0, 0.5])
     picked = targets.loc[[MONTHS[0], MONTHS[4], MONTHS[11]]]
-    assert_allclose(picked["window_demand"], [100, 350, 100])
-    assert_allclose(picked["window_error"], root * np.array([0.5, 1.75, 0.5]), rtol=1e-9)
+    assert_allclose(picked["window_demand"], [100, 400, 100])
+    assert_allclose(picked["window_error"], root * np.array([0.5, 2.0, 0.5]), rtol=1e-9)
     assert_allclose(picked["safety_stock"], expected_ss, rtol=1e-6)
-    assert_allclose(picked["safety_stock"], [14.15, 49.52, 14.15], atol=0.01)
-    assert_allclose(picked["target_stock"], [114.15, 399.52, 114.15], atol=0.01)
-    assert targets["safety_stock"].idxmax() in (MONTHS[4], MONTHS[5])
+    assert_allclose(picked["safety_stock"], [14.15, 56.60, 14.15], atol=0.01)
+    assert_allclose(picked["target_stock"], [114.15, 456.60, 114.15], atol=0.01)
+    assert targets["safety_stock"].idxmax() == MONTHS[4]
     row = plan.policy.set_index("item").loc["U"]
     assert_allclose(row["safety_stock"], expected_ss[0], rtol=1e-6)
     assert_allclose(row["reorder_point"], 50 + 1.644854 * 0.5 * 10, rtol=1e-6)

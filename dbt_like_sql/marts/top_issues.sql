@@ -76,7 +76,7 @@ due_in_month as (
 
 ranked_options as (
     -- each issue's options that can help, the suggested one first (scenario_options), then
-    -- by expected margin
+    -- by expected margin; plan to base only where it is the suggestion (no lever pays)
     select
         category,
         item,
@@ -94,7 +94,7 @@ ranked_options as (
     from sop_mart.scenario_options
     where plan_month = getvariable('plan_month')
       and is_feasible
-      and option <> 'plan_to_base'
+      and (option <> 'plan_to_base' or is_suggested)
 ),
 
 distinct_options as (

@@ -4,7 +4,8 @@ Every item is planned as a periodic-review, order-up-to system reviewed every ``
 monthly S&OP cycle), protecting demand over ``P = L + R`` with ``L`` the lead time in months
 (``lead_time_days / 30.4375``, not rounded here). The buffers come from
 :mod:`.safety_stock`, time-phased: for every month of the horizon the safety stock and the
-order-up-to target are sized from the forecast over the ``P`` months that start then, and from
+order-up-to target (held at the month's end) are sized from the forecast over the ``P`` months
+that follow it, and from
 the forecast error at the horizons that matter (1 to ``ceil(P)`` months ahead, or the error of
 demand summed over ``P`` months where the engine reports it, :mod:`.forecast_errors`). A seasonal
 item therefore holds a larger buffer before and during its season.
@@ -18,13 +19,14 @@ item therefore holds a larger buffer before and during its season.
   ``negative_binomial``/``poisson`` (count quantile) for intermittent items; ``phase_out`` and
   ``no_demand`` items hold no safety stock.
 
-The ``inventory_policy`` row of an item holds month 1's values: ``safety_stock = SS_1``,
-``target_stock = S_1 = D_1 + SS_1``; ``reorder_point`` is the continuous-review order point over
-the lead time only, ``D^L + k sigma^L`` (its buffer covers ``L``, not ``L + R``); cycle stock
-``Q / 2`` with ``Q`` the review-period demand ``mu R`` lot-sized by MOQ and order multiple;
-``months_of_cover = usable on hand / mu`` where stock that will expire before the forecast
-uses it (first-expiry-first-out) does not count; the expected fill rate ``P2 = 1 - E[(X -
-S_1)+] / Q`` (normal: ``E[(X - S)+] = sigma_1 G(k)`` with the unit normal loss function ``G``).
+The ``inventory_policy`` row of an item holds month 1's values (the stock to hold at its end):
+``safety_stock = SS_1``, ``target_stock = S_1 = D_1 + SS_1``; ``reorder_point`` is the
+continuous-review order point over the lead time only, ``D^L + k sigma^L`` (its buffer covers
+``L``, not ``L + R``); cycle stock ``Q / 2`` with ``Q`` the review-period demand ``mu R``
+lot-sized by MOQ and order multiple; ``months_of_cover = usable on hand / mu`` where stock that
+will expire before the forecast uses it (first-expiry-first-out) does not count; the expected
+fill rate ``P2 = 1 - E[(X - S_1)+] / Q`` (normal: ``E[(X - S)+] = sigma_1 G(k)`` with the unit
+normal loss function ``G``).
 The time-phased values by month are the ``inventory_targets`` rows (:func:`plan_inventory`).
 
 References:

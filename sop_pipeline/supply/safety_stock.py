@@ -5,10 +5,12 @@ An item reviewed every ``R`` months with a lead time of ``L`` months (fractional
 / 30.4375``) must hold, after ordering, enough to cover demand over the protection interval
 ``P = L + R``. For every month ``t = 1..T`` of the plan:
 
-- **Window demand** ``D_t = sum_{j=0}^{ceil(P)-1} w_j f_{t+j}`` with ``f`` the monthly forecast
-  and ``w_j = 1`` except the last, ``P - floor(P)`` when ``P`` is fractional. Months past the
-  forecast horizon take the forecast of the same calendar month a year earlier (horizons of
-  12 months or more), else the horizon's mean.
+- **Window demand** ``D_t = sum_{j=1}^{ceil(P)} w_j f_{t+j}`` with ``f`` the monthly forecast
+  and ``w_j = 1`` except the last, ``P - floor(P)`` when ``P`` is fractional: month ``t``'s
+  safety stock is the stock to hold at the end of month ``t`` (where the MRP and the
+  constrained plan hold it), which protects the months after it, not the month that has gone.
+  Months past the forecast horizon take the forecast of the same calendar month a year
+  earlier (horizons of 12 months or more), else the horizon's mean.
 - **Error of the window's demand at the average level**, ``V(P)``: from the RMSE of cumulative
   demand over ``k`` months where it is known, ``V(P) = C_{floor(P)}^2 + (P - floor(P))
   (C_{ceil(P)}^2 - C_{floor(P)}^2)`` (``C_0 = 0``); otherwise from the errors by months ahead,
@@ -22,7 +24,7 @@ An item reviewed every ``R`` months with a lead time of ``L`` months (fractional
   (cycle service level). Intermittent items: demand over the window is negative binomial (or
   Poisson) with mean ``D_t`` and variance ``sigma_t^2``, the order-up-to level is its
   service-level quantile ``S_t`` (whole units) and ``SS_t = max(0, S_t - D_t)``.
-- **Target** (order-up-to level) ``S_t = D_t + SS_t``.
+- **Target** (order-up-to level at the end of month ``t``, the review) ``S_t = D_t + SS_t``.
 - **Order point** (the level at which an item reviewed continuously would order; its buffer
   covers the lead time only): ``D^L + k sigma^L`` over the window of length ``L`` from month 1,
   with ``sigma^L`` as above for ``P = L``.
@@ -216,7 +218,8 @@ def time_phased_targets(
         return np.sqrt(scale**2 * level[:, None] + per_month**2 * lead_std[:, None] ** 2)
 
     protection = lead + review_months
-    demand = window_demand(f, protection)
+    # the stock at the end of month t protects the months after it: its window starts at t + 1
+    demand = window_demand(extend_forecast(f, 1)[:, 1:], protection)
     std = error(protection, demand)
     ss = np.maximum(0.0, k[:, None] * std)
     shortage = std[:, 0] * unit_normal_loss(
