@@ -263,3 +263,30 @@ def test_a_past_due_order_held_up_by_a_component_names_the_component() -> None:
     )
     assert_allclose(gaps["shortage_qty"], [20, 30, 30, 30])
     assert set(gaps["limiting_item"]) == {"C"} and set(gaps["binding_component"]) == {"C"}
+
+
+def test_an_open_order_serves_the_month_only_after_its_due_day() -> None:
+    """T: no stock, demand 30 a month, lead 2 months (nothing ordered now arrives before
+    April). Its open order of 60 is due 16 Feb, 15 of February's 28 days gone: it serves the
+    13/28 of February's demand after it, 13.93, and February is short 16.07 (the constrained
+    plan's rule); March is served from the rest. With 10 more due 1 Feb (at the month's
+    start), February serves 10 + 13.93 = 23.93 and is short 6.07."""
+    items = _items([{"item": "T", "item_type": "finished_good", "lead_time_days": 2 * MONTH_DAYS}])
+    order = {"po": "PO-1", "item": "T", "qty_open": 60.0, "due_date": pd.Timestamp("2025-02-16")}
+    gaps = find_supply_gaps(
+        plan_inputs(items, NO_BOM, _demand("T", [30] * 4), NO_STOCK, pd.DataFrame([order]),
+                    horizon=4)
+    )  # fmt: skip
+    after = 13 / 28 * 30
+    assert gaps["month"].tolist() == [MONTHS[0]]
+    assert_allclose(gaps["available_qty"], [after])
+    assert_allclose(gaps["shortage_qty"], [30 - after])
+    assert_allclose(gaps["shortage_qty"], [16.07], atol=0.005)
+    early = {"po": "PO-2", "item": "T", "qty_open": 10.0, "due_date": pd.Timestamp("2025-02-01")}
+    gaps = find_supply_gaps(
+        plan_inputs(items, NO_BOM, _demand("T", [30] * 4), NO_STOCK,
+                    pd.DataFrame([order, early]), horizon=4)
+    )  # fmt: skip
+    assert gaps["month"].tolist() == [MONTHS[0]]
+    assert_allclose(gaps["available_qty"], [10 + after])
+    assert_allclose(gaps["shortage_qty"], [6.07], atol=0.005)

@@ -11,7 +11,12 @@ replays that plan bottom-up (deepest BOM level first) with what is actually obta
    lead_time_days / 30.4375``, a fraction ``f = l - floor(l)`` into that month, where it serves
    at most the part of the month's needs that falls after its arrival, ``(1 - f) x needs``
    (needs spread evenly over the month); the rest of it is stock for the months after. So a
-   10-day item ordered at the close still serves two thirds of month 1.
+   10-day item ordered at the close still serves two thirds of month 1. An open order is
+   timed the same way by its due day (``g`` of its month gone by then), as in the constrained
+   plan: with several arrivals in a month, the needs served are at most the stock at the
+   month's start, what arrived before each arrival and ``(1 - g) x needs`` after it
+   (:func:`_not_yet_arrived`); a late open order arrives at the start of the month it is
+   assumed in.
 2. A produced item can release only what its components allow: cumulative feasible releases
    ``F_p(r) = min(planned cumulative releases_p(r), min_c served_pc(r) / factor_pc)`` where
    ``served_pc(r)`` is the cumulative quantity of component ``c`` given to parent ``p``.
@@ -22,7 +27,9 @@ replays that plan bottom-up (deepest BOM level first) with what is actually obta
 
 ``limiting_item`` is found by walking down the binding components: a shortage in month ``t`` of
 an item with lead time ``L`` is caused by the item itself when no release can arrive in time
-(``t - L < 1`` and its past-due order arrives after month ``t``) and otherwise by the component
+(``t - L < 1`` and its past-due order arrives after month ``t``) or when enough arrives in the
+month but after the needs it would serve (its open orders' due days, its lead time), and
+otherwise by the component
 with the smallest allowance at the release month - ``t - L``, or month 1 for the past-due order
 - whose own limiting item is taken in turn, down to the root cause.
 
@@ -43,7 +50,7 @@ from sop_pipeline.supply import lots
 from sop_pipeline.supply._common import QTY_TOL
 from sop_pipeline.supply.inputs import PlanningInputs
 from sop_pipeline.supply.mrp import MrpPlan, plan_network
-from sop_pipeline.supply.network import PlanningNetwork, build_network
+from sop_pipeline.supply.network import OpenArrivals, PlanningNetwork, build_network
 
 GAP_COLUMNS = [
     "item",
@@ -96,7 +103,7 @@ def replay_supply(net: PlanningNetwork, plan: MrpPlan) -> Feasibility:
             net, plan.release[rows], np.flatnonzero(parent_level == level), position, served_cum
         )
         on_time, past_due = _receipts(net, rows, feasible[rows], plan.past_due[rows])
-        short = _serve(
+        short, own_timing = _serve(
             net,
             rows,
             np.flatnonzero(comp_level == level),
@@ -107,7 +114,7 @@ def replay_supply(net: PlanningNetwork, plan: MrpPlan) -> Feasibility:
             served_cum,
             served_ind,
         )
-        _trace_root(net, rows, short, binding, root)
+        _trace_root(net, rows, short, binding, root, own_timing)
     return Feasibility(served_ind, feasible, root, binding)
 
 
@@ -188,18 +195,22 @@ def _serve(
     past_due: np.ndarray,
     served_cum: np.ndarray,
     served_ind: np.ndarray,
-) -> np.ndarray:
-    """Serve the level's demands month by month with fair-share allocation; return shortages."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Serve the level's demands month by month with fair-share allocation; return the
+    shortages and those that the receipts' timing alone causes (enough arrives in the month,
+    but after the needs it would have served)."""
     m, horizon = len(rows), net.horizon
     stock = net.stock[rows].copy()
     arrive_bucket = np.minimum(
         np.arange(1, horizon + 1)[None, :] + net.shelf[rows, None] - 1, horizon + 1
     )
     owner = position[net.edge_comp[edges]]
-    share = _arrival_share(net)[rows]
+    past_due_fraction = 1.0 - _arrival_share(net)[rows]
+    arrivals = _level_arrivals(net, rows)
     backlog = np.zeros(len(edges))
     cum = np.zeros(len(edges))
     short = np.zeros((m, horizon), dtype=bool)
+    timing = np.zeros((m, horizon), dtype=bool)
     for j in range(horizon):
         lots.expire(stock, j + 1)
         arriving = net.scheduled[rows, j] + receipts[:, j] + past_due[:, j]
@@ -207,9 +218,14 @@ def _serve(
         need_edge = backlog + dep[edges, j]
         independent = net.demand["base"][rows, j]
         need = independent + np.bincount(owner, weights=need_edge, minlength=m)
-        after_arrival = past_due[:, j] - np.minimum(past_due[:, j], share * need)
-        available = stock.sum(axis=1) - after_arrival
+        late = past_due[:, j] > 0
+        local = np.r_[arrivals.row[arrivals.col == j], np.flatnonzero(late)]
+        fraction = np.r_[arrivals.fraction[arrivals.col == j], past_due_fraction[late]]
+        qty = np.r_[arrivals.qty[arrivals.col == j], past_due[late, j]]
+        in_month = stock.sum(axis=1)
+        available = in_month - _not_yet_arrived(local, fraction, qty, need)
         short[:, j] = need > available + QTY_TOL * np.maximum(1.0, need)
+        timing[:, j] = short[:, j] & (need <= in_month + QTY_TOL * np.maximum(1.0, need))
         fill = np.where(short[:, j], available / np.where(short[:, j], need, 1.0), 1.0)
         served = need_edge * fill[owner]
         backlog = need_edge - served
@@ -217,18 +233,57 @@ def _serve(
         served_cum[edges, j] = cum
         served_ind[rows, j] = independent * fill
         lots.consume_fefo(stock, need * fill)
-    return short
+    return short, timing
+
+
+def _level_arrivals(net: PlanningNetwork, rows: np.ndarray) -> OpenArrivals:
+    """The open orders of the level's items (``row``: position among ``rows``) that arrive
+    during a month (their due day after its first: ``fraction > 0``)."""
+    arrivals = net.open_arrivals
+    if arrivals is None:
+        empty = np.zeros(0)
+        return OpenArrivals(empty.astype(np.int64), empty.astype(np.int64), empty, empty)
+    at = np.minimum(np.searchsorted(rows, arrivals.row), max(len(rows) - 1, 0))
+    keep = (len(rows) > 0) & (rows[at] == arrivals.row) & (arrivals.fraction > 0)
+    return OpenArrivals(at[keep], arrivals.col[keep], arrivals.fraction[keep], arrivals.qty[keep])
+
+
+def _not_yet_arrived(
+    local: np.ndarray, fraction: np.ndarray, qty: np.ndarray, need: np.ndarray
+) -> np.ndarray:
+    """Of the month's receipts ``qty`` arriving ``fraction`` into it (item ``local``), what
+    cannot serve the month's ``need`` (spread evenly over it): ``max(0, max_k (what arrives
+    at or after g_k) - (1 - g_k) x need)``, so that the needs served are at most the stock
+    before each arrival plus the needs after it."""
+    held = np.zeros(len(need))
+    if not len(local):
+        return held
+    order = np.lexsort((-fraction, local))  # by item, the latest arrival first
+    local, fraction, qty = local[order], fraction[order], qty[order]
+    total = np.cumsum(qty)
+    first = np.r_[True, local[1:] != local[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(local)), 0))
+    later = total - np.r_[0.0, total][start]  # arriving at or after each one, within the item
+    np.maximum.at(held, local, later - (1.0 - fraction) * need[local])
+    return held
 
 
 def _trace_root(
-    net: PlanningNetwork, rows: np.ndarray, short: np.ndarray, binding: np.ndarray, root: np.ndarray
+    net: PlanningNetwork,
+    rows: np.ndarray,
+    short: np.ndarray,
+    binding: np.ndarray,
+    root: np.ndarray,
+    own_timing: np.ndarray,
 ) -> None:
-    """Root limiting item of each shortage: the item itself if no release can arrive in time
-    or nothing binds, else the binding component's own root at the release month
+    """Root limiting item of each shortage: the item itself if no release can arrive in time,
+    the month's receipts come after the needs they would serve (``own_timing``) or nothing
+    binds, else the binding component's own root at the release month
     (:func:`_release_month`)."""
     local, month = np.nonzero(short)
     item = rows[local]
     release_month = _release_month(net, item, month)
+    release_month = np.where(own_timing[local, month], -1, release_month)
     comp = np.where(release_month >= 0, binding[item, np.maximum(release_month, 0)], -1)
     deeper = comp >= 0
     cause = item.copy()
