@@ -377,3 +377,38 @@ def test_the_cash_path_leaves_room_for_the_stock_the_purchases_lots_hold(monkeyp
     monkeypatch.setattr(balance_plan, "LOT_PASSES", 0)  # the lots unseen: 120 in February
     unseen = solve_scenario(problem, settings)
     np.testing.assert_allclose(unseen.plan.inventory[0], [60.0, 120.0, 80.0])
+
+
+def test_the_cash_path_lists_the_items_it_holds_down() -> None:
+    """Relaxing the path: A holds 10 more in November, B 0.2 more (nothing), C 5 more in
+    December and A 3 less: the path's November row lists A, its December row C, whatever the
+    rows said before (items below their buffers for another reason); other rows keep theirs,
+    and without a relax option nothing changes."""
+    from sop_pipeline.balance.prices import held_by_cash_path
+
+    nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
+    prices = pd.DataFrame(
+        {
+            "constraint_type": ["cash", "cash", "component"],
+            "constraint": ["cash path", "cash path", "C1"],
+            "month": [nov, dec, nov],
+            "affected_items": ["A, B, HC", "HC", "A, B"],
+            "affected_item_count": [3, 1, 2],
+        }
+    )
+    base = {("A", nov): 50.0, ("B", nov): 20.0, ("C", nov): 0.0,
+            ("A", dec): 40.0, ("B", dec): 20.0, ("C", dec): 10.0}  # fmt: skip
+    relaxed = base | {("A", nov): 60.0, ("B", nov): 20.2, ("A", dec): 37.0, ("C", dec): 15.0}
+    plans = pd.DataFrame(
+        [
+            {"issue": "cash:cash path", "option": option, "item": item, "month": month,
+             "inventory_qty": qty}
+            for option, quantities in (("plan_to_base", base), ("relax_cash_path", relaxed))
+            for (item, month), qty in quantities.items()
+        ]
+    )  # fmt: skip
+    out = held_by_cash_path(prices, plans)
+    assert out["affected_items"].tolist() == ["A", "C", "A, B"]
+    assert out["affected_item_count"].tolist() == [1, 1, 2]
+    unchanged = held_by_cash_path(prices, plans[plans["option"] == "plan_to_base"])
+    pd.testing.assert_frame_equal(unchanged, prices)

@@ -41,7 +41,11 @@ from sop_pipeline.balance.options import (
     find_issues,
     option_tables,
 )
-from sop_pipeline.balance.prices import attribute_lost_sales, constraint_prices
+from sop_pipeline.balance.prices import (
+    attribute_lost_sales,
+    constraint_prices,
+    held_by_cash_path,
+)
 from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import PlanArrays, read_plan
 from sop_pipeline.balance.solver import Solution, SolverChoice, solve
@@ -337,6 +341,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     pricing = time.perf_counter()
     tables = option_tables(context, issues, settings.workers)
     options_seconds = time.perf_counter() - pricing
+    prices = held_by_cash_path(prices, tables.plans)
     options = tables.options
     waited = time.perf_counter()
     solved = {"base": base} | ({"upside": upside()} if upside is not None else {})

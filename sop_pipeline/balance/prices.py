@@ -32,7 +32,10 @@ component shortage that empties the shelves for the next month's first days stay
 
 ``affected_items`` lists the finished goods a constraint touches: for a component the ones
 built from it, for a resource the ones made on it that month or losing sales to it, for the
-cash path the ones held below their safety stock.
+cash path the ones it holds down - once the path's options are priced, those that hold more
+stock that month when the path is relaxed (:func:`held_by_cash_path`); before, those below
+their safety stock by at least :data:`SHORT_UNITS` that no other binding row of the month
+touches.
 """
 
 from __future__ import annotations
@@ -268,6 +271,31 @@ def attribute_lost_sales(
     )
 
 
+SHORT_UNITS = 0.5
+"""A buffer below its safety stock by less than this (units) is not held down by anything."""
+
+
+def held_by_cash_path(prices: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
+    """``prices`` with the cash path's rows listing the finished goods whose stock is at least
+    :data:`SHORT_UNITS` higher in their month when the path is relaxed (the cash issue's
+    ``relax_cash_path`` against ``plan_to_base`` in ``plans``, the option plans); unchanged
+    without that option."""
+    cash = prices["constraint_type"] == "cash"
+    option = plans[plans["issue"] == "cash:cash path"]
+    if not cash.any() or "relax_cash_path" not in set(option["option"]):
+        return prices
+    wide = option.pivot_table(
+        index=["item", "month"], columns="option", values="inventory_qty", aggfunc="sum"
+    )
+    higher = wide["relax_cash_path"] - wide["plan_to_base"] >= SHORT_UNITS
+    moved = higher[higher].reset_index().groupby("month")["item"].agg(list)
+    out = prices.copy()
+    affected = out.loc[cash, "month"].map(moved).map(lambda a: a if isinstance(a, list) else [])
+    out.loc[cash, "affected_item_count"] = affected.map(lambda a: len(set(a))).astype(int)
+    out.loc[cash, "affected_items"] = affected.map(_listed)
+    return out
+
+
 def _listed(items: list[str]) -> str:
     names = sorted(set(items))
     shown = ", ".join(names[:MAX_LISTED])
@@ -370,7 +398,10 @@ def constraint_prices(
         )
     cash = model.dual(row_dual, "cash")
     cash_rows = model.rows["cash"]
-    short = plan.buffer < problem.safety_stock - TOL
+    short = plan.buffer < problem.safety_stock - SHORT_UNITS
+    elsewhere: dict[object, set[str]] = {}  # the items another row of the month touches
+    for row in rows:
+        elsewhere.setdefault(row["month"], set()).update(row["affected"])
     for t in np.flatnonzero(cash > PRICE_TOL * 1e-2):
         row = cash_rows[t]
         add(
@@ -379,7 +410,7 @@ def constraint_prices(
             t,
             cash[t],
             model.row_upper[row] - activity[row] + 0.0,
-            names[short[:, t]].tolist(),
+            [name for name in names[short[:, t]] if name not in elsewhere.get(months[t], ())],
             "inventory value against the dated cash path",
         )
 
