@@ -223,6 +223,10 @@ def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the
         "(method switch: model Theta -> SeasonalNaive)"
     )
     assert out.iloc[0]["task"].startswith("Check the new method")
+    # the plan already follows the new forecast: the task is to confirm it, not to move supply
+    assert out.iloc[2]["task"] == (
+        "Confirm the new timing with Sales: the plan already re-phases FG4 to it"
+    )
     assert out.iloc[1]["task_topic"] == (
         "600 C1 on 2 open order(s) up to 26 days late, assumed in Dec 2025"
     )

@@ -117,11 +117,14 @@ forecast_change_tasks as (
         case
             when is_method_switch then
                 format('Check the new method against last month''s before acting on {}', item)
+            -- the plan is already built on the new forecast: confirming it is the task, not
+            -- moving supply a second time
             when is_timing_shift then
-                format('Confirm the new timing with Sales, then re-phase supply for {}', item)
+                format('Confirm the new timing with Sales: the plan already re-phases {} to it',
+                       item)
             else
-                format('Confirm the change with Sales, then {} supply for {}',
-                       case when change_qty >= 0 then 'raise' else 'cut' end, item)
+                format('Confirm the change with Sales: the plan already {} supply for {} to it',
+                       case when change_qty >= 0 then 'raises' else 'cuts' end, item)
         end as suggested_decision
     from sop_mart.forecast_changes
     where plan_month = getvariable('plan_month')

@@ -235,7 +235,8 @@ demand_issues as (
         null::double as shadow_price,
         null::varchar as price_per,
         coalesce(option_value.base_lost_sales_qty, 0) as shortage_qty,
-        format('Confirm the change with Sales, then raise supply for {}', changes.item)
+        format('Confirm the change with Sales: the plan already follows it for {}; decide '
+               || 'whether to hold stock for demand above it', changes.item)
             as fallback_decision
     from sop_mart.forecast_changes as changes
     join option_value
