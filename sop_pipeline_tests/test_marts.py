@@ -204,6 +204,8 @@ def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the
 
     forecast_change FG3  method switch, level change |-6000 - (-500) x 5| = 3500  revenue 6000
     late_order      C1   the margin of the gaps C1 causes (FG1's): 3000           revenue 4500
+    order_lead_time C1   orders due 50 and 71 days after the close, lead time 30: the lost
+                         margin the plan puts on C1, 2000 + 1000 = 3000
     forecast_change FG4  timing shift (nets to 0): 4500 / 2 = 2250                revenue 3000
     shelf_life      SA1  lot B-17 at WH2 written off at cost: 2000
     overdue_action  A7   0
@@ -212,19 +214,28 @@ def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the
     assert list(zip(out["category"], out["item"], strict=True)) == [
         ("forecast_change", "FG3"),
         ("late_order", "C1"),
+        ("order_lead_time", "C1"),
         ("forecast_change", "FG4"),
         ("shelf_life", "SA1"),
         ("overdue_action", "A7"),
     ]
-    assert list(out["impact_value"]) == [3500.0, 3000.0, 2250.0, 2000.0, 0.0]
-    assert list(out["rank"]) == [1, 2, 3, 4, 5]
+    assert list(out["impact_value"]) == [3500.0, 3000.0, 3000.0, 2250.0, 2000.0, 0.0]
+    assert list(out["rank"]) == [1, 2, 3, 4, 5, 6]
+    assert out.iloc[2]["task_topic"] == (
+        "2 open order(s) of C1 due up to 71 days after the close (10 Jan 2026), against a lead "
+        "time of 30 days in the item master"
+    )
+    assert out.iloc[2]["task"] == (
+        "Confirm C1's lead time with the supplier (order PO-9): the plan counts on a new order "
+        "arriving 30 days after it is placed"
+    )
     assert out.iloc[0]["task_topic"] == (
         "FG3 forecast down by 40% (500 units) against last month "
         "(method switch: model Theta -> SeasonalNaive)"
     )
     assert out.iloc[0]["task"].startswith("Check the new method")
     # the plan already follows the new forecast: the task is to confirm it, not to move supply
-    assert out.iloc[2]["task"] == (
+    assert out.iloc[3]["task"] == (
         "Confirm the new timing with Sales: the plan already re-phases FG4 to it"
     )
     assert out.iloc[1]["task_topic"] == (
@@ -239,10 +250,11 @@ def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the
         {"parent": ["C1"], "component": ["R1"], "plan_month": [pd.Timestamp(PLAN)]}
     )
     run = _run(_con(made), "marts/planner_tasks").set_index("item")
+    # and no lead-time task: production orders released for later runs are usual
     assert run.loc["C1", "task"] == (
         "Get a confirmed completion date for production order PO-5 of C1 or re-plan the run"
     )
-    assert "lot B-17 of SA1 at WH2" in out.iloc[3]["task_topic"]
+    assert "lot B-17 of SA1 at WH2" in out.iloc[4]["task_topic"]
 
 
 def _root_cause_tables() -> dict[str, pd.DataFrame]:
@@ -582,7 +594,12 @@ def test_a_lead_time_losing_sales_only_in_the_first_month_is_the_planners() -> N
     agenda = _run(con, "marts/top_issues")
     assert {"lead_time:FG2", "lead_time:FG4"}.isdisjoint(agenda["issue"])
     assert "component:C1" in set(agenda["issue"])
-    tasks = _run(con, "marts/planner_tasks").set_index("item")
+    tasks = _run(con, "marts/planner_tasks")
+    # FG2 is bought (no bill of materials): MO-3, due 1 Mar 2026, is far beyond its 14 days
+    assert tasks.loc[tasks["item"] == "FG2", "category"].tolist() == [
+        "lead_time", "order_lead_time"
+    ]  # fmt: skip
+    tasks = tasks[tasks["category"] == "lead_time"].set_index("item")
     fg2 = tasks.loc["FG2"]
     assert (fg2["category"], fg2["impact_value"]) == ("lead_time", 700.0)
     assert fg2["task_topic"] == (
@@ -601,7 +618,8 @@ def test_a_lead_time_losing_sales_only_in_the_first_month_is_the_planners() -> N
     )
     con = _con(dict(tables, **{"sop_mart.constraint_prices": later}))
     assert "lead_time:FG2" in set(_run(con, "marts/top_issues")["issue"])
-    assert "FG2" not in set(_run(con, "marts/planner_tasks")["item"])
+    later_tasks = _run(con, "marts/planner_tasks")
+    assert "FG2" not in set(later_tasks.loc[later_tasks["category"] == "lead_time", "item"])
 
 
 def test_a_timing_shift_is_an_exception_even_when_it_nets_to_zero() -> None:

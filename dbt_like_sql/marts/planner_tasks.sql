@@ -2,8 +2,9 @@
 -- The planners' list: what the planning team settles before or after the meeting, kept off
 -- the leadership agenda (sop_mart.top_issues) - a forecast that switched method (checked before
 -- anyone acts on it), forecast cuts and timing shifts (re-phase or cut supply), late purchase
--- orders (confirm dates), sales lost in the first month before an item's orders arrive (bring
--- one forward at the close: the meeting sits too late for it), lots that will expire or stay
+-- orders (confirm dates), open orders due later than the item master's lead time (confirm the
+-- lead time the plan counts on), sales lost in the first month before an item's orders arrive
+-- (bring one forward at the close: the meeting sits too late for it), lots that will expire or stay
 -- unused (work them down or write them off), and overdue actions; each with the money it
 -- concerns and a concrete task. Sorted by that money.
 with earliest_open_order as (
@@ -95,6 +96,61 @@ lead_time_tasks as (
         on items.plan_month = getvariable('plan_month')
         and items.item = losses.item
     where losses.lost_margin >= 0.5
+),
+
+slow_orders as (
+    -- a bought item's open orders due later after the close than the item master's lead time
+    -- allows (by a quarter and two weeks at least), where the plan loses sales to the item:
+    -- the plan counts on a new order arriving within that lead time, so either the supplier
+    -- takes longer or the order was scheduled late on purpose (production orders released for
+    -- later runs are usual and not listed); the lost margin put on the item is at stake
+    select
+        orders.item,
+        count(*) as orders,
+        arg_max(orders.po, orders.due_date) as po,
+        max(orders.due_date) as due_date,
+        max(date_diff('day', close.close_date, orders.due_date)) as days_after_close,
+        any_value(items.lead_time_days)::double as lead_time_days
+    from staging.open_purchase_orders as orders
+    join staging.items as items
+        on items.plan_month = orders.plan_month
+        and items.item = orders.item
+    cross join (
+        select (getvariable('plan_month') + interval 1 month - interval 1 day)::date
+            as close_date
+    ) as close
+    where orders.plan_month = getvariable('plan_month')
+      and date_diff('day', close.close_date, orders.due_date)
+          > greatest(1.25 * items.lead_time_days, items.lead_time_days + 14)
+      and orders.item not in (
+          select parent from staging.bom where plan_month = getvariable('plan_month')
+      )
+    group by orders.item
+),
+
+slow_order_tasks as (
+    select
+        'order_lead_time' as category,
+        format('{} open order(s) of {} due up to {} days after the close ({}), against a lead '
+               || 'time of {:,.0f} days in the item master', slow.orders, slow.item,
+               slow.days_after_close, strftime(slow.due_date, '%d %b %Y'), slow.lead_time_days)
+            as topic,
+        slow.item,
+        lost.lost_margin as impact_value,
+        null::double as revenue_value,
+        format('Confirm {}''s lead time with the supplier (order {}): the plan counts on a new '
+               || 'order arriving {:,.0f} days after it is placed', slow.item, slow.po,
+               slow.lead_time_days) as suggested_decision
+    from slow_orders as slow
+    join (
+        select "constraint" as item, exact_sum(lost_margin) as lost_margin
+        from sop_mart.constraint_prices
+        where plan_month = getvariable('plan_month')
+          and constraint_type in ('component', 'lead_time')
+        group by "constraint"
+        having exact_sum(lost_margin) >= 0.5
+    ) as lost
+        on lost.item = slow.item
 ),
 
 forecast_change_tasks as (
@@ -190,6 +246,8 @@ candidates as (
     select * from late_order_tasks
     union all
     select * from lead_time_tasks
+    union all
+    select * from slow_order_tasks
     union all
     select * from shelf_life_tasks
     union all
