@@ -166,7 +166,8 @@ class SupplySettings(_Section):
         ge=0,
         le=12,
         description="an open order already past due at the plan month's close is assumed to "
-        "arrive this many months after the first planned month (0: in the first month)",
+        "arrive this many months after the first planned month (0: in the first month), or "
+        "its lead time after the close when that is sooner (as an order placed then would)",
     )
 
 

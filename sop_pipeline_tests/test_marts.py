@@ -693,7 +693,9 @@ def test_late_purchase_orders_by_hand() -> None:
     """Plan month Oct 2025 (closes 31 Oct). P1 (C1, due 5 Oct) is 26 days late, P2 (C1, due
     30 Sep) 31 days, P3 (C2, due 3 Nov) is not late. With the default delay of 1 month they
     are assumed in Dec 2025 (month 2), with 0 in Nov. C1 (cost 2) limits FG1's gaps: margin
-    300 + 100 = 400, revenue 500 + 200 = 700, one item short; P1 worth 50 x 2 = 100."""
+    300 + 100 = 400, revenue 500 + 200 = 700, one item short; P1 worth 50 x 2 = 100. C1's
+    lead time is 45 days; were it 10, an order placed at the close would be in by 10 Nov, so
+    the late ones are assumed in Nov 2025 too, and the plan loses nothing before them."""
     month = pd.Timestamp(PLAN)
     tables = {
         "staging.open_purchase_orders": pd.DataFrame(
@@ -705,7 +707,12 @@ def test_late_purchase_orders_by_hand() -> None:
             }
         ),
         "staging.items": pd.DataFrame(
-            {"item": ["C1", "C2"], "description": ["Jar", "Lid"], "unit_cost": [2.0, 1.0]}
+            {
+                "item": ["C1", "C2"],
+                "description": ["Jar", "Lid"],
+                "unit_cost": [2.0, 1.0],
+                "lead_time_days": [45.0, 10.0],
+            }
         ),
         "sop_mart.supply_gaps": pd.DataFrame(
             {
@@ -737,3 +744,7 @@ def test_late_purchase_orders_by_hand() -> None:
     assert list(out["plan_lost_margin"]) == [150.0, 150.0]
     now = _run(_con(tables), "marts/late_purchase_orders", {"supply": {"late_po_delay_months": 0}})
     assert set(now["assumed_arrival_month"]) == {pd.Timestamp("2025-11-01")}
+    tables["staging.items"]["lead_time_days"] = 10.0
+    quick = _run(_con(tables), "marts/late_purchase_orders")
+    assert set(quick["assumed_arrival_month"]) == {pd.Timestamp("2025-11-01")}
+    assert list(quick["plan_lost_margin"]) == [0.0, 0.0]

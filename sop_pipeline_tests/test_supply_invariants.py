@@ -56,13 +56,14 @@ def _row(frame: pd.DataFrame, scenario: str, item: str, month: int) -> int:
 def test_invariants_hold_on_a_real_plan() -> None:
     """Base plan by hand: A (stock 5) receives 5, 20, 0 and releases them at once (lead 0);
     B needs 2 / 0.8 = 2.5 per A: 12.5, 50, 0. B's 4 in stock expire in month 1 (expired 4);
-    the late order of 3 arrives in month 2. Both invariants hold in both scenarios."""
+    the late order of 3 arrives in month 1 (B's lead time is 0: an order placed at the close
+    would be in at once). Both invariants hold in both scenarios."""
     mrp, independent = _plan()
     base = mrp[mrp["scenario"] == "base"].set_index(["item", "month"])
     assert_allclose(base.loc["A", "planned_release_qty"], [5, 20, 0])
     assert_allclose(base.loc["B", "gross_qty"], [12.5, 50, 0])
     assert_allclose(base.loc["B", "expired_qty"], [4, 0, 0])
-    assert_allclose(base.loc["B", "scheduled_receipts"], [0, 3, 0])
+    assert_allclose(base.loc["B", "scheduled_receipts"], [3, 0, 0])
     assert stock_balance_breaks(mrp, STOCK).empty
     assert bom_consistency_breaks(mrp, BOM, independent).empty
 

@@ -264,8 +264,10 @@ def test_open_orders_by_due_date() -> None:
     """A late order (due December, before the plan month closed) is assumed to arrive one month
     late, in month 2 (``late_po_delay_months`` 1); one due in June (month 5) is outside the
     4-month horizon. Demand 10 in month 2: the late 6 covers part → net 4 in month 2. With a
-    delay of 0 the late order arrives in month 1, with 3 in month 4."""
-    items = _items([{"item": "O", "item_type": "finished_good"}])
+    delay of 0 the late order arrives in month 1, with 3 in month 4 (O's lead time, 150 days,
+    is longer than any of these delays). An item whose lead time is 10 days: its late order
+    arrives in month 1, as an order placed at the close would, whatever the delay."""
+    items = _items([{"item": "O", "item_type": "finished_good", "lead_time_days": 150.0}])
     orders = pd.DataFrame(
         {
             "po": ["late", "later"],
@@ -299,6 +301,20 @@ def test_open_orders_by_due_date() -> None:
             )
         )
         assert_allclose(_col(mrp, "O", "scheduled_receipts"), expected)
+    quick = _items([{"item": "O", "item_type": "finished_good", "lead_time_days": 10.0}])
+    for delay in (1, 3):
+        mrp = run_mrp(
+            plan_inputs(
+                quick,
+                pd.DataFrame(columns=["parent", "component", "qty_per"]),
+                _demand("O", [0, 10, 0, 0]),
+                pd.DataFrame(columns=["item", "on_hand_qty"]),
+                orders,
+                horizon=4,
+                late_po_delay_months=delay,
+            )
+        )
+        assert_allclose(_col(mrp, "O", "scheduled_receipts"), [6, 0, 0, 0])
 
 
 def test_scenarios_use_forecast_and_hi80() -> None:

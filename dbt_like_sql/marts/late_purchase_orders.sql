@@ -1,7 +1,8 @@
 -- group: supply
 -- Open purchase and production orders already past due at the plan month's close: how many
 -- days late, the month the plan assumes they arrive (supply.late_po_delay_months after the
--- first planned month), their value at cost, the gross margin and net revenue of the supply
+-- first planned month, or the month an order placed at the close would arrive in, its lead
+-- time after the close, when that is sooner), their value at cost, the gross margin and net revenue of the supply
 -- gaps whose root cause (limiting item) is the ordered item (before decisions), and the margin
 -- the constrained plan loses to the item before the order arrives: what chasing it can win.
 with late_orders as (
@@ -12,7 +13,7 @@ with late_orders as (
 ),
 
 items as (
-    select item, description, unit_cost
+    select item, description, unit_cost, lead_time_days
     from staging.items
     where plan_month = getvariable('plan_month')
 ),
@@ -33,20 +34,35 @@ plan_month_end as (
 ),
 
 assumed_arrival as (
-    select (getvariable('plan_month')
-               + to_months(1 + getvariable('supply_late_po_delay_months')))::date as month
+    -- never later than an order placed at the close would arrive (supply/network.py)
+    select
+        late_orders.po,
+        late_orders.item,
+        greatest(
+            getvariable('plan_month') + interval 1 month,
+            least(
+                getvariable('plan_month')
+                    + to_months(1 + getvariable('supply_late_po_delay_months')),
+                date_trunc('month', plan_month_end.last_day
+                                    + to_days(round(coalesce(items.lead_time_days, 1e6))::integer))
+            )
+        )::date as month
+    from late_orders
+    cross join plan_month_end
+    left join items using (item)
 ),
 
 lost_before_arrival as (
     -- the margin the constrained plan loses to the ordered item - short as a component, or
     -- starting a month without the stock its first days need (its own lead time) - in the
-    -- months before the late orders are assumed to arrive (sop_mart.constraint_prices)
+    -- months before its late orders are assumed to arrive (sop_mart.constraint_prices)
     select prices."constraint" as item, exact_sum(prices.lost_margin) as plan_lost_margin
     from sop_mart.constraint_prices as prices
-    cross join assumed_arrival
+    join (select item, max(month) as month from assumed_arrival group by item) as arrival
+        on arrival.item = prices."constraint"
     where prices.plan_month = getvariable('plan_month')
       and prices.constraint_type in ('component', 'lead_time')
-      and prices.month < assumed_arrival.month
+      and prices.month < arrival.month
     group by prices."constraint"
 )
 
@@ -66,7 +82,7 @@ select
     coalesce(lost_before_arrival.plan_lost_margin, 0) as plan_lost_margin
 from late_orders
 cross join plan_month_end
-cross join assumed_arrival
+join assumed_arrival using (po, item)
 left join items using (item)
 left join gaps_caused using (item)
 left join lost_before_arrival using (item)

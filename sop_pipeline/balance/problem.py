@@ -25,7 +25,8 @@ Timing conventions (monthly buckets, as the supply stage):
   convention: an order loads the month it is due).
 - **Stock.** Usable stock at the close, less what will expire before it can be used (the
   shelf-life risk's first-expiry-first-out projection), opens the plan; open orders arrive when
-  due (late ones ``supply.late_po_delay_months`` after month 1).
+  due (late ones ``supply.late_po_delay_months`` after month 1, or their lead time after the
+  close when sooner).
 """
 
 from __future__ import annotations

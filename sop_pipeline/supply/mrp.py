@@ -10,7 +10,8 @@ Conventions (monthly buckets ``t = 1..horizon`` after the plan month):
   expires drops out (``expired_qty``). Receipts get the item's shelf life from their arrival.
 - Open orders are scheduled receipts in the month of their due date. An order already past due
   at the plan month's close is late: it is assumed to arrive ``late_po_delay_months`` after
-  month 1 (setting ``supply.late_po_delay_months``, default 1: month 2).
+  month 1 (setting ``supply.late_po_delay_months``, default 1: month 2), or its lead time after
+  the close when that is sooner (:func:`~sop_pipeline.supply.network.arrival_month`).
 - Net requirement with a time-phased safety stock as a target:
   ``net_t = max(0, gross_t + SS_t - (usable stock after expiry + scheduled receipts_t))``.
 - Lot sizing: ``q = max(net, moq)`` rounded up to the order multiple (lot-for-lot when neither

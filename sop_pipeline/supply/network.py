@@ -119,13 +119,17 @@ def prepare_open_orders(
     plan_month: pd.Timestamp,
     horizon: int,
     late_delay_months: int = LATE_PO_DELAY_MONTHS,
+    lead_days: np.ndarray | None = None,
 ) -> np.ndarray:
     """Open orders as scheduled receipts by month; later than the horizon they drop.
 
     An order due in month ``t >= 1`` arrives in ``t``. An order already past due at the plan
-    month's close (due on or before its last day) is late: it is assumed to arrive in month
-    ``1 + late_delay_months`` (month 1 with a delay of 0), never earlier than a supplier who has
-    already missed the date is likely to deliver.
+    month's close (due on or before its last day) is late: it is assumed to arrive at the
+    start of month ``1 + late_delay_months`` (month 1 with a delay of 0), never earlier than a
+    supplier who has already missed the date is likely to deliver - but never later than an
+    order placed at the close would arrive, ``lead_days`` (per item of ``items``) after it: a
+    late run of a 17-day item is in 17 days after the close, not next month
+    (:func:`late_arrival`).
 
     Raises:
         ValueError: on missing columns, unknown items, negative quantities or missing due dates.
@@ -140,21 +144,56 @@ def prepare_open_orders(
     due = pd.to_datetime(open_orders["due_date"])
     if due.isna().any():
         raise ValueError("open_orders due_date is missing on some rows")
-    month = month_index(due, plan_month)
-    col = np.where(month < 1, 1 + int(late_delay_months), month) - 1
+    rows = items.get_indexer(open_orders["item"].astype(str))
+    col, _ = arrival_month(due, plan_month, late_delay_months, _lead_of(lead_days, rows))
     keep = col < horizon
-    rows = items.get_indexer(open_orders["item"].astype(str))[keep]
+    rows = rows[keep]
     out = np.bincount(rows * horizon + col[keep], weights=qty[keep], minlength=len(items) * horizon)
     return out.astype(float).reshape(len(items), horizon)
+
+
+def _lead_of(lead_days: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    return None if lead_days is None else np.asarray(lead_days, dtype=float)[rows]
+
+
+def arrival_month(
+    due: pd.Series | pd.DatetimeIndex,
+    plan_month: pd.Timestamp,
+    late_delay_months: int,
+    lead_days: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Month position (0 = month 1) and fraction of that month gone when each open order
+    arrives: on its due date; a late one (due by the plan month's close) at the start of
+    month ``1 + late_delay_months``, or ``lead_days`` after the close where that is sooner (an
+    order placed at the close would arrive then)."""
+    due = pd.DatetimeIndex(pd.to_datetime(due))
+    month = month_index(due, plan_month)
+    late = month < 1
+    col = np.where(late, int(late_delay_months), month - 1).astype(np.int64)
+    fraction = np.where(late, 0.0, (due.day.to_numpy() - 1) / due.days_in_month.to_numpy())
+    if lead_days is not None and late.any():
+        close = pd.Timestamp(plan_month) + pd.offsets.MonthEnd(0)
+        days = np.nan_to_num(np.asarray(lead_days, dtype=float), nan=np.inf)
+        sooner = late & (days < 1e6)
+        placed = pd.DatetimeIndex(
+            close + pd.to_timedelta(np.round(np.where(sooner, days, 0.0)), unit="D")
+        )
+        at = month_index(placed, plan_month) - 1
+        sooner &= at < col
+        # placed at the close with no lead time: at the start of month 1
+        share = np.where(at < 0, 0.0, (placed.day.to_numpy() - 1) / placed.days_in_month)
+        col = np.where(sooner, np.maximum(at, 0), col)
+        fraction = np.where(sooner, share, fraction)
+    return col, fraction
 
 
 @dataclass(frozen=True)
 class OpenArrivals:
     """When in its month each open order of the horizon arrives: ``row`` (item position),
-    ``col`` (month position), ``fraction`` of the month gone by then (``(day - 1) / days in the
-    month`` of its due date; 0 for a late order, assumed to arrive at the start of the month it
-    is moved to) and ``qty``. The monthly buckets of :attr:`SupplyNetwork.scheduled` sum them;
-    the constrained plan lets an order serve only the demand after it arrives."""
+    ``col`` (month position), ``fraction`` of the month gone by then (``(day - 1) / days in
+    the month`` of its due date; a late order's assumed arrival, :func:`arrival_month`) and
+    ``qty``. The monthly buckets of :attr:`SupplyNetwork.scheduled` sum them; the
+    constrained plan lets an order serve only the demand after it arrives."""
 
     row: np.ndarray
     col: np.ndarray
@@ -168,18 +207,18 @@ def open_order_arrivals(
     plan_month: pd.Timestamp,
     horizon: int,
     late_delay_months: int = LATE_PO_DELAY_MONTHS,
+    lead_days: np.ndarray | None = None,
 ) -> OpenArrivals:
     """The open orders of :func:`prepare_open_orders` (checked there) with the day they arrive
-    (:class:`OpenArrivals`)."""
+    (:class:`OpenArrivals`, :func:`arrival_month`)."""
     qty = pd.to_numeric(open_orders["qty_open"], errors="raise").fillna(0.0).to_numpy(float)
-    due = pd.DatetimeIndex(pd.to_datetime(open_orders["due_date"]))
-    month = month_index(due, plan_month)
-    late = month < 1
-    col = np.where(late, 1 + int(late_delay_months), month) - 1
-    fraction = np.where(late, 0.0, (due.day.to_numpy() - 1) / due.days_in_month.to_numpy())
+    rows = items.get_indexer(open_orders["item"].astype(str))
+    col, fraction = arrival_month(
+        open_orders["due_date"], plan_month, late_delay_months, _lead_of(lead_days, rows)
+    )
     keep = (col < horizon) & (qty > 0)
     return OpenArrivals(
-        row=items.get_indexer(open_orders["item"].astype(str))[keep].astype(np.int64),
+        row=rows[keep].astype(np.int64),
         col=col[keep].astype(np.int64),
         fraction=fraction[keep].astype(float),
         qty=qty[keep],
@@ -227,8 +266,8 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
     :func:`safety_stock_by_month`); phase-out items hold none and are replenished lot-for-lot
     (no MOQ, no order multiple), so nothing is bought beyond what their remaining demand needs
     after stock. Revenue is valued at the forecast's net price where it gives one, else at the
-    item master's ``unit_price``. Late open orders arrive ``late_po_delay_months`` after month 1
-    (:func:`prepare_open_orders`).
+    item master's ``unit_price``. Late open orders arrive ``late_po_delay_months`` after month 1,
+    or sooner where an order placed at the close would (:func:`prepare_open_orders`).
 
     Raises:
         ValueError: on bad arguments (see the ``prepare_*`` helpers), a BOM item missing from the
@@ -258,6 +297,7 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
         horizon,
     )
     wanted = dict.fromkeys(["base", *scenarios])
+    lead_days = master["lead_time_days"].to_numpy(float)
     return PlanningNetwork(
         items=names,
         months=months,
@@ -275,10 +315,10 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
         edge_factor=edges["factor"].to_numpy(float),
         demand={s: prepare_demand(inputs.demand(s), names, plan, horizon) for s in wanted},
         scheduled=prepare_open_orders(
-            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months
+            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months, lead_days
         ),
         open_arrivals=open_order_arrivals(
-            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months
+            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months, lead_days
         ),
         stock=stock,
         firm=firm_receipts(inputs.firm_production, names, months),
