@@ -652,3 +652,20 @@ def test_ten_thousand_items_in_a_couple_of_minutes(tmp_path: Path) -> None:
     assert summary.n_components == 20_020 and summary.bom_depth == 3
     assert 1 <= summary.n_sales_lines / (10_000 * 48) <= 4
     assert len(summary.launches) > 100 and len(summary.phase_out) > 100
+
+
+def test_the_cash_history_moves_with_the_months_flows() -> None:
+    """Burn 50 (thousands); October's close holds 100. October booked 80 of net revenue and
+    received 20 of purchases (+10 after the burn), so September closed at 90; September 60
+    and 10 (0): August closed at 90 too. The last close's cash is kept."""
+    from sop_pipeline.sample_data.capacity import cash_history
+
+    cash = pd.DataFrame(
+        {
+            "as_of_month": ["2025-08", "2025-09", "2025-10"],
+            "opening_cash": [0.0, 0.0, 100_000.0],
+            "monthly_operating_burn": 50_000.0,
+        }
+    )
+    out = cash_history(cash, np.array([0, 60, 80]) * 1e3, np.array([0, 10, 20]) * 1e3)
+    assert out["opening_cash"].tolist() == [90_000.0, 90_000.0, 100_000.0]

@@ -173,7 +173,8 @@ def _holiday(resources: pd.DataFrame, axis: MonthAxis) -> pd.DataFrame:
 def _cash(monthly_revenue: float, axis: MonthAxis) -> pd.DataFrame:
     """Month-end cash of the last months of history and the operating burn: operations cost
     about what the company sells (BURN_SHARE), so inventory and the season decide the cash;
-    the company holds CASH_MONTHS of revenue at the end of history, a little more before."""
+    the company holds CASH_MONTHS of revenue at the end of history, a little more before
+    (a placeholder until :func:`cash_history` walks the months back on their own flows)."""
     months = axis.labels[max(0, axis.n_hist - CASH_ROWS) : axis.n_hist]
     back = np.arange(len(months))[::-1]
     cash = np.round((CASH_MONTHS + CASH_DECLINE * back) * monthly_revenue, -3)
@@ -184,3 +185,26 @@ def _cash(monthly_revenue: float, axis: MonthAxis) -> pd.DataFrame:
             "monthly_operating_burn": round(BURN_SHARE * monthly_revenue, -3),
         }
     )[list(CASH_COLUMNS)]
+
+
+def cash_history(cash: pd.DataFrame, revenue: np.ndarray, purchases: np.ndarray) -> pd.DataFrame:
+    """``cash`` (:func:`_cash`) with each month-end cash before the last one walked back on the
+    month after it: ``cash(m - 1) = cash(m) - (revenue(m) - purchases(m) - burn)``, with the
+    net revenue booked (and collected) and the purchases received in month ``m`` at cost, as
+    the pipeline's cash projection counts them: the history's cash then moves as the
+    company's flows do, not along a straight line.
+
+    Args:
+        cash: ``as_of_month, opening_cash, monthly_operating_burn``, the last row the cash at
+            the end of history.
+        revenue: Net revenue of each of ``cash``'s months.
+        purchases: Purchases received in each of them, at cost.
+    """
+    out = cash.copy()
+    flows = np.asarray(revenue, float) - np.asarray(purchases, float)
+    flows = flows - out["monthly_operating_burn"].to_numpy(float)
+    balance = out["opening_cash"].to_numpy(float).copy()
+    for k in range(len(balance) - 1, 0, -1):
+        balance[k - 1] = balance[k] - flows[k]
+    out["opening_cash"] = np.round(balance, -3)
+    return out

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sop_pipeline.sample_data.actions import action_log
-from sop_pipeline.sample_data.capacity import capacity_files
+from sop_pipeline.sample_data.capacity import capacity_files, cash_history
 from sop_pipeline.sample_data.company_settings import write_settings
 from sop_pipeline.sample_data.demand import Demand, generate_demand
 from sop_pipeline.sample_data.files import check_format, clear_company, mark_closed, write_table
@@ -20,7 +20,7 @@ from sop_pipeline.sample_data.months import MonthAxis, build_axis
 from sop_pipeline.sample_data.orders import open_orders_frame, order_book
 from sop_pipeline.sample_data.overrides import forecast_overrides
 from sop_pipeline.sample_data.promotions import plan_promotions, promo_multiplier
-from sop_pipeline.sample_data.sales import generate_sales, sales_frame
+from sop_pipeline.sample_data.sales import SalesLines, generate_sales, sales_frame
 from sop_pipeline.sample_data.supply import Disruption, SupplyResult, Surcharge, simulate
 
 PROMO_COLUMNS = ("promo_id", "item", "start_month", "end_month", "uplift_pct", "description")
@@ -213,6 +213,8 @@ def generate_company(
     overrides = forecast_overrides(fg, demand, axis, rngs[7])
     year_revenue = float(lines.revenue[lines.month >= axis.n_hist - 12].sum())
     capacity = capacity_files(fg, demand.mean, axis, year_revenue)
+    book = order_book(catalog, result, axis)
+    capacity = replace(capacity, cash=_cash_on_flows(capacity.cash, lines, book, catalog, axis))
 
     clear_company(out_dir)
     master = out_dir / "master"
@@ -226,7 +228,6 @@ def generate_company(
     write_table(capacity.routings, master, "routings", fmt)
     write_table(capacity.cash, master, "cash", fmt)
 
-    book = order_book(catalog, result, axis)
     bounds = lines.month_bounds(axis.n_hist)
     codes = catalog.items["item"].to_numpy()
     n_inventory = n_open = 0
@@ -284,3 +285,20 @@ def generate_company(
         n_resources=len(capacity.resources),
         n_routings=len(capacity.routings),
     )
+
+
+def _cash_on_flows(
+    cash: pd.DataFrame, lines: SalesLines, book: pd.DataFrame, catalog: Catalog, axis: MonthAxis
+) -> pd.DataFrame:
+    """cash.csv's month-end cash walked back from the end of history on each month's net
+    revenue and the purchase orders received in it at cost (:func:`cash_history`)."""
+    months = np.arange(axis.n_hist - len(cash), axis.n_hist)
+    revenue = np.array([lines.revenue[lines.month == m].sum() for m in months])
+    bought = book[book["po"].str.startswith("PO-")]
+    cost = bought["item"].map(catalog.items.set_index("item")["unit_cost"]).to_numpy(float)
+    spend = (
+        pd.Series(bought["qty_open"].to_numpy(float) * cost)
+        .groupby(bought["_arrive_month"].to_numpy())
+        .sum()
+    )
+    return cash_history(cash, revenue, spend.reindex(months).fillna(0.0).to_numpy())
