@@ -412,3 +412,29 @@ def test_the_cash_path_lists_the_items_it_holds_down() -> None:
     assert out["affected_item_count"].tolist() == [1, 1, 2]
     unchanged = held_by_cash_path(prices, plans[plans["option"] == "plan_to_base"])
     pd.testing.assert_frame_equal(unchanged, prices)
+
+
+def test_relaxing_the_cash_path_says_how_much_more_stock_when_and_in_what() -> None:
+    """Relaxed, the plan holds 100 more of A (cost 10) in December and 50 in January, and 50
+    more of B (cost 2) in December: up to 1,100 more at cost (December: 1,000 + 100), from
+    December to January, A first (worth the most). No change: the plain decision."""
+    from types import SimpleNamespace
+
+    from sop_pipeline.balance.options import _relaxed_path
+
+    problem = SimpleNamespace(
+        finished=np.array([True, True]),
+        cost=np.array([10.0, 2.0]),
+        months=pd.date_range("2025-11-01", periods=3, freq="MS"),
+        items=pd.Index(["A", "B"]),
+    )
+    base = SimpleNamespace(inventory=np.array([[5.0, 5.0, 5.0], [0.0, 0.0, 0.0]]))
+    relaxed = SimpleNamespace(inventory=np.array([[5.0, 105.0, 55.0], [0.0, 50.0, 0.0]]))
+    ctx = SimpleNamespace(problem=problem, plan=base)
+    assert _relaxed_path(ctx, relaxed) == (
+        "Relax the cash path: let the plan hold up to 1,100 more stock at cost "
+        "(Dec 2025-Jan 2026: A, B)"
+    )
+    assert _relaxed_path(ctx, base) == (
+        "Relax the cash path: hold the stock the plan needs above the dated target"
+    )

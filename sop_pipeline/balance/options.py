@@ -624,12 +624,35 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
             "demand above the forecast"
         )
     if name == "relax_cash_path":
-        return "Relax the cash path: hold the stock the plan needs above the dated target"
+        return _relaxed_path(ctx, plan)
     if name == "keep_to_cash_path":
         return "Keep inventory within the dated cash path, whatever it costs in service"
     if name == "constrained_plan":
         return "Approve the constrained plan: " + _levers(ctx, issue, plan)
     return name
+
+
+def _relaxed_path(ctx: Context, plan: PlanArrays) -> str:
+    """The relaxed path in numbers: the most stock at cost it holds above the plan (its
+    components' too), when, and in which finished goods (the most value first), so the meeting
+    can set the path that much higher."""
+    problem = ctx.problem
+    more = (plan.inventory - ctx.plan.inventory) * problem.cost[:, None]
+    by_month = more.sum(axis=0)
+    if by_month.max(initial=0.0) < MATERIAL:
+        return "Relax the cash path: hold the stock the plan needs above the dated target"
+    months = np.flatnonzero(by_month >= MATERIAL)
+    when = _label(problem.months[months[0]])
+    if months[-1] > months[0]:
+        when += f"-{_label(problem.months[months[-1]])}"
+    value = np.where(problem.finished, more.max(axis=1), 0.0)  # named: the finished goods
+    held = np.flatnonzero(value >= MATERIAL)
+    held = held[np.argsort(-value[held], kind="stable")]
+    names = ", ".join(problem.items[held[:5]]) + (" and more" if len(held) > 5 else "")
+    return (
+        f"Relax the cash path: let the plan hold up to {by_month.max():,.0f} more stock at "
+        f"cost ({when}: {names})"
+    )
 
 
 def _levers(ctx: Context, issue: Issue, plan: PlanArrays) -> str:
