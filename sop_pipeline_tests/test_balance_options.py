@@ -382,8 +382,9 @@ def test_the_cash_path_leaves_room_for_the_stock_the_purchases_lots_hold(monkeyp
 def test_the_cash_path_lists_the_items_it_holds_down() -> None:
     """Relaxing the path: A holds 10 more in November, B 0.2 more (nothing), C 5 more in
     December and A 3 less: the path's November row lists A, its December row C, whatever the
-    rows said before (items below their buffers for another reason); other rows keep theirs,
-    and without a relax option nothing changes."""
+    rows said before (items below their buffers for another reason), and the cash issue's
+    options list A and C; other rows keep theirs, and without a relax option nothing
+    changes."""
     from sop_pipeline.balance.prices import held_by_cash_path
 
     nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
@@ -407,11 +408,16 @@ def test_the_cash_path_lists_the_items_it_holds_down() -> None:
             for (item, month), qty in quantities.items()
         ]
     )  # fmt: skip
-    out = held_by_cash_path(prices, plans)
+    options = pd.DataFrame(
+        {"issue": ["cash:cash path", "component:C1"], "affected_items": ["A, B, C, HC", "A, B"]}
+    )
+    out, listed = held_by_cash_path(prices, options, plans)
     assert out["affected_items"].tolist() == ["A", "C", "A, B"]
     assert out["affected_item_count"].tolist() == [1, 1, 2]
-    unchanged = held_by_cash_path(prices, plans[plans["option"] == "plan_to_base"])
-    pd.testing.assert_frame_equal(unchanged, prices)
+    assert listed["affected_items"].tolist() == ["A, C", "A, B"]  # the cash issue: both months
+    unchanged = held_by_cash_path(prices, options, plans[plans["option"] == "plan_to_base"])
+    pd.testing.assert_frame_equal(unchanged[0], prices)
+    pd.testing.assert_frame_equal(unchanged[1], options)
 
 
 def test_relaxing_the_cash_path_says_how_much_more_stock_when_and_in_what() -> None:

@@ -275,25 +275,32 @@ SHORT_UNITS = 0.5
 """A buffer below its safety stock by less than this (units) is not held down by anything."""
 
 
-def held_by_cash_path(prices: pd.DataFrame, plans: pd.DataFrame) -> pd.DataFrame:
+def held_by_cash_path(
+    prices: pd.DataFrame, options: pd.DataFrame, plans: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``prices`` with the cash path's rows listing the finished goods whose stock is at least
     :data:`SHORT_UNITS` higher in their month when the path is relaxed (the cash issue's
-    ``relax_cash_path`` against ``plan_to_base`` in ``plans``, the option plans); unchanged
-    without that option."""
+    ``relax_cash_path`` against ``plan_to_base`` in ``plans``, the option plans), and
+    ``options`` (``scenario_options``) with the cash issue's ``affected_items`` all of them;
+    both unchanged without that option."""
     cash = prices["constraint_type"] == "cash"
     option = plans[plans["issue"] == "cash:cash path"]
     if not cash.any() or "relax_cash_path" not in set(option["option"]):
-        return prices
+        return prices, options
     wide = option.pivot_table(
         index=["item", "month"], columns="option", values="inventory_qty", aggfunc="sum"
     )
     higher = wide["relax_cash_path"] - wide["plan_to_base"] >= SHORT_UNITS
-    moved = higher[higher].reset_index().groupby("month")["item"].agg(list)
+    held = higher[higher].reset_index()
+    moved = held.groupby("month")["item"].agg(list)
     out = prices.copy()
     affected = out.loc[cash, "month"].map(moved).map(lambda a: a if isinstance(a, list) else [])
     out.loc[cash, "affected_item_count"] = affected.map(lambda a: len(set(a))).astype(int)
     out.loc[cash, "affected_items"] = affected.map(_listed)
-    return out
+    issue = options["issue"] == "cash:cash path"
+    options = options.copy()
+    options.loc[issue, "affected_items"] = _listed(held["item"].tolist())
+    return out, options
 
 
 def _listed(items: list[str]) -> str:

@@ -15,8 +15,8 @@ replays that plan bottom-up (deepest BOM level first) with what is actually obta
    timed the same way by its due day (``g`` of its month gone by then), as in the constrained
    plan: with several arrivals in a month, the needs served are at most the stock at the
    month's start, what arrived before each arrival and ``(1 - g) x needs`` after it
-   (:func:`_not_yet_arrived`); a late open order arrives at the start of the month it is
-   assumed in.
+   (:func:`_not_yet_arrived`); a late open order when it is assumed to arrive
+   (:func:`~sop_pipeline.supply.network.arrival_month`).
 2. A produced item can release only what its components allow: cumulative feasible releases
    ``F_p(r) = min(planned cumulative releases_p(r), min_c served_pc(r) / factor_pc)`` where
    ``served_pc(r)`` is the cumulative quantity of component ``c`` given to parent ``p``.

@@ -129,7 +129,7 @@ def prepare_open_orders(
     supplier who has already missed the date is likely to deliver - but never later than an
     order placed at the close would arrive, ``lead_days`` (per item of ``items``) after it: a
     late run of a 17-day item is in 17 days after the close, not next month
-    (:func:`late_arrival`).
+    (:func:`arrival_month`).
 
     Raises:
         ValueError: on missing columns, unknown items, negative quantities or missing due dates.
