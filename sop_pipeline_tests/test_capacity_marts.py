@@ -151,5 +151,5 @@ def test_without_an_option_table_the_wording_stays() -> None:
     assert "FG3" not in out.index
     tasks = run_sql_model(connect(tables), "marts/planner_tasks").set_index("item")
     assert tasks.loc["FG3", "task"] == (
-        "Check the new method against last month's before acting on FG3"
+        "Check the new method against last month's: the plan already follows it for FG3"
     )

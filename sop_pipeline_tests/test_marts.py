@@ -518,24 +518,24 @@ def test_an_issue_whose_levers_do_not_pay_suggests_planning_to_base() -> None:
 
 
 def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
-    """The cash path binds in Dec 2025 on FG1's stock; relaxing it gains 1,500. FG1's
-    override adds 100 units in December, but the path loses no sale: no override or forecast
-    share is its driver (C1's issue carries them)."""
+    """The cash path binds in Dec 2025 on FG1's stock (and in January on FG2's);
+    relaxing it gains 1,500. FG1's override adds 100 units in December, but the path loses no
+    sale: no override or forecast share is its driver (C1's issue carries them)."""
     tables = _root_cause_tables()
     dec = pd.Timestamp("2025-12-01")
     cash = pd.DataFrame(
         {
-            "constraint_type": ["cash"],
-            "constraint": ["cash path"],
-            "month": [dec],
-            "shadow_price": [0.02],
-            "unit": ["per dollar"],
-            "affected_items": ["FG1"],
-            "affected_item_count": [1],
-            "lost_sales_qty": [0.0],
-            "lost_margin": [0.0],
-            "description": ["inventory value against the dated cash path"],
-            "plan_month": [pd.Timestamp(PLAN)],
+            "constraint_type": ["cash", "cash"],
+            "constraint": ["cash path", "cash path"],
+            "month": [dec, dec + pd.DateOffset(months=1)],
+            "shadow_price": [0.02, 0.02],
+            "unit": ["per dollar", "per dollar"],
+            "affected_items": ["FG1", "FG2"],
+            "affected_item_count": [1, 1],
+            "lost_sales_qty": [0.0, 0.0],
+            "lost_margin": [0.0, 0.0],
+            "description": ["inventory value against the dated cash path"] * 2,
+            "plan_month": [pd.Timestamp(PLAN)] * 2,
         }
     )
     tables["sop_mart.constraint_prices"] = pd.concat(
@@ -551,6 +551,8 @@ def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
     out = _run(_con(tables), "marts/top_issues").set_index("item")
     path = out.loc["cash path"]
     assert path["impact_value"] == 1500.0
+    # the items it holds down in any month (FG1 in December, FG2 in January)
+    assert (path["affected_items"], path["affected_item_count"]) == ("FG1, FG2", 2)
     assert pd.isna(path["override_share"]) and pd.isna(path["forecast_increase_share"])
     assert pd.isna(path["drivers"])
     assert out.loc["C1", "override_share"] == 0.25
@@ -695,7 +697,8 @@ def test_late_purchase_orders_by_hand() -> None:
     are assumed in Dec 2025 (month 2), with 0 in Nov. C1 (cost 2) limits FG1's gaps: margin
     300 + 100 = 400, revenue 500 + 200 = 700, one item short; P1 worth 50 x 2 = 100. C1's
     lead time is 45 days; were it 10, an order placed at the close would be in by 10 Nov, so
-    the late ones are assumed in Nov 2025 too, and the plan loses nothing before them."""
+    the late ones are assumed in Nov 2025 too, and what the plan loses before them is
+    November's 150 (lost before the 10th, the month having begun before it)."""
     month = pd.Timestamp(PLAN)
     tables = {
         "staging.open_purchase_orders": pd.DataFrame(
@@ -747,4 +750,4 @@ def test_late_purchase_orders_by_hand() -> None:
     tables["staging.items"]["lead_time_days"] = 10.0
     quick = _run(_con(tables), "marts/late_purchase_orders")
     assert set(quick["assumed_arrival_month"]) == {pd.Timestamp("2025-11-01")}
-    assert list(quick["plan_lost_margin"]) == [0.0, 0.0]
+    assert list(quick["plan_lost_margin"]) == [150.0, 150.0]

@@ -282,6 +282,7 @@ def test_an_open_order_serves_the_month_only_after_its_due_day() -> None:
     assert_allclose(gaps["available_qty"], [after])
     assert_allclose(gaps["shortage_qty"], [30 - after])
     assert_allclose(gaps["shortage_qty"], [16.07], atol=0.005)
+    assert gaps["limiting_item"].tolist() == ["T"]
     early = {"po": "PO-2", "item": "T", "qty_open": 10.0, "due_date": pd.Timestamp("2025-02-01")}
     gaps = find_supply_gaps(
         plan_inputs(items, NO_BOM, _demand("T", [30] * 4), NO_STOCK,

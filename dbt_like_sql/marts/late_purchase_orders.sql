@@ -34,35 +34,40 @@ plan_month_end as (
 ),
 
 assumed_arrival as (
-    -- never later than an order placed at the close would arrive (supply/network.py)
-    select
-        late_orders.po,
-        late_orders.item,
-        greatest(
-            getvariable('plan_month') + interval 1 month,
-            least(
-                getvariable('plan_month')
-                    + to_months(1 + getvariable('supply_late_po_delay_months')),
-                date_trunc('month', plan_month_end.last_day
-                                    + to_days(round(coalesce(items.lead_time_days, 1e6))::integer))
-            )
-        )::date as month
-    from late_orders
-    cross join plan_month_end
-    left join items using (item)
+    -- the start of month 1 + supply.late_po_delay_months, or the day an order placed at the
+    -- close would arrive when that is sooner (supply/network.py: arrival_month)
+    select po, item, day, date_trunc('month', day)::date as month
+    from (
+        select
+            late_orders.po,
+            late_orders.item,
+            greatest(
+                getvariable('plan_month') + interval 1 month,
+                least(
+                    getvariable('plan_month')
+                        + to_months(1 + getvariable('supply_late_po_delay_months')),
+                    plan_month_end.last_day
+                        + to_days(round(coalesce(items.lead_time_days, 1e6))::integer)
+                )
+            )::date as day
+        from late_orders
+        cross join plan_month_end
+        left join items using (item)
+    )
 ),
 
 lost_before_arrival as (
     -- the margin the constrained plan loses to the ordered item - short as a component, or
     -- starting a month without the stock its first days need (its own lead time) - in the
-    -- months before its late orders are assumed to arrive (sop_mart.constraint_prices)
+    -- months that begin before its late orders are assumed to arrive, the month they arrive
+    -- in too when that is after its first day (sop_mart.constraint_prices)
     select prices."constraint" as item, exact_sum(prices.lost_margin) as plan_lost_margin
     from sop_mart.constraint_prices as prices
-    join (select item, max(month) as month from assumed_arrival group by item) as arrival
+    join (select item, max(day) as day from assumed_arrival group by item) as arrival
         on arrival.item = prices."constraint"
     where prices.plan_month = getvariable('plan_month')
       and prices.constraint_type in ('component', 'lead_time')
-      and prices.month < arrival.month
+      and prices.month < arrival.day
     group by prices."constraint"
 )
 

@@ -1,7 +1,7 @@
 -- group: meeting
 -- The planners' list: what the planning team settles before or after the meeting, kept off
--- the leadership agenda (sop_mart.top_issues) - a forecast that switched method (checked before
--- anyone acts on it), forecast cuts and timing shifts (re-phase or cut supply), late purchase
+-- the leadership agenda (sop_mart.top_issues) - a forecast that switched method, was cut or
+-- shifted between months (checked with Sales: the plan already follows it), late purchase
 -- orders (confirm dates), open orders due later than the item master's lead time (confirm the
 -- lead time the plan counts on), sales lost in the first month before an item's orders arrive
 -- (bring one forward at the close: the meeting sits too late for it), lots that will expire or stay
@@ -172,7 +172,8 @@ forecast_change_tasks as (
         greatest(abs(change_revenue), abs_change_revenue / 2) as revenue_value,
         case
             when is_method_switch then
-                format('Check the new method against last month''s before acting on {}', item)
+                format('Check the new method against last month''s: the plan already follows '
+                       || 'it for {}', item)
             -- the plan is already built on the new forecast: confirming it is the task, not
             -- moving supply a second time
             when is_timing_shift then

@@ -25,25 +25,46 @@ items as (
     where plan_month = getvariable('plan_month')
 ),
 
+cash_path_items as (
+    -- every item the cash path holds down in some month (its rows list each month's)
+    select string_agg(distinct item, ', ' order by item) as affected_items,
+           count(distinct item) as affected_item_count
+    from (
+        select unnest(string_split(affected_items, ', ')) as item
+        from sop_mart.constraint_prices
+        where plan_month = getvariable('plan_month')
+          and constraint_type = 'cash'
+    )
+    where item <> '' and item not like '% more'
+),
+
 binding_constraints as (
     -- the constrained plan's binding constraints, one issue each: the lost sales put on it
-    -- and the months, items and price of its rows (sop_mart.constraint_prices)
+    -- and the months, items and price of its rows (sop_mart.constraint_prices); the items of
+    -- the month touching the most, or for the cash path those it holds down in any month
     select
-        constraint_type,
-        "constraint",
-        any_value(description) as description,
-        exact_sum(lost_margin) as lost_margin,
-        exact_sum(lost_sales_qty) as lost_sales_qty,
-        max(shadow_price) as shadow_price,
-        any_value(unit) as unit,
-        arg_max(affected_items, affected_item_count) as affected_items,
-        max(affected_item_count) as affected_item_count,
-        min(month) as first_month,
-        max(month) as last_month,
-        max(month) filter (where lost_margin >= 0.5) as last_loss_month
-    from sop_mart.constraint_prices
-    where plan_month = getvariable('plan_month')
-    group by constraint_type, "constraint"
+        prices.constraint_type,
+        prices."constraint",
+        any_value(prices.description) as description,
+        exact_sum(prices.lost_margin) as lost_margin,
+        exact_sum(prices.lost_sales_qty) as lost_sales_qty,
+        max(prices.shadow_price) as shadow_price,
+        any_value(prices.unit) as unit,
+        case when prices.constraint_type = 'cash'
+                 then coalesce(any_value(cash.affected_items), '')
+             else arg_max(prices.affected_items, prices.affected_item_count)
+        end as affected_items,
+        case when prices.constraint_type = 'cash'
+                 then coalesce(any_value(cash.affected_item_count), 0)
+             else max(prices.affected_item_count)
+        end as affected_item_count,
+        min(prices.month) as first_month,
+        max(prices.month) as last_month,
+        max(prices.month) filter (where prices.lost_margin >= 0.5) as last_loss_month
+    from sop_mart.constraint_prices as prices
+    cross join cash_path_items as cash
+    where prices.plan_month = getvariable('plan_month')
+    group by prices.constraint_type, prices."constraint"
 ),
 
 late_orders as (

@@ -345,6 +345,7 @@ def gaps_frame(net: PlanningNetwork, feasibility: Feasibility) -> pd.DataFrame:
         release_month >= 0, feasibility.binding[local, np.maximum(release_month, 0)], -1
     )
     root = feasibility.root[local, month]
+    direct = np.where(root == local, -1, direct)  # the item's own timing: no component binds
     return pd.DataFrame(
         {
             "item": names[local],
