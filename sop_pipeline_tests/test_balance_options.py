@@ -420,10 +420,10 @@ def test_the_cash_path_lists_the_items_it_holds_down() -> None:
     pd.testing.assert_frame_equal(unchanged[1], options)
 
 
-def test_relaxing_the_cash_path_says_how_much_more_stock_when_and_in_what() -> None:
+def test_relaxing_the_cash_path_says_when_it_holds_more_stock_and_in_what() -> None:
     """Relaxed, the plan holds 100 more of A (cost 10) in December and 50 in January, and 50
-    more of B (cost 2) in December: up to 1,100 more at cost (December: 1,000 + 100), from
-    December to January, A first (worth the most). No change: the plain decision."""
+    more of B (cost 2) in December: more stock from December to January, A first (1,000 more
+    at cost against B's 100). No change: the plain decision."""
     from types import SimpleNamespace
 
     from sop_pipeline.balance.options import _relaxed_path
@@ -438,8 +438,7 @@ def test_relaxing_the_cash_path_says_how_much_more_stock_when_and_in_what() -> N
     relaxed = SimpleNamespace(inventory=np.array([[5.0, 105.0, 55.0], [0.0, 50.0, 0.0]]))
     ctx = SimpleNamespace(problem=problem, plan=base)
     assert _relaxed_path(ctx, relaxed) == (
-        "Relax the cash path: let the plan hold up to 1,100 more stock at cost "
-        "(Dec 2025-Jan 2026: A, B)"
+        "Relax the cash path: let the plan hold more stock in Dec 2025-Jan 2026 (A, B)"
     )
     assert _relaxed_path(ctx, base) == (
         "Relax the cash path: hold the stock the plan needs above the dated target"

@@ -1,10 +1,10 @@
 -- group: supply
--- Open purchase and production orders already past due at the plan month's close: how many
--- days late, the month the plan assumes they arrive (supply.late_po_delay_months after the
--- first planned month, or the month an order placed at the close would arrive in, its lead
--- time after the close, when that is sooner), their value at cost, the gross margin and net revenue of the supply
--- gaps whose root cause (limiting item) is the ordered item (before decisions), and the margin
--- the constrained plan loses to the item before the order arrives: what chasing it can win.
+-- Open purchase and production orders already past due at the plan month's close: how many days
+-- late, the month the plan assumes they arrive (supply.late_po_delay_months after the first planned
+-- month, or the month an order placed at the close would arrive in, its lead time after the close,
+-- when that is sooner), their value at cost, the gross margin and net revenue of the supply gaps
+-- whose root cause (limiting item) is the ordered item (before decisions), and the margin the
+-- constrained plan loses to the item before the order arrives: what chasing it can win.
 with late_orders as (
     select po, item, qty_open, due_date
     from staging.open_purchase_orders

@@ -1,12 +1,12 @@
 -- group: meeting
--- The planners' list: what the planning team settles before or after the meeting, kept off
--- the leadership agenda (sop_mart.top_issues) - a forecast that switched method, was cut or
--- shifted between months (checked with Sales: the plan already follows it), late purchase
--- orders (confirm dates), open orders due later than the item master's lead time (confirm the
--- lead time the plan counts on), sales lost in the first month before an item's orders arrive
--- (bring one forward at the close: the meeting sits too late for it), lots that will expire or stay
--- unused (work them down or write them off), and overdue actions; each with the money it
--- concerns and a concrete task. Sorted by that money.
+-- The planners' list: what the planning team settles before or after the meeting, kept off the
+-- leadership agenda (sop_mart.top_issues) - a forecast that switched method, was cut or shifted
+-- between months (checked with Sales: the plan already follows it), late purchase orders (confirm
+-- dates), open orders due later than the item master's lead time (confirm the lead time the plan
+-- counts on), sales lost in the first month before an item's orders arrive (bring one forward at
+-- the close: the meeting sits too late for it), lots that will expire or stay unused (work them
+-- down or write them off), and overdue actions; each with the money it concerns and a concrete
+-- task. Sorted by that money.
 with earliest_open_order as (
     select item, arg_min(po, due_date) as po, arg_min(qty_open, due_date) as qty_open,
            min(due_date) as due_date

@@ -633,9 +633,8 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
 
 
 def _relaxed_path(ctx: Context, plan: PlanArrays) -> str:
-    """The relaxed path in numbers: the most stock at cost it holds above the plan (its
-    components' too), when, and in which finished goods (the most value first), so the meeting
-    can set the path that much higher."""
+    """The relaxed path: when it holds more stock than the plan, and in which finished goods
+    (the most value first), so the meeting can raise the path there by the option's peak."""
     problem = ctx.problem
     more = (plan.inventory - ctx.plan.inventory) * problem.cost[:, None]
     by_month = more.sum(axis=0)
@@ -649,10 +648,8 @@ def _relaxed_path(ctx: Context, plan: PlanArrays) -> str:
     held = np.flatnonzero(value >= MATERIAL)
     held = held[np.argsort(-value[held], kind="stable")]
     names = ", ".join(problem.items[held[:5]]) + (" and more" if len(held) > 5 else "")
-    return (
-        f"Relax the cash path: let the plan hold up to {by_month.max():,.0f} more stock at "
-        f"cost ({when}: {names})"
-    )
+    # how much: the option's extra_inventory_cash_peak, which the pack shows beside it
+    return f"Relax the cash path: let the plan hold more stock in {when} ({names})"
 
 
 def _levers(ctx: Context, issue: Issue, plan: PlanArrays) -> str:
