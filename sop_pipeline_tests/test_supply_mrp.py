@@ -276,44 +276,29 @@ def test_open_orders_by_due_date() -> None:
             "due_date": pd.to_datetime(["2024-12-10", "2025-06-02"]),
         }
     )
-    mrp = run_mrp(
-        plan_inputs(
-            items,
-            pd.DataFrame(columns=["parent", "component", "qty_per"]),
-            _demand("O", [0, 10, 0, 0]),
-            pd.DataFrame(columns=["item", "on_hand_qty"]),
-            orders,
-            horizon=4,
+
+    def receipts(master: pd.DataFrame, **settings: int) -> pd.DataFrame:
+        return run_mrp(
+            plan_inputs(
+                master,
+                pd.DataFrame(columns=["parent", "component", "qty_per"]),
+                _demand("O", [0, 10, 0, 0]),
+                pd.DataFrame(columns=["item", "on_hand_qty"]),
+                orders,
+                horizon=4,
+                **settings,
+            )
         )
-    )
+
+    mrp = receipts(items)
     assert_allclose(_col(mrp, "O", "scheduled_receipts"), [0, 6, 0, 0])
     assert_allclose(_col(mrp, "O", "net_qty"), [0, 4, 0, 0])
     for delay, expected in ((0, [6, 0, 0, 0]), (3, [0, 0, 0, 6]), (4, [0, 0, 0, 0])):
-        mrp = run_mrp(
-            plan_inputs(
-                items,
-                pd.DataFrame(columns=["parent", "component", "qty_per"]),
-                _demand("O", [0, 10, 0, 0]),
-                pd.DataFrame(columns=["item", "on_hand_qty"]),
-                orders,
-                horizon=4,
-                late_po_delay_months=delay,
-            )
-        )
+        mrp = receipts(items, late_po_delay_months=delay)
         assert_allclose(_col(mrp, "O", "scheduled_receipts"), expected)
     quick = _items([{"item": "O", "item_type": "finished_good", "lead_time_days": 10.0}])
     for delay in (1, 3):
-        mrp = run_mrp(
-            plan_inputs(
-                quick,
-                pd.DataFrame(columns=["parent", "component", "qty_per"]),
-                _demand("O", [0, 10, 0, 0]),
-                pd.DataFrame(columns=["item", "on_hand_qty"]),
-                orders,
-                horizon=4,
-                late_po_delay_months=delay,
-            )
-        )
+        mrp = receipts(quick, late_po_delay_months=delay)
         assert_allclose(_col(mrp, "O", "scheduled_receipts"), [6, 0, 0, 0])
 
 
