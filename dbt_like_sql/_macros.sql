@@ -13,3 +13,6 @@ create or replace temp macro exact_avg(x) as exact_sum(x) / count(x);
 create or replace temp macro is_first_month_lead_time(constraint_type, last_loss_month) as
     constraint_type = 'lead_time'
     and last_loss_month = getvariable('plan_month')::date + interval 1 month;
+-- The plan month's close: its last day (the stock count, the orders' lateness, the meeting).
+create or replace temp macro plan_month_close() as
+    (getvariable('plan_month')::date + interval 1 month - interval 1 day)::date;

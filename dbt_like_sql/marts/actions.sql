@@ -4,8 +4,7 @@
 -- was due before the meeting (plan month end + the configured grace days).
 with meeting as (
     select
-        (getvariable('plan_month') + interval 1 month - interval 1 day)::date
-            + getvariable('meeting_overdue_grace_days') as meeting_date
+        plan_month_close() + getvariable('meeting_overdue_grace_days') as meeting_date
 ),
 
 hand_kept as (

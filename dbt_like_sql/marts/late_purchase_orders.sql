@@ -30,7 +30,7 @@ gaps_caused as (
 ),
 
 plan_month_end as (
-    select (getvariable('plan_month') + interval 1 month - interval 1 day)::date as last_day
+    select plan_month_close() as last_day
 ),
 
 assumed_arrival as (

@@ -109,18 +109,14 @@ slow_orders as (
         count(*) as orders,
         arg_max(orders.po, orders.due_date) as po,
         max(orders.due_date) as due_date,
-        max(date_diff('day', close.close_date, orders.due_date)) as days_after_close,
+        max(date_diff('day', plan_month_close(), orders.due_date)) as days_after_close,
         any_value(items.lead_time_days)::double as lead_time_days
     from staging.open_purchase_orders as orders
     join staging.items as items
         on items.plan_month = orders.plan_month
         and items.item = orders.item
-    cross join (
-        select (getvariable('plan_month') + interval 1 month - interval 1 day)::date
-            as close_date
-    ) as close
     where orders.plan_month = getvariable('plan_month')
-      and date_diff('day', close.close_date, orders.due_date)
+      and date_diff('day', plan_month_close(), orders.due_date)
           > greatest(1.25 * items.lead_time_days, items.lead_time_days + 14)
       and orders.item not in (
           select parent from staging.bom where plan_month = getvariable('plan_month')

@@ -15,8 +15,7 @@
 -- sop_mart.financial_reconciliation.
 with meeting as (
     select
-        (getvariable('plan_month') + interval 1 month - interval 1 day)::date
-            + getvariable('meeting_overdue_grace_days') as meeting_date
+        plan_month_close() + getvariable('meeting_overdue_grace_days') as meeting_date
 ),
 
 items as (

@@ -71,7 +71,6 @@ HOLIDAY_SHARE = 0.8  # regular capacity in the Christmas shutdown month (Decembe
 CASH_ROWS = 6  # months of cash positions in cash.csv
 BURN_SHARE = 1.0  # monthly operating burn, share of the last year's average monthly net revenue
 CASH_MONTHS = 1.8  # cash at the end of history, in months of that revenue
-CASH_DECLINE = 0.05  # each month back held this share of a month's revenue more
 
 
 @dataclass(frozen=True)
@@ -171,17 +170,15 @@ def _holiday(resources: pd.DataFrame, axis: MonthAxis) -> pd.DataFrame:
 
 
 def _cash(monthly_revenue: float, axis: MonthAxis) -> pd.DataFrame:
-    """Month-end cash of the last months of history and the operating burn: operations cost
-    about what the company sells (BURN_SHARE), so inventory and the season decide the cash;
-    the company holds CASH_MONTHS of revenue at the end of history, a little more before
-    (a placeholder until :func:`cash_history` walks the months back on their own flows)."""
+    """The rows of cash.csv for the last months of history with the operating burn: operations
+    cost about what the company sells (BURN_SHARE), so inventory and the season decide the
+    cash; the company holds CASH_MONTHS of revenue at the end of history (every row here: the
+    months before are walked back on their own flows by :func:`cash_history`)."""
     months = axis.labels[max(0, axis.n_hist - CASH_ROWS) : axis.n_hist]
-    back = np.arange(len(months))[::-1]
-    cash = np.round((CASH_MONTHS + CASH_DECLINE * back) * monthly_revenue, -3)
     return pd.DataFrame(
         {
             "as_of_month": months,
-            "opening_cash": cash,
+            "opening_cash": round(CASH_MONTHS * monthly_revenue, -3),
             "monthly_operating_burn": round(BURN_SHARE * monthly_revenue, -3),
         }
     )[list(CASH_COLUMNS)]

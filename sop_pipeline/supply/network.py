@@ -120,8 +120,10 @@ def prepare_open_orders(
     horizon: int,
     late_delay_months: int = LATE_PO_DELAY_MONTHS,
     lead_days: np.ndarray | None = None,
-) -> np.ndarray:
-    """Open orders as scheduled receipts by month; later than the horizon they drop.
+) -> OpenArrivals:
+    """Open orders checked, with the month and day each arrives (:func:`open_order_arrivals`;
+    :meth:`OpenArrivals.by_month` buckets them as scheduled receipts); later than the horizon
+    they drop.
 
     An order due in month ``t >= 1`` arrives in ``t``. An order already past due at the plan
     month's close (due on or before its last day) is late: it is assumed to arrive at the
@@ -144,12 +146,9 @@ def prepare_open_orders(
     due = pd.to_datetime(open_orders["due_date"])
     if due.isna().any():
         raise ValueError("open_orders due_date is missing on some rows")
-    rows = items.get_indexer(open_orders["item"].astype(str))
-    col, _ = arrival_month(due, plan_month, late_delay_months, _lead_of(lead_days, rows))
-    keep = col < horizon
-    rows = rows[keep]
-    out = np.bincount(rows * horizon + col[keep], weights=qty[keep], minlength=len(items) * horizon)
-    return out.astype(float).reshape(len(items), horizon)
+    return open_order_arrivals(
+        open_orders, items, plan_month, horizon, late_delay_months, lead_days
+    )
 
 
 def _lead_of(lead_days: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
@@ -199,6 +198,13 @@ class OpenArrivals:
     col: np.ndarray
     fraction: np.ndarray
     qty: np.ndarray
+
+    def by_month(self, n_items: int, horizon: int) -> np.ndarray:
+        """Scheduled receipts by item and month, ``(n_items, horizon)``."""
+        out = np.bincount(
+            self.row * horizon + self.col, weights=self.qty, minlength=n_items * horizon
+        )
+        return out.astype(float).reshape(n_items, horizon)
 
 
 def open_order_arrivals(
@@ -297,7 +303,14 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
         horizon,
     )
     wanted = dict.fromkeys(["base", *scenarios])
-    lead_days = master["lead_time_days"].to_numpy(float)
+    arrivals = prepare_open_orders(
+        inputs.open_orders,
+        names,
+        plan,
+        horizon,
+        inputs.late_po_delay_months,
+        master["lead_time_days"].to_numpy(float),
+    )
     return PlanningNetwork(
         items=names,
         months=months,
@@ -314,12 +327,8 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
         edge_comp=names.get_indexer(edges["component"]),
         edge_factor=edges["factor"].to_numpy(float),
         demand={s: prepare_demand(inputs.demand(s), names, plan, horizon) for s in wanted},
-        scheduled=prepare_open_orders(
-            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months, lead_days
-        ),
-        open_arrivals=open_order_arrivals(
-            inputs.open_orders, names, plan, horizon, inputs.late_po_delay_months, lead_days
-        ),
+        scheduled=arrivals.by_month(len(names), horizon),
+        open_arrivals=arrivals,
         stock=stock,
         firm=firm_receipts(inputs.firm_production, names, months),
     )
