@@ -169,6 +169,13 @@ class SupplySettings(_Section):
         "arrive this many months after the first planned month (0: in the first month), or "
         "its lead time after the close when that is sooner (as an order placed then would)",
     )
+    open_production_components: Literal["at_receipt", "issued"] = Field(
+        "at_receipt",
+        description="when the stock count gives up the components of an open production order: "
+        "at_receipt (the count still holds them; they are consumed when the order is received, "
+        "as tools that backflush on completion do) or issued (they left the count when the "
+        "order was released)",
+    )
 
 
 class CapacitySettings(_Section):

@@ -69,6 +69,24 @@ def test_the_cash_check_names_a_dip_below_the_horizons_low_point() -> None:
     assert above["detail"] == "low point 5 in Mar 2026; runway 26.2 months"
 
 
+def test_the_cash_check_says_when_cash_runs_out_past_the_horizon() -> None:
+    """A runway of 17.9 months from an October close runs out in its 18th month, April of the
+    year after next (the plan computes the month, the check says it); one inside the horizon
+    is the low point already."""
+    from sop_pipeline.balance.feasibility import cash_check
+
+    row = cash_check(352.0, MONTH("2026-04-01"), 17.9, 0.0, True, None, MONTH("2027-04-01"))
+    assert row["is_met"] and row["detail"] == (
+        "low point 352 in Apr 2026; runway 17.9 months (past the horizon, on the plan's last 12 "
+        "months repeated, it runs out in Apr 2027)"
+    )
+    dip = (10.0, MONTH("2027-03-01"))
+    both = cash_check(60.0, MONTH("2026-03-01"), 26.2, 0.0, True, dip, MONTH("2028-01-01"))
+    assert both["detail"].endswith(
+        "cash dips to 10 in Mar 2027 before it recovers; it runs out in Jan 2028)"
+    )
+
+
 def test_runway_repeats_the_last_twelve_months_of_a_longer_horizon() -> None:
     """18 months: +1000 for six months, then -100 for twelve (opening 50). Month 18 ends at
     50 + 6000 - 1200 = 4850; the last 12 months (-100 each) repeated cross zero after 48.5

@@ -443,3 +443,62 @@ def test_relaxing_the_cash_path_says_when_it_holds_more_stock_and_in_what() -> N
     assert _relaxed_path(ctx, base) == (
         "Relax the cash path: hold the stock the plan needs above the dated target"
     )
+
+
+def test_components_the_same_goods_need_in_the_same_months_are_one_issue() -> None:
+    """A also takes one E a unit (cost 0.5, 60 days, 50 on hand, like C): November makes 50 A
+    and December none unless both are expedited. Expediting either alone makes nothing, so
+    they are one issue (C's, the dearer to expedite; E its partner): plan to base expedites
+    neither (150 lost, 900); the expedite takes 150 of each, +900 - 150 x 0.15 - 150 x 0.075 =
+    +866.25, and its decision names both."""
+    from dataclasses import replace
+
+    inputs = toy_inputs()
+    p = inputs.planning
+    items = pd.concat(
+        [p.items, pd.DataFrame({"item": ["E"], "item_type": ["component"], "description": ["Cap"],
+                                "unit_cost": [0.5], "lead_time_days": [60.0],
+                                "service_level": [0.95]})],
+        ignore_index=True,
+    )  # fmt: skip
+    bom = pd.concat(
+        [p.bom, pd.DataFrame({"parent": ["A"], "component": ["E"], "qty_per": [1.0],
+                              "scrap_rate": [0.0]})],
+        ignore_index=True,
+    )  # fmt: skip
+    on_hand = pd.DataFrame({"item": ["C", "D", "E"], "on_hand_qty": [50.0, 10_000.0, 50.0]})
+    both = replace(inputs, planning=replace(p, items=items, bom=bom, on_hand=on_hand))
+    options = plan_balance(both, settings()).scenario_options
+    components = options[options["category"] == "component"]
+    assert set(components["issue"]) == {"component:C"}
+    rows = components.set_index("option")
+    assert rows.loc["plan_to_base", "partners"] == "E"
+    assert rows.loc["plan_to_base", "lost_sales_qty"] == pytest.approx(150)
+    assert rows.loc["expedite", "margin_vs_base"] == pytest.approx(866.25, abs=0.5)
+    assert rows.loc["expedite", "decision"] == (
+        "Expedite 150 of C and 150 of E at the meeting (14 days: in by 14 Nov 2025, 15% premium)"
+        " for Nov 2025's production"
+    )
+
+
+def test_only_components_binding_the_same_goods_in_a_common_month_merge() -> None:
+    """A jar of FG1 and FG2 and a lid of FG1 binding in month 1: one issue (every good of the
+    lid needs the jar). A label of FG1 and FG3 (not within the jar's goods, nor the jar's
+    within its) and a cap of FG1 binding only in month 4 stay issues of their own."""
+    from sop_pipeline.balance.options import Issue, _merge_components
+
+    def component(name, affected, months):
+        return Issue("component", name, np.array([len(name)]), months, affected, 1.0)
+
+    issues = [
+        component("JAR", ("FG1", "FG2"), (0, 1)),
+        component("LID", ("FG1",), (1, 2)),
+        component("LABEL", ("FG1", "FG3"), (1,)),
+        component("CAP", ("FG1",), (4,)),
+    ]
+    merged = _merge_components(issues)
+    assert [(i.subject, i.partners) for i in merged] == [
+        ("JAR", ("LID",)), ("LABEL", ()), ("CAP", ()),
+    ]  # fmt: skip
+    jar = merged[0]
+    assert jar.months == (0, 1, 2) and jar.affected == ("FG1", "FG2") and jar.stake == 2.0

@@ -58,6 +58,7 @@ def issue_tables() -> dict[str, pd.DataFrame]:
             ],
             "category": ["component", "component", "resource", "resource", "forecast_change"],
             "item": ["PK-010", "PK-010", "FILL", "FILL", "FG3"],
+            "partners": "",
             "option": ["plan_to_base", "expedite", "plan_to_base", "prebuild",
                        "produce_to_upside"],
             "is_feasible": True,

@@ -282,7 +282,7 @@ def _root_cause_tables() -> dict[str, pd.DataFrame]:
         ],
         columns=["issue", "category", "item", "option", "is_feasible", "margin_vs_base",
                  "is_suggested", "lost_sales_qty", "extra_inventory_cash_peak", "decision"],
-    )  # fmt: skip
+    ).assign(partners="")  # fmt: skip
     forecast = pd.DataFrame(
         {
             "plan_month": [pd.Timestamp(PLAN)] * 3 + [prior] * 2,
@@ -375,6 +375,9 @@ def _root_cause_tables() -> dict[str, pd.DataFrame]:
                 # ends the month with are that order's (the plan keeps no buffer while it
                 # loses sales), not a buffer built at their expense
                 "lost_sales_qty": [0.0, 0.0, 0.0, 25.0],
+                "scheduled_receipts": 0.0,
+                "net_price": 0.0,
+                "unit_cost": 0.0,
             }
         ),
     }  # fmt: skip
@@ -517,6 +520,33 @@ def test_an_issue_whose_levers_do_not_pay_suggests_planning_to_base() -> None:
     assert out.loc["LINE", "impact_value"] == 400.0
 
 
+def test_components_merged_into_one_issue_are_one_agenda_item() -> None:
+    """C2 (a lid) binds in December for FG1 and FG2 too, and the plan still loses 10 units
+    (300 of margin) to it; the options merged it into C1's issue (the goods need both). One
+    issue: C1's and C2's lost margin (3000 + 300) plus the expedite's 5000, both named in its
+    topic; no second issue for C2 (without the merge it would be one: 300)."""
+    tables = _root_cause_tables()
+    dec = pd.Timestamp("2025-12-01")
+    prices = tables["sop_mart.constraint_prices"]
+    lid = prices.iloc[[0]].assign(
+        constraint="C2", lost_sales_qty=10.0, lost_margin=300.0, description="Bamboo lid",
+        shadow_price=5.0, month=dec,
+    )  # fmt: skip
+    tables["sop_mart.constraint_prices"] = pd.concat([prices, lid], ignore_index=True)
+    alone = _run(_con(tables), "marts/top_issues").set_index("item")
+    assert alone.loc["C2", "impact_value"] == 300.0
+    tables["sop_mart.scenario_options"] = tables["sop_mart.scenario_options"].assign(
+        partners=lambda f: np.where(f["item"] == "C1", "C2", "")
+    )
+    out = _run(_con(tables), "marts/top_issues").set_index("item")
+    assert "C2" not in out.index
+    jar = out.loc["C1"]
+    assert jar["impact_value"] == 8300.0
+    assert jar["topic"].startswith(
+        "Amber jar (C1) and Bamboo lid (C2) bind from Dec 2025 to Jan 2026: 2 affected (FG1, FG2)"
+    )
+
+
 def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
     """The cash path binds in Dec 2025 on FG1's stock (and in January on FG2's);
     relaxing it gains 1,500. FG1's override adds 100 units in December, but the path loses no
@@ -556,6 +586,43 @@ def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
     assert pd.isna(path["override_share"]) and pd.isna(path["forecast_increase_share"])
     assert pd.isna(path["drivers"])
     assert out.loc["C1", "override_share"] == 0.25
+
+
+def test_an_open_production_order_its_components_cannot_complete_is_a_planner_task() -> None:
+    """MO-1 (1,000 FG1 due in November, the earliest of FG1's open orders) draws its
+    components when received; the constrained plan completes 600 of it (the MRP counts all
+    1,000). The task names the order and what it can be cut to; the money is the 400 units
+    not completed at FG1's margin, 25 - 10 = 15: 6,000. The upside scenario's rows and a
+    month completed in full add nothing."""
+    tables = _issue_tables()
+    nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
+    keys = {"scenario": ["base", "base", "upside"], "item": "FG1", "month": [nov, dec, nov]}
+    tables["sop_mart.material_requirements"] = pd.DataFrame(
+        {**keys, "scheduled_receipts": [1000.0, 200.0, 1000.0]}
+    ).assign(plan_month=pd.Timestamp(PLAN))
+    tables["sop_mart.constrained_plan"] = pd.DataFrame(
+        {**keys, "scheduled_receipts": [600.0, 200.0, 500.0], "net_price": 25.0,
+         "unit_cost": 10.0}
+    ).assign(plan_month=pd.Timestamp(PLAN))  # fmt: skip
+    tables["staging.open_purchase_orders"] = pd.concat(
+        [
+            tables["staging.open_purchase_orders"],
+            pd.DataFrame(
+                {"po": ["MO-2", "MO-1"], "item": "FG1", "qty_open": [200.0, 1000.0],
+                 "due_date": pd.to_datetime(["2025-12-03", "2025-11-12"]),
+                 "plan_month": pd.Timestamp(PLAN)}
+            ),
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    out = _run(_con(tables), "marts/planner_tasks")
+    (run,) = out[out["category"] == "unfinished_run"].itertuples()
+    assert (run.item, run.impact_value) == ("FG1", 6000.0)
+    assert run.task_topic == (
+        "the plan completes 600 of the 1,000 FG1 on open production orders (from Nov 2025): "
+        "their components are short"
+    )
+    assert run.task == "Find the components for FG1's open production order MO-1 or cut it to 600"
 
 
 def test_a_lead_time_losing_sales_only_in_the_first_month_is_the_planners() -> None:

@@ -106,6 +106,7 @@ def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
        month 2: 28 in, 20 served, 8 left. month 3: 8 + 13.3 = 21.3 of 30 (short 8.67).
        The month-3 shortage comes from A's release in month 2, bound by B, which in month 2
        is short because of C: limiting item C, binding component B.
+    B's open order issued its components when released, as in test_supply_mrp.
     """
     items = _items(
         [
@@ -141,6 +142,7 @@ def test_limiting_item_is_the_root_cause_two_levels_down() -> None:
             orders,
             horizon=4,
             safety_stock=pd.Series({"D": 5.0}),
+            open_production_components="issued",
         )
     )
     assert gaps["month"].tolist() == [MONTHS[0], MONTHS[2]]

@@ -51,6 +51,8 @@ def test_two_level_bom_worked_by_hand() -> None:
     D (1 per A, purchased, lead 0, safety stock 5, order multiple 25): gross 30, 30, 0, 0.
       month 1: need 30 + 5 − 0 = 35 → 50 → POH 20; month 2: need 30 + 5 − 20 = 15 → 25 →
       POH 15; months 3–4: POH 15 ≥ 5, nothing planned.
+    B's open order issued its components when released (the count no longer holds them;
+    ``test_open_production_components`` works the other practice).
     """
     items = _items(
         [
@@ -81,6 +83,7 @@ def test_two_level_bom_worked_by_hand() -> None:
             orders,
             horizon=4,
             safety_stock=pd.Series({"D": 5.0}),
+            open_production_components="issued",
         )
     )
     assert set(mrp["item"]) == {"A", "B", "C", "D"}

@@ -4,8 +4,9 @@
 -- between months (checked with Sales: the plan already follows it), late purchase orders (confirm
 -- dates), open orders due later than the item master's lead time (confirm the lead time the plan
 -- counts on), sales lost in the first month before an item's orders arrive (bring one forward at
--- the close: the meeting sits too late for it), lots that will expire or stay unused (work them
--- down or write them off), and overdue actions; each with the money it concerns and a concrete
+-- the close: the meeting sits too late for it), open production orders whose components are
+-- short (find them or cut the order), lots that will expire or stay unused (work them down or
+-- write them off), and overdue actions; each with the money it concerns and a concrete
 -- task. Sorted by that money.
 with earliest_open_order as (
     select item, arg_min(po, due_date) as po, arg_min(qty_open, due_date) as qty_open,
@@ -149,6 +150,46 @@ slow_order_tasks as (
         on lost.item = slow.item
 ),
 
+unfinished_runs as (
+    -- open production orders the plan cannot complete in full: the count still holds their
+    -- components (supply.open_production_components: at_receipt) and too few are in stock,
+    -- on order or expeditable by the month the order is received; the plan completes what
+    -- they allow (the MRP's open orders against the constrained plan's, base scenario)
+    select
+        plan.item,
+        min(plan.month) as month,
+        exact_sum(mrp.scheduled_receipts) as open_qty,
+        exact_sum(mrp.scheduled_receipts - plan.scheduled_receipts) as unfinished_qty,
+        exact_sum((mrp.scheduled_receipts - plan.scheduled_receipts)
+                  * greatest(coalesce(plan.net_price, 0) - plan.unit_cost, 0)) as margin
+    from sop_mart.constrained_plan as plan
+    join sop_mart.material_requirements as mrp
+        on mrp.plan_month = plan.plan_month
+        and mrp.scenario = plan.scenario
+        and mrp.item = plan.item
+        and mrp.month = plan.month
+    where plan.plan_month = getvariable('plan_month')
+      and plan.scenario = 'base'
+      and mrp.scheduled_receipts - plan.scheduled_receipts >= 0.5
+    group by plan.item
+),
+
+unfinished_run_tasks as (
+    select
+        'unfinished_run' as category,
+        format('the plan completes {:,.0f} of the {:,.0f} {} on open production orders (from {}): '
+               || 'their components are short', run.open_qty - run.unfinished_qty,
+               run.open_qty, run.item, strftime(run.month, '%b %Y')) as topic,
+        run.item,
+        run.margin as impact_value,
+        null::double as revenue_value,
+        format('Find the components for {}''s open production order {} or cut it to {:,.0f}',
+               run.item, orders.po, run.open_qty - run.unfinished_qty) as suggested_decision
+    from unfinished_runs as run
+    left join earliest_open_order as orders
+        on orders.item = run.item
+),
+
 forecast_change_tasks as (
     select
         'forecast_change' as category,
@@ -245,6 +286,8 @@ candidates as (
     select * from lead_time_tasks
     union all
     select * from slow_order_tasks
+    union all
+    select * from unfinished_run_tasks
     union all
     select * from shelf_life_tasks
     union all

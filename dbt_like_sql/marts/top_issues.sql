@@ -3,7 +3,8 @@
 -- expected gross margin at stake over the horizon - what the plan still loses to the issue plus
 -- what its suggested option protects against planning without it (sop_mart.scenario_options).
 -- An issue is a binding constraint of the constrained plan (a component, a resource, a lead
--- time, a shelf life, the cash path: one issue however many items it limits) or an upward
+-- time, a shelf life, the cash path: one issue however many items it limits; components the
+-- same goods need in the same months one issue together, scenario_options.partners) or an upward
 -- forecast exception the plan may not be stocked for. A lead time that loses sales only in
 -- the first month is not: its lever (an order brought forward) is the planners' at the close. Each carries its items, its drivers (the
 -- part of the shortage that overrides add, with the owner's scorecard verdict, that this
@@ -37,14 +38,41 @@ cash_path_items as (
     where item <> '' and item not like '% more'
 ),
 
+component_partners as (
+    -- components merged into another component's issue (scenario_options.partners): they
+    -- bind in the same months for the same goods, which need both - one decision
+    select distinct item as subject, trim(unnest(string_split(partners, ','))) as partner
+    from sop_mart.scenario_options
+    where plan_month = getvariable('plan_month')
+      and category = 'component'
+      and coalesce(partners, '') <> ''
+),
+
+issue_prices as (
+    -- each binding row under its issue's subject: a partner's rows under the component whose
+    -- issue it was merged into
+    select prices.*,
+           coalesce(partner.subject, prices."constraint") as subject
+    from sop_mart.constraint_prices as prices
+    left join component_partners as partner
+        on prices.constraint_type = 'component'
+        and partner.partner = prices."constraint"
+    where prices.plan_month = getvariable('plan_month')
+),
+
 binding_constraints as (
-    -- the constrained plan's binding constraints, one issue each: the lost sales put on it
-    -- and the months, items and price of its rows (sop_mart.constraint_prices); the items of
-    -- the month touching the most, or for the cash path those it holds down in any month
+    -- the constrained plan's binding constraints, one issue each (merged components one
+    -- together): the lost sales put on it and the months, items and price of its rows
+    -- (sop_mart.constraint_prices); the items of the month touching the most, or for the
+    -- cash path those it holds down in any month
     select
         prices.constraint_type,
-        prices."constraint",
-        any_value(prices.description) as description,
+        prices.subject as "constraint",
+        any_value(prices.description) filter (where prices."constraint" = prices.subject)
+            as description,
+        string_agg(distinct coalesce(nullif(prices.description, '') || ' (' || prices."constraint"
+                                     || ')', prices."constraint"), ' and ')
+            filter (where prices."constraint" <> prices.subject) as partner_names,
         exact_sum(prices.lost_margin) as lost_margin,
         exact_sum(prices.lost_sales_qty) as lost_sales_qty,
         max(prices.shadow_price) as shadow_price,
@@ -60,10 +88,9 @@ binding_constraints as (
         min(prices.month) as first_month,
         max(prices.month) as last_month,
         max(prices.month) filter (where prices.lost_margin >= 0.5) as last_loss_month
-    from sop_mart.constraint_prices as prices
+    from issue_prices as prices
     cross join cash_path_items as cash
-    where prices.plan_month = getvariable('plan_month')
-    group by prices.constraint_type, prices."constraint"
+    group by prices.constraint_type, prices.subject
 ),
 
 late_orders as (
@@ -173,9 +200,10 @@ option_value as (
 constraint_issues as (
     select
         binding.constraint_type as category,
-        format('{} binds {}: {} affected ({}), one more {} is worth {:,.2f}{}',
+        format('{} {}: {} affected ({}), one more {} is worth {:,.2f}{}',
                coalesce(nullif(binding.description, '') || ' (' || binding."constraint" || ')',
-                        binding."constraint"),
+                        binding."constraint")
+                   || coalesce(' and ' || binding.partner_names || ' bind', ' binds'),
                case when binding.first_month = binding.last_month
                     then 'in ' || strftime(binding.first_month, '%b %Y')
                     else 'from ' || strftime(binding.first_month, '%b %Y') || ' to '

@@ -119,10 +119,13 @@ def cash_check(
     floor: float,
     known: bool,
     dip: tuple[float, pd.Timestamp] | None = None,
+    runs_out: pd.Timestamp | None = None,
 ) -> dict:
     """The cash low point against its floor, the runway in ``detail``; ``dip``: the lowest
     balance past the horizon that the cash recovers from before the runway ends, said when it
-    is below the horizon's low point (a runway that a small shortfall would cut short)."""
+    is below the horizon's low point (a runway that a small shortfall would cut short);
+    ``runs_out``: the month the cash runs out when that is past the horizon (on the plan's
+    last 12 months repeated), said with the runway."""
     if not known or low is None:
         return {
             "check": "cash",
@@ -135,10 +138,16 @@ def cash_check(
             "detail": "no cash position (cash.csv) for the plan month",
         }
     runway_text = "the cash is not used up" if runway is None else f"runway {runway:,.1f} months"
+    past = []
     if dip is not None and dip[0] < low:
+        past.append(
+            f"cash dips to {_money(dip[0])} in {pd.Timestamp(dip[1]):%b %Y} before it recovers"
+        )
+    if runway is not None and runs_out is not None:
+        past.append(f"it runs out in {pd.Timestamp(runs_out):%b %Y}")
+    if past:
         runway_text += (
-            f" (past the horizon, on the plan's last 12 months repeated, cash dips to "
-            f"{_money(dip[0])} in {pd.Timestamp(dip[1]):%b %Y} before it recovers)"
+            " (past the horizon, on the plan's last 12 months repeated, " + "; ".join(past) + ")"
         )
     return {
         "check": "cash",

@@ -182,6 +182,7 @@ def plan_problems(
         safety_stock=net.safety_stock,
         scheduled=net.scheduled,
         open_arrivals=net.open_arrivals,
+        committed=net.committed,
         initial_stock=opening_stock(net, shelf_risk),
         window=holding_window(master, produced, limits),
         moq=net.moq,

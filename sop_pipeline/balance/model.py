@@ -15,13 +15,20 @@ Variables (all >= 0), per item ``i`` and month ``t`` unless said:
 ``v``      per month: inventory value above the dated cash path (a soft path's excess)
 ``f``      per item and month with firm production (a meeting's decided pre-build): units of
            it the plan does not release
+``u``      per item and month in which an open production order that draws its components
+           when received arrives: units of it not completed (its components short)
 =========  ===================================================================================
 
 Constraints:
 
 - **Stock balance** (item, month; equality): stock at the end of the month before + receipts
   + open orders + expedited receipts = sales + components consumed by the parents released
-  this month + stock at the month end (``b + e``). The opening stock enters month 0.
+  this month + stock at the month end (``b + e``). The opening stock enters month 0. Where
+  the count still holds the components of open production orders
+  (``PlanProblem.committed``), each order consumes them in the month it is received; ``u``
+  of an order not completed neither arrives nor consumes, at
+  :data:`FIRM_SHORTFALL_COST` x the item's price a unit (as decided production not made),
+  so an open order is completed unless its components cannot be had.
 - **Late arrivals** (finished good, month in which an order arrives a fraction ``f`` into the
   month): sales <= stock at the month's start + open orders + ``(1 - f)`` x demand; with units
   expedited to arrive earlier in that month (``f_e < f``) also counted at the start of the
@@ -179,7 +186,7 @@ class Netting:
         problem, rows, start = self.problem, self.items, self.start
         y, b, e = (model.raw_value(x, name) for name in ("y", "b", "e"))
         horizon = y.shape[1]
-        consumption = problem.consumption(np.maximum(y, 0.0))
+        consumption = problem.consumption(np.maximum(y, 0.0)) + problem.committed
         stock = np.where(start > 0, (b + e)[rows, np.maximum(start - 1, 0)], 0.0)
         receipts = np.zeros((len(rows), horizon))
         for t in range(horizon):
@@ -508,8 +515,15 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
         path_cost[problem.cash_target_index :] = UNREACHABLE_PENALTY
     v = layout.add_columns("v", has_path, path_cost, np.inf)
 
+    # open production orders not completed (their components short); see the docstring
+    open_production = problem.open_production
+    u = layout.add_columns(
+        "u", (open_production > 0) & kept, firm_shortfall_cost(problem)[:, None], open_production
+    )
+
     # --- stock balance: b + e - (b + e)[t-1] - receipts - z + s + consumption = open orders --
-    rhs = problem.scheduled.copy()
+    # (less the components the open production orders draw when received)
+    rhs = problem.scheduled - problem.committed
     rhs[:, 0] += problem.initial_stock
     balance = layout.add_rows("balance", kept, rhs, rhs)
     for block in (b, e):
@@ -521,9 +535,11 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
     if len(expedited):
         layout.add(balance[expedited, fast_whole[0]], z[expedited], -1.0)
     layout.add(balance, s, 1.0)
+    layout.add(balance, u, 1.0)
     if len(problem.edge_parent):
         parent, comp, factor = problem.edge_parent, problem.edge_comp, problem.edge_factor
         layout.add(balance[comp], y[parent], factor[:, None])
+        layout.add(balance[comp], u[parent], -factor[:, None])
 
     # --- late arrivals: sales <= stock at the month's start + (1 - f) x demand ---------------
     # an ordinary order received a fraction f into month a serves only the demand after it;

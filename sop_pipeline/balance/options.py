@@ -3,7 +3,10 @@
 **Issues.** The options are priced for the largest issues of four kinds: a binding component
 (``component``: its lever is expediting it), a binding resource (``resource``: overtime and
 pre-building), the dated cash path when it binds (``cash``) and an upward forecast change
-(``forecast_change``, a demand uncertainty: produce to the upside).
+(``forecast_change``, a demand uncertainty: produce to the upside). Components that bind in
+the same months for the same goods are one issue (:func:`_merge_components`): the goods need
+all of them, so an expedite of one alone is worth nothing, and two issues would each claim
+the goods' margin.
 
 **Options.** For an issue, ``plan_to_base`` is the plan without the issue's levers (the
 component not expedited; no overtime on the resource in the months it binds and no stock built
@@ -80,6 +83,7 @@ OPTION_COLUMNS = [
     "issue",
     "category",
     "item",
+    "partners",
     "option",
     "is_feasible",
     "first_month",
@@ -120,7 +124,9 @@ class OptionSettings:
 class Issue:
     """One issue: its kind, subject (component, resource or item name), the item positions
     re-planned for it, the months it binds in (positions), and the finished goods it
-    concerns."""
+    concerns. A component issue's ``partners`` are the other binding components it was
+    merged with (:func:`_merge_components`): the goods need all of them, so they are one
+    decision."""
 
     category: str
     subject: str
@@ -128,6 +134,12 @@ class Issue:
     months: tuple[int, ...]
     affected: tuple[str, ...]
     stake: float
+    partners: tuple[str, ...] = ()
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        """A component issue's components: its subject and its partners."""
+        return (self.subject, *self.partners)
 
     @property
     def key(self) -> str:
@@ -214,6 +226,7 @@ def find_issues(
                     float(ranked.loc[subject, "lost"]),
                 )
             )
+    issues = _merge_components(issues)
     if changes is not None and len(changes):
         up = changes[
             changes["is_exception"].fillna(False).astype(bool)
@@ -237,6 +250,38 @@ def find_issues(
                 )
             )
     return issues
+
+
+def _merge_components(issues: list[Issue]) -> list[Issue]:
+    """Component issues that are one decision, merged into the first of them (the most lost
+    margin): a component binding in a month in which another binds too, every finished good it
+    goes into also made with the other (or the other way round). Those goods need both: an
+    expedite of one alone makes none of them, and two issues would count the same goods'
+    margin twice."""
+    out: list[Issue] = []
+    for issue in issues:
+        home = None
+        if issue.category == COMPONENT:
+            for k, kept in enumerate(out):
+                if kept.category != COMPONENT or not set(kept.months) & set(issue.months):
+                    continue
+                mine, theirs = set(issue.affected), set(kept.affected)
+                if mine and theirs and (mine <= theirs or theirs <= mine):
+                    home = k
+                    break
+        if home is None:
+            out.append(issue)
+            continue
+        kept = out[home]
+        out[home] = replace(
+            kept,
+            items=np.union1d(kept.items, issue.items),
+            months=tuple(sorted(set(kept.months) | set(issue.months))),
+            affected=tuple(dict.fromkeys((*kept.affected, *issue.affected))),
+            stake=kept.stake + issue.stake,
+            partners=(*kept.partners, issue.subject),
+        )
+    return out
 
 
 # --- variants ---------------------------------------------------------------------------------
@@ -269,7 +314,7 @@ def _columns(model: LpModel, name: str, rows: np.ndarray) -> np.ndarray:
 
 def _issue_columns(model: LpModel, problem: PlanProblem, issue: Issue) -> np.ndarray:
     items = issue.items
-    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e", "f")]
+    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e", "f", "u")]
     z = model.columns["z"][items]
     parts.append(z[z >= 0])
     if len(problem.resources):
@@ -285,9 +330,8 @@ def _no_levers(
     model, problem = model or ctx.model, problem or ctx.problem
     upper = model.upper.copy()
     if issue.category == COMPONENT:
-        c = problem.items.get_loc(issue.subject)
-        if model.columns["z"][c] >= 0:
-            upper[model.columns["z"][c]] = 0.0
+        z = model.columns["z"][problem.items.get_indexer(list(issue.components))]
+        upper[z[z >= 0]] = 0.0
     elif issue.category == RESOURCE:
         r = pd.Index(problem.resources).get_loc(issue.subject)
         binding = np.array(issue.months, dtype=np.int64)
@@ -342,8 +386,9 @@ def lost_to_issue(ctx: Context, issue: Issue, base: PlanArrays) -> np.ndarray:
     lost = np.maximum(base.lost - ctx.plan.lost, 0.0)
     causes = ctx.lost_causes
     if causes is not None and len(causes):
+        subjects = issue.components if issue.category == COMPONENT else (issue.subject,)
         mine = causes[
-            (causes["constraint_type"] == issue.category) & (causes["constraint"] == issue.subject)
+            (causes["constraint_type"] == issue.category) & causes["constraint"].isin(subjects)
         ]
         rows = ctx.problem.items.get_indexer(mine["item"])
         np.add.at(lost, (rows, mine["month"].to_numpy(int)), mine["lost_qty"].to_numpy())
@@ -474,7 +519,7 @@ def price(
     expedited = plan.expedited[items] * cost * economics.expedite_premium
     bought = items[~problem.produced[items]]
     purchases = (
-        (plan.receipts[bought] + plan.expedited[bought] + problem.scheduled[bought])
+        (plan.receipts[bought] + plan.expedited[bought] + plan.scheduled[bought])
         * problem.cost[bought][:, None]
     ).sum(axis=0)
     revenue = (plan.sales[fin] * problem.price[fin][:, None]).sum(axis=0)
@@ -501,18 +546,23 @@ def price(
 
 
 def _soft_firm(model: LpModel, problem: PlanProblem) -> LpModel:
-    """The model with the decided production soft again (the plan fixed what it could make):
-    an option without a lever the plan used (overtime, building ahead) may make less of it,
-    at the shortfall's cost, rather than be impossible."""
-    short = model.columns["f"]
-    index = short[short >= 0]
-    if not len(index):
-        return model
-    rows = np.nonzero(short >= 0)[0]
+    """The model with the decided production soft again (the plan fixed what it could make),
+    and the open production orders' unfinished part too: an option without a lever the plan
+    used (overtime, building ahead, an expedite of an open order's components) may make less
+    of them, at the shortfall's cost, rather than be impossible."""
     lower, upper, cost = model.lower.copy(), model.upper.copy(), model.cost.copy()
-    lower[index], upper[index] = 0.0, np.inf
-    cost[index] = firm_shortfall_cost(problem)[rows]
-    return replace(model, lower=lower, upper=upper, cost=cost)
+    changed = False
+    for name, limit in (("f", None), ("u", problem.open_production)):
+        short = model.columns[name]
+        index = short[short >= 0]
+        if not len(index):
+            continue
+        rows = np.nonzero(short >= 0)
+        lower[index] = 0.0
+        upper[index] = np.inf if limit is None else limit[rows]
+        cost[index] = firm_shortfall_cost(problem)[rows[0]]
+        changed = True
+    return replace(model, lower=lower, upper=upper, cost=cost) if changed else model
 
 
 def _path_out_of_reach(problem: PlanProblem, plan: PlanArrays) -> str:
@@ -579,7 +629,8 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
     months = problem.months
     if name == "plan_to_base":
         return {
-            COMPONENT: f"Plan without expediting {issue.subject} and take the stockout risk",
+            COMPONENT: f"Plan without expediting {' or '.join(issue.components)} and take the "
+            "stockout risk",
             RESOURCE: f"Plan without overtime or building ahead on {issue.subject} and take "
             "the stockout risk",
             CASH: "Plan as it stands, the cash path a target it may exceed",
@@ -587,17 +638,19 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
         }[issue.category]
     items = issue.items
     if name == "expedite":
-        c = problem.items.get_loc(issue.subject)
-        qty, economics = plan.expedited[c].sum(), ctx.model_settings
+        rows = _expedited(ctx, issue, plan, base)  # what the option records (option_levers)
+        qty, economics = plan.expedited[rows].sum(axis=1), ctx.model_settings
+        named = [f"{q:,.0f} of {problem.items[r]}" for r, q in zip(rows, qty, strict=True)]
+        what = _and(named or [f"0 of {issue.subject}"])
         close = pd.Timestamp(months[0]) - pd.Timedelta(days=1)
         arrival = close + pd.Timedelta(days=economics.expedite_arrival_days)
         serves = ""
-        if not problem.finished[c]:  # a component arriving late in a month serves the next
+        if not problem.finished[rows].all():  # a component arriving late in a month serves
             first = int(first_production_month(*lead_split(economics.expedite_arrival_days)))
-            if first < problem.horizon:
+            if first < problem.horizon:  # the next month's production
                 serves = f" for {_label(months[first])}'s production"
         return (
-            f"Expedite {qty:,.0f} of {issue.subject} at the meeting"
+            f"Expedite {what} at the meeting"
             f" ({economics.expedite_lead_time_days:g} days: in by {arrival:%d %b %Y},"
             f" {economics.expedite_premium:.0%} premium){serves}"
         )
@@ -630,6 +683,26 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
     if name == "constrained_plan":
         return "Approve the constrained plan: " + _levers(ctx, issue, plan)
     return name
+
+
+def _expedited(ctx: Context, issue: Issue, plan: PlanArrays, base: PlanArrays) -> np.ndarray:
+    """The items (positions) an expedite option expedites beyond plan to ``base``: the issue's
+    components, then any of its other items the option expedites more of (a component the
+    extra goods also need), the most units first. An expedite the plan makes either way is
+    not the option's decision."""
+    problem = ctx.problem
+    own = problem.items.get_indexer(list(issue.components))
+    own = own[plan.expedited[own].sum(axis=1) > MATERIAL_UNITS]
+    others = np.setdiff1d(issue.items, own)
+    more = plan.expedited[others].sum(axis=1) - base.expedited[others].sum(axis=1)
+    others = others[more > MATERIAL_UNITS]
+    others = others[np.argsort(-plan.expedited[others].sum(axis=1), kind="stable")]
+    return np.concatenate([own, others]).astype(np.int64)
+
+
+def _and(parts: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _relaxed_path(ctx: Context, plan: PlanArrays) -> str:
@@ -686,8 +759,8 @@ def _variants(ctx: Context, issue: Issue, base_plan: PlanArrays) -> list[Variant
     base = Variant("plan_to_base", no_levers, model.row_upper, mean, sigma)
     out = [base]
     if issue.category == COMPONENT:
-        c = problem.items.get_loc(issue.subject)
-        if model.columns["z"][c] >= 0:
+        z = model.columns["z"][problem.items.get_indexer(list(issue.components))]
+        if (z >= 0).any():
             out.append(Variant("expedite", model.upper, model.row_upper, mean, sigma))
         else:
             out.append(
@@ -873,6 +946,7 @@ def issue_tables(ctx: Context, issue: Issue) -> OptionTables:
     table["issue"] = issue.key
     table["category"] = issue.category
     table["item"] = issue.subject
+    table["partners"] = ", ".join(issue.partners)
     table["affected_items"] = ", ".join(issue.affected[:25]) + (
         f" and {len(issue.affected) - 25} more" if len(issue.affected) > 25 else ""
     )
@@ -961,12 +1035,14 @@ def option_levers(
     if name == "plan_to_base":
         add("accept_risk", qty=figures["expected_margin_at_risk"])
     if name in ("expedite", "constrained_plan"):
-        for i, t in zip(*np.nonzero(plan.expedited[items] > MATERIAL_UNITS), strict=True):
+        # the expedite option's own expedites; the constrained plan's every one in the items
+        chosen = _expedited(ctx, issue, plan, base) if name == "expedite" else items
+        for i, t in zip(*np.nonzero(plan.expedited[chosen] > MATERIAL_UNITS), strict=True):
             add(
                 "expedite",
-                problem.items[items[i]],
+                problem.items[chosen[i]],
                 month=months[t],
-                qty=plan.expedited[items[i], t],
+                qty=plan.expedited[chosen[i], t],
             )
     if name in ("overtime", "constrained_plan") and len(problem.resources):
         # the overtime option approves hours on its resource; the constrained plan on every
@@ -1007,7 +1083,7 @@ def option_plan(ctx: Context, issue: Issue, variant: Variant, plan: PlanArrays) 
     if not len(fin):
         return empty_option_plans()
     horizon = problem.horizon
-    supply = plan.receipts[fin] + plan.expedited[fin] + problem.scheduled[fin]
+    supply = plan.receipts[fin] + plan.expedited[fin] + plan.scheduled[fin]
     frame = pd.DataFrame(
         {
             "issue": issue.key,
@@ -1045,8 +1121,8 @@ def _lever_used(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: P
     adds hours, a pre-build holds finished goods ahead), beyond the solver's tolerance."""
     problem = ctx.problem
     if name == "expedite":
-        c = problem.items.get_loc(issue.subject)
-        return bool(plan.expedited[c].sum() > MATERIAL_UNITS)
+        rows = problem.items.get_indexer(list(issue.components))
+        return bool(plan.expedited[rows].sum() > MATERIAL_UNITS)
     if name == "overtime":
         r = pd.Index(problem.resources).get_loc(issue.subject)
         return bool(plan.overtime[r].sum() - base.overtime[r].sum() > 0.01)
@@ -1080,7 +1156,9 @@ def _why_not(ctx: Context, name: str, issue: Issue) -> str:
     if name == "overtime" and issue.category == RESOURCE:
         return _overtime_why_not(ctx, issue)
     return {
-        "expedite": f"{issue.subject} arrives in time or is not short",
+        "expedite": f"{' and '.join(issue.components)} arrive in time or are not short"
+        if issue.partners
+        else f"{issue.subject} arrives in time or is not short",
         "prebuild": "no spare capacity before, within the shelf life, or nothing to gain",
         "produce_to_upside": "the plan already covers the upside or cannot make more",
         "relax_cash_path": "the cash path does not bind",

@@ -193,10 +193,11 @@ def solve_scenario(
         if not drop_refused_buffers(problem, model, solution.x):
             break
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
-    short = model.columns["f"][model.columns["f"] >= 0]
+    short = np.concatenate([model.columns[n][model.columns[n] >= 0] for n in ("f", "u")])
     if len(short):
         # the decided production the plan can make is now a hard floor, and its shortfall a
-        # fixed quantity at no cost: the prices of capacity and materials are those of the
+        # fixed quantity at no cost (so is the part of an open production order its
+        # components do not allow): the prices of capacity and materials are those of the
         # plan, not of the penalty that kept the decision firm
         model.lower[short] = model.upper[short] = solution.x[short]
         model.cost[short] = 0.0
@@ -360,7 +361,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     given_up = _cost_of_path(options, promise is not None and settings.model.cash_path != "off")
     demand_by_month = (base.problem.mean_demand * base.problem.price[:, None]).sum(axis=0)
     planned = projection[~projection["is_actual"]]
-    low = low_month = runway = dip = None
+    low = low_month = runway = dip = runs_out = None
     if position is not None:
         lowest = planned.loc[planned["is_cash_low_point"].astype(bool)]
         low, low_month = float(lowest["cash_balance"].iloc[0]), lowest["month"].iloc[0]
@@ -368,6 +369,9 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         trough = flows.trough(position.opening_cash)
         if trough is not None:
             dip = (trough[0], base.problem.months[0] + pd.DateOffset(months=trough[1] - 1))
+        if runway is not None and runway > base.problem.horizon:
+            # the first month below zero: month ceil(runway) after the plan month
+            runs_out = base.problem.months[0] + pd.DateOffset(months=int(np.ceil(runway)) - 1)
     rows = [
         feasibility.revenue_check(
             float(demand_by_month.sum()),
@@ -376,7 +380,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
             (base.problem.months, demand_by_month, revenue),
         ),
         feasibility.cash_check(
-            low, low_month, runway, settings.min_cash_balance, position is not None, dip
+            low, low_month, runway, settings.min_cash_balance, position is not None, dip, runs_out
         ),
         feasibility.working_capital_check(
             promise, inputs.tradeoff, given_up, _held_at_target(planned, promise)

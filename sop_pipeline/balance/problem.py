@@ -73,6 +73,9 @@ class PlanProblem:
         scheduled: Open orders by arrival month.
         open_arrivals: When in its month each open order arrives (``None``: at the start of
             it); an order due later in a month serves only the demand after its due date.
+        committed: Components the open production orders consume in the month they are
+            received (the count still holds them; ``None``: none,
+            :func:`~sop_pipeline.supply.network.committed_components`).
         initial_stock: Usable stock opening the plan.
         moq, multiple: Minimum order quantity and order multiple of purchases (0: none).
         window: Months a receipt may be held before it is used (shelf life with the remaining
@@ -134,10 +137,13 @@ class PlanProblem:
     firm_release: np.ndarray | None = None
     firm_overtime: np.ndarray | None = None
     open_arrivals: OpenArrivals | None = None
+    committed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         shape = (len(self.items), len(self.months))
-        for name in ("demand", "mean_demand", "sigma", "safety_stock", "scheduled"):
+        if self.committed is None:
+            object.__setattr__(self, "committed", np.zeros(shape))
+        for name in ("demand", "mean_demand", "sigma", "safety_stock", "scheduled", "committed"):
             value = np.asarray(getattr(self, name), dtype=float)
             if value.shape != shape:
                 raise ValueError(f"{name} must have shape {shape}, got {value.shape}")
@@ -172,6 +178,20 @@ class PlanProblem:
         if len(self.edge_parent):
             np.add.at(used, self.edge_comp, releases[self.edge_parent] * self.edge_factor[:, None])
         return used
+
+    @property
+    def open_production(self) -> np.ndarray:
+        """Open production orders that draw their components when received, by arrival month,
+        ``(items, months)`` (none when nothing is :attr:`committed`)."""
+        if not self.committed.any():
+            return np.zeros_like(self.scheduled)
+        return np.where(self.produced[:, None], self.scheduled, 0.0)
+
+    def component_draw(self, unfinished: np.ndarray) -> np.ndarray:
+        """Components the open production orders consume when ``unfinished`` (``(items,
+        months)``) of them is not completed: :attr:`committed` less what the unfinished part
+        would have drawn."""
+        return self.committed - self.consumption(unfinished)
 
     def scheduled_before(self, fraction: np.ndarray | float) -> np.ndarray:
         """Open orders that arrive before ``fraction`` of their month (per item, or one value),

@@ -31,7 +31,8 @@ class PlanArrays:
 
     ``receipts`` and ``releases`` are lot-sized for purchased items; ``inventory`` carries
     the extra stock the rounding brings. ``buffer`` is the stock held up to the safety-stock
-    target.
+    target. ``scheduled`` is the open orders received: all of them, but the part of an open
+    production order its components do not allow (``unfinished``).
     """
 
     sales: np.ndarray
@@ -46,6 +47,8 @@ class PlanArrays:
     overtime: np.ndarray
     load: np.ndarray
     cash_excess: np.ndarray
+    scheduled: np.ndarray
+    unfinished: np.ndarray
 
     @property
     def supply(self) -> np.ndarray:
@@ -110,7 +113,8 @@ def read_plan(problem: PlanProblem, model: LpModel, x: np.ndarray) -> PlanArrays
     extra = np.cumsum(receipts - _received(problem, releases), axis=1)
     if model.expedite_month >= 0:
         extra[:, model.expedite_month :] += np.maximum(over, 0.0)[:, None]
-    consumption = problem.consumption(releases)
+    unfinished = value("u")
+    consumption = problem.consumption(releases) + problem.component_draw(unfinished)
     load = problem.fixed_load.copy()
     if len(problem.route_item):
         produced = _received(problem, releases)[problem.route_item]
@@ -128,4 +132,6 @@ def read_plan(problem: PlanProblem, model: LpModel, x: np.ndarray) -> PlanArrays
         overtime=value("ot"),
         load=load,
         cash_excess=value("v"),
+        scheduled=problem.scheduled - unfinished,
+        unfinished=unfinished,
     )

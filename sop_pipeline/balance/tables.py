@@ -59,7 +59,7 @@ CAPACITY_COLUMNS = [
 def purchases(problem: PlanProblem, plan: PlanArrays) -> np.ndarray:
     """Units bought each month (bought items only): new receipts, open orders, expedites."""
     bought = (~problem.produced)[:, None]
-    return np.where(bought, plan.receipts + problem.scheduled + plan.expedited, 0.0)
+    return np.where(bought, plan.receipts + plan.scheduled + plan.expedited, 0.0)
 
 
 def materials_sold(problem: PlanProblem, plan: PlanArrays) -> np.ndarray:
@@ -81,7 +81,7 @@ def plan_frame(problem: PlanProblem, plan: PlanArrays, scenario: str) -> pd.Data
         "lost_sales_qty": plan.lost,
         "release_qty": plan.releases,
         "receipt_qty": plan.receipts,
-        "scheduled_receipts": problem.scheduled,
+        "scheduled_receipts": plan.scheduled,
         "expedited_qty": plan.expedited,
         "consumption_qty": plan.consumption,
         "inventory_qty": plan.inventory,

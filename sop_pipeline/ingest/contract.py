@@ -221,7 +221,10 @@ OPEN_PURCHASE_ORDERS = InputFile(
     ),
     may_be_empty=True,
     key=("po", "item"),
-    description="purchase and production orders not yet received",
+    description="purchase and production orders not yet received (an order of an item with a "
+    "BOM is a production order: by default its components are still in the stock count and it "
+    "consumes them when received; supply.open_production_components: issued if they left it "
+    "when the order was released)",
     item_columns=("item",),
 )
 

@@ -60,6 +60,7 @@ def read_planning_inputs(con: Connection, month: dt.date, config: Settings) -> P
         forecast_errors=read.forecast_models(con, month),
         horizon=config.forecast.horizon_months,
         late_po_delay_months=config.supply.late_po_delay_months,
+        open_production_components=config.supply.open_production_components,
         resources=read.resources(con, month),
         routings=read.routings(con, month),
         capacity_overrides=read.capacity_overrides(con, month),

@@ -57,13 +57,17 @@ def stock_balances_month_by_month(
     blocking=True,
     description=(
         "Per scenario, component and month: dependent demand = sum over parents of planned "
-        "releases x qty_per / (1 - scrap_rate)."
+        "releases (and, where open production orders draw their components when received, "
+        "their open orders received) x qty_per / (1 - scrap_rate)."
     ),
 )
 def dependent_demand_matches_parent_releases(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    context: dg.AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
+    settings: SettingsResource,
 ) -> dg.AssetCheckResult:
     month = plan_month(context)
+    at_receipt = settings.load().supply.open_production_components == "at_receipt"
     with warehouse.get_connection() as con:
         mrp = read.table(con, "material_requirements", month)
         bom = read.bom(con, month)
@@ -72,7 +76,7 @@ def dependent_demand_matches_parent_releases(
         [scenario_demand(forecast, s).assign(scenario=s) for s in SCENARIO_COLUMNS],
         ignore_index=True,
     )
-    breaks = bom_consistency_breaks(mrp, bom, independent)
+    breaks = bom_consistency_breaks(mrp, bom, independent, open_orders_draw=at_receipt)
     return breaks_result(breaks, "component-months whose dependent demand is off the BOM")
 
 

@@ -21,7 +21,9 @@ replays that plan bottom-up (deepest BOM level first) with what is actually obta
    ``F_p(r) = min(planned cumulative releases_p(r), min_c served_pc(r) / factor_pc)`` where
    ``served_pc(r)`` is the cumulative quantity of component ``c`` given to parent ``p``.
 3. Each item's usable stock (expiry-aware, FEFO), open orders and feasible receipts serve its
-   demands every month; when short, every demand gets the same fraction (fair-share
+   demands every month - the components open production orders draw when received among
+   them (:func:`~sop_pipeline.supply.network.committed_components`; the open orders are
+   taken to arrive in full) - and when short, every demand gets the same fraction (fair-share
    allocation). Parents' unserved component needs wait for later supply (backlog); a finished
    good's unserved customer demand is lost for that month (it is the quantity at risk).
 
@@ -218,6 +220,8 @@ def _serve(
         need_edge = backlog + dep[edges, j]
         independent = net.demand["base"][rows, j]
         need = independent + np.bincount(owner, weights=need_edge, minlength=m)
+        if net.committed is not None:
+            need = need + net.committed[rows, j]
         late = past_due[:, j] > 0
         local = np.r_[arrivals.row[arrivals.col == j], np.flatnonzero(late)]
         fraction = np.r_[arrivals.fraction[arrivals.col == j], past_due_fraction[late]]

@@ -20,6 +20,12 @@ LATE_PO_DELAY_MONTHS = 1
 """Default delay of an open order already past due at the plan month's close (months after the
 first planned month; the setting ``supply.late_po_delay_months``)."""
 
+ISSUING_PRACTICES = ("at_receipt", "issued")
+"""When the stock count gives up an open production order's components (the setting
+``supply.open_production_components``): ``at_receipt``, the count still holds them and the
+order consumes them when it is received (backflush on completion); ``issued``, they left the
+count when the order was released."""
+
 
 def scenario_demand(forecast: pd.DataFrame, scenario: str) -> pd.DataFrame:
     """The demand ``item, month, qty`` of a scenario from the forecast table.
@@ -101,6 +107,9 @@ class PlanningInputs:
         horizon: Months planned after the plan month.
         late_po_delay_months: Months after month 1 in which an open order already past due
             arrives.
+        open_production_components: When the count gives up an open production order's
+            components (:data:`ISSUING_PRACTICES`): ``at_receipt``, the order consumes them in
+            the month it is received; ``issued``, they are no longer counted.
         resources: Production resources (``resource, capacity_per_month``,
             ``overtime_capacity_per_month, overtime_cost_per_unit, description``); empty: the
             company plans no capacity.
@@ -123,6 +132,7 @@ class PlanningInputs:
     safety_stock: pd.Series | pd.DataFrame | None = None
     horizon: int = 12
     late_po_delay_months: int = LATE_PO_DELAY_MONTHS
+    open_production_components: str = "at_receipt"
     resources: pd.DataFrame = field(default_factory=_no_resources)
     routings: pd.DataFrame = field(default_factory=no_routings)
     capacity_overrides: pd.DataFrame = field(default_factory=_no_overrides)
@@ -135,6 +145,11 @@ class PlanningInputs:
         if self.late_po_delay_months < 0:
             raise ValueError(
                 f"late_po_delay_months must not be negative, got {self.late_po_delay_months!r}"
+            )
+        if self.open_production_components not in ISSUING_PRACTICES:
+            raise ValueError(
+                "open_production_components must be one of "
+                f"{ISSUING_PRACTICES}, got {self.open_production_components!r}"
             )
 
     def demand(self, scenario: str = "base") -> pd.DataFrame:

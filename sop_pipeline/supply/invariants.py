@@ -58,25 +58,35 @@ def stock_balance_breaks(mrp: pd.DataFrame, on_hand: pd.DataFrame) -> pd.DataFra
 
 
 def bom_consistency_breaks(
-    mrp: pd.DataFrame, bom: pd.DataFrame, independent: pd.DataFrame
+    mrp: pd.DataFrame,
+    bom: pd.DataFrame,
+    independent: pd.DataFrame,
+    open_orders_draw: bool = False,
 ) -> pd.DataFrame:
-    """Component-months whose dependent demand is not the parents' planned production exploded.
+    """Component-months whose dependent demand is not the parents' planned production exploded
+    (and, with ``open_orders_draw``, their open orders received that month: production that
+    draws its components when received).
 
     Args:
         mrp: ``material_requirements`` rows (``scenario, item, month, gross_qty,
-            planned_release_qty``).
+            planned_release_qty, scheduled_receipts``).
         bom: ``parent, component, qty_per`` (``scrap_rate`` optional).
         independent: The independent demand of each scenario ``scenario, item, month, qty``
             (the forecast's ``forecast_qty`` for base, ``hi80`` for upside).
+        open_orders_draw: whether open production orders draw their components when received
+            (``supply.open_production_components: at_receipt``).
 
     Returns:
         ``scenario, item, month, dependent_qty, expected_qty`` for every component and month
         where they differ (a component missing from the plan counts as zero).
     """
     edges = bom_edges(bom)
-    release = mrp[[*KEYS, "planned_release_qty"]].rename(columns={"item": "parent"})
+    release = mrp[[*KEYS, "planned_release_qty", "scheduled_receipts"]].rename(
+        columns={"item": "parent"}
+    )
     exploded = release.merge(edges, on="parent")
-    exploded["expected_qty"] = exploded["planned_release_qty"] * exploded["factor"]
+    drawn = exploded["scheduled_receipts"] if open_orders_draw else 0.0
+    exploded["expected_qty"] = (exploded["planned_release_qty"] + drawn) * exploded["factor"]
     expected = (
         exploded.groupby(["scenario", "component", "month"], as_index=False)["expected_qty"]
         .sum()

@@ -4,7 +4,9 @@ Conventions (monthly buckets ``t = 1..horizon`` after the plan month):
 
 - Gross requirement = independent demand (the finished-goods plan) + dependent demand: each
   parent's planned release in month ``t`` times ``qty_per / (1 - scrap_rate)`` (see
-  :mod:`.bom`), needed in the parent's release month.
+  :mod:`.bom`), needed in the parent's release month; where the stock count still holds the
+  components of open production orders (``supply.open_production_components: at_receipt``),
+  each open order's components in the month it is received.
 - Usable stock is held in expiry buckets (:mod:`.lots`): a lot counts only in months in which it
   is still in date at month end; stock is consumed first-expiry-first-out and what is left when it
   expires drops out (``expired_qty``). Receipts get the item's shelf life from their arrival.
@@ -69,6 +71,7 @@ MRP_COLUMNS = [
     "level_code",
     "lead_time_months",
     "gross_qty",
+    "open_order_draw_qty",
     "scheduled_receipts",
     "expired_qty",
     "projected_on_hand",
@@ -144,6 +147,8 @@ def plan_network(
     """
     n, horizon = len(net.items), net.horizon
     gross = net.demand[scenario].copy()
+    if net.committed is not None:
+        gross += net.committed  # open production orders draw their components when received
     shape = (n, horizon)
     expired, on_hand, net_qty, receipt, release = (np.zeros(shape) for _ in range(5))
     safety = net.safety_stock.copy()
@@ -215,7 +220,8 @@ def run_mrp(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) -> pd.
     ``material_requirements`` table).
 
     Formulas per item and month ``t`` (see the module docstring for the conventions):
-    ``gross_t = demand_t + sum_parents release_parent,t * qty_per / (1 - scrap)``;
+    ``gross_t = demand_t + sum_parents (release_parent,t + open orders received_parent,t when
+    they draw components at receipt) * qty_per / (1 - scrap)``;
     ``net_t = max(0, gross_t + SS_t - (POH_{t-1} - expired_t + SR_t))``;
     ``receipt_t = lot_size(net_t)``; ``POH_t = POH_{t-1} - expired_t + SR_t + receipt_t -
     gross_t``; ``release_{t-L} = receipt_t`` (month 1 and ``release_past_due`` when
@@ -230,9 +236,11 @@ def run_mrp(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) -> pd.
     Returns:
         One row per scenario, item and month for every item with demand, stock, open orders or
         planned orders; columns :data:`MRP_COLUMNS`: ``gross_qty`` (independent + dependent
-        demand), ``scheduled_receipts`` (open orders due that month; late ones
-        ``late_po_delay_months`` after month 1), ``expired_qty`` (usable stock that expires
-        that month; month 1 includes lots already out of date at the plan date),
+        demand), ``open_order_draw_qty`` (the part of it the open production orders draw when
+        received, ``supply.open_production_components: at_receipt``), ``scheduled_receipts``
+        (open orders due that month; late ones ``late_po_delay_months`` after month 1),
+        ``expired_qty`` (usable stock that expires that month; month 1 includes lots already
+        out of date at the plan date),
         ``projected_on_hand`` (usable stock at month end, after planned receipts; never below
         ``safety_stock``, the safety stock planned against), ``net_qty``,
         ``planned_receipt_qty``, ``planned_release_qty`` (month 1 includes past-due releases),
@@ -271,6 +279,9 @@ def mrp_frame(net: PlanningNetwork, plan: MrpPlan, scenario: str) -> pd.DataFram
             "level_code": np.repeat(net.level[rows], horizon),
             "lead_time_months": np.repeat(net.lead[rows], horizon),
             "gross_qty": plan.gross[rows].ravel(),
+            "open_order_draw_qty": (
+                net.committed[rows] if net.committed is not None else np.zeros((len(rows), horizon))
+            ).ravel(),
             "scheduled_receipts": net.scheduled[rows].ravel(),
             "expired_qty": plan.expired[rows].ravel(),
             "projected_on_hand": plan.on_hand[rows].ravel(),

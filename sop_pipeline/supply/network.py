@@ -55,6 +55,9 @@ class PlanningNetwork:
     stock: np.ndarray
     firm: np.ndarray | None = None  # firm planned receipts a meeting decided (items, months)
     open_arrivals: OpenArrivals | None = None  # when in its month each open order arrives
+    # components the open production orders consume when received (items, months; zero when
+    # the count no longer holds them): :func:`committed_components`
+    committed: np.ndarray | None = None
 
     @property
     def horizon(self) -> int:
@@ -231,6 +234,43 @@ def open_order_arrivals(
     )
 
 
+def committed_components(
+    arrivals: OpenArrivals,
+    edge_parent: np.ndarray,
+    edge_comp: np.ndarray,
+    edge_factor: np.ndarray,
+    n_items: int,
+    horizon: int,
+) -> np.ndarray:
+    """Components the open production orders consume, by component and month, ``(n_items,
+    horizon)``: each open order of a parent (an item with a BOM) draws ``qty x factor`` of
+    every direct component (scrap included) in the month it arrives. This is the stock count
+    of a company whose tools consume components when an order is received (backflush): the
+    count still holds them, and they are not free for other production."""
+    out = np.zeros((n_items, horizon))
+    if not len(edge_parent) or not len(arrivals.qty):
+        return out
+    order = np.argsort(edge_parent, kind="stable")
+    parents = np.asarray(edge_parent)[order]
+    first = np.searchsorted(parents, arrivals.row, side="left")
+    count = np.searchsorted(parents, arrivals.row, side="right") - first
+    which = np.repeat(np.arange(len(arrivals.qty)), count)
+    edge = order[np.repeat(first, count) + _ranks(count)]
+    np.add.at(
+        out,
+        (np.asarray(edge_comp)[edge], arrivals.col[which]),
+        arrivals.qty[which] * np.asarray(edge_factor)[edge],
+    )
+    return out
+
+
+def _ranks(count: np.ndarray) -> np.ndarray:
+    """``0..count[k]-1`` for every k, concatenated."""
+    total = int(count.sum())
+    starts = np.repeat(np.cumsum(count) - count, count)
+    return np.arange(total) - starts
+
+
 def safety_stock_by_month(
     safety_stock: pd.Series | pd.DataFrame | None,
     items: pd.Index,
@@ -273,7 +313,9 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
     (no MOQ, no order multiple), so nothing is bought beyond what their remaining demand needs
     after stock. Revenue is valued at the forecast's net price where it gives one, else at the
     item master's ``unit_price``. Late open orders arrive ``late_po_delay_months`` after month 1,
-    or sooner where an order placed at the close would (:func:`prepare_open_orders`).
+    or sooner where an order placed at the close would (:func:`prepare_open_orders`). With
+    ``open_production_components: at_receipt`` the open production orders draw their
+    components in the month they arrive (:func:`committed_components`).
 
     Raises:
         ValueError: on bad arguments (see the ``prepare_*`` helpers), a BOM item missing from the
@@ -311,6 +353,14 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
         inputs.late_po_delay_months,
         master["lead_time_days"].to_numpy(float),
     )
+    edge_parent = names.get_indexer(edges["parent"])
+    edge_comp = names.get_indexer(edges["component"])
+    edge_factor = edges["factor"].to_numpy(float)
+    committed = np.zeros((len(names), horizon))
+    if inputs.open_production_components == "at_receipt":
+        committed = committed_components(
+            arrivals, edge_parent, edge_comp, edge_factor, len(names), horizon
+        )
     return PlanningNetwork(
         items=names,
         months=months,
@@ -323,14 +373,15 @@ def build_network(inputs: PlanningInputs, scenarios: Sequence[str] = ("base",)) 
         unit_price=unit_price,
         unit_cost=master["unit_cost"].to_numpy(float),
         safety_stock=ss,
-        edge_parent=names.get_indexer(edges["parent"]),
-        edge_comp=names.get_indexer(edges["component"]),
-        edge_factor=edges["factor"].to_numpy(float),
+        edge_parent=edge_parent,
+        edge_comp=edge_comp,
+        edge_factor=edge_factor,
         demand={s: prepare_demand(inputs.demand(s), names, plan, horizon) for s in wanted},
         scheduled=arrivals.by_month(len(names), horizon),
         open_arrivals=arrivals,
         stock=stock,
         firm=firm_receipts(inputs.firm_production, names, months),
+        committed=committed,
     )
 
 
