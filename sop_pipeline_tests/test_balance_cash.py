@@ -128,6 +128,54 @@ def test_the_repeated_year_holds_stock_level_and_pays_no_premium() -> None:
     assert flows.runway(200.0, option) == approx(12 + 44 / 30)
 
 
+def test_the_repeated_year_sells_what_the_plans_start_lost() -> None:
+    """The year above, whose first month lost sales worth 60 (their bought content 24) to an
+    order that could not arrive in time: the company orders in time a year later, so the
+    repeated year sells them: month 1 of each repeated year is -30 + 60 - 24 = +6, the others
+    -30. From 74 at the horizon's end: 80, then 11 months of -30 reach 80 - 330 < 0 in the
+    3rd of them (80 - 60 = 20, 20 - 30 = -10: two thirds into it): 12 + 1 + 2 + 2/3."""
+    twelve = np.ones(12)
+    lost = np.r_[60.0, np.zeros(11)]
+    flows = PlanCash(
+        inflow=100 * twelve,
+        purchases=20 * twelve,
+        overtime=0 * twelve,
+        expedite=np.r_[6.0, np.zeros(11)],
+        burn=90 * twelve,
+        materials_sold=40 * twelve,
+        one_off_revenue=lost,
+        one_off_materials=0.4 * lost,
+    )
+    assert flows.repeated_year == approx(np.r_[6.0, -30 * np.ones(11)])
+    assert flows.runway(200.0) == approx(12 + 1 + 2 + 2 / 3)
+    # collected a month later, within the repeated year
+    lagged = PlanCash(**{**flows.__dict__, "lag": 1})
+    assert lagged.repeated_year == approx(np.r_[-54.0, 30.0, -30 * np.ones(10)])
+
+
+def test_one_off_losses_are_the_plans_start() -> None:
+    """Lost sales by root cause: 10 of FG1 to its own lead time in month 0; 20 of FG1 to
+    component C in month 1, C bound in month 0, before an order placed at the close reaches
+    production (month 2): one-off; 30 of FG2 to C bound in month 2 (a new order serves it),
+    40 of FG2 to the line, 5 to a shelf life: the company's year, repeated."""
+    from sop_pipeline.balance.cash import one_off_losses
+
+    items = pd.Index(["FG1", "FG2", "C"])
+    causes = pd.DataFrame(
+        {
+            "item": ["FG1", "FG1", "FG2", "FG2", "FG2"],
+            "month": [0, 1, 3, 3, 4],
+            "lost_qty": [10.0, 20.0, 30.0, 40.0, 5.0],
+            "constraint_type": ["lead_time", "component", "component", "resource", "shelf_life"],
+            "constraint": ["FG1", "C", "C", "LINE", "FG2"],
+            "cause_month": [0, 0, 2, 3, 4],
+        }
+    )
+    out = one_off_losses(causes, items, 6, first_supply=np.array([0, 0, 2]))
+    assert out.tolist() == [[10, 20, 0, 0, 0, 0], [0] * 6, [0] * 6]
+    assert not one_off_losses(causes.iloc[0:0], items, 6, np.zeros(3, int)).any()
+
+
 def test_runway_of_a_short_horizon_repeats_it_whole() -> None:
     """Six months of -10 from 95: 85 .. 35 in the horizon, then 25, 15, 5, -5: the tenth
     month crosses, 5 / 10 = 0.5 into it -> 9.5."""

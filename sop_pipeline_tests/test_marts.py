@@ -229,6 +229,21 @@ def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the
         "Confirm C1's lead time with the supplier (order PO-9): the plan counts on a new order "
         "arriving 30 days after it is placed"
     )
+    # the same margin is an agenda issue's when C1 is one: said, so it is not added twice
+    on_agenda = _issue_tables()
+    on_agenda["sop_mart.top_issues"] = pd.DataFrame(
+        {
+            "category": ["component"],
+            "item": ["C1"],
+            "rank": [1],
+            "open_actions": [""],
+            "plan_month": [PLAN],
+        }
+    )
+    tasks = _run(_con(on_agenda), "marts/planner_tasks").set_index("category")
+    assert tasks.loc["order_lead_time", "task_topic"].endswith(
+        "; the margin is also issue 1's on the agenda"
+    )
     assert out.iloc[0]["task_topic"] == (
         "FG3 forecast down by 40% (500 units) against last month "
         "(method switch: model Theta -> SeasonalNaive)"

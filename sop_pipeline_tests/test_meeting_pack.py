@@ -1391,6 +1391,36 @@ def test_past_due_releases_split_gap_cover_from_buffer_refills() -> None:
     ]
 
 
+def test_a_past_due_release_covers_a_gap_within_its_lead_time() -> None:
+    """C2 takes two months: its release past due in November is for November's and
+    December's receipts, and C2 limits FG4 in December - it covers a gap. C3 (one month)
+    limits FG5 only in January, after the receipts its release is for: a buffer refill."""
+    nov, jan = pd.Timestamp("2025-11-01"), pd.Timestamp("2026-01-01")
+    mrp = pd.DataFrame(
+        {
+            "scenario": "base",
+            "item": ["C2", "C3"],
+            "month": nov,
+            "release_past_due": True,
+            "past_due_release_qty": [20.0, 30.0],
+            "lead_time_months": [2, 1],
+        }
+    )
+    gaps = pd.DataFrame(
+        {
+            "item": ["FG4", "FG5"],
+            "month": [nov + pd.DateOffset(months=1), jan],
+            "limiting_item": ["C2", "C3"],
+            "binding_component": ["C2", "C3"],
+        }
+    )
+    view = past_due_view(_past_due_data(mrp, gaps)).frame
+    assert dict(zip(view["item"], view["purpose"], strict=True)) == {
+        "C2": "covers a supply gap",
+        "C3": "refills safety stock",
+    }
+
+
 def test_a_past_due_release_short_of_its_component_waits_for_it() -> None:
     """The requirements ask to release 3,400 of FG2 now for November, but its bottle C1 is
     short (FG2's own gap names it) and the constrained plan starts none in November: the

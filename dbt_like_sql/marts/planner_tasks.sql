@@ -131,6 +131,8 @@ slow_order_tasks as (
         format('{} open order(s) of {} due up to {} days after the close ({}), against a lead '
                || 'time of {:,.0f} days in the item master', slow.orders, slow.item,
                slow.days_after_close, strftime(slow.due_date, '%d %b %Y'), slow.lead_time_days)
+            -- the money is the agenda's too when the item is an issue there: not to be added
+            || coalesce(format('; the margin is also issue {}''s on the agenda', agenda.rank), '')
             as topic,
         slow.item,
         lost.lost_margin as impact_value,
@@ -148,6 +150,10 @@ slow_order_tasks as (
         having exact_sum(lost_margin) >= 0.5
     ) as lost
         on lost.item = slow.item
+    left join sop_mart.top_issues as agenda
+        on agenda.plan_month = getvariable('plan_month')
+        and agenda.category = 'component'
+        and agenda.item = slow.item
 ),
 
 unfinished_runs as (

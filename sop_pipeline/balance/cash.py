@@ -22,9 +22,13 @@ company can repeat: its collections, overtime and burn, with the bought items it
 contain bought back in the month instead of the plan's own purchases, and no expedite
 premiums. A plan that draws its stock down (towards a cash path) buys less than it sells
 within the horizon; repeating that year would draw the stock down again every year, a cash
-release no company can repeat. An option's runway repeats the plan's year, not its own: its
-levers are one-off. None when the repeated year does not consume cash (the balance never
-falls below zero) or the balance stays above zero for :data:`RUNWAY_YEARS` years.
+release no company can repeat. Nor does it repeat the sales lost to the plan's start - to an
+item's own lead time, or to a component in the months before an order placed at the close
+could reach production (:func:`one_off_losses`): the repeated year sells them, at their net
+price, with their bought content bought back. An option's runway repeats the plan's year, not
+its own: its levers are one-off. None when the repeated year does not consume cash (the
+balance never falls below zero) or the balance stays above zero for :data:`RUNWAY_YEARS`
+years.
 """
 
 from __future__ import annotations
@@ -242,6 +246,9 @@ class PlanCash:
     expedite: np.ndarray
     burn: np.ndarray
     materials_sold: np.ndarray
+    one_off_revenue: np.ndarray | None = None
+    one_off_materials: np.ndarray | None = None
+    lag: int = 0
 
     @property
     def net(self) -> np.ndarray:
@@ -251,9 +258,14 @@ class PlanCash:
     def repeated_year(self) -> np.ndarray:
         """The year the runway repeats past the horizon (module docstring): the last
         :data:`RUNWAY_REPEAT` months' collections, overtime and burn, with what their sales
-        contain bought back in the month instead of the plan's purchases, and no expedite
-        premium."""
+        contain bought back in the month instead of the plan's purchases, no expedite premium,
+        and the sales lost to the plan's start sold (``one_off_revenue``, collected ``lag``
+        months later within the year; ``one_off_materials`` their bought content)."""
         year = self.inflow - self.materials_sold - self.overtime - self.burn
+        if self.one_off_revenue is not None:
+            year = year + np.roll(self.one_off_revenue, self.lag)
+        if self.one_off_materials is not None:
+            year = year - self.one_off_materials
         return year[-min(RUNWAY_REPEAT, len(year)) :]
 
     def trough(self, opening: float) -> tuple[float, int] | None:
@@ -279,13 +291,49 @@ def plan_cash_flows(
     months: pd.DatetimeIndex,
     lag: int,
     materials_sold: np.ndarray,
+    one_off: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> PlanCash:
     """The monthly flows (module docstring); without a cash position no burn.
     ``materials_sold``: the cost of the bought items each month's sales contain, for the
-    year the runway repeats (:attr:`PlanCash.repeated_year`)."""
+    year the runway repeats (:attr:`PlanCash.repeated_year`); ``one_off``: the revenue and the
+    bought content of the sales lost to the plan's start, which that year sells."""
     burn = np.full(len(months), position.monthly_burn if position else 0.0)
     inflow = collections(revenue, booked, months, lag)
-    return PlanCash(inflow, purchases, overtime, expedite, burn, materials_sold)
+    extra_revenue, extra_materials = one_off if one_off is not None else (None, None)
+    return PlanCash(
+        inflow, purchases, overtime, expedite, burn, materials_sold, extra_revenue,
+        extra_materials, lag,
+    )  # fmt: skip
+
+
+def one_off_losses(
+    causes: pd.DataFrame, items: pd.Index, horizon: int, first_supply: np.ndarray
+) -> np.ndarray:
+    """The lost sales of a plan that come from where it starts, ``(items, months)``: those put
+    on an item's own lead time (supply that cannot arrive in time for the first months), and
+    those put on a component that bound in a month before an order placed at the close could
+    reach production (``first_supply``, per item position: the first month a new order of it
+    serves). A year later the company orders in time: the runway's repeated year sells them.
+
+    Args:
+        causes: the plan's lost sales by root cause (``item, month, lost_qty,
+            constraint_type, constraint, cause_month``; months as positions).
+    """
+    out = np.zeros((len(items), horizon))
+    if causes is None or causes.empty:
+        return out
+    kind = causes["constraint_type"].to_numpy()
+    component = items.get_indexer(causes["constraint"].astype(str))
+    early = (kind == "component") & (component >= 0)
+    early[early] = (
+        causes["cause_month"].to_numpy()[early] < np.asarray(first_supply)[component[early]]
+    )
+    keep = (kind == "lead_time") | early
+    rows = items.get_indexer(causes["item"].astype(str))[keep]
+    np.add.at(
+        out, (rows, causes["month"].to_numpy(int)[keep]), causes["lost_qty"].to_numpy(float)[keep]
+    )
+    return out
 
 
 def low_point(values: np.ndarray) -> int | None:

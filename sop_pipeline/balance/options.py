@@ -681,21 +681,22 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
     if name == "keep_to_cash_path":
         return "Keep inventory within the dated cash path, whatever it costs in service"
     if name == "constrained_plan":
-        return "Approve the constrained plan: " + _levers(ctx, issue, plan)
+        return "Approve the constrained plan: " + _levers(ctx, issue, plan, base)
     return name
 
 
 def _expedited(ctx: Context, issue: Issue, plan: PlanArrays, base: PlanArrays) -> np.ndarray:
-    """The items (positions) an expedite option expedites beyond plan to ``base``: the issue's
-    components, then any of its other items the option expedites more of (a component the
+    """The items (positions) an option expedites that plan to ``base`` does not: the issue's
+    components, then any of its other items plan to base expedites none of (a component the
     extra goods also need), the most units first. An expedite the plan makes either way is
     not the option's decision."""
     problem = ctx.problem
-    own = problem.items.get_indexer(list(issue.components))
+    own = problem.items.get_indexer(list(issue.components)) if issue.category == COMPONENT else []
+    own = np.asarray(own, dtype=np.int64)
     own = own[plan.expedited[own].sum(axis=1) > MATERIAL_UNITS]
     others = np.setdiff1d(issue.items, own)
-    more = plan.expedited[others].sum(axis=1) - base.expedited[others].sum(axis=1)
-    others = others[more > MATERIAL_UNITS]
+    more = plan.expedited[others].sum(axis=1) > MATERIAL_UNITS
+    others = others[more & (base.expedited[others].sum(axis=1) <= MATERIAL_UNITS)]
     others = others[np.argsort(-plan.expedited[others].sum(axis=1), kind="stable")]
     return np.concatenate([own, others]).astype(np.int64)
 
@@ -725,13 +726,13 @@ def _relaxed_path(ctx: Context, plan: PlanArrays) -> str:
     return f"Relax the cash path: let the plan hold more stock in {when} ({names})"
 
 
-def _levers(ctx: Context, issue: Issue, plan: PlanArrays) -> str:
+def _levers(ctx: Context, issue: Issue, plan: PlanArrays, base: PlanArrays) -> str:
     problem = ctx.problem
     parts = []
     items = issue.items
-    if plan.expedited[items].sum() > TOL:
-        names = problem.items[items][plan.expedited[items].sum(axis=1) > TOL]
-        parts.append(f"expedite {', '.join(names[:3])}")
+    expedited = _expedited(ctx, issue, plan, base)
+    if len(expedited):
+        parts.append(f"expedite {', '.join(problem.items[expedited[:3]])}")
     resources = _routed(problem, items) if len(problem.resources) else np.zeros(0, int)
     hours = plan.overtime[resources].sum()
     if hours > TOL:
@@ -1035,8 +1036,7 @@ def option_levers(
     if name == "plan_to_base":
         add("accept_risk", qty=figures["expected_margin_at_risk"])
     if name in ("expedite", "constrained_plan"):
-        # the expedite option's own expedites; the constrained plan's every one in the items
-        chosen = _expedited(ctx, issue, plan, base) if name == "expedite" else items
+        chosen = _expedited(ctx, issue, plan, base)
         for i, t in zip(*np.nonzero(plan.expedited[chosen] > MATERIAL_UNITS), strict=True):
             add(
                 "expedite",

@@ -24,6 +24,7 @@ from sop_pipeline.balance.cash import (
     cash_projection,
     collections,
     commitment,
+    one_off_losses,
     plan_cash_flows,
 )
 from sop_pipeline.balance.inputs import SCENARIOS, HoldingLimits, plan_problems
@@ -33,6 +34,7 @@ from sop_pipeline.balance.model import (
     ModelSettings,
     build_model,
     drop_refused_buffers,
+    first_production_month,
 )
 from sop_pipeline.balance.options import (
     CASH,
@@ -49,7 +51,13 @@ from sop_pipeline.balance.prices import (
 from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.solution import PlanArrays, read_plan
 from sop_pipeline.balance.solver import Solution, SolverChoice, solve
-from sop_pipeline.balance.tables import capacity_frame, materials_sold, plan_frame, purchases
+from sop_pipeline.balance.tables import (
+    capacity_frame,
+    materials_in,
+    materials_sold,
+    plan_frame,
+    purchases,
+)
 from sop_pipeline.lib.cores import cores
 from sop_pipeline.supply.inputs import PlanningInputs
 
@@ -308,6 +316,8 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     position = cash_position(inputs.cash, plan_month)
     lag = settings.collection_lag_months
     revenue, spend, overtime, expedite, materials = _month_flows(base, settings)
+    first_supply = first_production_month(base.problem.lead_whole, base.problem.lead_fraction)
+    one_off = one_off_losses(lost_causes, base.problem.items, base.problem.horizon, first_supply)
     flows = plan_cash_flows(
         revenue,
         spend,
@@ -318,6 +328,10 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         months,
         lag,
         materials_sold=materials,
+        one_off=(
+            (one_off * base.problem.price[:, None]).sum(axis=0),
+            materials_in(base.problem, one_off),
+        ),
     )
     inventory_value = (base.plan.inventory * base.problem.cost[:, None]).sum(axis=0)
     projection = cash_projection(

@@ -66,9 +66,15 @@ def materials_sold(problem: PlanProblem, plan: PlanArrays) -> np.ndarray:
     """Cost of the bought items each month's sales contain (a bought item's own cost, a made
     one's bought components through the BOM, scrap included): what buying back what was sold
     costs, month by month."""
+    return materials_in(problem, plan.sales)
+
+
+def materials_in(problem: PlanProblem, qty: np.ndarray) -> np.ndarray:
+    """Cost of the bought items ``qty`` (``(items, months)`` of finished goods) contain, by
+    month (:func:`materials_sold`)."""
     bought_cost = np.where(problem.produced, 0.0, problem.cost)
     content = np.where(problem.produced, explosion(problem) @ bought_cost, problem.cost)
-    return (plan.sales * content[:, None]).sum(axis=0)
+    return (qty * content[:, None]).sum(axis=0)
 
 
 def plan_frame(problem: PlanProblem, plan: PlanArrays, scenario: str) -> pd.DataFrame:

@@ -379,7 +379,8 @@ PURPOSE_BUFFER = "refills safety stock"
 
 def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
     """Planned orders (base scenario) whose release is already past due, with ``covers_gap``:
-    the item, or a finished good it limits, is short that month (a supply gap, or sales the
+    the item, or a finished good it limits, is short that month or in another month within
+    the item's lead time (the receipts the release is for: a supply gap, or sales the
     constrained plan loses); the others only refill safety stock. Beside the requirements'
     release (what the company would need), ``plan_releases_now``: what the constrained plan
     releases at the close (its first month's releases and expedites: what the company can
@@ -406,10 +407,18 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
     if not plan.empty:
         losing = (plan["scenario"] == "base") & (plan["lost_sales_qty"] > 0.5)
         parts.append(plan.loc[losing, ["item", "month"]])
-    short = pd.concat([part for part in parts if not part.empty] or parts[:1])
+    short = pd.concat([part for part in parts if not part.empty] or parts[:1]).dropna()
     covers = pd.MultiIndex.from_frame(frame[["item", "month"]]).isin(
-        pd.MultiIndex.from_frame(short.dropna())
+        pd.MultiIndex.from_frame(short)
     )
+    # a release past due is for the receipts within the item's lead time of the horizon's
+    # start: it covers a gap when the item is short (or limits another) in any of them
+    first = mrp["month"].min()
+    months = pd.to_datetime(short["month"])
+    position = (months.dt.year - first.year) * 12 + months.dt.month - first.month
+    earliest = position.groupby(short["item"].to_numpy()).min()
+    lead = frame.get("lead_time_months", pd.Series(0.0, index=frame.index))
+    covers = covers | (frame["item"].map(earliest).to_numpy(float) < lead.to_numpy(float))
     qty = frame["past_due_release_qty"].fillna(frame["planned_release_qty"])
     plan_now = frame["item"].map(_plan_releases_now(data))
     waits = frame["item"].map(_components_awaited(data)).where(plan_now < qty - 0.5)
