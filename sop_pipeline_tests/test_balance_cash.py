@@ -71,8 +71,7 @@ def test_the_cash_check_names_a_dip_below_the_horizons_low_point() -> None:
 
 def test_the_cash_check_says_when_cash_runs_out_past_the_horizon() -> None:
     """A runway of 17.9 months from an October close runs out in its 18th month, April of the
-    year after next (the plan computes the month, the check says it); one inside the horizon
-    is the low point already."""
+    year after next (:func:`runs_out_month`, tested below; the check says it)."""
     from sop_pipeline.balance.feasibility import cash_check
 
     row = cash_check(352.0, MONTH("2026-04-01"), 17.9, 0.0, True, None, MONTH("2027-04-01"))
@@ -174,6 +173,43 @@ def test_one_off_losses_are_the_plans_start() -> None:
     out = one_off_losses(causes, items, 6, first_supply=np.array([0, 0, 2]))
     assert out.tolist() == [[10, 20, 0, 0, 0, 0], [0] * 6, [0] * 6]
     assert not one_off_losses(causes.iloc[0:0], items, 6, np.zeros(3, int)).any()
+    # a lead-time loss in month 3 of an item whose order placed at the close arrives in month
+    # 0 is the plan's own timing: it repeats
+    later = pd.concat([causes, causes.iloc[[0]].assign(month=3, cause_month=3)])
+    out = one_off_losses(later, items, 6, np.array([0, 0, 2]), arrives=np.array([0, 0, 0]))
+    assert out.tolist() == [[10, 20, 0, 0, 0, 0], [0] * 6, [0] * 6]
+
+
+def test_a_longer_horizon_sells_its_start_in_the_same_calendar_month() -> None:
+    """Fourteen months (Nov 2025 - Dec 2026): the repeated year is its last twelve (Jan -
+    Dec 2026); 60 lost in November 2025 is sold in that year's November (slot 10), collected
+    a month later with a lag of 1 (slot 11)."""
+    months = np.ones(14)
+    lost = np.r_[60.0, np.zeros(13)]
+    flows = PlanCash(
+        inflow=100 * months, purchases=0 * months, overtime=0 * months,
+        expedite=0 * months, burn=90 * months, materials_sold=10 * months,
+        one_off_revenue=lost, one_off_materials=0.5 * lost,
+    )  # fmt: skip
+    expected = np.zeros(12)
+    expected[10] = 60 - 30
+    assert flows.repeated_year == approx(expected)
+    lagged = PlanCash(**{**flows.__dict__, "lag": 1})
+    expected = np.zeros(12)
+    expected[10], expected[11] = -30, 60
+    assert lagged.repeated_year == approx(expected)
+
+
+def test_the_month_the_cash_runs_out_past_the_horizon() -> None:
+    """From an October close (first planned month November 2025): 17.9 months runs out in
+    the 18th month, April 2027; exactly 18.0 in the 18th too; 12 or less is inside the
+    horizon (the low point says it); no runway, never."""
+    from sop_pipeline.balance.cash import runs_out_month
+
+    nov = MONTH("2025-11-01")
+    assert runs_out_month(nov, 17.9, 12) == MONTH("2027-04-01")
+    assert runs_out_month(nov, 18.0, 12) == MONTH("2027-04-01")
+    assert runs_out_month(nov, 12.0, 12) is None and runs_out_month(nov, None, 12) is None
 
 
 def test_runway_of_a_short_horizon_repeats_it_whole() -> None:

@@ -448,9 +448,9 @@ def test_relaxing_the_cash_path_says_when_it_holds_more_stock_and_in_what() -> N
 def test_components_the_same_goods_need_in_the_same_months_are_one_issue() -> None:
     """A also takes one E a unit (cost 0.5, 60 days, 50 on hand, like C): November makes 50 A
     and December none unless both are expedited. Expediting either alone makes nothing, so
-    they are one issue (C's, the dearer to expedite; E its partner): plan to base expedites
-    neither (150 lost, 900); the expedite takes 150 of each, +900 - 150 x 0.15 - 150 x 0.075 =
-    +866.25, and its decision names both."""
+    they are one issue (C's, ranked first by its shadow price; E its partner): plan to base
+    expedites neither (150 lost, 900); the expedite takes 150 of each, +900 - 150 x 0.15 -
+    150 x 0.075 = +866.25, and its decision names both."""
     from dataclasses import replace
 
     inputs = toy_inputs()

@@ -244,6 +244,16 @@ def test_planner_tasks_keep_method_switches_late_orders_lots_and_actions_off_the
     assert tasks.loc["order_lead_time", "task_topic"].endswith(
         "; the margin is also issue 1's on the agenda"
     )
+    # or a partner of an issue's component (merged into issue 2, C9's)
+    on_agenda["sop_mart.top_issues"] = on_agenda["sop_mart.top_issues"].assign(item="C9", rank=2)
+    on_agenda["sop_mart.scenario_options"] = pd.DataFrame(
+        {"category": ["component"], "item": ["C9"], "option": ["plan_to_base"],
+         "partners": ["C1"], "plan_month": [PLAN]}
+    )  # fmt: skip
+    tasks = _run(_con(on_agenda), "marts/planner_tasks").set_index("category")
+    assert tasks.loc["order_lead_time", "task_topic"].endswith(
+        "; the margin is also issue 2's on the agenda"
+    )
     assert out.iloc[0]["task_topic"] == (
         "FG3 forecast down by 40% (500 units) against last month "
         "(method switch: model Theta -> SeasonalNaive)"
@@ -548,6 +558,9 @@ def test_components_merged_into_one_issue_are_one_agenda_item() -> None:
         shadow_price=5.0, month=dec,
     )  # fmt: skip
     tables["sop_mart.constraint_prices"] = pd.concat([prices, lid], ignore_index=True)
+    items = tables["staging.items"]
+    c2 = items.iloc[[3]].assign(item="C2", description="Bamboo lid")
+    tables["staging.items"] = pd.concat([items, c2], ignore_index=True)
     alone = _run(_con(tables), "marts/top_issues").set_index("item")
     assert alone.loc["C2", "impact_value"] == 300.0
     tables["sop_mart.scenario_options"] = tables["sop_mart.scenario_options"].assign(
@@ -560,6 +573,12 @@ def test_components_merged_into_one_issue_are_one_agenda_item() -> None:
     assert jar["topic"].startswith(
         "Amber jar (C1) and Bamboo lid (C2) bind from Dec 2025 to Jan 2026: 2 affected (FG1, FG2)"
     )
+    # an open action about the partner is the issue's too
+    actions = tables["sop_mart.actions"]
+    lid_action = actions.iloc[[1]].assign(action_id="A9", topic="Bamboo lid supplier audit")
+    tables["sop_mart.actions"] = pd.concat([actions, lid_action], ignore_index=True)
+    out = _run(_con(tables), "marts/top_issues").set_index("item")
+    assert "A9 Bamboo lid supplier audit" in out.loc["C1", "open_actions"]
 
 
 def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
@@ -604,11 +623,11 @@ def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
 
 
 def test_an_open_production_order_its_components_cannot_complete_is_a_planner_task() -> None:
-    """MO-1 (1,000 FG1 due in November, the earliest of FG1's open orders) draws its
-    components when received; the constrained plan completes 600 of it (the MRP counts all
-    1,000). The task names the order and what it can be cut to; the money is the 400 units
-    not completed at FG1's margin, 25 - 10 = 15: 6,000. The upside scenario's rows and a
-    month completed in full add nothing."""
+    """MO-1 (1,000 FG1 due in November) draws its components when received; the constrained
+    plan completes 600 of it on time and 300 a month late (December receives 200 + 300; the
+    MRP counts 1,000 and 200). The task names November's order and what becomes of the rest;
+    the money is the 400 units not received in November at FG1's margin, 25 - 10 = 15: 6,000.
+    December's MO-2 and the upside scenario's rows add nothing."""
     tables = _issue_tables()
     nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
     keys = {"scenario": ["base", "base", "upside"], "item": "FG1", "month": [nov, dec, nov]}
@@ -616,7 +635,7 @@ def test_an_open_production_order_its_components_cannot_complete_is_a_planner_ta
         {**keys, "scheduled_receipts": [1000.0, 200.0, 1000.0]}
     ).assign(plan_month=pd.Timestamp(PLAN))
     tables["sop_mart.constrained_plan"] = pd.DataFrame(
-        {**keys, "scheduled_receipts": [600.0, 200.0, 500.0], "net_price": 25.0,
+        {**keys, "scheduled_receipts": [600.0, 500.0, 500.0], "net_price": 25.0,
          "unit_cost": 10.0}
     ).assign(plan_month=pd.Timestamp(PLAN))  # fmt: skip
     tables["staging.open_purchase_orders"] = pd.concat(
@@ -634,10 +653,13 @@ def test_an_open_production_order_its_components_cannot_complete_is_a_planner_ta
     (run,) = out[out["category"] == "unfinished_run"].itertuples()
     assert (run.item, run.impact_value) == ("FG1", 6000.0)
     assert run.task_topic == (
-        "the plan completes 600 of the 1,000 FG1 on open production orders (from Nov 2025): "
+        "the plan completes 600 of the 1,000 FG1 its open production orders bring in Nov 2025: "
         "their components are short"
     )
-    assert run.task == "Find the components for FG1's open production order MO-1 or cut it to 600"
+    assert run.task == (
+        "Find the components for FG1's open production order (MO-1) by the due date: the plan "
+        "completes 300 a month late and 100 not at all"
+    )
 
 
 def test_a_lead_time_losing_sales_only_in_the_first_month_is_the_planners() -> None:

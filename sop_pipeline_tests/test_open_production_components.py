@@ -87,8 +87,8 @@ def _col(frame: pd.DataFrame, item: str, column: str) -> np.ndarray:
 
 
 def test_the_mrp_nets_the_components_an_open_order_draws_when_received() -> None:
-    """at_receipt: the order received in February draws 10 C; C's gross is 10 (the order) + 10
-    (March's FG released in March, lead 0) + 10 = 10, 10, 10; the 6 in stock leave 4 to buy
+    """at_receipt: the order received in February draws 10 C; C's gross is 10 (the order),
+    10 (March's FG released in March, lead 0) and 10 (April's); the 6 in stock leave 4 to buy
     for February (past due: ordered at the close) and 10 a month after. issued: the 6 C are
     free; FG's 10 in February come from the order, March needs 10 C: 4 net."""
     mrp = run_mrp(_company("at_receipt"))
@@ -157,8 +157,19 @@ def test_an_open_order_short_of_its_components_completes_only_what_they_allow() 
     assert_allclose(row(at_receipt, plan.consumption, "C"), [6, 0], atol=1e-6)
     assert_allclose(row(at_receipt, plan.inventory, "C"), [0, 0], atol=1e-6)
     frame = plan_frame(at_receipt, plan, "base")
-    assert plan_balance_breaks(frame).empty
+    assert plan_balance_breaks(frame).empty  # from month 1 on; month 0 by hand:
     assert_allclose(_col(frame, "FG", "scheduled_receipts"), [6, 0], atol=1e-6)
+    january = frame[frame["month"] == frame["month"].min()].set_index("item")
+    opening = pd.Series({"FG": 0.0, "C": 6.0})
+    flow = (
+        opening
+        + january["receipt_qty"]
+        + january["scheduled_receipts"]
+        + january["expedited_qty"]
+        - january["sales_qty"]
+        - january["consumption_qty"]
+    )
+    assert_allclose(flow.to_numpy(), january["inventory_qty"].to_numpy(), atol=1e-6)
 
     model, _, plan = solved(issued, settings)
     assert (model.columns["u"] >= 0).sum() == 0
@@ -186,7 +197,69 @@ def test_an_open_order_whose_components_are_in_stock_completes_in_full() -> None
     assert_allclose(row(full, plan.sales, "FG"), [10, 0], atol=1e-6)
 
 
+def test_an_open_order_waits_for_a_component_arriving_late_in_its_month() -> None:
+    """FG's open order of 10 is due on 2 January and draws 10 C; the count holds no C, and
+    C's open order of 10 is due on 25 January (late in the month: it serves February's
+    production). The order completes a month late, in February, when its components are in
+    (slipped 10, none cut): nothing sold in January, 10 in February. Counting the draw
+    against the month's whole supply would have sold 9.7 in January from an order that had
+    no components; cutting it would have left February to a new run."""
+    problem = toy_problem(
+        {"FG": [10, 10], "C": [0, 0]},
+        price={"FG": 100.0},
+        cost={"FG": 60.0, "C": 20.0},
+        produced=("FG",),
+        lead_days={"C": 100.0},
+        bom=[("FG", "C", 1.0)],
+    )
+    scheduled, committed = np.zeros_like(problem.demand), np.zeros_like(problem.demand)
+    scheduled[:, 0] = 10.0
+    committed[1, 0] = 10.0
+    arrivals = OpenArrivals(
+        row=np.array([0, 1]),
+        col=np.array([0, 0]),
+        fraction=np.array([1 / 31, 24 / 31]),
+        qty=np.array([10.0, 10.0]),
+    )
+    late = replace(problem, scheduled=scheduled, committed=committed, open_arrivals=arrivals)
+    _, _, plan = solved(late, replace(TOY, expedite_lead_time_days=200.0))
+    assert_allclose(row(late, plan.unfinished, "FG"), [0, 0], atol=1e-6)
+    assert_allclose(row(late, plan.slipped, "FG"), [10, 0], atol=1e-6)
+    assert_allclose(row(late, plan.scheduled, "FG"), [0, 10], atol=1e-6)
+    assert_allclose(row(late, plan.sales, "FG"), [0, 10], atol=1e-6)
+    assert_allclose(row(late, plan.consumption, "C"), [0, 10], atol=1e-6)
+    assert plan_balance_breaks(plan_frame(late, plan, "base")).empty
+
+
+def test_a_netted_component_is_bought_only_for_what_the_open_order_completes() -> None:
+    """FG's open order of 10 draws 10 C1 and 10 C2 in January; the count holds 6 C1 (nothing
+    more can come) and no C2, which is bought in 0 days and planned outside the LP (netted).
+    The order completes 6: C2 is bought for those 6, not for the 10 - its stock balances."""
+    problem = toy_problem(
+        {"FG": [10, 10], "C1": [0, 0], "C2": [0, 0]},
+        price={"FG": 100.0},
+        cost={"FG": 60.0, "C1": 20.0, "C2": 5.0},
+        produced=("FG",),
+        lead_days={"C1": 100.0, "C2": 0.0},
+        initial={"C1": 6.0},
+        bom=[("FG", "C1", 1.0), ("FG", "C2", 1.0)],
+    )
+    scheduled, committed = np.zeros_like(problem.demand), np.zeros_like(problem.demand)
+    scheduled[0, 0] = 10.0
+    committed[1:, 0] = 10.0
+    netted = replace(problem, scheduled=scheduled, committed=committed)
+    settings = replace(TOY, expedite_lead_time_days=200.0, net_purchased=True)
+    model, _, plan = solved(netted, settings)
+    assert model.netting is not None
+    assert_allclose(row(netted, plan.unfinished, "FG"), [4, 0], atol=1e-6)
+    assert_allclose(row(netted, plan.receipts, "C2")[0], 6.0, atol=1e-6)
+    assert_allclose(row(netted, plan.consumption, "C2")[0], 6.0, atol=1e-6)
+    assert_allclose(row(netted, plan.inventory, "C2")[0], 0.0, atol=1e-6)
+
+
 def test_the_setting_defaults_to_consuming_at_receipt_and_rejects_other_words() -> None:
     assert Settings().supply.open_production_components == "at_receipt"
+    with pytest.raises(ValueError, match="open_production_components"):
+        Settings(supply={"open_production_components": "backflush"})
     with pytest.raises(ValueError, match="open_production_components"):
         _company("backflush")

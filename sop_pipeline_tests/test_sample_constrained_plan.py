@@ -149,17 +149,33 @@ def test_runway_and_low_point_follow_the_plans_own_flows(sample_company: Path) -
     assert len(low) == 1 and low["cash_balance"].iloc[0] == pytest.approx(balances.min())
     # past the horizon its 12 months repeat at level stock: collections, overtime and burn,
     # with the bought items their sales contain bought back in the month (by hand through the
-    # BOM), no purchases of the plan's own and no expedite premiums
+    # BOM), no purchases of the plan's own and no expedite premiums - and the sales lost to the
+    # plan's start sold: here every lost sale is (PK-010 before an order placed at the close
+    # reaches production, in January; the first month's lead times), so the year sells its
+    # demand in those months
     sales = _mart(sample_company, "constrained_plan").query("scenario == 'base'")
+    prices = _mart(sample_company, "constraint_prices")
+    lost = prices[prices["lost_margin"] > 0]
+    assert set(lost["constraint_type"]) <= {"component", "lead_time"}
+    assert (
+        lost.loc[lost["constraint_type"] == "component", "month"] < pd.Timestamp("2026-01-01")
+    ).all()
+    assert lost["lost_margin"].sum() == pytest.approx(sales["lost_margin"].sum(), rel=1e-6)
     content = _bought_content(REPO / "data" / "master")
-    materials = (sales["sales_qty"] * sales["item"].map(content)).groupby(sales["month"]).sum()
+    sold = sales["sales_qty"] + sales["lost_sales_qty"]
+    materials = (sold * sales["item"].map(content)).groupby(sales["month"]).sum()
+    one_off = (
+        (sales["lost_sales_qty"] * sales["net_price"].fillna(0.0)).groupby(sales["month"]).sum()
+    )
     year = (
         projected["cash_inflow"].to_numpy()
+        + one_off.loc[projected["month"]].to_numpy()
         - materials.loc[projected["month"]].to_numpy()
         - projected["overtime_cost"].to_numpy()
         - projected["operating_burn"].to_numpy()
     )
-    assert materials.sum() > projected["purchase_spend"].sum()  # the plan draws stock down
+    bought_back = (sales["sales_qty"] * sales["item"].map(content)).sum()
+    assert bought_back > projected["purchase_spend"].sum()  # the plan draws stock down
     runway = _runway(opening, list(flows) + list(year[-12:]) * 50)
     recorded = cash["runway_months"].dropna()
     if runway is None:

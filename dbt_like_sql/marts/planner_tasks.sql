@@ -150,24 +150,38 @@ slow_order_tasks as (
         having exact_sum(lost_margin) >= 0.5
     ) as lost
         on lost.item = slow.item
-    left join sop_mart.top_issues as agenda
-        on agenda.plan_month = getvariable('plan_month')
-        and agenda.category = 'component'
-        and agenda.item = slow.item
+    left join (
+        -- the agenda's component issues by each of their components (subject and partners)
+        select issues.rank, coalesce(trim(partner.partner), issues.item) as item
+        from sop_mart.top_issues as issues
+        left join sop_mart.scenario_options as options
+            on options.plan_month = issues.plan_month
+            and options.category = issues.category
+            and options.item = issues.item
+            and options.option = 'plan_to_base'
+        left join unnest(string_split(
+            issues.item || coalesce(',' || nullif(options.partners, ''), ''), ','
+        )) as partner(partner) on true
+        where issues.plan_month = getvariable('plan_month')
+          and issues.category = 'component'
+    ) as agenda
+        on agenda.item = slow.item
 ),
 
-unfinished_runs as (
-    -- open production orders the plan cannot complete in full: the count still holds their
-    -- components (supply.open_production_components: at_receipt) and too few are in stock,
-    -- on order or expeditable by the month the order is received; the plan completes what
-    -- they allow (the MRP's open orders against the constrained plan's, base scenario)
+open_receipts as (
+    -- the open orders the constrained plan receives against the MRP's, by item and month (base)
     select
         plan.item,
-        min(plan.month) as month,
-        exact_sum(mrp.scheduled_receipts) as open_qty,
-        exact_sum(mrp.scheduled_receipts - plan.scheduled_receipts) as unfinished_qty,
-        exact_sum((mrp.scheduled_receipts - plan.scheduled_receipts)
-                  * greatest(coalesce(plan.net_price, 0) - plan.unit_cost, 0)) as margin
+        plan.month,
+        mrp.scheduled_receipts as open_qty,
+        mrp.scheduled_receipts - plan.scheduled_receipts as short_qty,
+        -- a slipped order arrives in the month after: more than the MRP's there
+        greatest(lead(plan.scheduled_receipts - mrp.scheduled_receipts)
+                     over (partition by plan.item order by plan.month), 0) as late_qty,
+        -- a finished good's margin; an intermediate's cost (its margin is its parents')
+        case when coalesce(plan.net_price, 0) > 0
+             then greatest(plan.net_price - plan.unit_cost, 0)
+             else plan.unit_cost end as unit_money
     from sop_mart.constrained_plan as plan
     join sop_mart.material_requirements as mrp
         on mrp.plan_month = plan.plan_month
@@ -176,24 +190,57 @@ unfinished_runs as (
         and mrp.month = plan.month
     where plan.plan_month = getvariable('plan_month')
       and plan.scenario = 'base'
-      and mrp.scheduled_receipts - plan.scheduled_receipts >= 0.5
-    group by plan.item
+),
+
+unfinished_runs as (
+    -- open production orders the plan cannot complete on time: the count still holds their
+    -- components (supply.open_production_components: at_receipt) and too few are in stock,
+    -- on order or expeditable by then; the plan completes the rest a month late, when they
+    -- arrive, or not at all
+    select
+        item,
+        month,
+        open_qty,
+        short_qty as unfinished_qty,
+        least(late_qty, short_qty) as slipped_qty,
+        short_qty * unit_money as money
+    from open_receipts
+    where short_qty >= 0.5
+),
+
+unfinished_orders as (
+    -- the open orders received in each such month: due in it, or late and assumed in it
+    select run.item, run.month, string_agg(orders.po, ', ' order by orders.due_date) as pos
+    from unfinished_runs as run
+    join staging.open_purchase_orders as orders
+        on orders.plan_month = getvariable('plan_month')
+        and orders.item = run.item
+    left join sop_mart.late_purchase_orders as late
+        on late.plan_month = orders.plan_month
+        and late.po = orders.po
+        and late.item = orders.item
+    where coalesce(late.assumed_arrival_month, date_trunc('month', orders.due_date)) = run.month
+    group by run.item, run.month
 ),
 
 unfinished_run_tasks as (
     select
         'unfinished_run' as category,
-        format('the plan completes {:,.0f} of the {:,.0f} {} on open production orders (from {}): '
-               || 'their components are short', run.open_qty - run.unfinished_qty,
+        format('the plan completes {:,.0f} of the {:,.0f} {} its open production orders bring in '
+               || '{}: their components are short', run.open_qty - run.unfinished_qty,
                run.open_qty, run.item, strftime(run.month, '%b %Y')) as topic,
         run.item,
-        run.margin as impact_value,
+        run.money as impact_value,
         null::double as revenue_value,
-        format('Find the components for {}''s open production order {} or cut it to {:,.0f}',
-               run.item, orders.po, run.open_qty - run.unfinished_qty) as suggested_decision
+        format('Find the components for {}''s open production {} ({}) by the due date: the '
+               || 'plan completes {:,.0f} a month late and {:,.0f} not at all',
+               run.item, case when orders.pos like '%,%' then 'orders' else 'order' end,
+               coalesce(orders.pos, 'due ' || strftime(run.month, '%b %Y')), run.slipped_qty,
+               run.unfinished_qty - run.slipped_qty) as suggested_decision
     from unfinished_runs as run
-    left join earliest_open_order as orders
+    left join unfinished_orders as orders
         on orders.item = run.item
+        and orders.month = run.month
 ),
 
 forecast_change_tasks as (

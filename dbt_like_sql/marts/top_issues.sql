@@ -430,6 +430,12 @@ issue_terms as (
     select candidates.category, candidates.item as subject, candidates.item as term
     from candidates
     union
+    -- a component merged into the issue, by its code and description
+    select 'component', partner.subject, term
+    from component_partners as partner
+    left join items on items.item = partner.partner,
+        unnest([partner.partner, items.description]) as names(term)
+    union
     select candidates.category, candidates.item, coalesce(items.description, resources.description)
     from candidates
     left join items on items.item = candidates.item

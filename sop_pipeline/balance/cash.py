@@ -261,12 +261,17 @@ class PlanCash:
         contain bought back in the month instead of the plan's purchases, no expedite premium,
         and the sales lost to the plan's start sold (``one_off_revenue``, collected ``lag``
         months later within the year; ``one_off_materials`` their bought content)."""
-        year = self.inflow - self.materials_sold - self.overtime - self.burn
+        n = min(RUNWAY_REPEAT, len(self.inflow))
+        start = len(self.inflow) - n
+        year = (self.inflow - self.materials_sold - self.overtime - self.burn)[start:]
+        # a month of the horizon falls on the repeated year's month of the same calendar month
+        slots = (np.arange(len(self.inflow)) - start) % max(n, 1)
         if self.one_off_revenue is not None:
-            year = year + np.roll(self.one_off_revenue, self.lag)
+            sold = np.bincount(slots, weights=self.one_off_revenue, minlength=n)
+            year = year + np.roll(sold, self.lag)
         if self.one_off_materials is not None:
-            year = year - self.one_off_materials
-        return year[-min(RUNWAY_REPEAT, len(year)) :]
+            year = year - np.bincount(slots, weights=self.one_off_materials, minlength=n)
+        return year
 
     def trough(self, opening: float) -> tuple[float, int] | None:
         """The lowest dip past the horizon before the runway ends (:func:`runway_trough`) on
@@ -307,13 +312,19 @@ def plan_cash_flows(
 
 
 def one_off_losses(
-    causes: pd.DataFrame, items: pd.Index, horizon: int, first_supply: np.ndarray
+    causes: pd.DataFrame,
+    items: pd.Index,
+    horizon: int,
+    first_supply: np.ndarray,
+    arrives: np.ndarray | None = None,
 ) -> np.ndarray:
     """The lost sales of a plan that come from where it starts, ``(items, months)``: those put
-    on an item's own lead time (supply that cannot arrive in time for the first months), and
-    those put on a component that bound in a month before an order placed at the close could
-    reach production (``first_supply``, per item position: the first month a new order of it
-    serves). A year later the company orders in time: the runway's repeated year sells them.
+    on an item's own lead time up to the month an order placed at the close arrives in
+    (``arrives``, per item position; None: any month), and those put on a component that
+    bound in a month before such an order could reach production (``first_supply``, per item
+    position: the first month a new order of it serves). A year later the company orders in
+    time: the runway's repeated year sells them. Lead-time losses later in the horizon are
+    the plan's own timing, and repeat.
 
     Args:
         causes: the plan's lost sales by root cause (``item, month, lost_qty,
@@ -328,12 +339,24 @@ def one_off_losses(
     early[early] = (
         causes["cause_month"].to_numpy()[early] < np.asarray(first_supply)[component[early]]
     )
-    keep = (kind == "lead_time") | early
+    lead = kind == "lead_time"
+    if arrives is not None:
+        own = items.get_indexer(causes["item"].astype(str))
+        lead &= causes["month"].to_numpy(int) <= np.asarray(arrives)[own]
+    keep = lead | early
     rows = items.get_indexer(causes["item"].astype(str))[keep]
     np.add.at(
         out, (rows, causes["month"].to_numpy(int)[keep]), causes["lost_qty"].to_numpy(float)[keep]
     )
     return out
+
+
+def runs_out_month(first_month: pd.Timestamp, runway: float | None, horizon: int):
+    """The month the cash runs out (the first below zero: month ``ceil(runway)`` after the
+    plan month, ``first_month`` the first planned) when that is past the horizon; else None."""
+    if runway is None or runway <= horizon:
+        return None
+    return pd.Timestamp(first_month) + pd.DateOffset(months=int(np.ceil(runway)) - 1)
 
 
 def low_point(values: np.ndarray) -> int | None:

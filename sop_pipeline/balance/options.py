@@ -57,6 +57,7 @@ from sop_pipeline.balance.model import (
     drop_refused_buffers,
     firm_shortfall_cost,
     first_production_month,
+    slip_cost,
 )
 from sop_pipeline.balance.prices import explosion
 from sop_pipeline.balance.problem import PlanProblem, forced_stock, lead_split
@@ -75,6 +76,9 @@ COMPONENT, RESOURCE, CASH, FORECAST_CHANGE = "component", "resource", "cash", "f
 MATERIAL = 1.0
 """An option whose expected margin and cash differ from plan to base by less than this (in
 money) does not help: it is listed as infeasible with the reason."""
+MERGE_CANDIDATES = 4
+"""Binding components considered per issue kept (``top_n`` x this): those the same goods need
+in the same months merge into one issue, then the ``top_n`` largest are priced."""
 MATERIAL_UNITS = 0.5
 """An option whose lever moves less than this many units (expedited, built ahead) does not
 use it: it is listed as infeasible with the reason."""
@@ -168,8 +172,8 @@ class Context:
 # --- issues ------------------------------------------------------------------------------------
 
 
-def _descendants(problem: PlanProblem, items: np.ndarray) -> np.ndarray:
-    ex = explosion(problem)
+def _descendants(problem: PlanProblem, items: np.ndarray, ex=None) -> np.ndarray:
+    ex = explosion(problem) if ex is None else ex
     below = ex[items].nonzero()[1] if len(items) else np.zeros(0, int)
     return np.unique(np.concatenate([items, below])).astype(np.int64)
 
@@ -187,7 +191,8 @@ def find_issues(
     upward forecast exceptions of ``changes`` (``forecast_changes``), ``top_n`` of each."""
     names = pd.Index(problem.items)
     months = pd.DatetimeIndex(problem.months)
-    ex = explosion(problem).tocsc()
+    by_row = explosion(problem)
+    ex = by_row.tocsc()
     issues: list[Issue] = []
     for category in (COMPONENT, RESOURCE, CASH):
         rows = prices[prices["constraint_type"] == category]
@@ -198,7 +203,9 @@ def find_issues(
             .groupby("constraint")
             .agg(lost=("lost_margin", "sum"), weight=("weight", "max"))
             .sort_values(["lost", "weight"], ascending=False)
-            .head(top_n)
+            # components merge (below): more candidates, so a partner ranked lower joins its
+            # issue rather than being left out of it
+            .head(top_n * MERGE_CANDIDATES if category == COMPONENT else top_n)
         )
         for subject in ranked.index:
             hit = rows[rows["constraint"] == subject]
@@ -207,11 +214,11 @@ def find_issues(
                 c = names.get_loc(subject)
                 users = ex.indices[ex.indptr[c] : ex.indptr[c + 1]]
                 users = users[problem.finished[users]]
-                items = _descendants(problem, np.append(users, c))
+                items = _descendants(problem, np.append(users, c), by_row)
             elif category == RESOURCE:
                 r = pd.Index(problem.resources).get_loc(subject)
                 users = np.unique(problem.route_item[problem.route_resource == r])
-                items = _descendants(problem, users)
+                items = _descendants(problem, users, by_row)
             else:
                 users = np.flatnonzero(problem.finished)
                 items = np.arange(problem.n_items)
@@ -226,7 +233,9 @@ def find_issues(
                     float(ranked.loc[subject, "lost"]),
                 )
             )
-    issues = _merge_components(issues)
+    merged = _merge_components(issues)
+    components = [issue for issue in merged if issue.category == COMPONENT][:top_n]
+    issues = components + [issue for issue in merged if issue.category != COMPONENT]
     if changes is not None and len(changes):
         up = changes[
             changes["is_exception"].fillna(False).astype(bool)
@@ -314,7 +323,7 @@ def _columns(model: LpModel, name: str, rows: np.ndarray) -> np.ndarray:
 
 def _issue_columns(model: LpModel, problem: PlanProblem, issue: Issue) -> np.ndarray:
     items = issue.items
-    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e", "f", "u")]
+    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e", "f", "u", "w")]
     z = model.columns["z"][items]
     parts.append(z[z >= 0])
     if len(problem.resources):
@@ -547,12 +556,17 @@ def price(
 
 def _soft_firm(model: LpModel, problem: PlanProblem) -> LpModel:
     """The model with the decided production soft again (the plan fixed what it could make),
-    and the open production orders' unfinished part too: an option without a lever the plan
-    used (overtime, building ahead, an expedite of an open order's components) may make less
-    of them, at the shortfall's cost, rather than be impossible."""
+    and the open production orders' unfinished and late parts too: an option without a lever
+    the plan used (overtime, building ahead, an expedite of an open order's components) may
+    make less of them, or later, at their costs, rather than be impossible."""
     lower, upper, cost = model.lower.copy(), model.upper.copy(), model.cost.copy()
     changed = False
-    for name, limit in (("f", None), ("u", problem.open_production)):
+    shortfall = firm_shortfall_cost(problem)
+    for name, limit, price in (
+        ("f", None, shortfall),
+        ("u", problem.open_production, shortfall),
+        ("w", problem.open_production, slip_cost(problem)),
+    ):
         short = model.columns[name]
         index = short[short >= 0]
         if not len(index):
@@ -560,7 +574,7 @@ def _soft_firm(model: LpModel, problem: PlanProblem) -> LpModel:
         rows = np.nonzero(short >= 0)
         lower[index] = 0.0
         upper[index] = np.inf if limit is None else limit[rows]
-        cost[index] = firm_shortfall_cost(problem)[rows[0]]
+        cost[index] = price[rows[0]]
         changed = True
     return replace(model, lower=lower, upper=upper, cost=cost) if changed else model
 
@@ -687,16 +701,17 @@ def _describe(ctx: Context, issue: Issue, name: str, plan: PlanArrays, base: Pla
 
 def _expedited(ctx: Context, issue: Issue, plan: PlanArrays, base: PlanArrays) -> np.ndarray:
     """The items (positions) an option expedites that plan to ``base`` does not: the issue's
-    components, then any of its other items plan to base expedites none of (a component the
-    extra goods also need), the most units first. An expedite the plan makes either way is
-    not the option's decision."""
+    components, then any of its other items of which the option expedites at least half
+    again (a component the extra goods also need), the most units first. An expedite the
+    plan makes either way - give or take a lot's rounding - is not the option's decision."""
     problem = ctx.problem
     own = problem.items.get_indexer(list(issue.components)) if issue.category == COMPONENT else []
     own = np.asarray(own, dtype=np.int64)
     own = own[plan.expedited[own].sum(axis=1) > MATERIAL_UNITS]
     others = np.setdiff1d(issue.items, own)
-    more = plan.expedited[others].sum(axis=1) > MATERIAL_UNITS
-    others = others[more & (base.expedited[others].sum(axis=1) <= MATERIAL_UNITS)]
+    qty = plan.expedited[others].sum(axis=1)
+    extra = qty - base.expedited[others].sum(axis=1)
+    others = others[(extra > MATERIAL_UNITS) & (extra >= 0.5 * qty)]
     others = others[np.argsort(-plan.expedited[others].sum(axis=1), kind="stable")]
     return np.concatenate([own, others]).astype(np.int64)
 
@@ -772,7 +787,11 @@ def _variants(ctx: Context, issue: Issue, base_plan: PlanArrays) -> list[Variant
                     mean,
                     sigma,
                     feasible=False,
-                    note="its lead time is no longer than an expedited order's",
+                    note=(
+                        "their lead times are no longer than an expedited order's"
+                        if issue.partners
+                        else "its lead time is no longer than an expedited order's"
+                    ),
                 )
             )
     if issue.category == RESOURCE:

@@ -26,6 +26,7 @@ from sop_pipeline.balance.cash import (
     commitment,
     one_off_losses,
     plan_cash_flows,
+    runs_out_month,
 )
 from sop_pipeline.balance.inputs import SCENARIOS, HoldingLimits, plan_problems
 from sop_pipeline.balance.model import (
@@ -201,12 +202,12 @@ def solve_scenario(
         if not drop_refused_buffers(problem, model, solution.x):
             break
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
-    short = np.concatenate([model.columns[n][model.columns[n] >= 0] for n in ("f", "u")])
+    short = np.concatenate([model.columns[n][model.columns[n] >= 0] for n in ("f", "u", "w")])
     if len(short):
         # the decided production the plan can make is now a hard floor, and its shortfall a
         # fixed quantity at no cost (so is the part of an open production order its
-        # components do not allow): the prices of capacity and materials are those of the
-        # plan, not of the penalty that kept the decision firm
+        # components do not allow, cut or a month late): the prices of capacity and
+        # materials are those of the plan, not of the penalty that kept the decision firm
         model.lower[short] = model.upper[short] = solution.x[short]
         model.cost[short] = 0.0
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
@@ -317,7 +318,10 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
     lag = settings.collection_lag_months
     revenue, spend, overtime, expedite, materials = _month_flows(base, settings)
     first_supply = first_production_month(base.problem.lead_whole, base.problem.lead_fraction)
-    one_off = one_off_losses(lost_causes, base.problem.items, base.problem.horizon, first_supply)
+    one_off = one_off_losses(
+        lost_causes, base.problem.items, base.problem.horizon, first_supply,
+        arrives=base.problem.lead_whole,
+    )  # fmt: skip
     flows = plan_cash_flows(
         revenue,
         spend,
@@ -383,9 +387,7 @@ def plan_balance(inputs: BalanceInputs, settings: PlanSettings = PlanSettings())
         trough = flows.trough(position.opening_cash)
         if trough is not None:
             dip = (trough[0], base.problem.months[0] + pd.DateOffset(months=trough[1] - 1))
-        if runway is not None and runway > base.problem.horizon:
-            # the first month below zero: month ceil(runway) after the plan month
-            runs_out = base.problem.months[0] + pd.DateOffset(months=int(np.ceil(runway)) - 1)
+        runs_out = runs_out_month(base.problem.months[0], runway, base.problem.horizon)
     rows = [
         feasibility.revenue_check(
             float(demand_by_month.sum()),
