@@ -104,6 +104,21 @@ def test_an_options_runway_repeats_the_plans_year_not_its_one_off_flows() -> Non
     assert runway_months(100.0, option, cycle=np.full(12, -6.0)) == approx(14.5)
 
 
+def _the_year(**extra: object) -> PlanCash:
+    """Each month collects 100, buys 20, its sales contain 40, burns 90; a premium of 6 in
+    the first month."""
+    twelve = np.ones(12)
+    return PlanCash(
+        inflow=100 * twelve,
+        purchases=20 * twelve,
+        overtime=0 * twelve,
+        expedite=np.r_[6.0, np.zeros(11)],
+        burn=90 * twelve,
+        materials_sold=40 * twelve,
+        **extra,
+    )
+
+
 def test_the_repeated_year_holds_stock_level_and_pays_no_premium() -> None:
     """Each month collects 100, buys 20 (its sales contain 40: the plan draws stock down) and
     burns 90; the first month pays a premium of 6: the horizon ends at 200 - 16 - 11 x 10 =
@@ -111,14 +126,7 @@ def test_the_repeated_year_holds_stock_level_and_pays_no_premium() -> None:
     months; the year the company can repeat buys back the 40 and pays no premium: -30 a
     month, 74 / 30 = 2.47 months past the horizon: 14.47."""
     twelve = np.ones(12)
-    flows = PlanCash(
-        inflow=100 * twelve,
-        purchases=20 * twelve,
-        overtime=0 * twelve,
-        expedite=np.r_[6.0, np.zeros(11)],
-        burn=90 * twelve,
-        materials_sold=40 * twelve,
-    )
+    flows = _the_year()
     assert flows.repeated_year == approx(-30 * twelve)
     assert runway_months(200.0, flows.net) == approx(18.8)
     assert flows.runway(200.0) == approx(12 + 74 / 30)
@@ -133,18 +141,8 @@ def test_the_repeated_year_sells_what_the_plans_start_lost() -> None:
     repeated year sells them: month 1 of each repeated year is -30 + 60 - 24 = +6, the others
     -30. From 74 at the horizon's end: 80, then 11 months of -30 reach 80 - 330 < 0 in the
     3rd of them (80 - 60 = 20, 20 - 30 = -10: two thirds into it): 12 + 1 + 2 + 2/3."""
-    twelve = np.ones(12)
     lost = np.r_[60.0, np.zeros(11)]
-    flows = PlanCash(
-        inflow=100 * twelve,
-        purchases=20 * twelve,
-        overtime=0 * twelve,
-        expedite=np.r_[6.0, np.zeros(11)],
-        burn=90 * twelve,
-        materials_sold=40 * twelve,
-        one_off_revenue=lost,
-        one_off_materials=0.4 * lost,
-    )
+    flows = _the_year(one_off_revenue=lost, one_off_materials=0.4 * lost)
     assert flows.repeated_year == approx(np.r_[6.0, -30 * np.ones(11)])
     assert flows.runway(200.0) == approx(12 + 1 + 2 + 2 / 3)
     # collected a month later, within the repeated year

@@ -16,6 +16,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sop_pipeline.balance.invariants import plan_balance_breaks
+from sop_pipeline.balance.problem import PlanProblem
 from sop_pipeline.balance.tables import plan_frame
 from sop_pipeline.settings import Settings
 from sop_pipeline.supply.gaps import find_supply_gaps
@@ -125,6 +126,20 @@ def test_the_gaps_count_the_components_committed_to_open_orders() -> None:
     assert march_issued.shortage_qty == pytest.approx(10.0 - 6.0 - 10.0 * served)
 
 
+def _made_from_c(c_on_hand: float) -> PlanProblem:
+    """Two months: FG (price 100, cost 60) sells 10 a month, made in 0 days from one C a unit;
+    C (cost 20) takes 100 days to buy; ``c_on_hand`` C in the count."""
+    return toy_problem(
+        {"FG": [10, 10], "C": [0, 0]},
+        price={"FG": 100.0},
+        cost={"FG": 60.0, "C": 20.0},
+        produced=("FG",),
+        lead_days={"C": 100.0},
+        initial={"C": c_on_hand},
+        bom=[("FG", "C", 1.0)],
+    )
+
+
 def test_an_open_order_short_of_its_components_completes_only_what_they_allow() -> None:
     """The constrained plan, two months: FG (margin 40) sells 10 a month; an open production
     order of 10 FG arrives on 1 January and draws 10 C; the count holds 6 C; C's lead time
@@ -132,15 +147,7 @@ def test_an_open_order_short_of_its_components_completes_only_what_they_allow() 
     completes 6 (4 unfinished), the plan sells 6 in January and nothing in February (16 lost
     of 20). issued: the order's 10 arrive and the 6 C make February's 6: 16 sold, 4 lost - the
     same 6 C counted twice."""
-    problem = toy_problem(
-        {"FG": [10, 10], "C": [0, 0]},
-        price={"FG": 100.0},
-        cost={"FG": 60.0, "C": 20.0},
-        produced=("FG",),
-        lead_days={"C": 100.0},
-        initial={"C": 6.0},
-        bom=[("FG", "C", 1.0)],
-    )
+    problem = _made_from_c(6.0)
     scheduled = np.zeros_like(problem.demand)
     scheduled[0, 0] = 10.0
     issued = replace(problem, scheduled=scheduled)
@@ -180,15 +187,7 @@ def test_an_open_order_short_of_its_components_completes_only_what_they_allow() 
 def test_an_open_order_whose_components_are_in_stock_completes_in_full() -> None:
     """The same with 10 C in the count: the order completes (its unfinished units cost ten
     times FG's price), January sells 10, nothing is left for February."""
-    problem = toy_problem(
-        {"FG": [10, 10], "C": [0, 0]},
-        price={"FG": 100.0},
-        cost={"FG": 60.0, "C": 20.0},
-        produced=("FG",),
-        lead_days={"C": 100.0},
-        initial={"C": 10.0},
-        bom=[("FG", "C", 1.0)],
-    )
+    problem = _made_from_c(10.0)
     scheduled, committed = np.zeros_like(problem.demand), np.zeros_like(problem.demand)
     scheduled[0, 0], committed[1, 0] = 10.0, 10.0
     full = replace(problem, scheduled=scheduled, committed=committed)
@@ -204,14 +203,7 @@ def test_an_open_order_waits_for_a_component_arriving_late_in_its_month() -> Non
     (slipped 10, none cut): nothing sold in January, 10 in February. Counting the draw
     against the month's whole supply would have sold 9.7 in January from an order that had
     no components; cutting it would have left February to a new run."""
-    problem = toy_problem(
-        {"FG": [10, 10], "C": [0, 0]},
-        price={"FG": 100.0},
-        cost={"FG": 60.0, "C": 20.0},
-        produced=("FG",),
-        lead_days={"C": 100.0},
-        bom=[("FG", "C", 1.0)],
-    )
+    problem = _made_from_c(0.0)
     scheduled, committed = np.zeros_like(problem.demand), np.zeros_like(problem.demand)
     scheduled[:, 0] = 10.0
     committed[1, 0] = 10.0
