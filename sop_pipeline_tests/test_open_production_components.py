@@ -196,33 +196,6 @@ def test_an_open_order_whose_components_are_in_stock_completes_in_full() -> None
     assert_allclose(row(full, plan.sales, "FG"), [10, 0], atol=1e-6)
 
 
-def test_an_open_order_waits_for_a_component_arriving_late_in_its_month() -> None:
-    """FG's open order of 10 is due on 2 January and draws 10 C; the count holds no C, and
-    C's open order of 10 is due on 25 January (late in the month: it serves February's
-    production). The order completes a month late, in February, when its components are in
-    (slipped 10, none cut): nothing sold in January, 10 in February. Counting the draw
-    against the month's whole supply would have sold 9.7 in January from an order that had
-    no components; cutting it would have left February to a new run."""
-    problem = _made_from_c(0.0)
-    scheduled, committed = np.zeros_like(problem.demand), np.zeros_like(problem.demand)
-    scheduled[:, 0] = 10.0
-    committed[1, 0] = 10.0
-    arrivals = OpenArrivals(
-        row=np.array([0, 1]),
-        col=np.array([0, 0]),
-        fraction=np.array([1 / 31, 24 / 31]),
-        qty=np.array([10.0, 10.0]),
-    )
-    late = replace(problem, scheduled=scheduled, committed=committed, open_arrivals=arrivals)
-    _, _, plan = solved(late, replace(TOY, expedite_lead_time_days=200.0))
-    assert_allclose(row(late, plan.unfinished, "FG"), [0, 0], atol=1e-6)
-    assert_allclose(row(late, plan.slipped, "FG"), [10, 0], atol=1e-6)
-    assert_allclose(row(late, plan.scheduled, "FG"), [0, 10], atol=1e-6)
-    assert_allclose(row(late, plan.sales, "FG"), [0, 10], atol=1e-6)
-    assert_allclose(row(late, plan.consumption, "C"), [0, 10], atol=1e-6)
-    assert plan_balance_breaks(plan_frame(late, plan, "base")).empty
-
-
 def test_a_netted_component_is_bought_only_for_what_the_open_order_completes() -> None:
     """FG's open order of 10 draws 10 C1 and 10 C2 in January; the count holds 6 C1 (nothing
     more can come) and no C2, which is bought in 0 days and planned outside the LP (netted).

@@ -195,8 +195,8 @@ open_receipts as (
 unfinished_runs as (
     -- open production orders the plan cannot complete on time: the count still holds their
     -- components (supply.open_production_components: at_receipt) and too few are in stock,
-    -- on order or expeditable by then; the plan completes the rest a month late, when they
-    -- arrive, or not at all
+    -- on order or expeditable by then; the plan does not complete the rest (an order received
+    -- in the month after, more than the MRP's there, is counted as completed late)
     select
         item,
         month,
@@ -232,11 +232,14 @@ unfinished_run_tasks as (
         run.item,
         run.money as impact_value,
         null::double as revenue_value,
-        format('Find the components for {}''s open production {} ({}) by the due date: the '
-               || 'plan completes {:,.0f} a month late and {:,.0f} not at all',
+        format('Find the components for {}''s open production {} ({}) by the due date{}',
                run.item, case when orders.pos like '%,%' then 'orders' else 'order' end,
-               coalesce(orders.pos, 'due ' || strftime(run.month, '%b %Y')), run.slipped_qty,
-               run.unfinished_qty - run.slipped_qty) as suggested_decision
+               coalesce(orders.pos, 'due ' || strftime(run.month, '%b %Y')),
+               case when run.slipped_qty >= 0.5
+                    then format(': the plan completes {:,.0f} a month late and {:,.0f} not at all',
+                                run.slipped_qty, run.unfinished_qty - run.slipped_qty)
+                    else format(', or cut {:,.0f} from it', run.unfinished_qty) end)
+            as suggested_decision
     from unfinished_runs as run
     left join unfinished_orders as orders
         on orders.item = run.item

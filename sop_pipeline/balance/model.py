@@ -17,7 +17,6 @@ Variables (all >= 0), per item ``i`` and month ``t`` unless said:
            it the plan does not release
 ``u``      per item and month in which an open production order that draws its components
            when received arrives: units of it not completed (its components short)
-``w``      the same: units of it completed a month late, when its components have arrived
 =========  ===================================================================================
 
 Constraints:
@@ -26,13 +25,10 @@ Constraints:
   + open orders + expedited receipts = sales + components consumed by the parents released
   this month + stock at the month end (``b + e``). The opening stock enters month 0. Where
   the count still holds the components of open production orders
-  (``PlanProblem.committed``), each order consumes them in the month it is received; ``w``
-  of it slipped to the month after arrives and consumes them then (at the item's price a
-  unit, :func:`slip_cost`: never to hold less stock), and ``u`` not completed neither
-  arrives nor consumes, at
-  :data:`FIRM_SHORTFALL_COST` x the item's price a unit (as decided production not made):
-  an open order is completed on time, else a month late, and cut only when its components
-  cannot be had by then. ``u + w`` is at most the month's open production.
+  (``PlanProblem.committed``), each order consumes them in the month it is received; ``u``
+  of an order not completed neither arrives nor consumes, at
+  :data:`FIRM_SHORTFALL_COST` x the item's price a unit (as decided production not made),
+  so an open order is completed unless its components cannot be had.
 - **Late arrivals** (finished good, month in which an order arrives a fraction ``f`` into the
   month): sales <= stock at the month's start + open orders + ``(1 - f)`` x demand; with units
   expedited to arrive earlier in that month (``f_e < f``) also counted at the start of the
@@ -191,10 +187,7 @@ class Netting:
         y, b, e = (model.raw_value(x, name) for name in ("y", "b", "e"))
         horizon = y.shape[1]
         unfinished = np.maximum(model.raw_value(x, "u"), 0.0)
-        slipped = np.maximum(model.raw_value(x, "w"), 0.0)
-        consumption = problem.consumption(np.maximum(y, 0.0)) + problem.component_draw(
-            unfinished, slipped
-        )
+        consumption = problem.consumption(np.maximum(y, 0.0)) + problem.component_draw(unfinished)
         stock = np.where(start > 0, (b + e)[rows, np.maximum(start - 1, 0)], 0.0)
         receipts = np.zeros((len(rows), horizon))
         for t in range(horizon):
@@ -365,7 +358,6 @@ def _open_arrival_rows(
     e: np.ndarray,
     y: np.ndarray,
     z: np.ndarray,
-    w: np.ndarray,
     sells: np.ndarray,
     fast_whole: int,
     fast_frac: float,
@@ -374,7 +366,7 @@ def _open_arrival_rows(
     its month serves only the demand after it, ``sales <= stock at the month's start + what
     arrived before g + (1 - g) x demand``, one row per distinct ``g`` of a finished good's
     month (``k`` the most in any month); receipts and expedites count where they arrive
-    before ``g``, an open production order slipped from the month before at its start."""
+    before ``g``."""
     n, horizon = problem.n_items, problem.horizon
     cuts = problem.open_order_cuts()
     cuts = cuts[sells[cuts["row"].to_numpy(int), cuts["col"].to_numpy(int)]]
@@ -390,7 +382,6 @@ def _open_arrival_rows(
     upper = opening[:, :, None] + before + (1 - gap) * problem.demand[:, :, None]
     rows = layout.add_rows("arrival_open", mask, -np.inf, upper)
     layout.add(rows, s[:, :, None], 1.0)
-    layout.add(rows[:, 1:, :], w[:, :-1, None], -1.0)
     for block in (b, e):
         layout.add(rows[:, 1:, :], block[:, :-1, None], -1.0)
     months = np.arange(horizon)
@@ -412,8 +403,6 @@ def _component_start_rows(
     b: np.ndarray,
     e: np.ndarray,
     z: np.ndarray,
-    u: np.ndarray,
-    w: np.ndarray,
     kept: np.ndarray,
     fast_whole: int,
     fast_frac: float,
@@ -421,11 +410,9 @@ def _component_start_rows(
     """Rows ``component_start`` ``(items, months)``: a component arriving in the second half of
     a month (:data:`LATE_IN_MONTH`) on a date the plan cannot move - an open order's due day,
     an expedite, the order placed at the close - serves the next month's production:
-    ``consumption <= stock at the month's start + what arrives in its first half``, the
-    components open production orders draw that month (less what ``u`` leaves unfinished)
-    among the consumption. A later planned receipt counts from its month's start (it can be
-    placed that fraction of a month earlier). Only where such an arrival exists; elsewhere
-    the stock balance says the same."""
+    ``consumption <= stock at the month's start + what arrives in its first half``. A later
+    planned receipt counts from its month's start (it can be placed that fraction of a month
+    earlier). Only where such an arrival exists; elsewhere the stock balance says the same."""
     n, horizon = problem.n_items, problem.horizon
     months = np.arange(horizon)
     component = np.zeros(n, bool)
@@ -439,14 +426,10 @@ def _component_start_rows(
     if fast_whole < horizon and fast_late:
         late[:, fast_whole] |= z >= 0
     mask = component[:, None] & kept & late
-    rows = layout.add_rows("component_start", mask, -np.inf, opening + in_time - problem.committed)
+    rows = layout.add_rows("component_start", mask, -np.inf, opening + in_time)
     if not mask.any():
         return
     layout.add(rows[problem.edge_comp], y[problem.edge_parent], problem.edge_factor[:, None])
-    comp, parent, factor = problem.edge_comp, problem.edge_parent, problem.edge_factor[:, None]
-    layout.add(rows[comp], u[parent], -factor)
-    layout.add(rows[comp], w[parent], -factor)  # drawn a month later
-    layout.add(rows[comp][:, 1:], w[parent][:, :-1], factor)
     for block in (b, e):
         layout.add(rows[:, 1:], block[:, :-1], -1.0)
     item_rows = np.repeat(np.arange(n)[:, None], horizon, axis=1)
@@ -476,13 +459,6 @@ def buffer_penalty(problem: PlanProblem) -> np.ndarray:
 def firm_shortfall_cost(problem: PlanProblem) -> np.ndarray:
     """Cost of a unit of firm production not made, per item (:data:`FIRM_SHORTFALL_COST`)."""
     return FIRM_SHORTFALL_COST * np.maximum(np.maximum(problem.price, problem.cost), 1.0)
-
-
-def slip_cost(problem: PlanProblem) -> np.ndarray:
-    """Cost of a unit of an open production order completed a month late, per item: its
-    price (at least its cost, at least 1) - above a month's holding, so an order whose
-    components are there is never put off to hold less stock; a tenth of cutting it."""
-    return firm_shortfall_cost(problem) / FIRM_SHORTFALL_COST
 
 
 def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings()) -> LpModel:
@@ -542,14 +518,9 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
 
     # open production orders not completed (their components short); see the docstring
     open_production = problem.open_production
-    has_open = (open_production > 0) & kept
-    u = layout.add_columns("u", has_open, firm_shortfall_cost(problem)[:, None], open_production)
-    # ... or completed a month late, when its components arrive (not in the last month)
-    can_slip = has_open & (months[None, :] < horizon - 1)
-    w = layout.add_columns("w", can_slip, slip_cost(problem)[:, None], open_production)
-    open_rows = layout.add_rows("open_production", can_slip, -np.inf, open_production)
-    layout.add(open_rows, u, 1.0)
-    layout.add(open_rows, w, 1.0)
+    u = layout.add_columns(
+        "u", (open_production > 0) & kept, firm_shortfall_cost(problem)[:, None], open_production
+    )
 
     # --- stock balance: b + e - (b + e)[t-1] - receipts - z + s + consumption = open orders --
     # (less the components the open production orders draw when received)
@@ -566,14 +537,10 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
         layout.add(balance[expedited, fast_whole[0]], z[expedited], -1.0)
     layout.add(balance, s, 1.0)
     layout.add(balance, u, 1.0)
-    layout.add(balance, w, 1.0)
-    layout.add(balance[:, 1:], w[:, :-1], -1.0)
     if len(problem.edge_parent):
         parent, comp, factor = problem.edge_parent, problem.edge_comp, problem.edge_factor
         layout.add(balance[comp], y[parent], factor[:, None])
         layout.add(balance[comp], u[parent], -factor[:, None])
-        layout.add(balance[comp], w[parent], -factor[:, None])
-        layout.add(balance[comp][:, 1:], w[parent][:, :-1], factor[:, None])
 
     # --- late arrivals: sales <= stock at the month's start + (1 - f) x demand ---------------
     # an ordinary order received a fraction f into month a serves only the demand after it;
@@ -603,18 +570,8 @@ def build_model(problem: PlanProblem, settings: ModelSettings = ModelSettings())
         layout.add(arrive_fast[:, 1:], block[:, :-1], -1.0)
     on_time = (frac == 0)[:, None] & (arrival >= 0)
     layout.add(_at(arrive_fast, item_rows, np.where(on_time, arrival, -1)), y, -1.0)
-    # (an open production order's unfinished part still counts in these rows' timing: the
-    # stock balance holds it back; u is rare and per item-month, not per order) - the part
-    # completed a month late is in when that month starts: its components arrived late in the
-    # month before
-    for block in (arrive, arrive_fast):
-        layout.add(block[:, 1:], w[:, :-1], -1.0)
-    _open_arrival_rows(
-        layout, problem, opening, s, b, e, y, z, w, sells, fast_whole[0], fast_frac[0]
-    )
-    _component_start_rows(
-        layout, problem, opening, y, b, e, z, u, w, kept, fast_whole[0], fast_frac[0]
-    )
+    _open_arrival_rows(layout, problem, opening, s, b, e, y, z, sells, fast_whole[0], fast_frac[0])
+    _component_start_rows(layout, problem, opening, y, b, e, z, kept, fast_whole[0], fast_frac[0])
 
     # --- capacity: hours received - overtime <= capacity - open orders' load ---------------
     capacity = layout.add_rows(

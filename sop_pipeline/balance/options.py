@@ -57,7 +57,6 @@ from sop_pipeline.balance.model import (
     drop_refused_buffers,
     firm_shortfall_cost,
     first_production_month,
-    slip_cost,
 )
 from sop_pipeline.balance.prices import explosion
 from sop_pipeline.balance.problem import PlanProblem, forced_stock, lead_split
@@ -323,7 +322,7 @@ def _columns(model: LpModel, name: str, rows: np.ndarray) -> np.ndarray:
 
 def _issue_columns(model: LpModel, problem: PlanProblem, issue: Issue) -> np.ndarray:
     items = issue.items
-    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e", "f", "u", "w")]
+    parts = [_columns(model, name, items) for name in ("y", "s", "b", "e", "f", "u")]
     z = model.columns["z"][items]
     parts.append(z[z >= 0])
     if len(problem.resources):
@@ -556,16 +555,15 @@ def price(
 
 def _soft_firm(model: LpModel, problem: PlanProblem) -> LpModel:
     """The model with the decided production soft again (the plan fixed what it could make),
-    and the open production orders' unfinished and late parts too: an option without a lever
-    the plan used (overtime, building ahead, an expedite of an open order's components) may
-    make less of them, or later, at their costs, rather than be impossible."""
+    and the open production orders' unfinished part too: an option without a lever the plan
+    used (overtime, building ahead, an expedite of an open order's components) may make less
+    of them, at the shortfall's cost, rather than be impossible."""
     lower, upper, cost = model.lower.copy(), model.upper.copy(), model.cost.copy()
     changed = False
     shortfall = firm_shortfall_cost(problem)
     for name, limit, price in (
         ("f", None, shortfall),
         ("u", problem.open_production, shortfall),
-        ("w", problem.open_production, slip_cost(problem)),
     ):
         short = model.columns[name]
         index = short[short >= 0]

@@ -202,12 +202,12 @@ def solve_scenario(
         if not drop_refused_buffers(problem, model, solution.x):
             break
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)
-    short = np.concatenate([model.columns[n][model.columns[n] >= 0] for n in ("f", "u", "w")])
+    short = np.concatenate([model.columns[n][model.columns[n] >= 0] for n in ("f", "u")])
     if len(short):
         # the decided production the plan can make is now a hard floor, and its shortfall a
         # fixed quantity at no cost (so is the part of an open production order its
-        # components do not allow, cut or a month late): the prices of capacity and
-        # materials are those of the plan, not of the penalty that kept the decision firm
+        # components do not allow): the prices of capacity and materials are those of the
+        # plan, not of the penalty that kept the decision firm
         model.lower[short] = model.upper[short] = solution.x[short]
         model.cost[short] = 0.0
         solution = solve(model, settings.solver, settings.time_limit_seconds, like=solution)

@@ -187,26 +187,11 @@ class PlanProblem:
             return np.zeros_like(self.scheduled)
         return np.where(self.produced[:, None], self.scheduled, 0.0)
 
-    def component_draw(
-        self, unfinished: np.ndarray, slipped: np.ndarray | None = None
-    ) -> np.ndarray:
+    def component_draw(self, unfinished: np.ndarray) -> np.ndarray:
         """Components the open production orders consume when ``unfinished`` (``(items,
-        months)``) of them is not completed and ``slipped`` is completed a month late:
-        :attr:`committed` less what those would have drawn in their month, the slipped part's
-        draw in the month after."""
-        draw = self.committed - self.consumption(unfinished)
-        if slipped is not None:
-            late = self.consumption(slipped)
-            draw = draw - late
-            draw[:, 1:] += late[:, :-1]
-        return draw
-
-    def open_received(self, unfinished: np.ndarray, slipped: np.ndarray) -> np.ndarray:
-        """Open orders received by month: :attr:`scheduled`, less the unfinished part and the
-        part slipped to the month after (received then)."""
-        received = self.scheduled - unfinished - slipped
-        received[:, 1:] += slipped[:, :-1]
-        return received
+        months)``) of them is not completed: :attr:`committed` less what the unfinished part
+        would have drawn."""
+        return self.committed - self.consumption(unfinished)
 
     def scheduled_before(self, fraction: np.ndarray | float) -> np.ndarray:
         """Open orders that arrive before ``fraction`` of their month (per item, or one value),

@@ -32,8 +32,7 @@ class PlanArrays:
     ``receipts`` and ``releases`` are lot-sized for purchased items; ``inventory`` carries
     the extra stock the rounding brings. ``buffer`` is the stock held up to the safety-stock
     target. ``scheduled`` is the open orders received: all of them, but the part of an open
-    production order its components do not allow (``unfinished``), and the part they allow a
-    month late (``slipped``, received in the month after).
+    production order its components do not allow (``unfinished``).
     """
 
     sales: np.ndarray
@@ -50,7 +49,6 @@ class PlanArrays:
     cash_excess: np.ndarray
     scheduled: np.ndarray
     unfinished: np.ndarray
-    slipped: np.ndarray
 
     @property
     def supply(self) -> np.ndarray:
@@ -115,8 +113,8 @@ def read_plan(problem: PlanProblem, model: LpModel, x: np.ndarray) -> PlanArrays
     extra = np.cumsum(receipts - _received(problem, releases), axis=1)
     if model.expedite_month >= 0:
         extra[:, model.expedite_month :] += np.maximum(over, 0.0)[:, None]
-    unfinished, slipped = value("u"), value("w")
-    consumption = problem.consumption(releases) + problem.component_draw(unfinished, slipped)
+    unfinished = value("u")
+    consumption = problem.consumption(releases) + problem.component_draw(unfinished)
     load = problem.fixed_load.copy()
     if len(problem.route_item):
         produced = _received(problem, releases)[problem.route_item]
@@ -134,7 +132,6 @@ def read_plan(problem: PlanProblem, model: LpModel, x: np.ndarray) -> PlanArrays
         overtime=value("ot"),
         load=load,
         cash_excess=value("v"),
-        scheduled=problem.open_received(unfinished, slipped),
+        scheduled=problem.scheduled - unfinished,
         unfinished=unfinished,
-        slipped=slipped,
     )
