@@ -624,10 +624,9 @@ def test_the_cash_path_is_not_driven_by_a_shortage_it_does_not_cause() -> None:
 
 def test_an_open_production_order_its_components_cannot_complete_is_a_planner_task() -> None:
     """MO-1 (1,000 FG1 due in November) draws its components when received; the constrained
-    plan completes 600 of it on time and 300 a month late (December receives 200 + 300; the
-    MRP counts 1,000 and 200). The task names November's order and what becomes of the rest;
-    the money is the 400 units not received in November at FG1's margin, 25 - 10 = 15: 6,000.
-    December's MO-2 and the upside scenario's rows add nothing."""
+    plan completes 600 of it (the MRP counts all 1,000). The task names November's order and
+    what to cut; the money is the 400 units not completed at FG1's margin, 25 - 10 = 15: 6,000.
+    December's MO-2, completed in full, and the upside scenario's rows add nothing."""
     tables = _issue_tables()
     nov, dec = pd.Timestamp("2025-11-01"), pd.Timestamp("2025-12-01")
     keys = {"scenario": ["base", "base", "upside"], "item": "FG1", "month": [nov, dec, nov]}
@@ -635,7 +634,7 @@ def test_an_open_production_order_its_components_cannot_complete_is_a_planner_ta
         {**keys, "scheduled_receipts": [1000.0, 200.0, 1000.0]}
     ).assign(plan_month=pd.Timestamp(PLAN))
     tables["sop_mart.constrained_plan"] = pd.DataFrame(
-        {**keys, "scheduled_receipts": [600.0, 500.0, 500.0], "net_price": 25.0,
+        {**keys, "scheduled_receipts": [600.0, 200.0, 500.0], "net_price": 25.0,
          "unit_cost": 10.0}
     ).assign(plan_month=pd.Timestamp(PLAN))  # fmt: skip
     tables["staging.open_purchase_orders"] = pd.concat(
@@ -657,8 +656,8 @@ def test_an_open_production_order_its_components_cannot_complete_is_a_planner_ta
         "their components are short"
     )
     assert run.task == (
-        "Find the components for FG1's open production order (MO-1) by the due date: the plan "
-        "completes 300 a month late and 100 not at all"
+        "Find the components for FG1's open production order (MO-1) by the due date, or cut 400 "
+        "from it"
     )
 
 

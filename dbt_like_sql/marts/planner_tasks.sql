@@ -175,9 +175,6 @@ open_receipts as (
         plan.month,
         mrp.scheduled_receipts as open_qty,
         mrp.scheduled_receipts - plan.scheduled_receipts as short_qty,
-        -- a slipped order arrives in the month after: more than the MRP's there
-        greatest(lead(plan.scheduled_receipts - mrp.scheduled_receipts)
-                     over (partition by plan.item order by plan.month), 0) as late_qty,
         -- a finished good's margin; an intermediate's cost (its margin is its parents')
         case when coalesce(plan.net_price, 0) > 0
              then greatest(plan.net_price - plan.unit_cost, 0)
@@ -193,16 +190,14 @@ open_receipts as (
 ),
 
 unfinished_runs as (
-    -- open production orders the plan cannot complete on time: the count still holds their
+    -- open production orders the plan cannot complete: the count still holds their
     -- components (supply.open_production_components: at_receipt) and too few are in stock,
-    -- on order or expeditable by then; the plan does not complete the rest (an order received
-    -- in the month after, more than the MRP's there, is counted as completed late)
+    -- on order or expeditable by then; the plan does not complete the rest
     select
         item,
         month,
         open_qty,
         short_qty as unfinished_qty,
-        least(late_qty, short_qty) as slipped_qty,
         short_qty * unit_money as money
     from open_receipts
     where short_qty >= 0.5
@@ -232,13 +227,10 @@ unfinished_run_tasks as (
         run.item,
         run.money as impact_value,
         null::double as revenue_value,
-        format('Find the components for {}''s open production {} ({}) by the due date{}',
-               run.item, case when orders.pos like '%,%' then 'orders' else 'order' end,
-               coalesce(orders.pos, 'due ' || strftime(run.month, '%b %Y')),
-               case when run.slipped_qty >= 0.5
-                    then format(': the plan completes {:,.0f} a month late and {:,.0f} not at all',
-                                run.slipped_qty, run.unfinished_qty - run.slipped_qty)
-                    else format(', or cut {:,.0f} from it', run.unfinished_qty) end)
+        format('Find the components for {}''s open production {} ({}) by the due date, or '
+               || 'cut {:,.0f} from it', run.item,
+               case when orders.pos like '%,%' then 'orders' else 'order' end,
+               coalesce(orders.pos, 'due ' || strftime(run.month, '%b %Y')), run.unfinished_qty)
             as suggested_decision
     from unfinished_runs as run
     left join unfinished_orders as orders
