@@ -415,7 +415,7 @@ def past_due_releases(data: MeetingPackData) -> pd.DataFrame:
     # start: it covers a gap when the item is short (or limits another) in any of them
     first = mrp["month"].min()
     months = pd.to_datetime(short["month"])
-    position = (months.dt.year - first.year) * 12 + months.dt.month - first.month
+    position = _months_after(months, first)
     earliest = position.groupby(short["item"].to_numpy()).min()
     lead = frame.get("lead_time_months", pd.Series(0.0, index=frame.index))
     covers = covers | (frame["item"].map(earliest).to_numpy(float) < lead.to_numpy(float))
@@ -469,6 +469,11 @@ def _in_by_if_released_now(data: MeetingPackData) -> pd.Series:
     return close + pd.to_timedelta((lead * DAYS_PER_MONTH).round(), unit="D")
 
 
+def _months_after(months: pd.Series, first: pd.Timestamp) -> pd.Series:
+    """Month positions counted from ``first`` (0 = its month)."""
+    return (months.dt.year - first.year) * 12 + months.dt.month - first.month
+
+
 def _receipts_due(mrp: pd.DataFrame) -> pd.Series:
     """Per item, the base plan's receipts that a past-due release is for, as text ('Nov 2025:
     12,500; Dec 2025: 5,000'): those within the item's lead time of the horizon's start, whose
@@ -477,7 +482,7 @@ def _receipts_due(mrp: pd.DataFrame) -> pd.Series:
     if base.empty:
         return pd.Series(dtype=object)
     first = mrp["month"].min()
-    position = (base["month"].dt.year - first.year) * 12 + base["month"].dt.month - first.month
+    position = _months_after(base["month"], first)
     due = base[position < base["lead_time_months"]].sort_values("month")
     lines = (
         due["month"].dt.strftime("%b %Y") + ": " + due["planned_receipt_qty"].map("{:,.0f}".format)
